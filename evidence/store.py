@@ -1,0 +1,178 @@
+"""A content-addressed file store: every file lives at a path derived from its SHA-256.
+
+Uploads stream into a temporary file in the store's own ``tmp`` folder while
+their hash is computed (never held whole in memory); on commit the file is
+fsynced and renamed into place, so a reader sees either nothing or the whole
+file. Identical content is stored once. Reads verify the hash before a single
+byte is handed out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK_SIZE = 1024 * 1024
+
+
+class IntegrityError(Exception):
+    """A stored file is missing, or its content no longer matches its hash."""
+
+    def __init__(self, sha256: str, problem: str) -> None:
+        super().__init__(f"{sha256}: {problem}")
+        self.sha256 = sha256
+        self.problem = problem
+
+
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PendingFile:
+    """A file being received: written to a temporary file and hashed as it arrives."""
+
+    def __init__(self, directory: Path) -> None:
+        fd, name = tempfile.mkstemp(prefix="upload-", dir=directory)
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self.sha256 = ""
+
+    # The file-like methods a multipart parser calls while streaming the upload.
+    def write(self, data: bytes) -> int:
+        self._hash.update(data)
+        self.size += len(data)
+        return self._file.write(data)
+
+    def seek(self, *args: int) -> int:
+        return self._file.seek(*args)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def read(self, *args: int) -> bytes:  # pragma: no cover - required by the file protocol
+        raise OSError("a pending upload is write-only")
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        """Called by the parser when the part ends; keeps the data for :meth:`finish`."""
+        self._file.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def finish(self) -> str:
+        """Flush to disk and return the SHA-256 of everything written."""
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+        self.sha256 = self._hash.hexdigest()
+        return self.sha256
+
+    def discard(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class ContentStore:
+    """Files addressed by SHA-256 under ``root/objects/ab/cd/abcd…``."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.objects = self.root / "objects"
+        self.tmp = self.root / "tmp"
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.objects / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+    def begin(self) -> PendingFile:
+        return PendingFile(self.tmp)
+
+    def put(self, stream: BinaryIO) -> PendingFile:
+        """Receive a whole stream into a pending file (finished, not yet committed)."""
+        pending = self.begin()
+        try:
+            while chunk := stream.read(CHUNK_SIZE):
+                pending.write(chunk)
+            pending.finish()
+        except BaseException:
+            pending.discard()
+            raise
+        return pending
+
+    def commit(self, pending: PendingFile) -> bool:
+        """Move a finished upload into place; return True when this content was new."""
+        sha256 = pending.sha256 or pending.finish()
+        target = self.path_for(sha256)
+        if target.exists():
+            pending.discard()
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(pending.path, 0o440)
+        os.replace(pending.path, target)
+        _fsync_directory(target.parent)
+        return True
+
+    def remove(self, sha256: str) -> None:
+        """Take back a file committed by a transaction that then failed."""
+        self.path_for(sha256).unlink(missing_ok=True)
+
+    def hash_file(self, sha256: str) -> tuple[str, int]:
+        """Hash the stored file as it is now: (actual SHA-256, size)."""
+        path = self.path_for(sha256)
+        digest, size = hashlib.sha256(), 0
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK_SIZE):
+                digest.update(chunk)
+                size += len(chunk)
+        return digest.hexdigest(), size
+
+    def open_verified(self, sha256: str) -> BinaryIO:
+        """Open a stored file after checking its content still matches its hash.
+
+        The check and the later reads use the same open file, so what was
+        verified is what is served.
+        """
+        path = self.path_for(sha256)
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
+        except FileNotFoundError:
+            raise IntegrityError(sha256, "the stored file is missing") from None
+        digest = hashlib.sha256()
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+        if digest.hexdigest() != sha256:
+            handle.close()
+            raise IntegrityError(sha256, f"the stored content hashes to {digest.hexdigest()}")
+        handle.seek(0)
+        return handle
+
+    def iter_objects(self) -> Iterator[tuple[str, Path]]:
+        """Every file in the object area, as (name, path)."""
+        for path in self.objects.glob("*/*/*"):
+            if path.is_file():
+                yield path.name, path
+
+    def iter_temporary(self) -> Iterator[Path]:
+        yield from (p for p in self.tmp.iterdir() if p.is_file())

@@ -1,0 +1,87 @@
+"""API: who am I, and (for administrators) users and their API tokens."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from tracker import accounts
+from tracker.api.auth import Forbidden, actor, current_user, require
+from tracker.api.pagination import QueryPage
+from tracker.api.schemas import IssuedTokenOut, TokenIn, TokenOut, UserIn, UserOut
+from tracker.models import ApiToken, User
+
+blp = Blueprint("accounts", __name__, url_prefix="/api", description="Users, roles and API tokens.")
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @require("systems:read")
+    @blp.response(200, UserOut)
+    def get(self):
+        """The user the presented token belongs to."""
+        return current_user()
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @require("users:manage")
+    @blp.response(200, UserOut(many=True))
+    @blp.paginate(QueryPage)
+    def get(self):
+        """Every user."""
+        return User.select().order_by(User.id)
+
+    @require("users:manage")
+    @blp.arguments(UserIn)
+    @blp.response(201, UserOut)
+    def post(self, data):
+        """Create a user with a role."""
+        return accounts.create_user(
+            data["username"],
+            data["role"],
+            actor(),
+            full_name=data["full_name"],
+            email=data["email"],
+        )
+
+
+@blp.route("/users/<username>/tokens")
+class UserTokens(MethodView):
+    @require("users:manage")
+    @blp.response(200, TokenOut(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, username):
+        """A user's API tokens (secrets are never shown again)."""
+        return accounts.list_tokens(accounts.get_user(username))
+
+    @require("users:manage")
+    @blp.arguments(TokenIn)
+    @blp.response(201, IssuedTokenOut)
+    def post(self, data, username):
+        """Issue a token for a user; the secret is in this response only."""
+        expires = data["expires_at"]
+        if expires is not None and expires.tzinfo is not None:
+            expires = expires.astimezone(tz=None).replace(tzinfo=None)
+        token, secret = accounts.issue_token(
+            accounts.get_user(username), data["name"], actor(), expires
+        )
+        token.secret = secret
+        return token
+
+
+@blp.route("/tokens/<int:token_id>")
+class Token(MethodView):
+    @require("systems:read")
+    @blp.response(200, TokenOut)
+    def delete(self, token_id):
+        """Revoke a token: administrators any token, everyone else their own."""
+        user = current_user()
+        owner = ApiToken.select(ApiToken.user).where(ApiToken.id == token_id).scalar()
+        if (
+            owner is not None
+            and owner != user.id
+            and not accounts.allowed(user.role, "users:manage")
+        ):
+            raise Forbidden(user.role, "revoking another user's token")
+        return accounts.revoke_token(token_id, actor())

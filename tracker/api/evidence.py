@@ -1,0 +1,161 @@
+"""API: upload evidence with its files, add versions, list, and download verified files."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+import peewee as pw
+from flask import request, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from evidence import IntegrityError
+from tracker import audit, evidence_items
+from tracker.api.auth import actor, current_user, require
+from tracker.api.pagination import QueryPage
+from tracker.api.problems import problem
+from tracker.api.schemas import (
+    EvidenceFilters,
+    EvidenceOut,
+    EvidenceUploadForm,
+    EvidenceVersionForm,
+    FilesIn,
+)
+from tracker.app import runtime
+from tracker.db import write_transaction
+from tracker.evidence_items import IncomingFile
+from tracker.models import Blob, Evidence, EvidenceFile, EvidenceSystem, User
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint(
+    "evidence",
+    __name__,
+    url_prefix="/api/evidence",
+    description="Evidence items, their versions and their integrity-checked files.",
+)
+
+
+def with_relations(query: pw.ModelSelect) -> list[Evidence]:
+    """Evidence rows with uploader, covered systems and files, in a fixed number of queries."""
+    query = query.select_extend(User).join(User, pw.JOIN.LEFT_OUTER).switch(Evidence)
+    return list(
+        pw.prefetch(query, EvidenceSystem, EvidenceFile.select(EvidenceFile, Blob).join(Blob))
+    )
+
+
+class EvidencePage(QueryPage):
+    def load(self, query: pw.ModelSelect) -> list[Evidence]:
+        return with_relations(query)
+
+
+def one(evidence_id: int) -> Evidence:
+    evidence_items.get_evidence(evidence_id)
+    return with_relations(Evidence.select().where(Evidence.id == evidence_id))[0]
+
+
+def incoming_files() -> list[IncomingFile]:
+    return [IncomingFile(f.stream, f.filename or "") for f in request.files.getlist("files")]
+
+
+@blp.route("")
+class EvidenceList(MethodView):
+    @require("evidence:read")
+    @blp.arguments(EvidenceFilters, location="query")
+    @blp.response(200, EvidenceOut(many=True))
+    @blp.paginate(EvidencePage)
+    def get(self, filters):
+        """List evidence (newest versions only unless asked), with filters."""
+        return evidence_items.find_evidence(filters)
+
+    @require("evidence:write")
+    @blp.arguments(EvidenceUploadForm, location="form")
+    @blp.arguments(FilesIn, location="files")
+    @blp.response(201, EvidenceOut)
+    def post(self, metadata, _files):
+        """Upload evidence: one or more files (field ``files``) with their metadata."""
+        item = evidence_items.add_evidence(
+            runtime().store, metadata, incoming_files(), current_user(), actor()
+        )
+        return one(item.id)
+
+
+@blp.route("/<int:evidence_id>")
+class EvidenceItem(MethodView):
+    @require("evidence:read")
+    @blp.response(200, EvidenceOut)
+    def get(self, evidence_id):
+        """One evidence version with its files."""
+        return one(evidence_id)
+
+
+@blp.route("/<int:evidence_id>/versions")
+class EvidenceVersions(MethodView):
+    @require("evidence:read")
+    @blp.response(200, EvidenceOut(many=True))
+    @blp.paginate(EvidencePage)
+    def get(self, evidence_id):
+        """Every version of this item, oldest first."""
+        return evidence_items.versions(evidence_items.get_evidence(evidence_id))
+
+    @require("evidence:write")
+    @blp.arguments(EvidenceVersionForm, location="form")
+    @blp.arguments(FilesIn, location="files")
+    @blp.response(201, EvidenceOut)
+    def post(self, metadata, _files, evidence_id):
+        """Add a version that supersedes this one; omitted metadata and files carry over."""
+        previous = evidence_items.get_evidence(evidence_id)
+        item = evidence_items.add_evidence(
+            runtime().store, metadata, incoming_files(), current_user(), actor(), previous=previous
+        )
+        return one(item.id)
+
+
+@blp.route("/<int:evidence_id>/files/<int:file_id>/content")
+class EvidenceFileContent(MethodView):
+    @require("evidence:download")
+    @blp.response(
+        200,
+        content_type="application/octet-stream",
+        description="The file, after its SHA-256 was verified against the stored hash",
+    )
+    @blp.alt_response(
+        500, description="The stored file failed its integrity check and is not served"
+    )
+    def get(self, evidence_id, file_id):
+        """Download a file; it is served only if its content still matches its SHA-256."""
+        stored = evidence_items.get_file(evidence_items.get_evidence(evidence_id), file_id)
+        try:
+            handle = runtime().store.open_verified(stored.blob_id)
+        except IntegrityError as failure:
+            log.error("integrity failure on download: %s", failure)
+            with write_transaction():
+                audit.record(
+                    actor(),
+                    "evidence_file.integrity_failure",
+                    "evidence_file",
+                    stored.id,
+                    after={"sha256": failure.sha256, "problem": failure.problem},
+                )
+            return problem(
+                500,
+                f"The stored file failed its integrity check ({failure.problem}); it was not "
+                "served and the failure was recorded in the audit trail.",
+                title="Integrity failure",
+                type_="urn:tracker:problem:integrity-failure",
+                sha256=failure.sha256,
+            )
+        response = send_file(
+            handle,
+            mimetype=stored.blob.media_type,
+            as_attachment=True,
+            download_name=stored.display_name,
+            conditional=False,
+            etag=False,
+        )
+        response.content_length = stored.blob.size
+        digest = base64.b64encode(bytes.fromhex(stored.blob_id)).decode()
+        response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,112 @@
+"""RFC 9457 problem details for every API error.
+
+Validation errors carry one entry per field in ``errors``, each with a JSON
+pointer to the offending member, the field's dotted name, where it was sent
+(body, query, form, files) and the rule it broke.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, json, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+
+PROBLEM_JSON = "application/problem+json"
+LOCATIONS = {
+    "json": "body",
+    "form": "form",
+    "files": "files",
+    "query": "query",
+    "view_args": "path",
+}
+
+log = logging.getLogger(__name__)
+
+
+def field_errors(messages: Mapping[str, Any], location: str, prefix: str = "") -> list[dict]:
+    """Flatten nested marshmallow messages into one entry per failed rule."""
+    out: list[dict] = []
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out += field_errors(value, location, name)
+            continue
+        for detail in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(detail, Mapping):
+                out += field_errors(detail, location, name)
+            else:
+                pointer = "#/" + name.replace(".", "/") if name != "_schema" else "#"
+                out.append(
+                    {"field": name, "in": location, "pointer": pointer, "detail": str(detail)}
+                )
+    return out
+
+
+def problem(
+    status: int,
+    detail: str = "",
+    *,
+    title: str = "",
+    type_: str = "about:blank",
+    errors: list[dict] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response.headers.extend(headers or {})
+    return response
+
+
+def from_webargs(error: HTTPException) -> Response:
+    """A 422 raised by webargs/flask-smorest argument parsing, or any other HTTP error."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    headers = dict(data.get("headers") or {})
+    if isinstance(error, RequestEntityTooLarge):
+        from tracker.app import runtime
+
+        limit = runtime().settings.max_upload_bytes
+        return problem(
+            413,
+            f"The request is larger than the upload limit of {limit // (1024 * 1024)} MiB "
+            "(TRACKER_MAX_UPLOAD_MB). Nothing was stored.",
+            type_="urn:tracker:problem:upload-too-large",
+            max_bytes=limit,
+        )
+    if error.code == 422 and isinstance(messages, Mapping):
+        errors = []
+        for location, per_field in messages.items():
+            errors += field_errors(per_field, LOCATIONS.get(location, location))
+        return problem(
+            422,
+            "; ".join(f"{e['field']}: {e['detail']}" for e in errors),
+            title="Invalid input",
+            type_="urn:tracker:problem:invalid-input",
+            errors=errors,
+            headers=headers,
+        )
+    if error.code == 500:
+        log.exception(
+            "unhandled error on %s",
+            request.path,
+            exc_info=getattr(error, "original_exception", None),
+        )
+    detail = data.get("message") or (error.description if error.code != 500 else "")
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            headers.setdefault(name, value)
+    return problem(error.code or 500, detail or "", headers=headers)

@@ -1,0 +1,95 @@
+"""The Flask application factory.
+
+The app is a thin shell: it binds the database, opens the evidence store,
+streams uploads straight into that store, and mounts the API. Everything it
+serves is computed by the plain-Python modules beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Request, current_app, request
+
+from evidence import ContentStore, PendingFile
+from tracker import config, db, schema
+from tracker.profile import ProfileQuestion
+
+
+@dataclass
+class Runtime:
+    """What the running app shares between requests."""
+
+    settings: config.Settings
+    store: ContentStore
+    profile_questions: tuple[ProfileQuestion, ...] = field(default_factory=tuple)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["tracker"]
+
+
+class StreamingUploadRequest(Request):
+    """Streams every uploaded file part into the evidence store's temporary area.
+
+    Werkzeug calls ``_get_file_stream`` once per file part; handing it a
+    :class:`PendingFile` hashes the bytes as they arrive, so a file is written
+    once and never held in memory. Whatever the request does not commit is
+    discarded when it ends.
+    """
+
+    def _get_file_stream(self, *args: Any, **kwargs: Any) -> PendingFile:
+        pending = runtime().store.begin()
+        self.pending_uploads.append(pending)
+        return pending
+
+    @property
+    def pending_uploads(self) -> list[PendingFile]:
+        return self.environ.setdefault("tracker.pending_uploads", [])
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def create_app(settings: config.Settings | None = None, **overrides: Any) -> Flask:
+    """Build the tracker app from ``settings`` (default: the environment)."""
+    settings = settings or config.from_environ()
+    if overrides:
+        settings = settings.with_overrides(**overrides)
+    database = db.bind(settings.database_url)
+    with database.connection_context():
+        state = schema.status(database)
+    if not state.up_to_date:
+        raise SchemaOutOfDate(
+            f"the database schema is at version {state.current}, this code needs version "
+            f"{state.latest}: run `tracker db upgrade`"
+        )
+
+    app = Flask(__name__)
+    app.request_class = StreamingUploadRequest
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        TESTING=settings.env == "testing",
+    )
+    app.extensions["tracker"] = Runtime(
+        settings=settings, store=ContentStore(settings.evidence_dir)
+    )
+
+    @app.before_request
+    def open_connection() -> None:
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_connection(exc: BaseException | None) -> None:
+        for pending in request.environ.get("tracker.pending_uploads", []):
+            pending.discard()
+        if not database.is_closed():
+            database.close()
+
+    from tracker.api import init_api
+
+    init_api(app)
+    return app

@@ -1,0 +1,110 @@
+"""Settings for the tracker, read from ``TRACKER_*`` environment variables.
+
+Every setting has a safe default so that a fresh checkout runs with no
+configuration at all (SQLite and files under ``./instance``). Production mode
+refuses to start with the default secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+ENVIRONMENTS = ("development", "testing", "production")
+SMTP_SECURITY = ("none", "starttls", "ssl")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the tracker cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("instance")
+    database_url: str = ""
+    evidence_dir: Path = Path()
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEFAULT_SECRET_KEY
+    max_upload_bytes: int = 512 * 1024 * 1024
+    base_url: str = "http://127.0.0.1:5000"
+    timezone: str = "UTC"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    mail_sender: str = "AI Evidence Tracker <tracker@localhost>"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **overrides).validated()
+
+    def validated(self) -> Settings:
+        """Fill derived defaults and check every value; raise ConfigError naming the variable."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"TRACKER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}"
+            )
+        if self.smtp_security not in SMTP_SECURITY:
+            raise ConfigError(
+                f"TRACKER_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
+                f"not {self.smtp_security!r}"
+            )
+        if self.max_upload_bytes <= 0:
+            raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"TRACKER_TIMEZONE {self.timezone!r} is not a known IANA time zone"
+            ) from None
+        if self.is_production and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ConfigError(
+                "TRACKER_SECRET_KEY is still the development default; "
+                "set a long random value before running with TRACKER_ENV=production"
+            )
+        if self.is_production and len(self.secret_key) < 32:
+            raise ConfigError("TRACKER_SECRET_KEY must be at least 32 characters in production")
+        data_dir = Path(self.data_dir)
+        return replace(
+            self,
+            data_dir=data_dir,
+            database_url=self.database_url or f"sqlite:///{(data_dir / 'tracker.db').resolve()}",
+            evidence_dir=Path(self.evidence_dir)
+            if str(self.evidence_dir) not in ("", ".")
+            else data_dir / "evidence-store",
+        )
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (``os.environ`` by default)."""
+    env = os.environ if environ is None else environ
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for name in names - {"max_upload_bytes", "smtp_port"}:
+        raw = env.get(f"TRACKER_{name.upper()}")
+        if raw not in (None, ""):
+            values[name] = raw
+    megabytes = _integer(env, "TRACKER_MAX_UPLOAD_MB", 512)
+    values["max_upload_bytes"] = megabytes * 1024 * 1024
+    values["smtp_port"] = _integer(env, "TRACKER_SMTP_PORT", 25)
+    return Settings(**values).validated()

@@ -1,0 +1,291 @@
+"""Evidence items: metadata, versions, the systems they cover, and their stored files.
+
+Uploads arrive as finished pending files (already streamed to disk and
+hashed); this module validates everything first, then records the item and
+moves its files into the content store in one transaction. If anything
+fails, no row and no stored file is left behind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+import peewee as pw
+from marshmallow import fields, validate
+
+from evidence import ContentStore, PendingFile
+from evidence.sniff import DisallowedType, check_allowed
+from tracker import audit
+from tracker.db import utcnow, write_transaction
+from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.models import AISystem, Blob, Evidence, EvidenceFile, EvidenceSystem, User
+from tracker.profile import choice, text
+from tracker.vocabulary import EVIDENCE_KINDS
+
+REQUIREMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
+METADATA_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "issuer",
+    "certified_person",
+    "requirement_ids",
+    "system_ids",
+    "agency_wide",
+)
+
+
+class EvidenceMetadataSchema(ma.Schema):
+    kind = choice(EVIDENCE_KINDS, required=True)
+    title = text(300, required=True)
+    description = text(10_000, load_default="")
+    issued_on = fields.Date(load_default=None, allow_none=True)
+    valid_from = fields.Date(load_default=None, allow_none=True)
+    valid_until = fields.Date(load_default=None, allow_none=True)
+    issuer = text(200, load_default="")
+    certified_person = text(
+        200,
+        load_default="",
+        metadata={"description": "The person a training certificate certifies"},
+    )
+    requirement_ids = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                REQUIREMENT_ID, error="Must be a requirement id such as 'eu-led.dpia'."
+            )
+        ),
+        load_default=list,
+    )
+    system_ids = fields.List(fields.Integer(strict=False), load_default=list)
+    agency_wide = fields.Boolean(load_default=False)
+
+    @ma.validates_schema
+    def consistent(self, data: dict, **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if data.get("agency_wide") and data.get("system_ids"):
+            errors["system_ids"] = ["Leave empty for agency-wide evidence: it covers every system."]
+        if not data.get("agency_wide") and not data.get("system_ids"):
+            errors["system_ids"] = [
+                "Name at least one AI system, or mark the evidence agency-wide."
+            ]
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            errors["valid_until"] = ["Must not be before valid_from."]
+        issued = data.get("issued_on")
+        if issued and issued > date.today():
+            errors["issued_on"] = ["Must not be in the future."]
+        if data.get("kind") == "training_certificate" and not data.get("certified_person"):
+            errors["certified_person"] = [
+                "A training certificate must name the person it certifies."
+            ]
+        if errors:
+            raise ma.ValidationError(errors)
+
+
+@dataclass
+class IncomingFile:
+    """An uploaded file part: its streamed content and the name the client gave it."""
+
+    pending: PendingFile
+    client_filename: str
+
+
+def display_name(client_filename: str) -> str:
+    """The client's filename reduced to a safe label; it is never used as a path."""
+    name = re.split(r"[\\/]", client_filename or "")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:255] or "unnamed"
+
+
+def validate_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        clean = EvidenceMetadataSchema().load(data)
+    except ma.ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+    if clean["system_ids"]:
+        found = {
+            s.id for s in AISystem.select(AISystem.id).where(AISystem.id.in_(clean["system_ids"]))
+        }
+        missing = [str(i) for i in clean["system_ids"] if i not in found]
+        if missing:
+            raise ValidationFailed({"system_ids": [f"No AI system with id {', '.join(missing)}."]})
+        clean["system_ids"] = sorted(set(clean["system_ids"]))
+    return clean
+
+
+def _checked_files(files: Sequence[IncomingFile], required: bool) -> list[tuple[IncomingFile, str]]:
+    """Each file with its detected media type; refuse empty and disallowed content."""
+    if required and not files:
+        raise ValidationFailed({"files": ["Attach at least one file."]})
+    errors: dict[str, list[str]] = {}
+    checked = []
+    for index, incoming in enumerate(files):
+        name = display_name(incoming.client_filename)
+        incoming.pending.finish()
+        if incoming.pending.size == 0:
+            errors[str(index)] = [f"{name}: the file is empty."]
+            continue
+        try:
+            checked.append((incoming, check_allowed(incoming.pending.path)))
+        except DisallowedType as refused:
+            errors[str(index)] = [f"{name}: {refused}"]
+    if errors:
+        raise ValidationFailed({"files": errors})
+    return checked
+
+
+def snapshot(item: Evidence) -> dict[str, Any]:
+    return {
+        **{name: getattr(item, name) for name in METADATA_FIELDS if name != "system_ids"},
+        "system_ids": [link.system_id for link in item.system_links],
+        "lineage": item.lineage,
+        "version": item.version,
+        "files": [{"sha256": f.blob_id, "name": f.display_name} for f in item.files],
+    }
+
+
+def _store_files(
+    store: ContentStore, item: Evidence, checked: list[tuple[IncomingFile, str]], placed: list[str]
+) -> None:
+    for position, (incoming, media_type) in enumerate(checked):
+        pending = incoming.pending
+        Blob.insert(
+            sha256=pending.sha256, size=pending.size, media_type=media_type
+        ).on_conflict_ignore().execute()
+        EvidenceFile.create(
+            evidence=item,
+            blob=pending.sha256,
+            display_name=display_name(incoming.client_filename),
+            position=position,
+        )
+        if store.commit(pending):
+            placed.append(pending.sha256)
+
+
+def add_evidence(
+    store: ContentStore,
+    metadata: Mapping[str, Any],
+    files: Sequence[IncomingFile],
+    uploader: User | None,
+    actor: str,
+    previous: Evidence | None = None,
+) -> Evidence:
+    """Record a new evidence item, or a new version superseding ``previous``.
+
+    A new version takes any metadata it does not give from ``previous``, and
+    keeps the previous files when it brings none.
+    """
+    try:
+        if previous is not None:
+            if previous.superseded_at is not None:
+                raise Conflict(
+                    f"evidence {previous.id} was superseded; add versions to the newest one"
+                )
+            base = snapshot(previous)
+            metadata = {**{k: base[k] for k in METADATA_FIELDS}, **metadata}
+        clean = validate_metadata(metadata)
+        checked = _checked_files(files, required=previous is None)
+        placed: list[str] = []
+        try:
+            with write_transaction():
+                item = _record(clean, uploader, previous)
+                if checked:
+                    _store_files(store, item, checked, placed)
+                else:
+                    for old in previous.files:
+                        EvidenceFile.create(
+                            evidence=item,
+                            blob=old.blob_id,
+                            display_name=old.display_name,
+                            position=old.position,
+                        )
+                action = "evidence.added" if previous is None else "evidence.new_version"
+                audit.record(actor, action, "evidence", item.id, after=snapshot(item))
+        except BaseException:
+            for sha256 in placed:
+                store.remove(sha256)
+            raise
+    finally:
+        for incoming in files:
+            incoming.pending.discard()
+    return item
+
+
+def _record(clean: dict[str, Any], uploader: User | None, previous: Evidence | None) -> Evidence:
+    system_ids = clean.pop("system_ids")
+    if previous is not None:
+        Evidence.update(superseded_at=utcnow()).where(Evidence.id == previous.id).execute()
+        item = Evidence.create(
+            lineage=previous.lineage, version=previous.version + 1, uploaded_by=uploader, **clean
+        )
+    else:
+        item = Evidence.create(lineage=0, uploaded_by=uploader, **clean)
+        item.lineage = item.id
+        Evidence.update(lineage=item.id).where(Evidence.id == item.id).execute()
+    for system_id in system_ids:
+        EvidenceSystem.create(evidence=item, system=system_id)
+    return item
+
+
+def get_evidence(evidence_id: int) -> Evidence:
+    item = Evidence.get_or_none(Evidence.id == evidence_id)
+    if item is None:
+        raise NotFound("evidence", evidence_id)
+    return item
+
+
+def get_file(item: Evidence, file_id: int) -> EvidenceFile:
+    found = (
+        EvidenceFile.select(EvidenceFile, Blob)
+        .join(Blob)
+        .where((EvidenceFile.id == file_id) & (EvidenceFile.evidence == item))
+        .first()
+    )
+    if found is None:
+        raise NotFound("file", file_id)
+    return found
+
+
+def versions(item: Evidence) -> pw.ModelSelect:
+    return Evidence.select().where(Evidence.lineage == item.lineage).order_by(Evidence.version)
+
+
+def find_evidence(filters: Mapping[str, Any]) -> pw.ModelSelect:
+    """Evidence matching ``filters``: kind, system_id, requirement_id, valid_on, agency_wide,
+    q (title), include_superseded."""
+    query = Evidence.select().order_by(Evidence.id)
+    if not filters.get("include_superseded"):
+        query = query.where(Evidence.superseded_at.is_null())
+    if filters.get("kind"):
+        query = query.where(Evidence.kind == filters["kind"])
+    if filters.get("agency_wide") is not None:
+        query = query.where(Evidence.agency_wide == filters["agency_wide"])
+    if filters.get("system_id") is not None:
+        covered = EvidenceSystem.select(EvidenceSystem.evidence).where(
+            EvidenceSystem.system == filters["system_id"]
+        )
+        query = query.where(Evidence.id.in_(covered) | (Evidence.agency_wide == True))  # noqa: E712
+    if filters.get("requirement_id"):
+        query = query.where(Evidence.requirement_ids.contains([filters["requirement_id"]]))
+    if (day := filters.get("valid_on")) is not None:
+        query = query.where(
+            (Evidence.valid_from.is_null() | (Evidence.valid_from <= day))
+            & (Evidence.valid_until.is_null() | (Evidence.valid_until >= day))
+        )
+    if filters.get("q"):
+        query = query.where(Evidence.title.ilike(f"%{filters['q']}%"))
+    return query
+
+
+def stored_sizes() -> dict[str, int]:
+    """Every file the database expects in the store: {sha256: size}."""
+    return dict(Blob.select(Blob.sha256, Blob.size).tuples())

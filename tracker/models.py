@@ -1,0 +1,158 @@
+"""The tracker's tables, as peewee models bound to the shared database proxy.
+
+Timestamps are naive UTC. Nothing here is ever hard-deleted: systems are
+retired, operators removed with a date, evidence superseded, tokens revoked,
+so that any past state can be reconstructed and audited.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from tracker.db import database, utcnow
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    username = pw.CharField(max_length=80, unique=True)
+    full_name = pw.CharField(max_length=200, default="")
+    email = pw.CharField(max_length=254, default="")
+    role = pw.CharField(max_length=20)
+    password_hash = pw.CharField(max_length=255, null=True)
+    is_active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class ApiToken(BaseModel):
+    user = pw.ForeignKeyField(User, backref="tokens")
+    name = pw.CharField(max_length=120)
+    # SHA-256 of the secret; the secret itself is shown once and never stored.
+    token_hash = pw.CharField(max_length=64, unique=True)
+    prefix = pw.CharField(max_length=16)
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField(null=True)
+    revoked_at = pw.DateTimeField(null=True)
+
+
+class AISystem(BaseModel):
+    name = pw.CharField(max_length=200)
+    version = pw.CharField(max_length=80, default="")
+    vendor = pw.CharField(max_length=200, default="")
+    purpose = pw.TextField()
+    authorised_use_cases = pw.JSONField(default=list)
+    development_approach = pw.CharField(max_length=20)
+    lifecycle_stage = pw.CharField(max_length=40, index=True)
+    risk_level = pw.CharField(max_length=10, index=True)
+    processes_personal_data = pw.BooleanField()
+    purpose_type = pw.CharField(max_length=20)
+    biometric_identification = pw.CharField(max_length=20, default="none")
+    ai_act_role = pw.CharField(max_length=10)
+    public_facing = pw.BooleanField(default=False)
+    units_with_access = pw.JSONField(default=list)
+    data_sharing = pw.TextField(default="")
+    contacts = pw.JSONField(default=list)
+    # Answers to profile questions declared by jurisdiction plugins, by question id.
+    answers = pw.JSONField(default=dict)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+    retired_at = pw.DateTimeField(null=True, index=True)
+    retired_reason = pw.TextField(default="")
+
+    class Meta:
+        table_name = "ai_system"
+
+
+class Operator(BaseModel):
+    system = pw.ForeignKeyField(AISystem, backref="operators")
+    name = pw.CharField(max_length=200)
+    email = pw.CharField(max_length=254)
+    unit = pw.CharField(max_length=200, default="")
+    added_at = pw.DateTimeField(default=utcnow)
+    removed_at = pw.DateTimeField(null=True)
+
+
+class Blob(BaseModel):
+    """One stored file content, addressed by its SHA-256; shared by identical uploads."""
+
+    sha256 = pw.CharField(max_length=64, primary_key=True)
+    size = pw.BigIntegerField()
+    media_type = pw.CharField(max_length=120)
+    stored_at = pw.DateTimeField(default=utcnow)
+
+
+class Evidence(BaseModel):
+    """One version of a piece of evidence; versions of the same item share a lineage."""
+
+    lineage = pw.IntegerField(index=True)
+    version = pw.IntegerField(default=1)
+    kind = pw.CharField(max_length=40, index=True)
+    title = pw.CharField(max_length=300)
+    description = pw.TextField(default="")
+    issued_on = pw.DateField(null=True)
+    valid_from = pw.DateField(null=True)
+    valid_until = pw.DateField(null=True, index=True)
+    issuer = pw.CharField(max_length=200, default="")
+    certified_person = pw.CharField(max_length=200, default="")
+    requirement_ids = pw.JSONField(default=list)
+    agency_wide = pw.BooleanField(default=False)
+    uploaded_by = pw.ForeignKeyField(User, backref="uploads", null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    superseded_at = pw.DateTimeField(null=True, index=True)
+
+    class Meta:
+        indexes = ((("lineage", "version"), True),)
+
+
+class EvidenceSystem(BaseModel):
+    evidence = pw.ForeignKeyField(Evidence, backref="system_links")
+    system = pw.ForeignKeyField(AISystem, backref="evidence_links")
+
+    class Meta:
+        indexes = ((("evidence", "system"), True),)
+
+
+class EvidenceFile(BaseModel):
+    evidence = pw.ForeignKeyField(Evidence, backref="files")
+    blob = pw.ForeignKeyField(Blob, backref="uses", column_name="sha256")
+    display_name = pw.CharField(max_length=255)
+    position = pw.IntegerField(default=0)
+
+
+class AuditEvent(BaseModel):
+    """An append-only, hash-chained record of one change."""
+
+    occurred_at = pw.CharField(max_length=32)  # ISO 8601 UTC text: hashed exactly as stored
+    actor = pw.CharField(max_length=120)
+    action = pw.CharField(max_length=80, index=True)
+    entity_type = pw.CharField(max_length=40, index=True)
+    entity_id = pw.CharField(max_length=80, index=True)
+    before = pw.JSONField(null=True)
+    after = pw.JSONField(null=True)
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64, unique=True)
+
+
+class AuditHead(BaseModel):
+    """The newest event's id and hash, so that removing the tail of the chain is detected."""
+
+    last_id = pw.IntegerField(default=0)
+    last_hash = pw.CharField(max_length=64)
+
+
+ALL_MODELS = [
+    User,
+    ApiToken,
+    AISystem,
+    Operator,
+    Blob,
+    Evidence,
+    EvidenceSystem,
+    EvidenceFile,
+    AuditEvent,
+    AuditHead,
+]

@@ -1,0 +1,218 @@
+"""The AI system register: create, change, retire and find systems and their operators.
+
+Plain Python over the models; every change is validated against the full
+profile rules and written with its audit event in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import marshmallow as ma
+import peewee as pw
+
+from tracker import audit
+from tracker.db import utcnow, write_transaction
+from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.models import AISystem, Operator
+from tracker.profile import (
+    PROFILE_FIELDS,
+    OperatorSchema,
+    ProfileQuestion,
+    SystemProfileSchema,
+    check_answers,
+)
+
+SYSTEM_FILTERS = (
+    "lifecycle_stage",
+    "risk_level",
+    "purpose_type",
+    "development_approach",
+    "biometric_identification",
+    "ai_act_role",
+    "public_facing",
+    "processes_personal_data",
+)
+
+
+def profile_of(system: AISystem) -> dict[str, Any]:
+    return {name: getattr(system, name) for name in PROFILE_FIELDS}
+
+
+def validate_profile(
+    data: Mapping[str, Any], questions: Iterable[ProfileQuestion] = ()
+) -> dict[str, Any]:
+    """The cleaned profile, or ValidationFailed naming each bad field and its rule."""
+    try:
+        profile = SystemProfileSchema().load(data)
+    except ma.ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+    if answer_errors := check_answers(profile["answers"], questions):
+        raise ValidationFailed({"answers": answer_errors})
+    return profile
+
+
+def get_system(system_id: int) -> AISystem:
+    system = AISystem.get_or_none(AISystem.id == system_id)
+    if system is None:
+        raise NotFound("AI system", system_id)
+    return system
+
+
+def create_system(
+    data: Mapping[str, Any], actor: str, questions: Iterable[ProfileQuestion] = ()
+) -> AISystem:
+    profile = validate_profile(data, questions)
+    with write_transaction():
+        system = AISystem.create(**profile)
+        audit.record(actor, "system.created", "ai_system", system.id, after=profile)
+    return system
+
+
+def update_system(
+    system: AISystem,
+    changes: Mapping[str, Any],
+    actor: str,
+    questions: Iterable[ProfileQuestion] = (),
+) -> AISystem:
+    """Apply ``changes`` to the profile; the whole resulting profile must be valid."""
+    if system.retired_at is not None:
+        raise Conflict(f"AI system {system.id} is retired; its profile can no longer change")
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
+    before = profile_of(system)
+    after = validate_profile({**before, **changes}, questions)
+    old, new = audit.changes(before, after)
+    if not new:
+        return system
+    with write_transaction():
+        for name, value in new.items():
+            setattr(system, name, value)
+        system.updated_at = utcnow()
+        system.save()
+        audit.record(actor, "system.updated", "ai_system", system.id, before=old, after=new)
+    return system
+
+
+def retire_system(system: AISystem, reason: str, actor: str) -> AISystem:
+    """Take a system out of the register's active list; it and its history stay."""
+    if not reason.strip():
+        raise ValidationFailed({"reason": ["A reason is required to retire a system."]})
+    if system.retired_at is not None:
+        raise Conflict(f"AI system {system.id} was already retired on {system.retired_at:%Y-%m-%d}")
+    with write_transaction():
+        system.retired_at = utcnow()
+        system.retired_reason = reason.strip()
+        system.save()
+        audit.record(
+            actor,
+            "system.retired",
+            "ai_system",
+            system.id,
+            before={"retired_at": None},
+            after={"retired_at": system.retired_at, "retired_reason": system.retired_reason},
+        )
+    return system
+
+
+def find_systems(filters: Mapping[str, Any]) -> pw.ModelSelect:
+    """Systems matching ``filters`` (vocabulary fields, ``q`` text search, ``include_retired``)."""
+    query = AISystem.select().order_by(AISystem.id)
+    if not filters.get("include_retired"):
+        query = query.where(AISystem.retired_at.is_null())
+    for name in SYSTEM_FILTERS:
+        if filters.get(name) is not None:
+            query = query.where(getattr(AISystem, name) == filters[name])
+    if text := filters.get("q"):
+        pattern = f"%{text}%"
+        query = query.where(
+            AISystem.name.ilike(pattern)
+            | AISystem.purpose.ilike(pattern)
+            | AISystem.vendor.ilike(pattern)
+        )
+    return query
+
+
+# Operators: the people authorised to use a system.
+
+
+def _operator_data(data: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
+    try:
+        return OperatorSchema(partial=partial).load(data)
+    except ma.ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+
+
+def list_operators(system: AISystem, include_removed: bool = False) -> pw.ModelSelect:
+    query = Operator.select().where(Operator.system == system).order_by(Operator.id)
+    if not include_removed:
+        query = query.where(Operator.removed_at.is_null())
+    return query
+
+
+def get_operator(system: AISystem, operator_id: int) -> Operator:
+    operator = Operator.get_or_none((Operator.id == operator_id) & (Operator.system == system))
+    if operator is None:
+        raise NotFound("operator", operator_id)
+    return operator
+
+
+def _refuse_duplicate(system: AISystem, email: str, exclude: int | None = None) -> None:
+    query = list_operators(system).where(pw.fn.LOWER(Operator.email) == email.lower())
+    if exclude is not None:
+        query = query.where(Operator.id != exclude)
+    if query.exists():
+        raise ValidationFailed({"email": [f"{email} is already an operator of this system."]})
+
+
+def add_operator(system: AISystem, data: Mapping[str, Any], actor: str) -> Operator:
+    if system.retired_at is not None:
+        raise Conflict(f"AI system {system.id} is retired; operators can no longer be added")
+    clean = _operator_data(data)
+    _refuse_duplicate(system, clean["email"])
+    with write_transaction():
+        operator = Operator.create(system=system, **clean)
+        audit.record(
+            actor,
+            "operator.added",
+            "operator",
+            operator.id,
+            after={"system_id": system.id, **clean},
+        )
+    return operator
+
+
+def update_operator(operator: Operator, data: Mapping[str, Any], actor: str) -> Operator:
+    if operator.removed_at is not None:
+        raise Conflict(f"operator {operator.id} was removed and can no longer change")
+    clean = _operator_data(data, partial=True)
+    if "email" in clean:
+        _refuse_duplicate(operator.system, clean["email"], exclude=operator.id)
+    before = {k: getattr(operator, k) for k in clean}
+    old, new = audit.changes(before, clean)
+    if not new:
+        return operator
+    with write_transaction():
+        Operator.update(**new).where(Operator.id == operator.id).execute()
+        audit.record(actor, "operator.updated", "operator", operator.id, before=old, after=new)
+    return Operator.get_by_id(operator.id)
+
+
+def remove_operator(operator: Operator, actor: str) -> Operator:
+    """End an operator's authorisation; the record stays for past completeness."""
+    if operator.removed_at is not None:
+        raise Conflict(f"operator {operator.id} was already removed")
+    with write_transaction():
+        operator.removed_at = utcnow()
+        operator.save()
+        audit.record(
+            actor,
+            "operator.removed",
+            "operator",
+            operator.id,
+            before={"removed_at": None},
+            after={"removed_at": operator.removed_at},
+        )
+    return operator
