@@ -118,7 +118,7 @@ class EvidenceSystem(BaseModel):
 
 class EvidenceFile(BaseModel):
     evidence = pw.ForeignKeyField(Evidence, backref="files")
-    blob = pw.ForeignKeyField(Blob, backref="uses", column_name="sha256")
+    blob = pw.ForeignKeyField(Blob, backref="uses", column_name="sha256", object_id_name="sha256")
     display_name = pw.CharField(max_length=255)
     position = pw.IntegerField(default=0)
 

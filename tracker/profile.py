@@ -33,6 +33,19 @@ def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.St
 NonEmptyLine = fields.String(validate=validate.Length(min=1, max=300))
 
 
+class SentFieldsOnly:
+    """For partial updates: no field is required, and only the fields the client sent are
+    kept (never filled-in defaults)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+    @ma.post_load(pass_original=True)
+    def only_sent_fields(self, data: dict, original: Mapping[str, Any], **kwargs: Any) -> dict:
+        return {key: value for key, value in data.items() if key in original}
+
+
 class ContactSchema(ma.Schema):
     name = text(200, required=True)
     email = fields.Email(required=True)
@@ -43,6 +56,10 @@ class OperatorSchema(ma.Schema):
     name = text(200, required=True)
     email = fields.Email(required=True)
     unit = text(200, load_default="")
+
+
+class OperatorPatchSchema(SentFieldsOnly, OperatorSchema):
+    pass
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class SystemProfileSchema(ma.Schema):
 
     @ma.validates_schema
     def biometrics_are_personal_data(self, data: dict, **kwargs: Any) -> None:
+        if self.partial:
+            return  # judged on the whole resulting profile by the register
         if data.get("biometric_identification", "none") != "none" and (
             data.get("processes_personal_data") is False
         ):

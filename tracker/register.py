@@ -18,6 +18,7 @@ from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import AISystem, Operator
 from tracker.profile import (
     PROFILE_FIELDS,
+    OperatorPatchSchema,
     OperatorSchema,
     ProfileQuestion,
     SystemProfileSchema,
@@ -140,7 +141,7 @@ def find_systems(filters: Mapping[str, Any]) -> pw.ModelSelect:
 
 def _operator_data(data: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
     try:
-        return OperatorSchema(partial=partial).load(data)
+        return (OperatorPatchSchema() if partial else OperatorSchema()).load(data)
     except ma.ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
 

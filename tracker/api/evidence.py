@@ -127,7 +127,7 @@ class EvidenceFileContent(MethodView):
         """Download a file; it is served only if its content still matches its SHA-256."""
         stored = evidence_items.get_file(evidence_items.get_evidence(evidence_id), file_id)
         try:
-            handle = runtime().store.open_verified(stored.blob_id)
+            handle = runtime().store.open_verified(stored.sha256)
         except IntegrityError as failure:
             log.error("integrity failure on download: %s", failure)
             with write_transaction():
@@ -155,7 +155,7 @@ class EvidenceFileContent(MethodView):
             etag=False,
         )
         response.content_length = stored.blob.size
-        digest = base64.b64encode(bytes.fromhex(stored.blob_id)).decode()
+        digest = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
         response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

@@ -27,22 +27,26 @@ LOCATIONS = {
 log = logging.getLogger(__name__)
 
 
-def field_errors(messages: Mapping[str, Any], location: str, prefix: str = "") -> list[dict]:
+def field_errors(messages: Mapping[str, Any], location: str, parents: tuple[str, ...] = ()) -> list[dict]:
     """Flatten nested marshmallow messages into one entry per failed rule."""
     out: list[dict] = []
     for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
+        parts = (*parents, str(key))
         if isinstance(value, Mapping):
-            out += field_errors(value, location, name)
+            out += field_errors(value, location, parts)
             continue
         for detail in value if isinstance(value, list | tuple) else [value]:
             if isinstance(detail, Mapping):
-                out += field_errors(detail, location, name)
-            else:
-                pointer = "#/" + name.replace(".", "/") if name != "_schema" else "#"
-                out.append(
-                    {"field": name, "in": location, "pointer": pointer, "detail": str(detail)}
-                )
+                out += field_errors(detail, location, parts)
+                continue
+            in_schema = parts[-1] == "_schema"
+            escaped = [p.replace("~", "~0").replace("/", "~1") for p in parts if p != "_schema"]
+            out.append({
+                "field": ".".join(parts[:-1] if in_schema else parts) or "(whole document)",
+                "in": location,
+                "pointer": "#/" + "/".join(escaped) if escaped else "#",
+                "detail": str(detail),
+            })
     return out
 
 

@@ -14,7 +14,14 @@ from marshmallow import fields, validate
 
 from tracker import vocabulary as vocab
 from tracker.evidence_items import EvidenceMetadataSchema
-from tracker.profile import ContactSchema, OperatorSchema, SystemProfileSchema, choice
+from tracker.profile import (
+    ContactSchema,
+    OperatorPatchSchema,
+    OperatorSchema,
+    SentFieldsOnly,
+    SystemProfileSchema,
+    choice,
+)
 
 
 class SystemOut(SystemProfileSchema):
@@ -26,11 +33,8 @@ class SystemOut(SystemProfileSchema):
     retired_reason = fields.String()
 
 
-class SystemPatch(SystemProfileSchema):
+class SystemPatch(SentFieldsOnly, SystemProfileSchema):
     """Any subset of the profile; the whole resulting profile must still be valid."""
-
-    class Meta:
-        partial = True
 
 
 class SystemFilters(ma.Schema):
@@ -57,9 +61,7 @@ class OperatorOut(OperatorSchema):
     removed_at = fields.DateTime(allow_none=True)
 
 
-class OperatorPatch(OperatorSchema):
-    class Meta:
-        partial = True
+OperatorPatch = OperatorPatchSchema
 
 
 class OperatorFilters(ma.Schema):
@@ -69,7 +71,7 @@ class OperatorFilters(ma.Schema):
 class FileOut(ma.Schema):
     id = fields.Integer()
     name = fields.String(attribute="display_name")
-    sha256 = fields.String(attribute="blob_id")
+    sha256 = fields.String(attribute="sha256")
     size = fields.Integer(attribute="blob.size")
     media_type = fields.String(attribute="blob.media_type")
     download_url = fields.Method("_download_url")
@@ -96,11 +98,8 @@ class EvidenceUploadForm(EvidenceMetadataSchema):
     """Metadata sent as multipart form fields beside the files."""
 
 
-class EvidenceVersionForm(EvidenceMetadataSchema):
+class EvidenceVersionForm(SentFieldsOnly, EvidenceMetadataSchema):
     """Metadata for a new version: anything left out is kept from the previous version."""
-
-    class Meta:
-        partial = True
 
 
 class FilesIn(ma.Schema):

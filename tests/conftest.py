@@ -1,0 +1,148 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), the app, its client and the CLI runner.
+
+Every test that takes ``app``, ``client``, ``runner`` or ``database_url`` runs
+twice, once per database backend, against a fresh, fully migrated database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+import pytest
+from click.testing import CliRunner
+
+from tests import services as test_services
+from tracker import accounts, config, db, schema
+from tracker.app import create_app
+from tracker.cli import main as tracker_cli
+
+BACKENDS = ["sqlite", "postgres"]
+_schema_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[test_services.Services]:
+    running = test_services.Services()
+    try:
+        running.start()
+    except (test_services.ServiceUnavailable, OSError) as error:
+        pytest.exit(f"cannot run the tests: {error}", returncode=3)
+    yield running
+    running.stop()
+
+
+def _postgres_schema_url(base_url: str, name: str) -> str:
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{name}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, services, tmp_path) -> Iterator[str]:
+    """An empty database on each backend: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"tracker_test_{worker}_{os.getpid()}_{next(_schema_numbers)}"
+    admin = db.open_database(services.postgres_url)
+    admin.execute_sql(f'CREATE SCHEMA "{name}"')
+    try:
+        yield _postgres_schema_url(services.postgres_url, name)
+    finally:
+        if not db.database.is_closed() and db.database.obj is not None:
+            db.database.close()
+        admin.execute_sql(f'DROP SCHEMA "{name}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> config.Settings:
+    return config.Settings(
+        env="testing",
+        data_dir=tmp_path,
+        database_url=database_url,
+        evidence_dir=tmp_path / "evidence-store",
+        max_upload_bytes=4 * 1024 * 1024,
+    ).validated()
+
+
+@pytest.fixture
+def migrated(settings) -> Iterator[peewee.Database]:
+    """The bound, migrated database, connected for the test's own queries."""
+    database = db.bind(settings.database_url)
+    with database.connection_context():
+        schema.upgrade(database)
+    database.connect(reuse_if_open=True)
+    yield database
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def app(settings, migrated):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(settings, migrated) -> CliRunner:
+    """Runs ``tracker`` commands against the test database and store."""
+    env = {
+        "TRACKER_ENV": "testing",
+        "TRACKER_DATA_DIR": str(settings.data_dir),
+        "TRACKER_DATABASE_URL": settings.database_url,
+        "TRACKER_EVIDENCE_DIR": str(settings.evidence_dir),
+    }
+
+    class Runner(CliRunner):
+        def tracker(self, *args: str, **kwargs):
+            result = self.invoke(tracker_cli, list(args), env=env, catch_exceptions=False, **kwargs)
+            migrated.connect(reuse_if_open=True)
+            return result
+
+    return Runner()
+
+
+@pytest.fixture
+def tokens(migrated) -> dict[str, str]:
+    """One user per role, each with a token: {role: secret}."""
+    secrets = {}
+    for role in ("admin", "legal", "dpo", "auditor", "viewer"):
+        user = accounts.create_user(f"{role}-user", role, "test-setup", full_name=f"{role.title()} User")
+        secrets[role] = accounts.issue_token(user, "tests", "test-setup")[1]
+    return secrets
+
+
+@pytest.fixture
+def auth(tokens):
+    """``auth("legal")`` -> the Authorization header for that role."""
+    return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
+
+
+@pytest.fixture
+def samples() -> Path:
+    return Path(__file__).parent / "samples"
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app behind a real HTTP server on a free local port; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()

@@ -1,0 +1,51 @@
+import pytest
+
+from tracker.config import DEFAULT_SECRET_KEY, ConfigError, from_environ
+
+
+def test_defaults_need_no_configuration(tmp_path):
+    settings = from_environ({"TRACKER_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{(tmp_path / 'tracker.db').resolve()}"
+    assert settings.evidence_dir == tmp_path / "evidence-store"
+    assert settings.max_upload_bytes == 512 * 1024 * 1024
+    assert settings.secret_key == DEFAULT_SECRET_KEY
+
+
+def test_values_come_from_the_environment():
+    settings = from_environ({
+        "TRACKER_DATABASE_URL": "postgresql://db/tracker",
+        "TRACKER_MAX_UPLOAD_MB": "20",
+        "TRACKER_SMTP_PORT": "587",
+        "TRACKER_SMTP_SECURITY": "starttls",
+        "TRACKER_REDIS_URL": "redis://cache:6379/2",
+    })
+    assert settings.database_url == "postgresql://db/tracker"
+    assert settings.max_upload_bytes == 20 * 1024 * 1024
+    assert (settings.smtp_port, settings.smtp_security) == (587, "starttls")
+    assert settings.redis_url == "redis://cache:6379/2"
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(ConfigError, match="TRACKER_SECRET_KEY"):
+        from_environ({"TRACKER_ENV": "production"})
+
+
+def test_production_starts_with_a_real_secret():
+    settings = from_environ({"TRACKER_ENV": "production", "TRACKER_SECRET_KEY": "s" * 40})
+    assert settings.is_production
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TRACKER_ENV", "staging"),
+        ("TRACKER_MAX_UPLOAD_MB", "lots"),
+        ("TRACKER_MAX_UPLOAD_MB", "0"),
+        ("TRACKER_SMTP_PORT", "twenty-five"),
+        ("TRACKER_SMTP_SECURITY", "tls"),
+        ("TRACKER_TIMEZONE", "Mars/Olympus"),
+    ],
+)
+def test_bad_values_name_the_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        from_environ({variable: value})

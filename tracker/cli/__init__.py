@@ -1,0 +1,87 @@
+"""The ``tracker`` command: serve the app and operate the tracker from a shell.
+
+Commands call the same plain-Python functions as the API. Bad input ends in
+a one-line message naming the field and the rule, and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from tracker import config, db
+from tracker.errors import TrackerError, flatten_messages
+
+EXIT_PROBLEMS = 1
+
+
+class Context:
+    """Settings and a connected database, made on first use so ``--help`` needs neither."""
+
+    def __init__(self) -> None:
+        self._settings: config.Settings | None = None
+        self._database = None
+
+    @property
+    def settings(self) -> config.Settings:
+        if self._settings is None:
+            try:
+                self._settings = config.from_environ()
+            except config.ConfigError as error:
+                raise click.ClickException(str(error)) from None
+        return self._settings
+
+    @property
+    def database(self):
+        if self._database is None:
+            self._database = db.bind(self.settings.database_url)
+            self._database.connect(reuse_if_open=True)
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None and not self._database.is_closed():
+            self._database.close()
+
+
+def cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into a plain message and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TrackerError as error:
+            messages = flatten_messages(error.errors) if hasattr(error, "errors") else [str(error)]
+            raise click.ClickException("; ".join(messages)) from None
+
+    return wrapper
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.version_option(package_name="ai-evidence-tracker")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """AI Evidence Tracker: evidence the law requires for AI systems in law enforcement.
+
+    Configuration comes from TRACKER_* environment variables (see the README).
+    """
+    state = ctx.ensure_object(Context)
+    ctx.call_on_close(state.close)
+
+
+from tracker.cli import accounts, integrity, operations  # noqa: E402  (register commands)
+
+for module in (operations, accounts, integrity):
+    for command in module.COMMANDS:
+        main.add_command(command)

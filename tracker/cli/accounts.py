@@ -1,0 +1,87 @@
+"""CLI: users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from tracker import accounts
+from tracker.cli import Context, cli_actor, pass_context, reports_errors
+from tracker.models import User
+from tracker.vocabulary import ROLES
+
+
+@click.group("users")
+def users_group() -> None:
+    """Create and list users."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)), help="What the user may do.")
+@click.option("--full-name", default="")
+@click.option("--email", default="")
+@pass_context
+@reports_errors
+def create_user(ctx: Context, username: str, role: str, full_name: str, email: str) -> None:
+    """Create a user with a role."""
+    ctx.database
+    user = accounts.create_user(username, role, cli_actor(), full_name=full_name, email=email)
+    click.echo(f"created user {user.username} ({user.role})")
+
+
+@users_group.command("list")
+@pass_context
+def list_users(ctx: Context) -> None:
+    """List users and their roles."""
+    ctx.database
+    for user in User.select().order_by(User.username):
+        state = "" if user.is_active else " (inactive)"
+        click.echo(f"{user.username:<24} {user.role:<8} {user.full_name}{state}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Issue, list and revoke API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. 'records system sync'.")
+@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), help="Expiry date (UTC), YYYY-MM-DD.")
+@pass_context
+@reports_errors
+def create_token(ctx: Context, username: str, name: str, expires: datetime | None) -> None:
+    """Issue an API token; its secret is printed once and never stored."""
+    ctx.database
+    token, secret = accounts.issue_token(accounts.get_user(username), name, cli_actor(), expires)
+    click.echo(f"token {token.id} for {username} ({name}); keep this secret, it is shown once:")
+    click.echo(secret)
+
+
+@tokens_group.command("list")
+@click.argument("username", required=False)
+@pass_context
+@reports_errors
+def list_tokens(ctx: Context, username: str | None) -> None:
+    """List tokens (all, or one user's)."""
+    ctx.database
+    user = accounts.get_user(username) if username else None
+    for token in accounts.list_tokens(user):
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(f"{token.id:>5} {token.user.username:<20} {token.prefix}…  {state:<8} {token.name}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+@pass_context
+@reports_errors
+def revoke_token(ctx: Context, token_id: int) -> None:
+    """Revoke a token: it stops working at once."""
+    ctx.database
+    accounts.revoke_token(token_id, cli_actor())
+    click.echo(f"revoked token {token_id}")
+
+
+COMMANDS = [users_group, tokens_group]
