@@ -116,7 +116,9 @@ def tokens(migrated) -> dict[str, str]:
     """One user per role, each with a token: {role: secret}."""
     secrets = {}
     for role in ("admin", "legal", "dpo", "auditor", "viewer"):
-        user = accounts.create_user(f"{role}-user", role, "test-setup", full_name=f"{role.title()} User")
+        user = accounts.create_user(
+            f"{role}-user", role, "test-setup", full_name=f"{role.title()} User"
+        )
         secrets[role] = accounts.issue_token(user, "tests", "test-setup")[1]
     return secrets
 

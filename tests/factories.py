@@ -25,17 +25,27 @@ def profile(**overrides: Any) -> dict[str, Any]:
         "public_facing": False,
         "units_with_access": ["Forensic imaging unit"],
         "data_sharing": "No sharing outside the agency.",
-        "contacts": [{"name": "Ana Duarte", "email": "ana.duarte@police.example", "role": "system owner"}],
+        "contacts": [
+            {"name": "Ana Duarte", "email": "ana.duarte@police.example", "role": "system owner"}
+        ],
     }
     data.update(overrides)
     return data
 
 
-def upload_form(system_ids: list[int] | None = None, files: list[tuple[bytes, str]] | None = None,
-                **metadata: Any) -> dict[str, Any]:
+def upload_form(
+    system_ids: list[int] | None = None,
+    files: list[tuple[bytes, str]] | None = None,
+    **metadata: Any,
+) -> dict[str, Any]:
     """A multipart body for POST /api/evidence."""
-    form: dict[str, Any] = {"kind": "impact_assessment", "title": "DPIA 2026", "issuer": "DPO office",
-                            "valid_from": "2026-01-01", "valid_until": "2027-01-01"}
+    form: dict[str, Any] = {
+        "kind": "impact_assessment",
+        "title": "DPIA 2026",
+        "issuer": "DPO office",
+        "valid_from": "2026-01-01",
+        "valid_until": "2027-01-01",
+    }
     form.update(metadata)
     if system_ids is not None:
         form["system_ids"] = [str(i) for i in system_ids]

@@ -26,7 +26,9 @@ def docx(text: str = "Training certificate") -> bytes:
 
 
 def csv() -> bytes:
-    return b"operator,unit,completed_on\nA. Jansen,Forensics,2026-03-01\nB. Kovacs,Patrol,2026-03-02\n"
+    return (
+        b"operator,unit,completed_on\nA. Jansen,Forensics,2026-03-01\nB. Kovacs,Patrol,2026-03-02\n"
+    )
 
 
 def text() -> bytes:

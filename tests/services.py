@@ -17,7 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -89,14 +91,35 @@ class Services:
         as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if as_user:
             shutil.chown(folder, "postgres")
-        subprocess.run([*as_user, initdb, "-D", folder, "-U", "postgres", "--auth=trust"],
-                       check=True, capture_output=True)
-        subprocess.run([*as_user, pg_ctl, "-D", folder, "-l", f"{folder}/log", "-w", "-o",
-                        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start"],
-                       check=True, capture_output=True)
-        self._cleanups.append(lambda: (
-            subprocess.run([*as_user, pg_ctl, "-D", folder, "-m", "immediate", "stop"], capture_output=True),
-            shutil.rmtree(folder, ignore_errors=True)))
+        subprocess.run(
+            [*as_user, initdb, "-D", folder, "-U", "postgres", "--auth=trust"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *as_user,
+                pg_ctl,
+                "-D",
+                folder,
+                "-l",
+                f"{folder}/log",
+                "-w",
+                "-o",
+                f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self._cleanups.append(
+            lambda: (
+                subprocess.run(
+                    [*as_user, pg_ctl, "-D", folder, "-m", "immediate", "stop"], capture_output=True
+                ),
+                shutil.rmtree(folder, ignore_errors=True),
+            )
+        )
         _wait_for("127.0.0.1", port, "PostgreSQL")
         return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
@@ -110,8 +133,20 @@ class Services:
                 "install it (Debian: apt-get install redis-server) or set TRACKER_TEST_REDIS_URL"
             )
         port = _free_port()
-        process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                    "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         self._cleanups.append(process.terminate)
         _wait_for("127.0.0.1", port, "Redis")
         return f"redis://127.0.0.1:{port}/15"

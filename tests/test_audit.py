@@ -10,8 +10,14 @@ from tracker.models import AuditEvent, AuditHead
 def append(count: int) -> None:
     for number in range(count):
         with write_transaction():
-            audit.record("tester", "thing.changed", "thing", number,
-                         before={"value": number}, after={"value": number + 1})
+            audit.record(
+                "tester",
+                "thing.changed",
+                "thing",
+                number,
+                before={"value": number},
+                after={"value": number + 1},
+            )
 
 
 @pytest.fixture
@@ -28,7 +34,9 @@ def test_an_untouched_chain_verifies(chain):
 def test_events_link_to_their_predecessor(chain):
     events = list(AuditEvent.select().order_by(AuditEvent.id))
     assert events[0].prev_hash == audit.GENESIS_HASH
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert all(
+        later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False)
+    )
 
 
 def test_an_edited_event_is_named(chain):

@@ -12,13 +12,15 @@ def test_defaults_need_no_configuration(tmp_path):
 
 
 def test_values_come_from_the_environment():
-    settings = from_environ({
-        "TRACKER_DATABASE_URL": "postgresql://db/tracker",
-        "TRACKER_MAX_UPLOAD_MB": "20",
-        "TRACKER_SMTP_PORT": "587",
-        "TRACKER_SMTP_SECURITY": "starttls",
-        "TRACKER_REDIS_URL": "redis://cache:6379/2",
-    })
+    settings = from_environ(
+        {
+            "TRACKER_DATABASE_URL": "postgresql://db/tracker",
+            "TRACKER_MAX_UPLOAD_MB": "20",
+            "TRACKER_SMTP_PORT": "587",
+            "TRACKER_SMTP_SECURITY": "starttls",
+            "TRACKER_REDIS_URL": "redis://cache:6379/2",
+        }
+    )
     assert settings.database_url == "postgresql://db/tracker"
     assert settings.max_upload_bytes == 20 * 1024 * 1024
     assert (settings.smtp_port, settings.smtp_security) == (587, "starttls")

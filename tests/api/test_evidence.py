@@ -22,17 +22,22 @@ def system_id(client, auth):
 @pytest.fixture
 def upload(client, auth):
     def upload(role="legal", url="/api/evidence", **kwargs):
-        return client.post(url, data=upload_form(**kwargs), headers=auth(role),
-                           content_type="multipart/form-data")
+        return client.post(
+            url, data=upload_form(**kwargs), headers=auth(role), content_type="multipart/form-data"
+        )
 
     return upload
 
 
 def store_is_empty(app) -> bool:
     store = app.extensions["tracker"].store
-    return (Evidence.select().count() == 0 and EvidenceFile.select().count() == 0
-            and Blob.select().count() == 0 and not list(store.iter_objects())
-            and not list(store.iter_temporary()))
+    return (
+        Evidence.select().count() == 0
+        and EvidenceFile.select().count() == 0
+        and Blob.select().count() == 0
+        and not list(store.iter_objects())
+        and not list(store.iter_temporary())
+    )
 
 
 def test_round_trip_returns_the_same_bytes_and_hash(client, auth, upload, system_id):
@@ -43,7 +48,11 @@ def test_round_trip_returns_the_same_bytes_and_hash(client, auth, upload, system
     assert item["system_ids"] == [system_id] and item["uploaded_by"] == "legal-user"
     stored = item["files"][0]
     assert stored["sha256"] == hashlib.sha256(content).hexdigest()
-    assert (stored["size"], stored["media_type"], stored["name"]) == (len(content), "application/pdf", "hria.pdf")
+    assert (stored["size"], stored["media_type"], stored["name"]) == (
+        len(content),
+        "application/pdf",
+        "hria.pdf",
+    )
 
     listed = client.get(f"/api/evidence?system_id={system_id}", headers=auth("viewer")).json
     assert [e["id"] for e in listed] == [item["id"]]
@@ -53,14 +62,19 @@ def test_round_trip_returns_the_same_bytes_and_hash(client, auth, upload, system
     assert download.status_code == 200
     assert body == content
     assert hashlib.sha256(body).hexdigest() == stored["sha256"]
-    assert download.headers["Repr-Digest"] == f"sha-256=:{base64.b64encode(hashlib.sha256(content).digest()).decode()}:"
+    assert (
+        download.headers["Repr-Digest"]
+        == f"sha-256=:{base64.b64encode(hashlib.sha256(content).digest()).decode()}:"
+    )
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in download.headers["Content-Disposition"]
 
 
 def test_several_files_and_identical_content_stored_once(app, upload, system_id):
     pdf = sample_files.pdf()
-    first = upload(system_ids=[system_id], files=[(pdf, "a.pdf"), (sample_files.csv(), "register.csv")])
+    first = upload(
+        system_ids=[system_id], files=[(pdf, "a.pdf"), (sample_files.csv(), "register.csv")]
+    )
     second = upload(system_ids=[system_id], files=[(pdf, "copy-of-a.pdf")])
     assert first.status_code == second.status_code == 201
     assert [f["media_type"] for f in first.json["files"]] == ["application/pdf", "text/csv"]
@@ -77,10 +91,18 @@ def test_agency_wide_evidence_covers_every_system(client, auth, upload, system_i
 
 
 def test_a_new_version_supersedes_and_history_stays(client, auth, upload, system_id):
-    first = upload(system_ids=[system_id], title="DPIA", files=[(sample_files.pdf("v1"), "dpia-v1.pdf")]).json
-    second = client.post(f"/api/evidence/{first['id']}/versions", headers=auth("legal"),
-                         content_type="multipart/form-data",
-                         data={"valid_until": "2028-01-01", "files": [(io.BytesIO(sample_files.pdf("v2")), "dpia-v2.pdf")]})
+    first = upload(
+        system_ids=[system_id], title="DPIA", files=[(sample_files.pdf("v1"), "dpia-v1.pdf")]
+    ).json
+    second = client.post(
+        f"/api/evidence/{first['id']}/versions",
+        headers=auth("legal"),
+        content_type="multipart/form-data",
+        data={
+            "valid_until": "2028-01-01",
+            "files": [(io.BytesIO(sample_files.pdf("v2")), "dpia-v2.pdf")],
+        },
+    )
     assert second.status_code == 201, second.json
     second = second.json
     assert (second["version"], second["lineage"]) == (2, first["id"])
@@ -91,7 +113,10 @@ def test_a_new_version_supersedes_and_history_stays(client, auth, upload, system
     current = client.get("/api/evidence", headers=auth("viewer")).json
     assert [e["id"] for e in current] == [second["id"]]
     history = client.get(f"/api/evidence/{second['id']}/versions", headers=auth("viewer")).json
-    assert [(e["version"], e["superseded_at"] is not None) for e in history] == [(1, True), (2, False)]
+    assert [(e["version"], e["superseded_at"] is not None) for e in history] == [
+        (1, True),
+        (2, False),
+    ]
     with client.get(history[0]["files"][0]["download_url"], headers=auth("dpo")) as old_file:
         assert old_file.status_code == 200  # the old version's file is still served
 
@@ -101,14 +126,20 @@ def test_a_new_version_supersedes_and_history_stays(client, auth, upload, system
 
 def test_a_metadata_only_version_keeps_the_files(client, auth, upload, system_id):
     first = upload(system_ids=[system_id]).json
-    second = client.post(f"/api/evidence/{first['id']}/versions", data={"title": "DPIA (corrected title)"},
-                         headers=auth("legal"), content_type="multipart/form-data")
+    second = client.post(
+        f"/api/evidence/{first['id']}/versions",
+        data={"title": "DPIA (corrected title)"},
+        headers=auth("legal"),
+        content_type="multipart/form-data",
+    )
     assert second.status_code == 201
     assert [f["sha256"] for f in second.json["files"]] == [f["sha256"] for f in first["files"]]
     assert second.json["kind"] == "impact_assessment"
 
 
-def test_tampered_file_is_refused_reported_and_found_by_check(app, client, auth, upload, system_id, runner):
+def test_tampered_file_is_refused_reported_and_found_by_check(
+    app, client, auth, upload, system_id, runner
+):
     item = upload(system_ids=[system_id]).json
     stored = item["files"][0]
     path = app.extensions["tracker"].store.path_for(stored["sha256"])
@@ -120,7 +151,10 @@ def test_tampered_file_is_refused_reported_and_found_by_check(app, client, auth,
     response = client.get(stored["download_url"], headers=auth("auditor"))
     assert response.status_code == 500
     assert response.content_type == "application/problem+json"
-    assert response.json["title"] == "Integrity failure" and response.json["sha256"] == stored["sha256"]
+    assert (
+        response.json["title"] == "Integrity failure"
+        and response.json["sha256"] == stored["sha256"]
+    )
     assert bytes(tampered) not in response.data
     failure = AuditEvent.get(AuditEvent.action == "evidence_file.integrity_failure")
     assert failure.after["sha256"] == stored["sha256"] and failure.actor == "auditor-user"
@@ -147,9 +181,17 @@ def test_oversize_upload_is_413_and_leaves_nothing(app, client, auth, system_id)
     form = upload_form(system_ids=[system_id], files=[])
     form["files"] = [FileStorage(io.BytesIO(too_big), "huge.txt")]
     # Encoded here rather than by the test client, which spools large bodies to a file it never closes.
-    boundary, body = encode_multipart(MultiDict([(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs])]))
-    response = client.post("/api/evidence", data=body, headers=auth("legal"),
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart(
+        MultiDict(
+            [(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs])]
+        )
+    )
+    response = client.post(
+        "/api/evidence",
+        data=body,
+        headers=auth("legal"),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
     assert response.status_code == 413
     assert response.content_type == "application/problem+json"
     assert "upload limit of 4 MiB" in response.json["detail"]
@@ -162,10 +204,15 @@ def test_oversize_upload_is_413_and_leaves_nothing(app, client, auth, system_id)
         ([(b"", "empty.pdf")], "empty.pdf: the file is empty."),
         ([(sample_files.html(), "report.pdf")], "content is text/html"),
         ([(sample_files.executable(), "tool.docx")], "not an accepted evidence format"),
-        ([(sample_files.pdf(), "ok.pdf"), (sample_files.svg(), "chart.png")], "content is image/svg+xml"),
+        (
+            [(sample_files.pdf(), "ok.pdf"), (sample_files.svg(), "chart.png")],
+            "content is image/svg+xml",
+        ),
     ],
 )
-def test_empty_and_wrong_type_files_are_refused_and_leave_nothing(app, upload, system_id, files, message):
+def test_empty_and_wrong_type_files_are_refused_and_leave_nothing(
+    app, upload, system_id, files, message
+):
     response = upload(system_ids=[system_id], files=files)
     assert response.status_code == 422
     assert response.json["errors"][0]["field"].startswith("files.")
@@ -179,7 +226,11 @@ def test_empty_and_wrong_type_files_are_refused_and_leave_nothing(app, upload, s
         ({"kind": "memo"}, "kind", "Must be one of"),
         ({"title": ""}, "title", "Length must be between 1 and 300."),
         ({"valid_until": "next year"}, "valid_until", "Not a valid date."),
-        ({"valid_from": "2026-06-01", "valid_until": "2026-01-01"}, "valid_until", "Must not be before valid_from."),
+        (
+            {"valid_from": "2026-06-01", "valid_until": "2026-01-01"},
+            "valid_until",
+            "Must not be before valid_from.",
+        ),
         ({"issued_on": "2999-01-01"}, "issued_on", "Must not be in the future."),
         ({"kind": "training_certificate"}, "certified_person", "must name the person"),
         ({"requirement_ids": ["not an id"]}, "requirement_ids.0", "requirement id"),
@@ -187,7 +238,9 @@ def test_empty_and_wrong_type_files_are_refused_and_leave_nothing(app, upload, s
         ({"system_ids": []}, "system_ids", "Name at least one AI system"),
     ],
 )
-def test_bad_metadata_is_refused_before_anything_is_stored(app, upload, system_id, metadata, field, rule):
+def test_bad_metadata_is_refused_before_anything_is_stored(
+    app, upload, system_id, metadata, field, rule
+):
     metadata.setdefault("system_ids", [system_id])
     response = upload(**metadata)
     assert response.status_code == 422, response.json
@@ -198,8 +251,12 @@ def test_bad_metadata_is_refused_before_anything_is_stored(app, upload, system_i
 
 
 def test_an_upload_needs_files(client, auth, app, system_id):
-    response = client.post("/api/evidence", data={"kind": "policy", "title": "x", "system_ids": [str(system_id)]},
-                           headers=auth("legal"), content_type="multipart/form-data")
+    response = client.post(
+        "/api/evidence",
+        data={"kind": "policy", "title": "x", "system_ids": [str(system_id)]},
+        headers=auth("legal"),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "files"
     assert store_is_empty(app)
@@ -215,13 +272,26 @@ def test_the_client_filename_is_only_a_label(app, upload, system_id):
 
 
 def test_list_filters(client, auth, upload, system_id):
-    upload(system_ids=[system_id], kind="audit", title="Bias audit", requirement_ids=["toolkit.audit"],
-           valid_from="2025-01-01", valid_until="2025-12-31")
-    upload(system_ids=[system_id], kind="training_certificate", title="Cert", certified_person="Bea Kovacs",
-           requirement_ids=["toolkit.end_user_training", "eu-ai-act.ai_literacy"])
+    upload(
+        system_ids=[system_id],
+        kind="audit",
+        title="Bias audit",
+        requirement_ids=["toolkit.audit"],
+        valid_from="2025-01-01",
+        valid_until="2025-12-31",
+    )
+    upload(
+        system_ids=[system_id],
+        kind="training_certificate",
+        title="Cert",
+        certified_person="Bea Kovacs",
+        requirement_ids=["toolkit.end_user_training", "eu-ai-act.ai_literacy"],
+    )
 
     def titles(query):
-        return [e["title"] for e in client.get(f"/api/evidence?{query}", headers=auth("viewer")).json]
+        return [
+            e["title"] for e in client.get(f"/api/evidence?{query}", headers=auth("viewer")).json
+        ]
 
     assert titles("kind=audit") == ["Bias audit"]
     assert titles("requirement_id=eu-ai-act.ai_literacy") == ["Cert"]
@@ -251,13 +321,18 @@ def test_listing_does_not_query_per_row(client, auth, upload, system_id, migrate
     assert len(data_queries) <= 4, data_queries
 
 
-def test_a_chunked_upload_over_the_limit_is_cut_off_and_leaves_nothing(app, live_server, tokens, system_id):
+def test_a_chunked_upload_over_the_limit_is_cut_off_and_leaves_nothing(
+    app, live_server, tokens, system_id
+):
     boundary = "----tracker-test-boundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npolicy\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nBig\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"agency_wide\"\r\n\r\ntrue\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
-            "Content-Type: text/plain\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npolicy\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nBig\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="agency_wide"\r\n\r\ntrue\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+
     def body():  # a generator: httpx sends it chunked, with no Content-Length
         yield head
         for _ in range(12):  # 12 MiB against a 4 MiB limit
@@ -265,9 +340,14 @@ def test_a_chunked_upload_over_the_limit_is_cut_off_and_leaves_nothing(app, live
         yield f"\r\n--{boundary}--\r\n".encode()
 
     response = httpx.post(
-        f"{live_server}/api/evidence", content=body(), timeout=30,
-        headers={"Authorization": f"Bearer {tokens['legal']}",
-                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        f"{live_server}/api/evidence",
+        content=body(),
+        timeout=30,
+        headers={
+            "Authorization": f"Bearer {tokens['legal']}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert store_is_empty(app)

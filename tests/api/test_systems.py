@@ -28,10 +28,14 @@ def test_register_and_read_a_system(client, auth, create):
 def test_every_change_is_audited_with_before_and_after(client, auth, create):
     system = create()
     client.patch(f"/api/systems/{system['id']}", json={"risk_level": "medium"}, headers=auth("dpo"))
-    events = list(AuditEvent.select().where(AuditEvent.entity_type == "ai_system").order_by(AuditEvent.id))
+    events = list(
+        AuditEvent.select().where(AuditEvent.entity_type == "ai_system").order_by(AuditEvent.id)
+    )
     assert [e.action for e in events] == ["system.created", "system.updated"]
     assert events[1].actor == "dpo-user"
-    assert events[1].before == {"risk_level": "high"} and events[1].after == {"risk_level": "medium"}
+    assert events[1].before == {"risk_level": "high"} and events[1].after == {
+        "risk_level": "medium"
+    }
 
 
 @pytest.mark.parametrize(
@@ -41,7 +45,11 @@ def test_every_change_is_audited_with_before_and_after(client, auth, create):
         ({"risk_level": "extreme"}, "risk_level", "Must be one of: low, medium, high."),
         ({"lifecycle_stage": "beta"}, "lifecycle_stage", "Must be one of"),
         ({"purpose_type": None}, "purpose_type", "Field may not be null."),
-        ({"contacts": [{"name": "X", "email": "not-an-address"}]}, "contacts.0.email", "Not a valid email address."),
+        (
+            {"contacts": [{"name": "X", "email": "not-an-address"}]},
+            "contacts.0.email",
+            "Not a valid email address.",
+        ),
         ({"processes_personal_data": False}, "processes_personal_data", "processes personal data"),
         ({"answers": {"eu.unknown": True}}, "answers.eu.unknown", "Unknown profile question"),
     ],
@@ -63,14 +71,24 @@ def test_invalid_profiles_get_a_problem_naming_the_field(client, auth, change, f
 def test_missing_required_fields_are_each_named(client, auth):
     response = client.post("/api/systems", json={"name": "Bare"}, headers=auth("legal"))
     fields = {e["field"] for e in response.json["errors"]}
-    assert {"purpose", "development_approach", "lifecycle_stage", "risk_level",
-            "processes_personal_data", "purpose_type", "ai_act_role"} <= fields
+    assert {
+        "purpose",
+        "development_approach",
+        "lifecycle_stage",
+        "risk_level",
+        "processes_personal_data",
+        "purpose_type",
+        "ai_act_role",
+    } <= fields
 
 
 def test_a_partial_update_must_leave_a_valid_profile(client, auth, create):
     system = create()
-    response = client.patch(f"/api/systems/{system['id']}", json={"processes_personal_data": False},
-                            headers=auth("legal"))
+    response = client.patch(
+        f"/api/systems/{system['id']}",
+        json={"processes_personal_data": False},
+        headers=auth("legal"),
+    )
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "processes_personal_data"
     assert AISystem.get_by_id(system["id"]).processes_personal_data is True
@@ -89,7 +107,11 @@ def test_list_filters_and_paginates(client, auth, create):
 
 
 def test_bad_filters_are_refused_by_name(client, auth):
-    for query, field in (("risk_level=purple", "risk_level"), ("page_size=0", "page_size"), ("page=x", "page")):
+    for query, field in (
+        ("risk_level=purple", "risk_level"),
+        ("page_size=0", "page_size"),
+        ("page=x", "page"),
+    ):
         response = client.get(f"/api/systems?{query}", headers=auth("viewer"))
         assert response.status_code == 422
         assert [(e["field"], e["in"]) for e in response.json["errors"]] == [(field, "query")]
@@ -97,17 +119,26 @@ def test_bad_filters_are_refused_by_name(client, auth):
 
 def test_retire_keeps_the_system_and_its_history(client, auth, create):
     system = create()
-    refused = client.post(f"/api/systems/{system['id']}/retire", json={"reason": ""}, headers=auth("legal"))
+    refused = client.post(
+        f"/api/systems/{system['id']}/retire", json={"reason": ""}, headers=auth("legal")
+    )
     assert refused.status_code == 422
-    retired = client.post(f"/api/systems/{system['id']}/retire", json={"reason": "Contract ended"},
-                          headers=auth("legal"))
+    retired = client.post(
+        f"/api/systems/{system['id']}/retire",
+        json={"reason": "Contract ended"},
+        headers=auth("legal"),
+    )
     assert retired.status_code == 200 and retired.json["retired_at"]
     assert client.get("/api/systems", headers=auth("viewer")).json == []
     listed = client.get("/api/systems?include_retired=true", headers=auth("viewer")).json
     assert [s["id"] for s in listed] == [system["id"]]
-    again = client.post(f"/api/systems/{system['id']}/retire", json={"reason": "x"}, headers=auth("legal"))
+    again = client.post(
+        f"/api/systems/{system['id']}/retire", json={"reason": "x"}, headers=auth("legal")
+    )
     assert again.status_code == 409
-    frozen = client.patch(f"/api/systems/{system['id']}", json={"name": "New"}, headers=auth("legal"))
+    frozen = client.patch(
+        f"/api/systems/{system['id']}", json={"name": "New"}, headers=auth("legal")
+    )
     assert frozen.status_code == 409
     assert client.delete(f"/api/systems/{system['id']}", headers=auth("admin")).status_code == 405
 
@@ -121,10 +152,15 @@ def test_unknown_system_is_a_404_problem(client, auth):
 def test_operators_can_be_listed_and_changed(client, auth, create):
     system = create()
     url = f"/api/systems/{system['id']}/operators"
-    added = client.post(url, json={"name": "Bea Kovacs", "email": "bea@police.example", "unit": "Forensics"},
-                        headers=auth("legal"))
+    added = client.post(
+        url,
+        json={"name": "Bea Kovacs", "email": "bea@police.example", "unit": "Forensics"},
+        headers=auth("legal"),
+    )
     assert added.status_code == 201
-    duplicate = client.post(url, json={"name": "B. K.", "email": "BEA@police.example"}, headers=auth("legal"))
+    duplicate = client.post(
+        url, json={"name": "B. K.", "email": "BEA@police.example"}, headers=auth("legal")
+    )
     assert duplicate.status_code == 422 and duplicate.json["errors"][0]["field"] == "email"
     bad = client.post(url, json={"name": "", "email": "nope"}, headers=auth("legal"))
     assert {e["field"] for e in bad.json["errors"]} == {"name", "email"}
@@ -137,9 +173,14 @@ def test_operators_can_be_listed_and_changed(client, auth, create):
     assert client.get(url, headers=auth("viewer")).json == []
     history = client.get(f"{url}?include_removed=true", headers=auth("viewer")).json
     assert [o["email"] for o in history] == ["bea@police.example"]
-    assert client.get(f"/api/systems/{system['id']}/operators/999", headers=auth("viewer")).status_code == 404
+    assert (
+        client.get(f"/api/systems/{system['id']}/operators/999", headers=auth("viewer")).status_code
+        == 404
+    )
 
 
 def test_pointers_follow_json_pointer_escaping(client, auth):
-    response = client.post("/api/systems", json=profile(answers={"a/b.c": 1}), headers=auth("legal"))
+    response = client.post(
+        "/api/systems", json=profile(answers={"a/b.c": 1}), headers=auth("legal")
+    )
     assert response.json["errors"][0]["pointer"] == "#/answers/a~1b.c"

@@ -8,7 +8,10 @@ from tests import sample_files
     ("maker", "media_type"),
     [
         (sample_files.pdf, "application/pdf"),
-        (sample_files.docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            sample_files.docx,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         (sample_files.csv, "text/csv"),
         (sample_files.text, "text/plain"),
         (sample_files.email, "message/rfc822"),
@@ -21,7 +24,8 @@ def test_accepted_formats_are_recognised_from_content(tmp_path, maker, media_typ
 
 
 @pytest.mark.parametrize(
-    "maker", [sample_files.html, sample_files.svg, sample_files.zip_archive, sample_files.executable]
+    "maker",
+    [sample_files.html, sample_files.svg, sample_files.zip_archive, sample_files.executable],
 )
 def test_active_or_opaque_content_is_refused(tmp_path, maker):
     path = tmp_path / "report.pdf"  # a lying extension does not help

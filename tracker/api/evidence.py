@@ -6,13 +6,13 @@ import base64
 import logging
 
 import peewee as pw
-from flask import request, send_file
+from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from evidence import IntegrityError
 from tracker import audit, evidence_items
 from tracker.api.auth import actor, current_user, require
+from tracker.api.multipart import MultipartBlueprint
 from tracker.api.pagination import QueryPage
 from tracker.api.problems import problem
 from tracker.api.schemas import (
@@ -20,7 +20,6 @@ from tracker.api.schemas import (
     EvidenceOut,
     EvidenceUploadForm,
     EvidenceVersionForm,
-    FilesIn,
 )
 from tracker.app import runtime
 from tracker.db import write_transaction
@@ -29,7 +28,7 @@ from tracker.models import Blob, Evidence, EvidenceFile, EvidenceSystem, User
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint(
+blp = MultipartBlueprint(
     "evidence",
     __name__,
     url_prefix="/api/evidence",
@@ -55,8 +54,9 @@ def one(evidence_id: int) -> Evidence:
     return with_relations(Evidence.select().where(Evidence.id == evidence_id))[0]
 
 
-def incoming_files() -> list[IncomingFile]:
-    return [IncomingFile(f.stream, f.filename or "") for f in request.files.getlist("files")]
+def incoming_files(arguments: dict) -> list[IncomingFile]:
+    """The uploaded files, taken out of the parsed arguments (metadata stays behind)."""
+    return [IncomingFile(f.stream, f.filename or "") for f in arguments.pop("files", [])]
 
 
 @blp.route("")
@@ -71,12 +71,11 @@ class EvidenceList(MethodView):
 
     @require("evidence:write")
     @blp.arguments(EvidenceUploadForm, location="form")
-    @blp.arguments(FilesIn, location="files")
     @blp.response(201, EvidenceOut)
-    def post(self, metadata, _files):
+    def post(self, metadata):
         """Upload evidence: one or more files (field ``files``) with their metadata."""
         item = evidence_items.add_evidence(
-            runtime().store, metadata, incoming_files(), current_user(), actor()
+            runtime().store, metadata, incoming_files(metadata), current_user(), actor()
         )
         return one(item.id)
 
@@ -101,13 +100,17 @@ class EvidenceVersions(MethodView):
 
     @require("evidence:write")
     @blp.arguments(EvidenceVersionForm, location="form")
-    @blp.arguments(FilesIn, location="files")
     @blp.response(201, EvidenceOut)
-    def post(self, metadata, _files, evidence_id):
+    def post(self, metadata, evidence_id):
         """Add a version that supersedes this one; omitted metadata and files carry over."""
         previous = evidence_items.get_evidence(evidence_id)
         item = evidence_items.add_evidence(
-            runtime().store, metadata, incoming_files(), current_user(), actor(), previous=previous
+            runtime().store,
+            metadata,
+            incoming_files(metadata),
+            current_user(),
+            actor(),
+            previous=previous,
         )
         return one(item.id)
 

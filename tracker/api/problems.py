@@ -27,7 +27,9 @@ LOCATIONS = {
 log = logging.getLogger(__name__)
 
 
-def field_errors(messages: Mapping[str, Any], location: str, parents: tuple[str, ...] = ()) -> list[dict]:
+def field_errors(
+    messages: Mapping[str, Any], location: str, parents: tuple[str, ...] = ()
+) -> list[dict]:
     """Flatten nested marshmallow messages into one entry per failed rule."""
     out: list[dict] = []
     for key, value in messages.items():
@@ -41,12 +43,14 @@ def field_errors(messages: Mapping[str, Any], location: str, parents: tuple[str,
                 continue
             in_schema = parts[-1] == "_schema"
             escaped = [p.replace("~", "~0").replace("/", "~1") for p in parts if p != "_schema"]
-            out.append({
-                "field": ".".join(parts[:-1] if in_schema else parts) or "(whole document)",
-                "in": location,
-                "pointer": "#/" + "/".join(escaped) if escaped else "#",
-                "detail": str(detail),
-            })
+            out.append(
+                {
+                    "field": ".".join(parts[:-1] if in_schema else parts) or "(whole document)",
+                    "in": location,
+                    "pointer": "#/" + "/".join(escaped) if escaped else "#",
+                    "detail": str(detail),
+                }
+            )
     return out
 
 

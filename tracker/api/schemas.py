@@ -94,16 +94,22 @@ class EvidenceOut(EvidenceMetadataSchema):
         return sorted(link.system_id for link in obj.system_links)
 
 
+FILES = fields.List(
+    Upload(), metadata={"description": "One or more evidence files (repeat the field)"}
+)
+
+
 class EvidenceUploadForm(EvidenceMetadataSchema):
-    """Metadata sent as multipart form fields beside the files."""
+    """A multipart body: the files and their metadata."""
+
+    files = FILES
 
 
 class EvidenceVersionForm(SentFieldsOnly, EvidenceMetadataSchema):
-    """Metadata for a new version: anything left out is kept from the previous version."""
+    """Metadata for a new version: anything left out is kept from the previous version,
+    and without files the previous version's files are kept."""
 
-
-class FilesIn(ma.Schema):
-    files = fields.List(Upload(), metadata={"description": "One or more evidence files"})
+    files = FILES
 
 
 class EvidenceFilters(ma.Schema):

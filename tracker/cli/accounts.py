@@ -70,7 +70,9 @@ def list_tokens(ctx: Context, username: str | None) -> None:
     user = accounts.get_user(username) if username else None
     for token in accounts.list_tokens(user):
         state = "revoked" if token.revoked_at else "active"
-        click.echo(f"{token.id:>5} {token.user.username:<20} {token.prefix}…  {state:<8} {token.name}")
+        click.echo(
+            f"{token.id:>5} {token.user.username:<20} {token.prefix}…  {state:<8} {token.name}"
+        )
 
 
 @tokens_group.command("revoke")

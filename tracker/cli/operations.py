@@ -40,7 +40,9 @@ def db_upgrade(ctx: Context, target: int | None) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes.")
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes."
+)
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Serve the web app and API with gunicorn (uploads stream straight to the store)."""

@@ -1,0 +1,58 @@
+"""Users and tokens through the API."""
+
+from tracker.models import AuditEvent
+
+
+def test_admin_creates_a_user_and_issues_a_token_shown_once(client, auth):
+    created = client.post(
+        "/api/users",
+        json={
+            "username": "j.doe",
+            "role": "dpo",
+            "full_name": "J. Doe",
+            "email": "j.doe@police.example",
+        },
+        headers=auth("admin"),
+    )
+    assert created.status_code == 201 and created.json["role"] == "dpo"
+    issued = client.post("/api/users/j.doe/tokens", json={"name": "laptop"}, headers=auth("admin"))
+    assert issued.status_code == 201
+    secret = issued.json["secret"]
+    assert (
+        client.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).json["username"]
+        == "j.doe"
+    )
+    listed = client.get("/api/users/j.doe/tokens", headers=auth("admin")).json
+    assert [t["name"] for t in listed] == ["laptop"] and "secret" not in listed[0]
+    assert listed[0]["prefix"] == secret[:12]
+    actions = [e.action for e in AuditEvent.select().where(AuditEvent.actor == "admin-user")]
+    assert actions == ["user.created", "token.issued"]
+
+
+def test_bad_user_input_names_the_field(client, auth):
+    response = client.post(
+        "/api/users", json={"username": "Bad Name", "role": "chief"}, headers=auth("admin")
+    )
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json["errors"]} == {"role"}
+    response = client.post(
+        "/api/users", json={"username": "Bad Name", "role": "legal"}, headers=auth("admin")
+    )
+    assert response.json["errors"][0]["field"] == "username"
+    duplicate = client.post(
+        "/api/users", json={"username": "legal-user", "role": "legal"}, headers=auth("admin")
+    )
+    assert duplicate.status_code == 422 and "already exists" in duplicate.json["detail"]
+
+
+def test_token_expiry_must_be_in_the_future(client, auth):
+    response = client.post(
+        "/api/users/legal-user/tokens",
+        json={"name": "x", "expires_at": "2020-01-01T00:00:00Z"},
+        headers=auth("admin"),
+    )
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "expires_at"
+
+
+def test_unknown_user_is_404(client, auth):
+    assert client.get("/api/users/nobody/tokens", headers=auth("admin")).status_code == 404
