@@ -1,5 +1,7 @@
 """The hash chain: every change recorded, and any edit or removal pinpointed."""
 
+import itertools
+
 import pytest
 
 from tracker import audit
@@ -34,9 +36,7 @@ def test_an_untouched_chain_verifies(chain):
 def test_events_link_to_their_predecessor(chain):
     events = list(AuditEvent.select().order_by(AuditEvent.id))
     assert events[0].prev_hash == audit.GENESIS_HASH
-    assert all(
-        later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False)
-    )
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(events))
 
 
 def test_an_edited_event_is_named(chain):

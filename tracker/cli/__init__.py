@@ -35,8 +35,8 @@ class Context:
                 raise click.ClickException(str(error)) from None
         return self._settings
 
-    @property
-    def database(self):
+    def connect(self):
+        """Bind and connect the database named by the settings (once)."""
         if self._database is None:
             self._database = db.bind(self.settings.database_url)
             self._database.connect(reuse_if_open=True)

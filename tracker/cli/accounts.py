@@ -26,7 +26,7 @@ def users_group() -> None:
 @reports_errors
 def create_user(ctx: Context, username: str, role: str, full_name: str, email: str) -> None:
     """Create a user with a role."""
-    ctx.database
+    ctx.connect()
     user = accounts.create_user(username, role, cli_actor(), full_name=full_name, email=email)
     click.echo(f"created user {user.username} ({user.role})")
 
@@ -35,7 +35,7 @@ def create_user(ctx: Context, username: str, role: str, full_name: str, email: s
 @pass_context
 def list_users(ctx: Context) -> None:
     """List users and their roles."""
-    ctx.database
+    ctx.connect()
     for user in User.select().order_by(User.username):
         state = "" if user.is_active else " (inactive)"
         click.echo(f"{user.username:<24} {user.role:<8} {user.full_name}{state}")
@@ -54,7 +54,7 @@ def tokens_group() -> None:
 @reports_errors
 def create_token(ctx: Context, username: str, name: str, expires: datetime | None) -> None:
     """Issue an API token; its secret is printed once and never stored."""
-    ctx.database
+    ctx.connect()
     token, secret = accounts.issue_token(accounts.get_user(username), name, cli_actor(), expires)
     click.echo(f"token {token.id} for {username} ({name}); keep this secret, it is shown once:")
     click.echo(secret)
@@ -66,7 +66,7 @@ def create_token(ctx: Context, username: str, name: str, expires: datetime | Non
 @reports_errors
 def list_tokens(ctx: Context, username: str | None) -> None:
     """List tokens (all, or one user's)."""
-    ctx.database
+    ctx.connect()
     user = accounts.get_user(username) if username else None
     for token in accounts.list_tokens(user):
         state = "revoked" if token.revoked_at else "active"
@@ -81,7 +81,7 @@ def list_tokens(ctx: Context, username: str | None) -> None:
 @reports_errors
 def revoke_token(ctx: Context, token_id: int) -> None:
     """Revoke a token: it stops working at once."""
-    ctx.database
+    ctx.connect()
     accounts.revoke_token(token_id, cli_actor())
     click.echo(f"revoked token {token_id}")
 

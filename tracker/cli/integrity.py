@@ -21,7 +21,7 @@ def evidence_group() -> None:
 @pass_context
 def check(ctx: Context) -> None:
     """Re-hash every stored file; report missing, corrupt and orphaned files."""
-    ctx.database
+    ctx.connect()
     report = check_store(ContentStore(ctx.settings.evidence_dir), evidence_items.stored_sizes())
     for line in report.lines():
         click.echo(line)
@@ -38,7 +38,7 @@ def audit_group() -> None:
 @pass_context
 def verify(ctx: Context) -> None:
     """Re-compute the chain; name the first broken link if an event was edited or removed."""
-    ctx.database
+    ctx.connect()
     report = audit.verify()
     if report.ok:
         click.echo(f"audit chain intact: {report.events_checked} events verified")

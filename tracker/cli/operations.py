@@ -17,7 +17,7 @@ def db_group() -> None:
 @pass_context
 def db_status(ctx: Context) -> None:
     """Show the schema version and any pending upgrades."""
-    state = schema.status(ctx.database)
+    state = schema.status(ctx.connect())
     click.echo(f"schema version {state.current} of {state.latest}")
     for name in state.pending:
         click.echo(f"pending: {name}")
@@ -34,7 +34,7 @@ def db_upgrade(ctx: Context, target: int | None) -> None:
         raise click.ClickException(str(error)) from None
     for name in applied:
         click.echo(f"applied {name}")
-    click.echo(f"schema version {schema.status(ctx.database).current}")
+    click.echo(f"schema version {schema.status(ctx.connect()).current}")
 
 
 @click.command("serve")
