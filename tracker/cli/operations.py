@@ -29,7 +29,7 @@ def db_status(ctx: Context) -> None:
 def db_upgrade(ctx: Context, target: int | None) -> None:
     """Create or upgrade the database schema (safe to run repeatedly)."""
     try:
-        applied = schema.upgrade(ctx.database, target)
+        applied = schema.upgrade(ctx.connect(), target)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     for name in applied:
