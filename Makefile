@@ -1,0 +1,48 @@
+# AI Evidence Tracker - everyday commands. `make run` and `make test` are the two that matter.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run serve test lint format bench bench-upload clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## run: install, create the SQLite database, seed the demo agency, serve on http://$(HOST):$(PORT)/
+run: $(STAMP)
+	$(BIN)/tracker db upgrade
+	$(BIN)/python scripts/demo_data.py
+	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+
+## serve: serve without touching the data
+serve: $(STAMP)
+	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+
+## test: lint, then the whole test suite on SQLite and PostgreSQL
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: every benchmark
+bench: bench-upload
+
+bench-upload: $(STAMP)
+	$(BIN)/python scripts/bench_upload.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,513 @@
+"""Seed a believable demo agency: AI systems like those the INTERPOL/UNICRI toolkit discusses,
+their operators, demo users for every role, and some evidence with real files.
+
+Run by ``make run``. On an already seeded database it changes nothing but
+issues fresh demo tokens, so the printed credentials always work.
+
+    python scripts/demo_data.py
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from fpdf import FPDF
+
+from evidence import ContentStore
+from tracker import accounts, config, db, evidence_items, register, schema
+from tracker.evidence_items import IncomingFile
+from tracker.models import AISystem, ApiToken, User
+
+ACTOR = "demo-seed"
+AGENCY = "Northland Police Service"
+TODAY = date.today()
+
+DEMO_USERS = [
+    ("admin", "admin", "Sam Admin", "admin@police.example"),
+    ("l.martin", "legal", "Lea Martin", "lea.martin@police.example"),
+    ("d.okafor", "dpo", "David Okafor", "dpo@police.example"),
+    ("a.berg", "auditor", "Astrid Berg", "astrid.berg@audit.example"),
+    ("v.rossi", "viewer", "Vito Rossi", "vito.rossi@police.example"),
+]
+
+SYSTEMS = [
+    {
+        "name": "Live facial recognition on body-worn cameras",
+        "version": "2.1",
+        "vendor": "Visionary Systems Ltd",
+        "purpose": "Alert officers in real time when a person on a court-approved watch list "
+        "for serious crime passes a body-worn camera at a public event.",
+        "authorised_use_cases": [
+            "Search for persons wanted by a court for serious crime",
+            "Search for missing persons at risk",
+        ],
+        "development_approach": "off_the_shelf",
+        "lifecycle_stage": "testing",
+        "risk_level": "high",
+        "processes_personal_data": True,
+        "purpose_type": "law_enforcement",
+        "biometric_identification": "real_time",
+        "ai_act_role": "deployer",
+        "public_facing": False,
+        "units_with_access": ["Public order unit", "Real-time intelligence centre"],
+        "data_sharing": "No sharing. Non-matching faces are deleted within seconds.",
+        "contacts": [
+            {
+                "name": "Insp. Maria Keller",
+                "email": "maria.keller@police.example",
+                "role": "system owner",
+            }
+        ],
+        "operators": [
+            ("Tom Becker", "Public order unit"),
+            ("Ines Duarte", "Public order unit"),
+            ("Kofi Mensah", "Real-time intelligence centre"),
+        ],
+    },
+    {
+        "name": "Post-event face search",
+        "version": "7.4",
+        "vendor": "FaceFind Inc.",
+        "purpose": "Compare a probe image from an investigation against the custody image database "
+        "to produce candidate lists for trained facial examiners.",
+        "authorised_use_cases": [
+            "Identify suspects in serious crime investigations",
+            "Identify deceased persons",
+        ],
+        "development_approach": "off_the_shelf",
+        "lifecycle_stage": "deployment",
+        "risk_level": "high",
+        "processes_personal_data": True,
+        "purpose_type": "law_enforcement",
+        "biometric_identification": "post_event",
+        "ai_act_role": "deployer",
+        "public_facing": False,
+        "units_with_access": ["Forensic imaging unit"],
+        "data_sharing": "Candidate lists stay within the forensic imaging unit.",
+        "contacts": [
+            {"name": "Dr. Hana Novak", "email": "hana.novak@police.example", "role": "system owner"}
+        ],
+        "operators": [
+            ("Hana Novak", "Forensic imaging unit"),
+            ("Pieter de Vries", "Forensic imaging unit"),
+        ],
+    },
+    {
+        "name": "Crime hotspot forecasting",
+        "version": "2026.1",
+        "vendor": "",
+        "purpose": "Forecast which street segments will see more burglary and vehicle crime in the "
+        "coming week, to plan patrols. Assesses places, never individuals.",
+        "authorised_use_cases": ["Weekly patrol planning"],
+        "development_approach": "internal",
+        "lifecycle_stage": "monitoring",
+        "risk_level": "medium",
+        "processes_personal_data": True,
+        "purpose_type": "law_enforcement",
+        "biometric_identification": "none",
+        "ai_act_role": "provider",
+        "public_facing": False,
+        "units_with_access": ["Neighbourhood policing", "Analysis unit"],
+        "data_sharing": "Aggregated maps shared with the city's community safety partnership.",
+        "contacts": [
+            {
+                "name": "Jonas Weber",
+                "email": "jonas.weber@police.example",
+                "role": "data science lead",
+            }
+        ],
+        "operators": [("Jonas Weber", "Analysis unit"), ("Amira Haddad", "Neighbourhood policing")],
+    },
+    {
+        "name": "Re-offending risk score",
+        "version": "0.9",
+        "vendor": "",
+        "purpose": "Estimate the risk that a person released on licence re-offends within a year, "
+        "to prioritise offender-management visits. Advisory only.",
+        "authorised_use_cases": ["Prioritising offender-management visits"],
+        "development_approach": "internal",
+        "lifecycle_stage": "development_or_procurement",
+        "risk_level": "high",
+        "processes_personal_data": True,
+        "purpose_type": "law_enforcement",
+        "biometric_identification": "none",
+        "ai_act_role": "provider",
+        "public_facing": False,
+        "units_with_access": ["Offender management unit"],
+        "data_sharing": "None outside the agency; probation service consulted on design.",
+        "contacts": [
+            {
+                "name": "Jonas Weber",
+                "email": "jonas.weber@police.example",
+                "role": "data science lead",
+            }
+        ],
+        "operators": [],
+    },
+    {
+        "name": "Crime report chatbot",
+        "version": "3.0",
+        "vendor": "CivicBot GmbH",
+        "purpose": "Let members of the public report minor crimes online in plain language and "
+        "route the report to the right team.",
+        "authorised_use_cases": [
+            "Online reporting of minor crimes",
+            "Answering questions on report status",
+        ],
+        "development_approach": "joint",
+        "lifecycle_stage": "deployment",
+        "risk_level": "low",
+        "processes_personal_data": True,
+        "purpose_type": "law_enforcement",
+        "biometric_identification": "none",
+        "ai_act_role": "deployer",
+        "public_facing": True,
+        "units_with_access": ["Contact centre"],
+        "data_sharing": "Reports are passed to the crime recording system; the vendor sees no content.",
+        "contacts": [
+            {
+                "name": "Chloe Dubois",
+                "email": "chloe.dubois@police.example",
+                "role": "service owner",
+            }
+        ],
+        "operators": [("Chloe Dubois", "Contact centre"), ("Marek Nowak", "Contact centre")],
+    },
+    {
+        "name": "Interview transcription",
+        "version": "5.2",
+        "vendor": "Scribe Analytics",
+        "purpose": "Transcribe recorded suspect and witness interviews into text for case files; "
+        "every transcript is checked by the interviewing officer.",
+        "authorised_use_cases": ["Transcribing recorded interviews"],
+        "development_approach": "off_the_shelf",
+        "lifecycle_stage": "deployment",
+        "risk_level": "medium",
+        "processes_personal_data": True,
+        "purpose_type": "law_enforcement",
+        "biometric_identification": "none",
+        "ai_act_role": "deployer",
+        "public_facing": False,
+        "units_with_access": ["Criminal investigation department"],
+        "data_sharing": "Transcripts go to the prosecutor with the case file.",
+        "contacts": [
+            {"name": "Ruth Adeyemi", "email": "ruth.adeyemi@police.example", "role": "system owner"}
+        ],
+        "operators": [
+            ("Ruth Adeyemi", "Criminal investigation department"),
+            ("Liam O'Connor", "Criminal investigation department"),
+        ],
+    },
+    {
+        "name": "Staff rostering assistant",
+        "version": "1.3",
+        "vendor": "ShiftWise",
+        "purpose": "Propose duty rosters from staff availability and leave requests (HR, not policing).",
+        "authorised_use_cases": ["Drafting monthly duty rosters"],
+        "development_approach": "external",
+        "lifecycle_stage": "planning",
+        "risk_level": "low",
+        "processes_personal_data": True,
+        "purpose_type": "administrative",
+        "biometric_identification": "none",
+        "ai_act_role": "deployer",
+        "public_facing": False,
+        "units_with_access": ["Human resources"],
+        "data_sharing": "Vendor hosts the data under a data processing agreement.",
+        "contacts": [
+            {"name": "Olga Ivanova", "email": "olga.ivanova@police.example", "role": "HR lead"}
+        ],
+        "operators": [("Olga Ivanova", "Human resources")],
+    },
+]
+
+
+def pdf(title: str, *paragraphs: str) -> bytes:
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", "B", 15)
+    document.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    document.set_font("helvetica", size=10)
+    document.multi_cell(0, 6, f"{AGENCY} - {TODAY:%d %B %Y}", new_x="LMARGIN", new_y="NEXT")
+    document.ln(4)
+    document.set_font("helvetica", size=11)
+    for paragraph in paragraphs:
+        document.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
+        document.ln(3)
+    return bytes(document.output())
+
+
+def email(subject: str, body: str) -> bytes:
+    return (
+        f"From: Supervisory Authority <cases@dpa.example>\r\nTo: DPO <dpo@police.example>\r\n"
+        f"Subject: {subject}\r\nDate: {TODAY:%a, %d %b %Y} 09:30:00 +0000\r\n"
+        f"Message-ID: <{abs(hash(subject))}@dpa.example>\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def add(store: ContentStore, uploader: User, files: list[tuple[bytes, str]], **metadata) -> None:
+    incoming = [IncomingFile(store.put(io.BytesIO(data)), name) for data, name in files]
+    evidence_items.add_evidence(store, metadata, incoming, uploader, ACTOR)
+
+
+def seed_evidence(store: ContentStore, systems: dict[str, AISystem], legal: User) -> None:
+    days = lambda n: (TODAY + timedelta(days=n)).isoformat()  # noqa: E731
+    add(
+        store,
+        legal,
+        [
+            (
+                pdf(
+                    "Responsible AI Strategy 2026-2028",
+                    "Sets the agency's vision for responsible AI innovation, the principles every "
+                    "system must meet, and who is accountable.",
+                    "Approved by the chief of police and the oversight committee.",
+                ),
+                "responsible-ai-strategy.pdf",
+            )
+        ],
+        kind="policy",
+        title="Responsible AI strategy 2026-2028",
+        agency_wide=True,
+        issuer="Chief of police",
+        issued_on=days(-200),
+        valid_from=days(-200),
+        valid_until=days(900),
+        requirement_ids=["toolkit.responsible_ai_strategy"],
+    )
+    add(
+        store,
+        legal,
+        [
+            (
+                pdf(
+                    "Mandate of the Responsible AI Oversight Committee",
+                    "The committee advises on ethical and human-rights requirements throughout the "
+                    "life cycle of every AI system, including planning, procurement, use and monitoring.",
+                ),
+                "oversight-committee-mandate.pdf",
+            )
+        ],
+        kind="policy",
+        title="Oversight committee mandate",
+        agency_wide=True,
+        issuer="Chief of police",
+        issued_on=days(-180),
+        requirement_ids=["toolkit.oversight_committee"],
+    )
+
+    face = systems["Post-event face search"]
+    add(
+        store,
+        legal,
+        [
+            (
+                pdf(
+                    "Data protection impact assessment - Post-event face search",
+                    "Processing: comparison of probe images with custody images (biometric data).",
+                    "Necessity and proportionality: limited to serious crime; human review by "
+                    "certified facial examiners; candidate lists never used as sole evidence.",
+                    "Residual risk: medium after mitigation.",
+                ),
+                "dpia-post-event-face-search.pdf",
+            )
+        ],
+        kind="impact_assessment",
+        title="DPIA - post-event face search (LED Art 27)",
+        system_ids=[face.id],
+        issuer="DPO office",
+        issued_on=days(-300),
+        valid_from=days(-300),
+        valid_until=days(65),
+        requirement_ids=["eu-led.dpia", "eu-ai-act.fria"],
+    )
+    add(
+        store,
+        legal,
+        [
+            (
+                pdf(
+                    "Accuracy and demographic bias evaluation",
+                    "False match rates measured on 40,000 probe images across age, sex and skin-tone "
+                    "groups. Largest disparity within the vendor's stated tolerance.",
+                ),
+                "bias-evaluation.pdf",
+            )
+        ],
+        kind="audit",
+        title="Accuracy and bias evaluation 2026",
+        system_ids=[face.id],
+        issuer="National forensic institute",
+        issued_on=days(-90),
+        valid_until=days(275),
+        requirement_ids=["toolkit.audit_evaluation"],
+    )
+    for name, valid in (("Hana Novak", 400), ("Pieter de Vries", 20)):
+        add(
+            store,
+            legal,
+            [
+                (
+                    pdf(
+                        "Certificate of competence - facial examiner",
+                        f"This certifies that {name} completed facial comparison and review training "
+                        "to the FISWG standard.",
+                    ),
+                    f"facial-examiner-{name.split()[-1].lower()}.pdf",
+                )
+            ],
+            kind="training_certificate",
+            title=f"Facial examiner certificate - {name}",
+            system_ids=[face.id],
+            certified_person=name,
+            issuer="Forensic training academy",
+            issued_on=days(valid - 730),
+            valid_until=days(valid),
+            requirement_ids=["toolkit.facial_examiner_certification"],
+        )
+
+    live = systems["Live facial recognition on body-worn cameras"]
+    add(
+        store,
+        legal,
+        [
+            (
+                email(
+                    "Prior consultation - live facial recognition pilot",
+                    "We acknowledge receipt of your prior consultation request under Article 28 of "
+                    "Directive 2016/680 and will respond within six weeks.",
+                ),
+                "dpa-acknowledgement.eml",
+            )
+        ],
+        kind="consultation",
+        title="Prior consultation of the supervisory authority (acknowledgement)",
+        system_ids=[live.id],
+        issuer="Supervisory authority",
+        issued_on=days(-10),
+        requirement_ids=["eu-led.prior_consultation"],
+    )
+
+    chatbot = systems["Crime report chatbot"]
+    add(
+        store,
+        legal,
+        [
+            (
+                pdf(
+                    "Public information statement - Crime report chatbot",
+                    "What it is for: reporting minor crimes online. Name and version: CivicBot 3.0.",
+                    "You are talking to an automated assistant; a police officer reviews every report.",
+                    "How your data is handled: reports go to the crime recording system; the vendor "
+                    "sees no content.",
+                ),
+                "chatbot-public-statement.pdf",
+            )
+        ],
+        kind="public_communication",
+        title="Public information statement - chatbot",
+        system_ids=[chatbot.id],
+        issuer="Public relations office",
+        issued_on=days(-60),
+        requirement_ids=["eu-ai-act.transparency_art50"],
+    )
+    add(
+        store,
+        legal,
+        [
+            (
+                (
+                    "operator,unit,course,completed_on,valid_until\n"
+                    f"Chloe Dubois,Contact centre,Chatbot supervision,{days(-100)},{days(265)}\n"
+                    f"Marek Nowak,Contact centre,Chatbot supervision,{days(-400)},{days(-35)}\n"
+                ).encode(),
+                "chatbot-training-register.csv",
+            )
+        ],
+        kind="record",
+        title="Training register - chatbot supervisors",
+        system_ids=[chatbot.id],
+        issuer="Training department",
+        issued_on=days(-30),
+    )
+
+    transcription = systems["Interview transcription"]
+    add(
+        store,
+        legal,
+        [
+            (
+                pdf(
+                    "Technical documentation - Scribe Analytics 5.2",
+                    "Model description, word error rates by accent group, data retention settings.",
+                ),
+                "scribe-technical-documentation.pdf",
+            )
+        ],
+        kind="technical_documentation",
+        title="Vendor technical documentation",
+        system_ids=[transcription.id],
+        issuer="Scribe Analytics",
+        issued_on=days(-150),
+    )
+
+
+def seed(settings: config.Settings) -> bool:
+    """Create the demo agency unless the database already has systems; True when seeded."""
+    if AISystem.select().exists():
+        return False
+    users = {
+        username: accounts.create_user(username, role, ACTOR, full_name=name, email=mail)
+        for username, role, name, mail in DEMO_USERS
+    }
+    systems = {}
+    for spec in SYSTEMS:
+        spec = dict(spec)
+        operators = spec.pop("operators")
+        system = register.create_system(spec, ACTOR)
+        for name, unit in operators:
+            address = name.lower().replace(" ", ".").replace("'", "") + "@police.example"
+            register.add_operator(system, {"name": name, "email": address, "unit": unit}, ACTOR)
+        systems[system.name] = system
+    seed_evidence(ContentStore(settings.evidence_dir), systems, users["l.martin"])
+    return True
+
+
+def issue_demo_tokens() -> list[tuple[str, str, str]]:
+    """Revoke earlier demo tokens and issue one fresh token per demo user."""
+    demo_names = [username for username, *_ in DEMO_USERS]
+    for token in (
+        ApiToken.select()
+        .join(User)
+        .where(
+            User.username.in_(demo_names)
+            & (ApiToken.name == "demo")
+            & ApiToken.revoked_at.is_null()
+        )
+    ):
+        accounts.revoke_token(token.id, ACTOR)
+    issued = []
+    for username, role, *_ in DEMO_USERS:
+        user = accounts.get_user(username)
+        issued.append((username, role, accounts.issue_token(user, "demo", ACTOR)[1]))
+    return issued
+
+
+def main() -> None:
+    settings = config.from_environ()
+    database = db.bind(settings.database_url)
+    with database.connection_context():
+        schema.upgrade(database)
+        seeded = seed(settings)
+        print(
+            f"{'Seeded' if seeded else 'Kept'} the demo agency ({AGENCY}): "
+            f"{AISystem.select().count()} AI systems."
+        )
+        print("Demo API tokens (send as 'Authorization: Bearer <token>'):")
+        for username, role, secret in issue_demo_tokens():
+            print(f"  {role:<8} {username:<10} {secret}")
+
+
+if __name__ == "__main__":
+    main()
