@@ -89,3 +89,28 @@ def test_a_failed_change_leaves_no_event(chain):
         raise RuntimeError("the change itself failed")
     assert AuditEvent.select().count() == 5
     assert audit.verify().ok
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(migrated):
+    import threading
+
+    errors = []
+
+    def writer(number: int) -> None:
+        try:
+            for step in range(10):
+                with write_transaction():
+                    audit.record(f"writer-{number}", "thing.changed", "thing", f"{number}-{step}")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            migrated.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = audit.verify()
+    assert report.ok and report.events_checked == 40

@@ -149,6 +149,23 @@ def authenticate(secret: str) -> User | None:
     )
 
 
-def list_tokens(user: User | None = None) -> pw.ModelSelect:
+def find_users(filters: dict) -> pw.ModelSelect:
+    """Users matching ``filters``: role, is_active, q (username, full name or e-mail)."""
+    query = User.select().order_by(User.id)
+    if filters.get("role"):
+        query = query.where(User.role == filters["role"])
+    if filters.get("is_active") is not None:
+        query = query.where(User.is_active == filters["is_active"])
+    if text := filters.get("q"):
+        pattern = f"%{text}%"
+        query = query.where(
+            User.username.ilike(pattern) | User.full_name.ilike(pattern) | User.email.ilike(pattern)
+        )
+    return query
+
+
+def list_tokens(user: User | None = None, include_revoked: bool = True) -> pw.ModelSelect:
     query = ApiToken.select(ApiToken, User).join(User).order_by(ApiToken.id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_null())
     return query.where(ApiToken.user == user) if user is not None else query

@@ -56,3 +56,21 @@ def test_token_expiry_must_be_in_the_future(client, auth):
 
 def test_unknown_user_is_404(client, auth):
     assert client.get("/api/users/nobody/tokens", headers=auth("admin")).status_code == 404
+
+
+def test_user_and_token_lists_filter(client, auth):
+    dpos = client.get("/api/users?role=dpo", headers=auth("admin")).json
+    assert [u["username"] for u in dpos] == ["dpo-user"]
+    assert [
+        u["username"] for u in client.get("/api/users?q=audit", headers=auth("admin")).json
+    ] == ["auditor-user"]
+    issued = client.post(
+        "/api/users/viewer-user/tokens", json={"name": "old"}, headers=auth("admin")
+    ).json
+    client.delete(f"/api/tokens/{issued['id']}", headers=auth("admin"))
+    active = client.get("/api/users/viewer-user/tokens", headers=auth("admin")).json
+    everything = client.get(
+        "/api/users/viewer-user/tokens?include_revoked=true", headers=auth("admin")
+    ).json
+    assert [t["name"] for t in active] == ["tests"]
+    assert [t["name"] for t in everything] == ["tests", "old"]

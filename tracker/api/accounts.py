@@ -8,8 +8,16 @@ from flask_smorest import Blueprint
 from tracker import accounts
 from tracker.api.auth import Forbidden, actor, current_user, require
 from tracker.api.pagination import QueryPage
-from tracker.api.schemas import IssuedTokenOut, TokenIn, TokenOut, UserIn, UserOut
-from tracker.models import ApiToken, User
+from tracker.api.schemas import (
+    IssuedTokenOut,
+    TokenFilters,
+    TokenIn,
+    TokenOut,
+    UserFilters,
+    UserIn,
+    UserOut,
+)
+from tracker.models import ApiToken
 
 blp = Blueprint("accounts", __name__, url_prefix="/api", description="Users, roles and API tokens.")
 
@@ -26,11 +34,12 @@ class Me(MethodView):
 @blp.route("/users")
 class Users(MethodView):
     @require("users:manage")
+    @blp.arguments(UserFilters, location="query")
     @blp.response(200, UserOut(many=True))
     @blp.paginate(QueryPage)
-    def get(self):
-        """Every user."""
-        return User.select().order_by(User.id)
+    def get(self, filters):
+        """Users, with filters."""
+        return accounts.find_users(filters)
 
     @require("users:manage")
     @blp.arguments(UserIn)
@@ -49,11 +58,12 @@ class Users(MethodView):
 @blp.route("/users/<username>/tokens")
 class UserTokens(MethodView):
     @require("users:manage")
+    @blp.arguments(TokenFilters, location="query")
     @blp.response(200, TokenOut(many=True))
     @blp.paginate(QueryPage)
-    def get(self, username):
-        """A user's API tokens (secrets are never shown again)."""
-        return accounts.list_tokens(accounts.get_user(username))
+    def get(self, filters, username):
+        """A user's API tokens (secrets are never shown again); revoked ones only when asked."""
+        return accounts.list_tokens(accounts.get_user(username), filters["include_revoked"])
 
     @require("users:manage")
     @blp.arguments(TokenIn)

@@ -133,6 +133,16 @@ class UserIn(ma.Schema):
     email = fields.Email(load_default="")
 
 
+class UserFilters(ma.Schema):
+    role = choice(vocab.ROLES)
+    is_active = fields.Boolean()
+    q = fields.String(metadata={"description": "Text searched in username, full name and e-mail"})
+
+
+class TokenFilters(ma.Schema):
+    include_revoked = fields.Boolean(load_default=False)
+
+
 class UserOut(ma.Schema):
     id = fields.Integer()
     username = fields.String()
