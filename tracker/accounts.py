@@ -16,7 +16,7 @@ import peewee as pw
 
 from tracker import audit
 from tracker.db import utcnow, write_transaction
-from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.errors import Conflict, ValidationFailed
 from tracker.models import ApiToken, User
 from tracker.vocabulary import ROLES
 
@@ -73,10 +73,7 @@ def create_user(username: str, role: str, actor: str, full_name: str = "", email
 def get_user(username_or_id: str | int) -> User:
     key = str(username_or_id)
     condition = User.id == int(key) if key.isdigit() else User.username == key
-    user = User.get_or_none(condition)
-    if user is None:
-        raise NotFound("user", username_or_id)
-    return user
+    return User.find(condition, identifier=username_or_id)
 
 
 def issue_token(
@@ -112,9 +109,7 @@ def issue_token(
 
 
 def revoke_token(token_id: int, actor: str) -> ApiToken:
-    token = ApiToken.get_or_none(ApiToken.id == token_id)
-    if token is None:
-        raise NotFound("API token", token_id)
+    token = ApiToken.find_by_id(token_id)
     if token.revoked_at is not None:
         raise Conflict(f"API token {token_id} was already revoked")
     with write_transaction():

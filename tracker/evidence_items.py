@@ -239,10 +239,7 @@ def _record(clean: dict[str, Any], uploader: User | None, previous: Evidence | N
 
 
 def get_evidence(evidence_id: int) -> Evidence:
-    item = Evidence.get_or_none(Evidence.id == evidence_id)
-    if item is None:
-        raise NotFound("evidence", evidence_id)
-    return item
+    return Evidence.find_by_id(evidence_id)
 
 
 def get_file(item: Evidence, file_id: int) -> EvidenceFile:

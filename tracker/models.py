@@ -7,18 +7,36 @@ so that any past state can be reconstructed and audited.
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 import peewee as pw
 
 from tracker.db import database, utcnow
+from tracker.errors import NotFound
 
 
 class BaseModel(pw.Model):
+    label = "record"  # how error messages name one of these
+
     class Meta:
         database = database
         legacy_table_names = False
 
+    @classmethod
+    def find(cls, *conditions: Any, identifier: Any) -> Self:
+        """The one row matching ``conditions``, or NotFound naming ``identifier``."""
+        row = cls.get_or_none(*conditions)
+        if row is None:
+            raise NotFound(cls.label, identifier)
+        return row
+
+    @classmethod
+    def find_by_id(cls, identifier: int) -> Self:
+        return cls.find(cls._meta.primary_key == identifier, identifier=identifier)
+
 
 class User(BaseModel):
+    label = "user"
     username = pw.CharField(max_length=80, unique=True)
     full_name = pw.CharField(max_length=200, default="")
     email = pw.CharField(max_length=254, default="")
@@ -29,6 +47,7 @@ class User(BaseModel):
 
 
 class ApiToken(BaseModel):
+    label = "API token"
     user = pw.ForeignKeyField(User, backref="tokens")
     name = pw.CharField(max_length=120)
     # SHA-256 of the secret; the secret itself is shown once and never stored.
@@ -40,6 +59,7 @@ class ApiToken(BaseModel):
 
 
 class AISystem(BaseModel):
+    label = "AI system"
     name = pw.CharField(max_length=200)
     version = pw.CharField(max_length=80, default="")
     vendor = pw.CharField(max_length=200, default="")
@@ -68,6 +88,7 @@ class AISystem(BaseModel):
 
 
 class Operator(BaseModel):
+    label = "operator"
     system = pw.ForeignKeyField(AISystem, backref="operators")
     name = pw.CharField(max_length=200)
     email = pw.CharField(max_length=254)
@@ -88,6 +109,7 @@ class Blob(BaseModel):
 class Evidence(BaseModel):
     """One version of a piece of evidence; versions of the same item share a lineage."""
 
+    label = "evidence"
     lineage = pw.IntegerField(index=True)
     version = pw.IntegerField(default=1)
     kind = pw.CharField(max_length=40, index=True)
@@ -117,6 +139,7 @@ class EvidenceSystem(BaseModel):
 
 
 class EvidenceFile(BaseModel):
+    label = "file"
     evidence = pw.ForeignKeyField(Evidence, backref="files")
     blob = pw.ForeignKeyField(Blob, backref="uses", column_name="sha256", object_id_name="sha256")
     display_name = pw.CharField(max_length=255)

@@ -14,7 +14,7 @@ import peewee as pw
 
 from tracker import audit
 from tracker.db import utcnow, write_transaction
-from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.errors import Conflict, ValidationFailed
 from tracker.models import AISystem, Operator
 from tracker.profile import (
     PROFILE_FIELDS,
@@ -55,10 +55,7 @@ def validate_profile(
 
 
 def get_system(system_id: int) -> AISystem:
-    system = AISystem.get_or_none(AISystem.id == system_id)
-    if system is None:
-        raise NotFound("AI system", system_id)
-    return system
+    return AISystem.find_by_id(system_id)
 
 
 def create_system(
@@ -154,10 +151,9 @@ def list_operators(system: AISystem, include_removed: bool = False) -> pw.ModelS
 
 
 def get_operator(system: AISystem, operator_id: int) -> Operator:
-    operator = Operator.get_or_none((Operator.id == operator_id) & (Operator.system == system))
-    if operator is None:
-        raise NotFound("operator", operator_id)
-    return operator
+    return Operator.find(
+        (Operator.id == operator_id) & (Operator.system == system), identifier=operator_id
+    )
 
 
 def _refuse_duplicate(system: AISystem, email: str, exclude: int | None = None) -> None:
