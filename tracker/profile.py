@@ -6,6 +6,7 @@ demo data, web form), so every front end gives the same messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,20 @@ class ProfileQuestion:
     type: str  # "boolean", "choice", "text"
     choices: tuple[str, ...] = ()
     help: str = ""
+    default: Any = None  # what rules see when a system has not answered
+
+    def problems(self) -> list[str]:
+        """What is wrong with the question's own definition."""
+        out = []
+        if not re.match(r"^[a-z][a-z0-9_]*$", self.id):
+            out.append(f"question id {self.id!r} must be lower-case letters, digits and '_'")
+        if self.type not in ("boolean", "choice", "text"):
+            out.append(f"question {self.id!r} has type {self.type!r}; use boolean, choice or text")
+        if self.type == "choice" and not self.choices:
+            out.append(f"choice question {self.id!r} has no choices")
+        if self.default is not None and self.check(self.default):
+            out.append(f"question {self.id!r} has an invalid default {self.default!r}")
+        return out
 
     def check(self, value: Any) -> str | None:
         """None when ``value`` is an acceptable answer, else the rule it breaks."""

@@ -1,0 +1,411 @@
+"""EU AI Act, Regulation (EU) 2024/1689 as amended by Regulation (EU) 2026/1744.
+
+High-risk duties attach to Annex III point 1 (biometrics) and point 6 (law
+enforcement). Under amended Art 113, Chapter III Sections 1-3 apply to Annex
+III systems from 2 Dec 2027; registration (Section 5) has no deferral in the
+literal text, which the catalogue flags as an interpretation: its date here
+follows the classification date and is configurable (TRACKER_IN_FORCE_FROM).
+"""
+
+from datetime import date
+
+from tracker.plugin_api import Citation, Jurisdiction, ProfileQuestion, Requirement, hookimpl
+
+AI_ACT = "Regulation (EU) 2024/1689 (AI Act) as amended by Regulation (EU) 2026/1744"
+URL = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
+
+CHAPTERS_I_II = date(2025, 2, 2)
+GENERAL = date(2026, 8, 2)
+NEW_PROHIBITIONS = date(2026, 12, 2)
+ANNEX_III = date(2027, 12, 2)
+
+ANNEX_III_1 = 'biometric_identification != "none" or aia_annex_iii_1 != "none"'
+HIGH_RISK = f'({ANNEX_III_1} or aia_annex_iii_6 != "none")'
+PROVIDER = f'ai_act_role == "provider" and {HIGH_RISK}'
+DEPLOYER = HIGH_RISK  # a public body that builds and uses a system also deploys it
+RT_RBI = 'biometric_identification == "real_time" and purpose_type == "law_enforcement"'
+POST_RBI = 'biometric_identification == "post_event"'
+
+
+def art(article: str, status: str = "V", note: str = "") -> Citation:
+    return Citation(AI_ACT, article, URL, status, note)
+
+
+@hookimpl
+def tracker_jurisdictions():
+    return [
+        Jurisdiction(
+            "eu-ai-act",
+            "EU AI Act 2024/1689 (as amended by 2026/1744)",
+            "High-risk duties for Annex III points 1 and 6, prohibited practices, transparency.",
+            URL,
+        )
+    ]
+
+
+@hookimpl
+def tracker_profile_questions():
+    return [
+        ProfileQuestion(
+            "aia_annex_iii_6",
+            "AI Act Annex III point 6: which law-enforcement use, if any?",
+            "choice",
+            (
+                "none",
+                "a_victim_risk",
+                "b_polygraph",
+                "c_evidence_reliability",
+                "d_offending_risk",
+                "e_profiling",
+            ),
+            help="Point 6 covers assessments of natural persons. A forecast of places assesses "
+            "no natural person and is 'none'.",
+            default="none",
+        ),
+        ProfileQuestion(
+            "aia_annex_iii_1",
+            "AI Act Annex III point 1: biometric categorisation or emotion recognition?",
+            "choice",
+            ("none", "b_biometric_categorisation", "c_emotion_recognition"),
+            help="Remote biometric identification (point 1(a)) follows from the biometric "
+            "identification field.",
+            default="none",
+        ),
+    ]
+
+
+@hookimpl
+def tracker_requirements():
+    annex_iii = dict(in_force_from=ANNEX_III)
+    return [
+        # Every AI system
+        Requirement(
+            "eu-ai-act.ai_literacy",
+            "AI literacy of staff operating the system",
+            art("Art 4 (amended)"),
+            ("training_certificate",),
+            scope="operator",
+            due_before="deployment",
+            owner="training",
+            in_force_from=CHAPTERS_I_II,
+        ),
+        Requirement(
+            "eu-ai-act.prohibited_practices_screen",
+            "Prohibited-practice screening",
+            art("Art 5(1)"),
+            ("record", "policy"),
+            due_before="development_or_procurement",
+            owner="legal",
+            in_force_from=CHAPTERS_I_II,
+            renew_on_change=("purpose", "biometric_identification"),
+        ),
+        Requirement(
+            "eu-ai-act.transparency_art50",
+            "Transparency: people are told they interact with AI",
+            art(
+                "Art 50(1),(3)-(5)",
+                note="the law-enforcement exemption does not cover systems the "
+                "public uses to report a crime",
+            ),
+            ("public_communication",),
+            applies_when="public_facing",
+            due_before="deployment",
+            owner="public_relations",
+            in_force_from=GENERAL,
+        ),
+        # Real-time remote biometric identification for law enforcement (Art 5)
+        Requirement(
+            "eu-ai-act.rt_rbi_national_law",
+            "National law providing for real-time RBI",
+            art("Art 5(5)"),
+            ("record",),
+            applies_when=RT_RBI,
+            due_before="testing",
+            owner="legal",
+            in_force_from=CHAPTERS_I_II,
+        ),
+        Requirement(
+            "eu-ai-act.rt_rbi_fria_and_registration",
+            "FRIA and EU-database registration before real-time RBI",
+            art("Art 5(2)"),
+            ("impact_assessment", "registration"),
+            applies_when=RT_RBI,
+            due_before="deployment",
+            owner="legal",
+            in_force_from=CHAPTERS_I_II,
+            also_satisfied_by=("eu-ai-act.fria",),
+        ),
+        Requirement(
+            "eu-ai-act.rt_rbi_authorisation",
+            "Prior judicial or independent authorisation of each use",
+            art("Art 5(3)", note="in urgency, request within 24 hours"),
+            ("authorisation",),
+            applies_when=RT_RBI,
+            due_before="deployment",
+            owner="legal",
+            in_force_from=CHAPTERS_I_II,
+        ),
+        Requirement(
+            "eu-ai-act.rt_rbi_use_notification",
+            "Notification of each use to the MSA and DPA",
+            art("Art 5(4)"),
+            ("record",),
+            applies_when=RT_RBI,
+            due_before="monitoring",
+            owner="legal",
+            in_force_from=CHAPTERS_I_II,
+        ),
+        # Provider duties (in-house development, rebranding, substantial modification)
+        Requirement(
+            "eu-ai-act.classification",
+            "Classification and any Art 6(3) assessment",
+            art("Art 6(2)-(4); Annex III"),
+            ("technical_documentation",),
+            applies_when='ai_act_role == "provider"',
+            due_before="testing",
+            owner="legal",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.risk_management",
+            "Risk management system",
+            art("Art 9(1)-(9)"),
+            ("technical_documentation",),
+            applies_when=PROVIDER,
+            due_before="testing",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.data_governance",
+            "Data governance and bias examination",
+            art("Art 10(1)-(4),(6)"),
+            ("technical_documentation",),
+            applies_when=PROVIDER,
+            due_before="testing",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.technical_documentation",
+            "Annex IV technical documentation",
+            art("Art 11(1); Annex IV"),
+            ("technical_documentation",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="technology",
+            renew_on_change=("version",),
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.logging_capability",
+            "Automatic event logging",
+            art("Art 12(1)-(3)"),
+            ("technical_documentation",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.instructions_for_use",
+            "Instructions for use",
+            art("Art 13(2)-(3)"),
+            ("technical_documentation",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.human_oversight_design",
+            "Human oversight design (two-person check for RBI)",
+            art("Art 14(1)-(5)"),
+            ("technical_documentation", "policy"),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.accuracy_robustness_security",
+            "Accuracy, robustness and cybersecurity testing",
+            art("Art 15(1)-(5)"),
+            ("audit",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="technology",
+            renew_on_change=("version",),
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.quality_management",
+            "Quality management system",
+            art("Art 17(1)-(2)"),
+            ("policy",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="oversight_committee",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.conformity_assessment",
+            "Conformity assessment",
+            art(
+                "Art 43(1)-(2),(4)",
+                note="point 1 for law enforcement: the MSA acts as notified body",
+            ),
+            ("audit",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="legal",
+            renew_on_change=("version",),
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.declaration_of_conformity",
+            "EU declaration of conformity",
+            art("Art 47(1)-(4); Annex V"),
+            ("technical_documentation",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="legal",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.registration_provider",
+            "Registration in the EU database (non-public section)",
+            art(
+                "Art 49(1),(2),(4); Annex VIII",
+                "interpretation",
+                "date follows the Annex III classification date; the literal text may apply it "
+                "from 2 Aug 2026 (catalogue R5)",
+            ),
+            ("registration",),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="legal",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.post_market_monitoring",
+            "Post-market monitoring plan",
+            art("Art 72(1)-(3)"),
+            ("technical_documentation", "record"),
+            applies_when=PROVIDER,
+            due_before="deployment",
+            owner="technology",
+            **annex_iii,
+        ),
+        # Deployer duties (bind public bodies that use a high-risk system, including ones they built)
+        Requirement(
+            "eu-ai-act.use_per_instructions",
+            "Use in accordance with the instructions for use",
+            art("Art 26(1),(3)"),
+            ("policy",),
+            applies_when=DEPLOYER,
+            due_before="deployment",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.human_oversight_assignment",
+            "Human oversight assigned to trained, competent people",
+            art("Art 26(2)"),
+            ("training_certificate",),
+            applies_when=DEPLOYER,
+            scope="operator",
+            due_before="deployment",
+            owner="training",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.deployer_logs",
+            "Logs kept at least six months",
+            art("Art 26(6)"),
+            ("record",),
+            applies_when=DEPLOYER,
+            due_before="deployment",
+            owner="technology",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.deployer_registration",
+            "Deployer registration of the use in the EU database",
+            art(
+                "Art 26(8); Art 49(3)-(4); Annex VIII Sec C",
+                "interpretation",
+                "date follows the Annex III classification date (catalogue R5)",
+            ),
+            ("registration",),
+            applies_when=f'{DEPLOYER} and ai_act_role == "deployer"',
+            due_before="deployment",
+            owner="legal",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.dpia_using_provider_info",
+            "DPIA using the provider's information",
+            art("Art 26(9)"),
+            ("impact_assessment",),
+            applies_when=f"{DEPLOYER} and processes_personal_data",
+            due_before="deployment",
+            owner="dpo",
+            also_satisfied_by=("eu-led.dpia", "eu-gdpr.dpia"),
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.fria",
+            "Fundamental rights impact assessment",
+            art("Art 27(1)-(2),(4)-(5)"),
+            ("impact_assessment",),
+            applies_when=DEPLOYER,
+            due_before="deployment",
+            owner="legal",
+            renew_on_change=("purpose", "authorised_use_cases", "units_with_access"),
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.fria_notification",
+            "FRIA results notified to the market surveillance authority",
+            art("Art 27(3)"),
+            ("registration", "record"),
+            applies_when=DEPLOYER,
+            due_before="deployment",
+            owner="legal",
+            **annex_iii,
+        ),
+        # Post-event remote biometric identification (Art 26(10))
+        Requirement(
+            "eu-ai-act.post_rbi_authorisation",
+            "Authorisation of targeted post-event RBI searches",
+            art("Art 26(10) para 1-3", note="ex ante, or requested within 48 hours"),
+            ("authorisation",),
+            applies_when=POST_RBI,
+            due_before="deployment",
+            owner="legal",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.post_rbi_police_file",
+            "Each post-event RBI use documented in the police file",
+            art("Art 26(10) para 5"),
+            ("record",),
+            applies_when=POST_RBI,
+            due_before="monitoring",
+            owner="legal",
+            **annex_iii,
+        ),
+        Requirement(
+            "eu-ai-act.post_rbi_annual_report",
+            "Annual report on post-event RBI use to the MSA and DPA",
+            art("Art 26(10) para 6"),
+            ("record", "audit"),
+            applies_when=POST_RBI,
+            due_before="monitoring",
+            owner="dpo",
+            valid_for_months=12,
+            recurrence="annual",
+            **annex_iii,
+        ),
+    ]
