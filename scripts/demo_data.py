@@ -15,13 +15,17 @@ from datetime import date, timedelta
 from fpdf import FPDF
 
 from evidence import ContentStore
-from tracker import accounts, config, db, evidence_items, register, schema
+from tracker import accounts, config, db, evidence_items, register, reviews, schema, waivers
 from tracker.evidence_items import IncomingFile
-from tracker.models import AISystem, ApiToken, User
+from tracker.models import AISystem, ApiToken, Evidence, User
+from tracker.plugin_host import Catalogue, load_catalogue
 
 ACTOR = "demo-seed"
 AGENCY = "Northland Police Service"
 TODAY = date.today()
+
+# A European agency: every enabled framework but the AU Malabo Convention.
+EU_JURISDICTIONS = ["toolkit", "eu-gdpr", "eu-led", "eu-ai-act", "nis2", "coe-cets225"]
 
 DEMO_USERS = [
     ("admin", "admin", "Sam Admin", "admin@police.example"),
@@ -59,6 +63,7 @@ SYSTEMS = [
                 "role": "system owner",
             }
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [
             ("Tom Becker", "Public order unit"),
             ("Ines Duarte", "Public order unit"),
@@ -88,6 +93,7 @@ SYSTEMS = [
         "contacts": [
             {"name": "Dr. Hana Novak", "email": "hana.novak@police.example", "role": "system owner"}
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [
             ("Hana Novak", "Forensic imaging unit"),
             ("Pieter de Vries", "Forensic imaging unit"),
@@ -109,6 +115,7 @@ SYSTEMS = [
         "ai_act_role": "provider",
         "public_facing": False,
         "units_with_access": ["Neighbourhood policing", "Analysis unit"],
+        "answers": {"aia_annex_iii_6": "none"},
         "data_sharing": "Aggregated maps shared with the city's community safety partnership.",
         "contacts": [
             {
@@ -117,6 +124,7 @@ SYSTEMS = [
                 "role": "data science lead",
             }
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [("Jonas Weber", "Analysis unit"), ("Amira Haddad", "Neighbourhood policing")],
     },
     {
@@ -135,6 +143,7 @@ SYSTEMS = [
         "ai_act_role": "provider",
         "public_facing": False,
         "units_with_access": ["Offender management unit"],
+        "answers": {"aia_annex_iii_6": "d_offending_risk"},
         "data_sharing": "None outside the agency; probation service consulted on design.",
         "contacts": [
             {
@@ -143,6 +152,7 @@ SYSTEMS = [
                 "role": "data science lead",
             }
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [],
     },
     {
@@ -172,6 +182,7 @@ SYSTEMS = [
                 "role": "service owner",
             }
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [("Chloe Dubois", "Contact centre"), ("Marek Nowak", "Contact centre")],
     },
     {
@@ -194,6 +205,7 @@ SYSTEMS = [
         "contacts": [
             {"name": "Ruth Adeyemi", "email": "ruth.adeyemi@police.example", "role": "system owner"}
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [
             ("Ruth Adeyemi", "Criminal investigation department"),
             ("Liam O'Connor", "Criminal investigation department"),
@@ -218,6 +230,7 @@ SYSTEMS = [
         "contacts": [
             {"name": "Olga Ivanova", "email": "olga.ivanova@police.example", "role": "HR lead"}
         ],
+        "jurisdictions": EU_JURISDICTIONS,
         "operators": [("Olga Ivanova", "Human resources")],
     },
 ]
@@ -246,9 +259,41 @@ def email(subject: str, body: str) -> bytes:
     ).encode()
 
 
-def add(store: ContentStore, uploader: User, files: list[tuple[bytes, str]], **metadata) -> None:
+def add(
+    store: ContentStore, uploader: User, files: list[tuple[bytes, str]], **metadata
+) -> Evidence:
     incoming = [IncomingFile(store.put(io.BytesIO(data)), name) for data, name in files]
-    evidence_items.add_evidence(store, metadata, incoming, uploader, ACTOR)
+    return evidence_items.add_evidence(store, metadata, incoming, uploader, ACTOR)
+
+
+# Titles of demo evidence the DPO has not reviewed yet, or rejected (with the reason).
+PENDING = {
+    "Training register - chatbot supervisors",
+    "Prior consultation of the supervisory authority (acknowledgement)",
+}
+REJECTED = {"Vendor technical documentation": "Describes version 5.1; the deployed version is 5.2."}
+
+
+def seed_reviews_and_waivers(
+    dpo: User, legal: User, systems: dict[str, AISystem], catalogue: Catalogue
+) -> None:
+    """The DPO's decisions on the demo evidence, and one approved waiver."""
+    for item in Evidence.select().order_by(Evidence.id):
+        if item.title in PENDING:
+            continue
+        decision = "rejected" if item.title in REJECTED else "accepted"
+        reviews.review_evidence(item, decision, REJECTED.get(item.title, ""), dpo, ACTOR)
+    waiver = waivers.request_waiver(
+        systems["Crime hotspot forecasting"],
+        "toolkit.decommissioning_procedure",
+        "Covered by the agency-wide procedure for retiring analytics models; a system-specific "
+        "procedure follows at the 2027 review.",
+        TODAY + timedelta(days=120),
+        legal,
+        ACTOR,
+        catalogue,
+    )
+    waivers.approve_waiver(waiver, dpo, "Accepted until the 2027 review.", ACTOR)
 
 
 def seed_evidence(store: ContentStore, systems: dict[str, AISystem], legal: User) -> None:
@@ -320,7 +365,7 @@ def seed_evidence(store: ContentStore, systems: dict[str, AISystem], legal: User
         issued_on=days(-300),
         valid_from=days(-300),
         valid_until=days(65),
-        requirement_ids=["eu-led.dpia", "eu-ai-act.fria"],
+        requirement_ids=["eu-led.dpia"],
     )
     add(
         store,
@@ -457,6 +502,7 @@ def seed(settings: config.Settings) -> bool:
     """Create the demo agency unless the database already has systems; True when seeded."""
     if AISystem.select().exists():
         return False
+    catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
     users = {
         username: accounts.create_user(username, role, ACTOR, full_name=name, email=mail)
         for username, role, name, mail in DEMO_USERS
@@ -465,12 +511,13 @@ def seed(settings: config.Settings) -> bool:
     for spec in SYSTEMS:
         spec = dict(spec)
         operators = spec.pop("operators")
-        system = register.create_system(spec, ACTOR)
+        system = register.create_system(spec, ACTOR, catalogue)
         for name, unit in operators:
             address = name.lower().replace(" ", ".").replace("'", "") + "@police.example"
             register.add_operator(system, {"name": name, "email": address, "unit": unit}, ACTOR)
         systems[system.name] = system
     seed_evidence(ContentStore(settings.evidence_dir), systems, users["l.martin"])
+    seed_reviews_and_waivers(users["d.okafor"], users["l.martin"], systems, catalogue)
     return True
 
 

@@ -51,3 +51,33 @@ def test_production_starts_with_a_real_secret():
 def test_bad_values_name_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
         from_environ({variable: value})
+
+
+def test_jurisdictions_dates_and_lead_times_are_configurable():
+    settings = from_environ(
+        {
+            "TRACKER_JURISDICTIONS": "toolkit, eu-led",
+            "TRACKER_IN_FORCE_FROM": "eu-ai-act.fria=2026-08-02,eu-ai-act.registration_provider=2026-08-02",
+            "TRACKER_LEAD_DAYS": "7,60,30",
+            "TRACKER_EXPIRING_SOON_DAYS": "45",
+        }
+    )
+    assert settings.jurisdictions == ("toolkit", "eu-led")
+    assert settings.in_force_from["eu-ai-act.fria"].isoformat() == "2026-08-02"
+    assert settings.lead_days == (60, 30, 7)
+    assert settings.expiring_soon_days == 45
+    assert from_environ({}).jurisdictions is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TRACKER_IN_FORCE_FROM", "eu-ai-act.fria=soon"),
+        ("TRACKER_LEAD_DAYS", "a,b"),
+        ("TRACKER_LEAD_DAYS", "0"),
+        ("TRACKER_EXPIRING_SOON_DAYS", "-1"),
+    ],
+)
+def test_bad_requirement_settings_name_the_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        from_environ({variable: value})

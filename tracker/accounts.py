@@ -34,6 +34,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "evidence:download": frozenset({"admin", "legal", "dpo", "auditor"}),
     "audit:read": frozenset({"admin", "dpo", "auditor"}),
     "users:manage": frozenset({"admin"}),
+    "catalogue:read": READ_ROLES,
+    "completeness:read": READ_ROLES,
+    "evidence:review": frozenset({"dpo"}),
+    "waivers:request": WRITE_ROLES,
+    "waivers:decide": frozenset({"dpo"}),
 }
 
 

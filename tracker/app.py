@@ -14,7 +14,7 @@ from flask import Flask, Request, current_app, request
 
 from evidence import ContentStore, PendingFile
 from tracker import config, db, schema
-from tracker.profile import ProfileQuestion
+from tracker.plugin_host import Catalogue, load_catalogue
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Runtime:
 
     settings: config.Settings
     store: ContentStore
-    profile_questions: tuple[ProfileQuestion, ...] = field(default_factory=tuple)
+    catalogue: Catalogue = field(default_factory=Catalogue)
 
 
 def runtime() -> Runtime:
@@ -74,8 +74,9 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         TESTING=settings.env == "testing",
     )
+    catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
     app.extensions["tracker"] = Runtime(
-        settings=settings, store=ContentStore(settings.evidence_dir)
+        settings=settings, store=ContentStore(settings.evidence_dir), catalogue=catalogue
     )
 
     @app.before_request

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +41,13 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     mail_sender: str = "AI Evidence Tracker <tracker@localhost>"
+    # Jurisdiction ids to enable; None enables every installed jurisdiction plugin.
+    jurisdictions: tuple[str, ...] | None = None
+    # Requirement id -> the date it is in force from, overriding the plugin's date.
+    in_force_from: dict[str, date] = field(default_factory=dict)
+    # Days before expiry at which evidence counts as "expiring soon" (and reminders go out).
+    lead_days: tuple[int, ...] = (60, 30, 7)
+    expiring_soon_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -95,16 +103,67 @@ def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _names(environ: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = environ.get(name, "").strip()
+    return tuple(part.strip() for part in raw.split(",") if part.strip()) or None
+
+
+def _day_numbers(
+    environ: Mapping[str, str], name: str, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    parts = _names(environ, name)
+    if parts is None:
+        return default
+    try:
+        days = tuple(sorted({int(p) for p in parts}, reverse=True))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be whole numbers of days separated by commas, not {environ[name]!r}"
+        ) from None
+    if any(d <= 0 for d in days):
+        raise ConfigError(f"{name} must list positive numbers of days")
+    return days
+
+
+def _dated_ids(environ: Mapping[str, str], name: str) -> dict[str, date]:
+    out = {}
+    for part in _names(environ, name) or ():
+        key, _, value = part.partition("=")
+        try:
+            out[key.strip()] = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(
+                f"{name} entries must look like 'eu-ai-act.fria=2027-12-02', not {part!r}"
+            ) from None
+    return out
+
+
+SPECIAL = {
+    "max_upload_bytes",
+    "smtp_port",
+    "jurisdictions",
+    "in_force_from",
+    "lead_days",
+    "expiring_soon_days",
+}
+
+
 def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables (``os.environ`` by default)."""
     env = os.environ if environ is None else environ
     names = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
-    for name in names - {"max_upload_bytes", "smtp_port"}:
+    for name in names - SPECIAL:
         raw = env.get(f"TRACKER_{name.upper()}")
         if raw not in (None, ""):
             values[name] = raw
     megabytes = _integer(env, "TRACKER_MAX_UPLOAD_MB", 512)
     values["max_upload_bytes"] = megabytes * 1024 * 1024
     values["smtp_port"] = _integer(env, "TRACKER_SMTP_PORT", 25)
+    values["jurisdictions"] = _names(env, "TRACKER_JURISDICTIONS")
+    values["in_force_from"] = _dated_ids(env, "TRACKER_IN_FORCE_FROM")
+    values["lead_days"] = _day_numbers(env, "TRACKER_LEAD_DAYS", (60, 30, 7))
+    values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
+    if values["expiring_soon_days"] < 0:
+        raise ConfigError("TRACKER_EXPIRING_SOON_DAYS must not be negative")
     return Settings(**values).validated()

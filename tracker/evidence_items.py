@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -108,11 +108,21 @@ def display_name(client_filename: str) -> str:
     return name[:255] or "unnamed"
 
 
-def validate_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
+def validate_metadata(
+    data: Mapping[str, Any], known_requirements: Container[str] | None = None
+) -> dict[str, Any]:
+    """Clean metadata; with ``known_requirements``, intended requirement ids must be among them."""
     try:
         clean = EvidenceMetadataSchema().load(data)
     except ma.ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
+    if known_requirements is not None:
+        unknown = [r for r in clean["requirement_ids"] if r not in known_requirements]
+        if unknown:
+            raise ValidationFailed(
+                {"requirement_ids": [f"No enabled requirement has the id {', '.join(unknown)}."]}
+            )
+        clean["requirement_ids"] = list(dict.fromkeys(clean["requirement_ids"]))
     if clean["system_ids"]:
         found = {
             s.id for s in AISystem.select(AISystem.id).where(AISystem.id.in_(clean["system_ids"]))
@@ -180,6 +190,7 @@ def add_evidence(
     uploader: User | None,
     actor: str,
     previous: Evidence | None = None,
+    known_requirements: Container[str] | None = None,
 ) -> Evidence:
     """Record a new evidence item, or a new version superseding ``previous``.
 
@@ -194,7 +205,7 @@ def add_evidence(
                 )
             base = snapshot(previous)
             metadata = {**{k: base[k] for k in METADATA_FIELDS}, **metadata}
-        clean = validate_metadata(metadata)
+        clean = validate_metadata(metadata, known_requirements)
         checked = _checked_files(files, required=previous is None)
         placed: list[str] = []
         try:

@@ -78,6 +78,8 @@ class AISystem(BaseModel):
     contacts = pw.JSONField(default=list)
     # Answers to profile questions declared by jurisdiction plugins, by question id.
     answers = pw.JSONField(default=dict)
+    # The jurisdictions the system falls under; empty means every one the deployment enables.
+    jurisdictions = pw.JSONField(default=list)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     retired_at = pw.DateTimeField(null=True, index=True)
@@ -146,6 +148,37 @@ class EvidenceFile(BaseModel):
     position = pw.IntegerField(default=0)
 
 
+class EvidenceReview(BaseModel):
+    """A DPO's decision on one evidence version; it records exactly which file hashes were approved."""
+
+    label = "review"
+    evidence = pw.ForeignKeyField(Evidence, backref="reviews")
+    decision = pw.CharField(max_length=10)  # "accepted" or "rejected"
+    reason = pw.TextField(default="")
+    reviewer = pw.ForeignKeyField(User, backref="reviews")
+    decided_at = pw.DateTimeField(default=utcnow, index=True)
+    approved_hashes = pw.JSONField(default=list)
+
+
+class Waiver(BaseModel):
+    """A requirement declared not applicable or risk-accepted for one system, until a date."""
+
+    label = "waiver"
+    system = pw.ForeignKeyField(AISystem, backref="waivers")
+    requirement_id = pw.CharField(max_length=120, index=True)
+    justification = pw.TextField()
+    requested_by = pw.ForeignKeyField(User, backref="waivers_requested")
+    requested_at = pw.DateTimeField(default=utcnow)
+    expires_on = pw.DateField()
+    state = pw.CharField(
+        max_length=10, default="requested"
+    )  # requested, approved, rejected, revoked
+    decided_by = pw.ForeignKeyField(User, backref="waivers_decided", null=True)
+    decided_at = pw.DateTimeField(null=True)
+    decision_note = pw.TextField(default="")
+    revoked_at = pw.DateTimeField(null=True)
+
+
 class AuditEvent(BaseModel):
     """An append-only, hash-chained record of one change."""
 
@@ -176,6 +209,8 @@ ALL_MODELS = [
     Evidence,
     EvidenceSystem,
     EvidenceFile,
+    EvidenceReview,
+    Waiver,
     AuditEvent,
     AuditHead,
 ]

@@ -134,6 +134,13 @@ class SystemProfileSchema(ma.Schema):
     units_with_access = fields.List(NonEmptyLine, load_default=list)
     data_sharing = text(5000, load_default="")
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list)
+    jurisdictions = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={
+            "description": "Jurisdiction ids the system falls under; empty: every enabled jurisdiction"
+        },
+    )
     answers = fields.Dict(
         keys=fields.String(),
         load_default=dict,

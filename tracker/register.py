@@ -6,7 +6,7 @@ profile rules and written with its audit event in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
@@ -16,11 +16,11 @@ from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import AISystem, Operator
+from tracker.plugin_host import Catalogue
 from tracker.profile import (
     PROFILE_FIELDS,
     OperatorPatchSchema,
     OperatorSchema,
-    ProfileQuestion,
     SystemProfileSchema,
     check_answers,
 )
@@ -41,16 +41,29 @@ def profile_of(system: AISystem) -> dict[str, Any]:
     return {name: getattr(system, name) for name in PROFILE_FIELDS}
 
 
-def validate_profile(
-    data: Mapping[str, Any], questions: Iterable[ProfileQuestion] = ()
-) -> dict[str, Any]:
-    """The cleaned profile, or ValidationFailed naming each bad field and its rule."""
+def validate_profile(data: Mapping[str, Any], catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The cleaned profile, or ValidationFailed naming each bad field and its rule.
+
+    Answers are checked against the enabled plugins' questions, and jurisdictions
+    against the enabled jurisdictions.
+    """
+    catalogue = catalogue or Catalogue()
     try:
         profile = SystemProfileSchema().load(data)
     except ma.ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
-    if answer_errors := check_answers(profile["answers"], questions):
-        raise ValidationFailed({"answers": answer_errors})
+    errors: dict[str, Any] = {}
+    if answer_errors := check_answers(profile["answers"], catalogue.questions):
+        errors["answers"] = answer_errors
+    unknown = [j for j in profile["jurisdictions"] if j not in catalogue.jurisdictions]
+    if unknown:
+        enabled = ", ".join(sorted(catalogue.jurisdictions)) or "none"
+        errors["jurisdictions"] = [
+            f"Not an enabled jurisdiction: {', '.join(unknown)} (enabled: {enabled})."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    profile["jurisdictions"] = sorted(set(profile["jurisdictions"]))
     return profile
 
 
@@ -59,9 +72,9 @@ def get_system(system_id: int) -> AISystem:
 
 
 def create_system(
-    data: Mapping[str, Any], actor: str, questions: Iterable[ProfileQuestion] = ()
+    data: Mapping[str, Any], actor: str, catalogue: Catalogue | None = None
 ) -> AISystem:
-    profile = validate_profile(data, questions)
+    profile = validate_profile(data, catalogue)
     with write_transaction():
         system = AISystem.create(**profile)
         audit.record(actor, "system.created", "ai_system", system.id, after=profile)
@@ -72,7 +85,7 @@ def update_system(
     system: AISystem,
     changes: Mapping[str, Any],
     actor: str,
-    questions: Iterable[ProfileQuestion] = (),
+    catalogue: Catalogue | None = None,
 ) -> AISystem:
     """Apply ``changes`` to the profile; the whole resulting profile must be valid."""
     if system.retired_at is not None:
@@ -81,7 +94,7 @@ def update_system(
     if unknown:
         raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
     before = profile_of(system)
-    after = validate_profile({**before, **changes}, questions)
+    after = validate_profile({**before, **changes}, catalogue)
     old, new = audit.changes(before, after)
     if not new:
         return system

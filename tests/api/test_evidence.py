@@ -276,7 +276,7 @@ def test_list_filters(client, auth, upload, system_id):
         system_ids=[system_id],
         kind="audit",
         title="Bias audit",
-        requirement_ids=["toolkit.audit"],
+        requirement_ids=["toolkit.audit_evaluation"],
         valid_from="2025-01-01",
         valid_until="2025-12-31",
     )
@@ -350,4 +350,12 @@ def test_a_chunked_upload_over_the_limit_is_cut_off_and_leaves_nothing(
     )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
+    assert store_is_empty(app)
+
+
+def test_intended_requirements_must_exist_in_the_catalogue(app, upload, system_id):
+    response = upload(system_ids=[system_id], requirement_ids=["eu-led.dpia", "eu-led.nonexistent"])
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "requirement_ids"
+    assert "eu-led.nonexistent" in response.json["errors"][0]["detail"]
     assert store_is_empty(app)

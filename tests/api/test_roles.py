@@ -17,6 +17,7 @@ WRITE = {"admin", "legal", "dpo"}
 DOWNLOAD = {"admin", "legal", "dpo", "auditor"}
 AUDIT = {"admin", "dpo", "auditor"}
 ADMIN = {"admin"}
+DPO = {"dpo"}
 
 MATRIX = {
     ("GET", "/api/systems"): ALL,
@@ -43,6 +44,24 @@ MATRIX = {
     ("DELETE", "/api/tokens/<int:token_id>"): ADMIN,  # another user's token; own tokens: see below
     ("GET", "/api/audit"): AUDIT,
     ("GET", "/api/audit/verify"): AUDIT,
+    ("GET", "/api/evidence/<int:evidence_id>/reviews"): ALL,
+    ("POST", "/api/evidence/<int:evidence_id>/reviews"): DPO,
+    ("GET", "/api/reviews/queue"): ALL,
+    ("GET", "/api/waivers"): ALL,
+    ("POST", "/api/waivers"): WRITE,
+    ("GET", "/api/waivers/<int:waiver_id>"): ALL,
+    ("POST", "/api/waivers/<int:waiver_id>/approve"): DPO,
+    ("POST", "/api/waivers/<int:waiver_id>/reject"): DPO,
+    ("POST", "/api/waivers/<int:waiver_id>/revoke"): DPO,
+    ("GET", "/api/systems/<int:system_id>/completeness"): ALL,
+    ("GET", "/api/systems/<int:system_id>/completeness.csv"): ALL,
+    ("GET", "/api/completeness"): ALL,
+    ("GET", "/api/completeness.csv"): ALL,
+    ("GET", "/api/requirements"): ALL,
+    ("GET", "/api/requirements/<requirement_id>"): ALL,
+    ("GET", "/api/jurisdictions"): ALL,
+    ("GET", "/api/plugins"): ALL,
+    ("GET", "/api/profile-questions"): ALL,
 }
 PUBLIC = {
     ("GET", "/api/openapi.json"),
@@ -84,7 +103,19 @@ def world(client, auth, migrated):
     ).json
     target = accounts.create_user("target", "viewer", "test")
     token = accounts.issue_token(target, "to revoke", "test")[0]
+    waiver = client.post(
+        "/api/waivers",
+        headers=legal,
+        json={
+            "system_id": system,
+            "requirement_id": "toolkit.public_engagement",
+            "expires_on": "2099-01-01",
+            "justification": "Engagement is run by the city for all public-order technology.",
+        },
+    ).json
     return {
+        "waiver_id": waiver["id"],
+        "requirement_id": "eu-led.dpia",
         "system_id": system,
         "operator_id": operator,
         "evidence_id": item["id"],

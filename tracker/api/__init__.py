@@ -9,7 +9,17 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from tracker import __version__, vocabulary
-from tracker.api import accounts, audit, evidence, problems, systems
+from tracker.api import (
+    accounts,
+    audit,
+    catalogue,
+    completeness,
+    evidence,
+    problems,
+    reviews,
+    systems,
+    waivers,
+)
 from tracker.api.auth import Forbidden, Unauthenticated
 from tracker.errors import TrackerError, ValidationFailed
 
@@ -42,7 +52,7 @@ class TrackerApi(Api):
 def init_api(app: Flask) -> Api:
     app.config.update(OPENAPI_SETTINGS)
     api = TrackerApi(app)
-    for module in (systems, evidence, accounts, audit):
+    for module in (systems, evidence, reviews, waivers, completeness, catalogue, accounts, audit):
         api.register_blueprint(module.blp)
 
     @app.route("/api/docs/assets/<path:filename>")

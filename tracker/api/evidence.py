@@ -75,7 +75,12 @@ class EvidenceList(MethodView):
     def post(self, metadata):
         """Upload evidence: one or more files (field ``files``) with their metadata."""
         item = evidence_items.add_evidence(
-            runtime().store, metadata, incoming_files(metadata), current_user(), actor()
+            runtime().store,
+            metadata,
+            incoming_files(metadata),
+            current_user(),
+            actor(),
+            known_requirements=runtime().catalogue.requirements,
         )
         return one(item.id)
 
@@ -111,6 +116,7 @@ class EvidenceVersions(MethodView):
             current_user(),
             actor(),
             previous=previous,
+            known_requirements=runtime().catalogue.requirements,
         )
         return one(item.id)
 

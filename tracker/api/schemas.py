@@ -13,6 +13,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from tracker import vocabulary as vocab
+from tracker.completeness import STATUSES
 from tracker.evidence_items import EvidenceMetadataSchema
 from tracker.profile import (
     ContactSchema,
@@ -22,6 +23,7 @@ from tracker.profile import (
     SystemProfileSchema,
     choice,
 )
+from tracker.requirements import OWNERS, SCOPES, VERIFICATION
 
 
 class SystemOut(SystemProfileSchema):
@@ -201,3 +203,196 @@ class ChainReportOut(ma.Schema):
     events_checked = fields.Integer()
     first_broken_id = fields.Integer(allow_none=True)
     problem = fields.String()
+
+
+# Catalogue, completeness, reviews and waivers
+
+
+class CitationOut(ma.Schema):
+    instrument = fields.String()
+    article = fields.String()
+    url = fields.String()
+    verification = fields.String(
+        metadata={"description": "V, V2, P, U, interpretation or guidance"}
+    )
+    verification_meaning = fields.Function(lambda c: VERIFICATION[c.verification])
+    note = fields.String()
+
+
+class RequirementOut(ma.Schema):
+    id = fields.String()
+    framework = fields.String()
+    title = fields.String()
+    description = fields.String()
+    citation = fields.Nested(CitationOut)
+    evidence_kinds = fields.List(fields.String())
+    scope = fields.String()
+    applies_when = fields.String(
+        metadata={"description": "Applicability rule over the system profile"}
+    )
+    due_before = fields.String(allow_none=True)
+    valid_for_months = fields.Integer(allow_none=True)
+    renew_on_change = fields.List(fields.String())
+    recurrence = fields.String()
+    in_force_from = fields.Date(allow_none=True)
+    owner = fields.String()
+    also_satisfied_by = fields.List(fields.String())
+    lead_days = fields.List(fields.Integer())
+
+
+class RequirementFilters(ma.Schema):
+    framework = fields.String()
+    scope = fields.String(validate=validate.OneOf(list(SCOPES)))
+    kind = choice(vocab.EVIDENCE_KINDS)
+    owner = fields.String(validate=validate.OneOf(list(OWNERS)))
+    q = fields.String(metadata={"description": "Text searched in id, title and citation"})
+
+
+class JurisdictionOut(ma.Schema):
+    id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    url = fields.String()
+    enabled = fields.Boolean()
+    requirement_count = fields.Integer()
+
+
+class PluginOut(ma.Schema):
+    name = fields.String()
+    module = fields.String()
+    distribution = fields.String()
+    version = fields.String()
+    loaded = fields.Boolean()
+    jurisdictions = fields.List(fields.String())
+    requirement_count = fields.Integer()
+    question_count = fields.Integer()
+    problems = fields.List(fields.String())
+
+
+class QuestionOut(ma.Schema):
+    id = fields.String()
+    label = fields.String()
+    type = fields.String()
+    choices = fields.List(fields.String())
+    help = fields.String()
+    default = fields.Raw(allow_none=True)
+
+
+class AsOfArgs(ma.Schema):
+    as_of = fields.Date(metadata={"description": "Replay as of this date (default: today)"})
+
+
+class PortfolioArgs(AsOfArgs):
+    include_retired = fields.Boolean(load_default=False)
+    lifecycle_stage = choice(vocab.LIFECYCLE_STAGES)
+    ready = fields.Boolean(
+        metadata={"description": "Only systems (not) ready for their next stage"}
+    )
+
+
+class ScoreOut(ma.Schema):
+    percent = fields.Float()
+    applicable = fields.Integer()
+    met = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class EvidenceRefOut(ma.Schema):
+    id = fields.Integer()
+    title = fields.String()
+    kind = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    valid_until = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class OperatorStatusOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+
+
+class ItemStatusOut(ma.Schema):
+    requirement_id = fields.String()
+    framework = fields.String()
+    title = fields.String()
+    scope = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    blocking = fields.Boolean()
+    due_before = fields.String(allow_none=True)
+    valid_until = fields.String(allow_none=True)
+    in_force_from = fields.String(allow_none=True)
+    citation = fields.String()
+    verification = fields.String()
+    owner = fields.String()
+    detail = fields.String()
+    waiver_id = fields.Integer(allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceRefOut))
+    operators = fields.List(fields.Nested(OperatorStatusOut))
+    operators_missing = fields.List(fields.String())
+
+
+class CompletenessSummaryOut(ma.Schema):
+    system_id = fields.Integer()
+    name = fields.String()
+    as_of = fields.String()
+    lifecycle_stage = fields.String()
+    next_stage = fields.String(allow_none=True)
+    ready_for_next_stage = fields.Boolean(allow_none=True)
+    reasons = fields.List(fields.String())
+    retired = fields.Boolean()
+    overall = fields.Nested(ScoreOut)
+    frameworks = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreOut))
+    blocking = fields.List(fields.String())
+
+
+class CompletenessOut(CompletenessSummaryOut):
+    requirements = fields.List(fields.Nested(ItemStatusOut))
+
+
+class ReviewIn(ma.Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "rejected"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class ReviewOut(ma.Schema):
+    id = fields.Integer()
+    evidence_id = fields.Integer(attribute="evidence_id")
+    decision = fields.String()
+    reason = fields.String()
+    reviewer = fields.Function(lambda r: r.reviewer.username)
+    decided_at = fields.DateTime()
+    approved_hashes = fields.List(fields.String())
+
+
+class WaiverIn(ma.Schema):
+    system_id = fields.Integer(required=True)
+    requirement_id = fields.String(required=True)
+    justification = fields.String(required=True, validate=validate.Length(max=5000))
+    expires_on = fields.Date(required=True)
+
+
+class WaiverDecisionIn(ma.Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class WaiverFilters(ma.Schema):
+    system_id = fields.Integer()
+    requirement_id = fields.String()
+    state = fields.String(validate=validate.OneOf(["requested", "approved", "rejected", "revoked"]))
+
+
+class WaiverOut(ma.Schema):
+    id = fields.Integer()
+    system_id = fields.Integer(attribute="system_id")
+    requirement_id = fields.String()
+    justification = fields.String()
+    state = fields.String()
+    expires_on = fields.Date()
+    requested_by = fields.Function(lambda w: w.requested_by.username)
+    requested_at = fields.DateTime()
+    decided_by = fields.Function(lambda w: w.decided_by.username if w.decided_by_id else None)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String()
+    revoked_at = fields.DateTime(allow_none=True)

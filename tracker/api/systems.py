@@ -43,7 +43,7 @@ class Systems(MethodView):
     @blp.response(201, SystemOut)
     def post(self, profile):
         """Register an AI system."""
-        return register.create_system(profile, actor(), runtime().profile_questions)
+        return register.create_system(profile, actor(), runtime().catalogue)
 
 
 @blp.route("/<int:system_id>")
@@ -60,7 +60,7 @@ class System(MethodView):
     def patch(self, changes, system_id):
         """Change part of a profile; the resulting profile must be valid as a whole."""
         system = register.get_system(system_id)
-        return register.update_system(system, changes, actor(), runtime().profile_questions)
+        return register.update_system(system, changes, actor(), runtime().catalogue)
 
 
 @blp.route("/<int:system_id>/retire")

@@ -1,0 +1,175 @@
+"""Rendering completeness answers: JSON-ready dicts, CSV and a plain-text table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from tracker.audit import jsonable
+from tracker.completeness.facts import STATUSES, ItemStatus, SystemCompleteness
+
+
+def item_dict(item: ItemStatus) -> dict[str, Any]:
+    data = asdict(item)
+    data["operators_missing"] = item.operators_missing
+    return jsonable(data)
+
+
+def system_dict(result: SystemCompleteness, with_items: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "system_id": result.system_id,
+        "name": result.name,
+        "as_of": result.as_of.isoformat(),
+        "lifecycle_stage": result.lifecycle_stage,
+        "next_stage": result.next_stage,
+        "ready_for_next_stage": result.ready,
+        "reasons": result.reasons,
+        "retired": result.retired,
+        "overall": {
+            "percent": result.overall.percent,
+            "applicable": result.overall.applicable,
+            "met": result.overall.met,
+            "counts": result.overall.counts,
+        },
+        "frameworks": {
+            name: {
+                "percent": s.percent,
+                "applicable": s.applicable,
+                "met": s.met,
+                "counts": s.counts,
+            }
+            for name, s in sorted(result.frameworks.items())
+        },
+        "blocking": [item.requirement_id for item in result.items if item.blocking],
+    }
+    if with_items:
+        data["requirements"] = [item_dict(item) for item in result.items]
+    return data
+
+
+def _csv(rows: Iterable[list[Any]], header: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def system_csv(result: SystemCompleteness) -> str:
+    """One row per applicable requirement."""
+    header = [
+        "system_id",
+        "system",
+        "as_of",
+        "requirement_id",
+        "framework",
+        "title",
+        "scope",
+        "status",
+        "blocking",
+        "due_before",
+        "valid_until",
+        "evidence_ids",
+        "operators_missing",
+        "citation",
+        "verification",
+        "owner",
+        "detail",
+    ]
+    rows = (
+        [
+            result.system_id,
+            result.name,
+            result.as_of.isoformat(),
+            i.requirement_id,
+            i.framework,
+            i.title,
+            i.scope,
+            i.status,
+            i.blocking,
+            i.due_before or "",
+            i.valid_until or "",
+            " ".join(str(e.id) for e in i.evidence),
+            "; ".join(i.operators_missing),
+            i.citation,
+            i.verification,
+            i.owner,
+            i.detail,
+        ]
+        for i in result.items
+    )
+    return _csv(rows, header)
+
+
+def portfolio_csv(results: list[SystemCompleteness]) -> str:
+    """One row per system: stage, readiness, overall and per-framework percentages, status counts."""
+    frameworks = sorted({name for r in results for name in r.frameworks})
+    header = [
+        "system_id",
+        "system",
+        "as_of",
+        "lifecycle_stage",
+        "next_stage",
+        "ready",
+        "overall_percent",
+        *(f"{name}_percent" for name in frameworks),
+        *STATUSES,
+    ]
+    rows = (
+        [
+            r.system_id,
+            r.name,
+            r.as_of.isoformat(),
+            r.lifecycle_stage,
+            r.next_stage or "",
+            "" if r.ready is None else r.ready,
+            r.overall.percent,
+            *(r.frameworks[name].percent if name in r.frameworks else "" for name in frameworks),
+            *(r.overall.counts[status] for status in STATUSES),
+        ]
+        for r in results
+    )
+    return _csv(rows, header)
+
+
+def system_table(result: SystemCompleteness) -> str:
+    ready = {True: "yes", False: "NO", None: "n/a"}[result.ready]
+    lines = [
+        f"{result.name} (system {result.system_id}) as of {result.as_of.isoformat()}",
+        f"stage: {result.lifecycle_stage}; ready for {result.next_stage or '-'}: {ready}; "
+        f"overall {result.overall.percent}% ({result.overall.met}/{result.overall.applicable})",
+        "frameworks: "
+        + ", ".join(f"{n} {s.percent}%" for n, s in sorted(result.frameworks.items())),
+        "",
+        f"{'requirement':<44} {'status':<15} {'due before':<27} blocking",
+    ]
+    for item in result.items:
+        lines.append(
+            f"{item.requirement_id:<44} {item.status:<15} {item.due_before or '-':<27} "
+            f"{'BLOCKING' if item.blocking else ''}"
+        )
+        if item.operators_missing:
+            lines.append(f"{'':<44} missing operators: {', '.join(item.operators_missing)}")
+    if result.ready is False:
+        lines += ["", f"Not ready for {result.next_stage}:"] + [
+            f"  - {reason}" for reason in result.reasons
+        ]
+    return "\n".join(lines)
+
+
+def portfolio_table(results: list[SystemCompleteness]) -> str:
+    lines = [
+        f"{'id':>4} {'system':<44} {'stage':<27} {'ready':<5} {'overall':>7}  missing pending expiring expired"
+    ]
+    for r in results:
+        counts = r.overall.counts
+        ready = {True: "yes", False: "no", None: "n/a"}[r.ready]
+        lines.append(
+            f"{r.system_id:>4} {r.name[:44]:<44} {r.lifecycle_stage:<27} {ready:<5} {r.overall.percent:>6}%  "
+            f"{counts['missing']:>7} {counts['pending_review']:>7} {counts['expiring_soon']:>8} "
+            f"{counts['expired']:>7}"
+        )
+    return "\n".join(lines)

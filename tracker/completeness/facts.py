@@ -1,0 +1,169 @@
+"""The plain data the engine works on (facts as of a date) and the answers it gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Best first: when several pieces of evidence could serve, the best status wins.
+STATUSES = {
+    "satisfied": "Accepted evidence, valid on the date",
+    "expiring_soon": "Accepted evidence that expires within the lead time",
+    "pending_review": "Evidence uploaded, not yet reviewed by the DPO",
+    "expired": "Accepted evidence that has lapsed, or is stale after a profile change",
+    "rejected": "The DPO rejected the evidence",
+    "missing": "No evidence",
+    "waived": "Waived by an approved, unexpired waiver (never counts as satisfied)",
+    "not_in_force": "The rule is not yet in force on the date",
+}
+RANK = {
+    status: rank
+    for rank, status in enumerate(
+        ("satisfied", "expiring_soon", "pending_review", "expired", "rejected", "missing")
+    )
+}
+MET = frozenset({"satisfied", "expiring_soon"})
+NOT_BLOCKING = MET | {"waived", "not_in_force"}
+
+
+@dataclass(slots=True)
+class ReviewFact:
+    decision: str
+    decided_at: datetime
+    reviewer: str
+    reason: str
+
+
+@dataclass(slots=True)
+class EvidenceFact:
+    id: int
+    lineage: int
+    version: int
+    kind: str
+    title: str
+    requirement_ids: tuple[str, ...]
+    agency_wide: bool
+    issued_on: date | None
+    valid_from: date | None
+    valid_until: date | None
+    certified_person: str
+    created_at: datetime
+    system_ids: list[int] = field(default_factory=list)
+    review: ReviewFact | None = None
+
+    @property
+    def reference_day(self) -> date:
+        """The day the evidence speaks for: when issued, else when valid from, else when uploaded."""
+        return self.issued_on or self.valid_from or self.created_at.date()
+
+
+@dataclass(slots=True)
+class OperatorFact:
+    id: int
+    name: str
+    email: str
+    unit: str
+
+
+@dataclass(slots=True)
+class WaiverFact:
+    id: int
+    expires_on: date
+    justification: str
+
+
+@dataclass(slots=True)
+class SystemFact:
+    id: int
+    name: str
+    profile: dict[str, Any]  # as of the date, with plugin answers merged in by question id
+    jurisdictions: tuple[str, ...]
+    last_changed: dict[str, datetime]  # profile fact -> when it last changed, up to the date
+    retired: bool = False
+
+
+@dataclass
+class Snapshot:
+    """Everything completeness needs, as it stood at the end of ``as_of``."""
+
+    as_of: date
+    systems: list[SystemFact]
+    evidence: dict[tuple[int, str], list[EvidenceFact]]  # (system id, requirement id) -> evidence
+    agency_evidence: dict[str, list[EvidenceFact]]  # requirement id -> agency-wide evidence
+    operators: dict[int, list[OperatorFact]]
+    waivers: dict[tuple[int, str], WaiverFact]
+
+
+@dataclass(slots=True)
+class EvidenceRef:
+    id: int
+    title: str
+    kind: str
+    version: int
+    status: str
+    valid_until: date | None
+    note: str = ""
+
+
+@dataclass(slots=True)
+class OperatorStatus:
+    id: int
+    name: str
+    status: str
+
+
+@dataclass(slots=True)
+class ItemStatus:
+    requirement_id: str
+    framework: str
+    title: str
+    scope: str
+    status: str
+    due_before: str | None
+    blocking: bool
+    citation: str
+    verification: str
+    owner: str
+    in_force_from: date | None
+    valid_until: date | None = None
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    operators: list[OperatorStatus] = field(default_factory=list)
+    waiver_id: int | None = None
+    detail: str = ""
+
+    @property
+    def operators_missing(self) -> list[str]:
+        return [o.name for o in self.operators if o.status not in MET]
+
+
+@dataclass(slots=True)
+class Score:
+    applicable: int = 0
+    met: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+
+    def add(self, status: str) -> None:
+        self.counts[status] += 1
+        if status != "not_in_force":
+            self.applicable += 1
+            self.met += status in MET
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.met / self.applicable, 1) if self.applicable else 100.0
+
+
+@dataclass
+class SystemCompleteness:
+    system_id: int
+    name: str
+    lifecycle_stage: str
+    next_stage: str | None
+    as_of: date
+    items: list[ItemStatus]
+    frameworks: dict[str, Score]
+    overall: Score
+    ready: bool | None  # None when there is no next stage
+    reasons: list[str]
+    retired: bool = False

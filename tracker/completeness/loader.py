@@ -1,0 +1,201 @@
+"""Reading the facts completeness needs, as they stood at the end of a date.
+
+Seven queries whatever the number of systems: systems, their profile changes
+(from the audit trail), operators, evidence, evidence-to-system links,
+reviews and waivers. Replaying a past date uses only what was true then:
+evidence not yet uploaded or already superseded, decisions not yet taken,
+operators not yet added or already removed, and profile changes made later
+are all left out or undone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time
+
+from tracker.completeness.facts import (
+    EvidenceFact,
+    OperatorFact,
+    ReviewFact,
+    Snapshot,
+    SystemFact,
+    WaiverFact,
+)
+from tracker.models import (
+    AISystem,
+    AuditEvent,
+    Evidence,
+    EvidenceReview,
+    EvidenceSystem,
+    Operator,
+    User,
+    Waiver,
+)
+from tracker.plugin_host import Catalogue
+from tracker.profile import PROFILE_FIELDS
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max)
+
+
+def _systems(end: datetime, system_ids: Iterable[int] | None, include_retired: bool) -> list[dict]:
+    query = AISystem.select().where(AISystem.created_at <= end).order_by(AISystem.id)
+    if system_ids is not None:
+        query = query.where(AISystem.id.in_(list(system_ids)))
+    if not include_retired:
+        query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
+    return list(query.dicts())
+
+
+def _profile_history(
+    rows: list[dict], end: datetime, restrict: bool
+) -> dict[int, dict[str, datetime]]:
+    """Undo changes made after the date; return when each fact last changed up to it."""
+    by_id = {row["id"]: row for row in rows}
+    query = (
+        AuditEvent.select(
+            AuditEvent.entity_id, AuditEvent.occurred_at, AuditEvent.before, AuditEvent.after
+        )
+        .where((AuditEvent.action == "system.updated") & (AuditEvent.entity_type == "ai_system"))
+        .order_by(AuditEvent.id.desc())
+    )
+    if restrict:
+        query = query.where(AuditEvent.entity_id.in_([str(i) for i in by_id]))
+    cutoff = end.isoformat(timespec="microseconds")
+    last_changed: dict[int, dict[str, datetime]] = defaultdict(dict)
+    for entity_id, occurred_at, before, after in query.tuples():
+        row = by_id.get(int(entity_id))
+        if row is None:
+            continue
+        if occurred_at > cutoff:
+            row.update(before or {})  # newest first, so earlier states are restored in order
+        else:
+            changed = datetime.fromisoformat(occurred_at)
+            for fact in after or {}:
+                last_changed[row["id"]].setdefault(fact, changed)
+    return last_changed
+
+
+def load_snapshot(
+    as_of: date,
+    catalogue: Catalogue,
+    system_ids: Iterable[int] | None = None,
+    include_retired: bool = False,
+) -> Snapshot:
+    """The facts of the given systems (default: all) at the end of ``as_of``."""
+    end = end_of(as_of)
+    rows = _systems(end, system_ids, include_retired)
+    ids = [row["id"] for row in rows]
+    restrict = system_ids is not None
+    last_changed = _profile_history(rows, end, restrict)
+    defaults = catalogue.question_defaults()
+    systems = []
+    for row in rows:
+        profile = {name: row[name] for name in PROFILE_FIELDS}
+        answers = row["answers"] or {}
+        profile.update({qid: answers.get(qid, default) for qid, default in defaults.items()})
+        systems.append(
+            SystemFact(
+                row["id"],
+                row["name"],
+                profile,
+                tuple(row["jurisdictions"] or ()),
+                last_changed.get(row["id"], {}),
+                retired=row["retired_at"] is not None and row["retired_at"] <= end,
+            )
+        )
+
+    operators: dict[int, list[OperatorFact]] = defaultdict(list)
+    operator_query = (
+        Operator.select(Operator.system, Operator.id, Operator.name, Operator.email, Operator.unit)
+        .where(
+            (Operator.added_at <= end)
+            & (Operator.removed_at.is_null() | (Operator.removed_at > end))
+        )
+        .order_by(Operator.id)
+    )
+    if restrict:
+        operator_query = operator_query.where(Operator.system.in_(ids))
+    for system_id, *fields in operator_query.tuples():
+        operators[system_id].append(OperatorFact(*fields))
+
+    evidence_query = Evidence.select(
+        Evidence.id,
+        Evidence.lineage,
+        Evidence.version,
+        Evidence.kind,
+        Evidence.title,
+        Evidence.requirement_ids,
+        Evidence.agency_wide,
+        Evidence.issued_on,
+        Evidence.valid_from,
+        Evidence.valid_until,
+        Evidence.certified_person,
+        Evidence.created_at,
+    ).where(
+        (Evidence.created_at <= end)
+        & (Evidence.superseded_at.is_null() | (Evidence.superseded_at > end))
+    )
+    links_query = EvidenceSystem.select(EvidenceSystem.evidence, EvidenceSystem.system)
+    if restrict:
+        linked = EvidenceSystem.select(EvidenceSystem.evidence).where(
+            EvidenceSystem.system.in_(ids)
+        )
+        evidence_query = evidence_query.where(
+            Evidence.id.in_(linked) | (Evidence.agency_wide == True)
+        )
+        links_query = links_query.where(EvidenceSystem.system.in_(ids))
+    evidence = {
+        row[0]: EvidenceFact(*row[:5], tuple(row[5] or ()), *row[6:])
+        for row in evidence_query.tuples()
+    }
+    for evidence_id, system_id in links_query.tuples():
+        if evidence_id in evidence:
+            evidence[evidence_id].system_ids.append(system_id)
+
+    reviews = (
+        EvidenceReview.select(
+            EvidenceReview.evidence,
+            EvidenceReview.decision,
+            EvidenceReview.decided_at,
+            User.username,
+            EvidenceReview.reason,
+        )
+        .join(User)
+        .where(EvidenceReview.decided_at <= end)
+        .order_by(EvidenceReview.id)
+    )
+    if restrict:
+        reviews = reviews.where(EvidenceReview.evidence.in_(list(evidence)))
+    for evidence_id, *fields in reviews.tuples():
+        if evidence_id in evidence:
+            evidence[evidence_id].review = ReviewFact(
+                *fields
+            )  # ordered by id: the newest decision wins
+
+    by_system: dict[tuple[int, str], list[EvidenceFact]] = defaultdict(list)
+    agency: dict[str, list[EvidenceFact]] = defaultdict(list)
+    for fact in evidence.values():
+        for requirement_id in fact.requirement_ids:
+            if fact.agency_wide:
+                agency[requirement_id].append(fact)
+            for system_id in fact.system_ids:
+                by_system[(system_id, requirement_id)].append(fact)
+
+    waiver_query = Waiver.select(
+        Waiver.system, Waiver.requirement_id, Waiver.id, Waiver.expires_on, Waiver.justification
+    ).where(
+        Waiver.state.in_(("approved", "revoked"))
+        & (Waiver.decided_at <= end)
+        & (Waiver.expires_on > as_of)
+        & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
+    )
+    if restrict:
+        waiver_query = waiver_query.where(Waiver.system.in_(ids))
+    waivers = {
+        (system_id, requirement_id): WaiverFact(*fields)
+        for system_id, requirement_id, *fields in waiver_query.tuples()
+    }
+    return Snapshot(as_of, systems, dict(by_system), dict(agency), dict(operators), waivers)

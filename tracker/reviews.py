@@ -1,0 +1,81 @@
+"""Evidence review: a data protection officer accepts or rejects each evidence version.
+
+Only accepted evidence counts towards completeness. A decision records the
+exact file hashes it approved, a rejection needs a reason, and nobody reviews
+evidence they uploaded themselves.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from tracker import audit
+from tracker.db import write_transaction
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import Evidence, EvidenceReview, User
+
+DECISIONS = ("accepted", "rejected")
+
+
+def review_evidence(
+    item: Evidence, decision: str, reason: str, reviewer: User, actor: str
+) -> EvidenceReview:
+    """Record a DPO's decision on one evidence version; the newest decision is the one that counts."""
+    errors = {}
+    if decision not in DECISIONS:
+        errors["decision"] = [f"Must be one of: {', '.join(DECISIONS)}."]
+    if decision == "rejected" and not reason.strip():
+        errors["reason"] = ["A rejection must give its reason."]
+    if reviewer.role != "dpo":
+        errors["reviewer"] = [
+            f"Only a data protection officer reviews evidence; {reviewer.username} is {reviewer.role}."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    if item.superseded_at is not None:
+        raise Conflict(
+            f"evidence {item.id} has been superseded by a newer version; review that one"
+        )
+    if item.uploaded_by_id == reviewer.id:
+        raise Conflict(f"{reviewer.username} uploaded evidence {item.id} and cannot also review it")
+    hashes = [f.sha256 for f in item.files.order_by(pw.SQL("position"))]
+    with write_transaction():
+        review = EvidenceReview.create(
+            evidence=item,
+            decision=decision,
+            reason=reason.strip(),
+            reviewer=reviewer,
+            approved_hashes=hashes if decision == "accepted" else [],
+        )
+        audit.record(
+            actor,
+            f"evidence.{decision}",
+            "evidence",
+            item.id,
+            after={
+                "decision": decision,
+                "reason": review.reason,
+                "reviewer": reviewer.username,
+                "approved_hashes": review.approved_hashes,
+            },
+        )
+    return review
+
+
+def reviews_of(item: Evidence) -> pw.ModelSelect:
+    return (
+        EvidenceReview.select(EvidenceReview, User)
+        .join(User)
+        .where(EvidenceReview.evidence == item)
+        .order_by(EvidenceReview.id)
+    )
+
+
+def review_queue() -> pw.ModelSelect:
+    """Current evidence versions nobody has reviewed yet, oldest first."""
+    reviewed = EvidenceReview.select(EvidenceReview.evidence)
+    return (
+        Evidence.select()
+        .where(Evidence.superseded_at.is_null() & Evidence.id.not_in(reviewed))
+        .order_by(Evidence.created_at, Evidence.id)
+    )

@@ -1,0 +1,142 @@
+"""Waivers: a requirement declared not applicable or risk-accepted for one system, until a date.
+
+A waiver is requested with a justification and an expiry date, and takes
+effect only when a data protection officer other than the requester approves
+it. Completeness shows it as waived, never as satisfied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import peewee as pw
+
+from tracker import audit
+from tracker.db import utcnow, write_transaction
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import AISystem, User, Waiver
+from tracker.plugin_host import Catalogue
+
+OPEN_STATES = ("requested", "approved")
+
+
+def _snapshot(waiver: Waiver) -> dict[str, Any]:
+    return {
+        "system_id": waiver.system_id,
+        "requirement_id": waiver.requirement_id,
+        "state": waiver.state,
+        "justification": waiver.justification,
+        "expires_on": waiver.expires_on,
+        "decision_note": waiver.decision_note,
+    }
+
+
+def request_waiver(
+    system: AISystem,
+    requirement_id: str,
+    justification: str,
+    expires_on: date,
+    requester: User,
+    actor: str,
+    catalogue: Catalogue,
+) -> Waiver:
+    errors = {}
+    if requirement_id not in catalogue.requirements:
+        errors["requirement_id"] = [f"No enabled requirement has the id {requirement_id}."]
+    if len(justification.strip()) < 20:
+        errors["justification"] = [
+            "Explain why, in at least 20 characters: an auditor will read it."
+        ]
+    if expires_on <= date.today():
+        errors["expires_on"] = ["Must be after today: a waiver is always time-limited."]
+    if errors:
+        raise ValidationFailed(errors)
+    if system.retired_at is not None:
+        raise Conflict(f"AI system {system.id} is retired")
+    open_one = Waiver.select().where(
+        (Waiver.system == system)
+        & (Waiver.requirement_id == requirement_id)
+        & Waiver.state.in_(OPEN_STATES)
+        & (Waiver.expires_on > date.today())
+    )
+    if open_one.exists():
+        raise Conflict(
+            f"a waiver of {requirement_id} for AI system {system.id} is already requested or in effect"
+        )
+    with write_transaction():
+        waiver = Waiver.create(
+            system=system,
+            requirement_id=requirement_id,
+            justification=justification.strip(),
+            expires_on=expires_on,
+            requested_by=requester,
+        )
+        audit.record(actor, "waiver.requested", "waiver", waiver.id, after=_snapshot(waiver))
+    return waiver
+
+
+def _decide(waiver: Waiver, decider: User, state: str, note: str, actor: str) -> Waiver:
+    if decider.role != "dpo":
+        raise ValidationFailed(
+            {
+                "decided_by": [
+                    f"Only a data protection officer decides waivers; {decider.username} is {decider.role}."
+                ]
+            }
+        )
+    if waiver.state != "requested":
+        raise Conflict(f"waiver {waiver.id} is {waiver.state}, not awaiting a decision")
+    if waiver.requested_by_id == decider.id:
+        raise Conflict(
+            f"{decider.username} requested waiver {waiver.id}; another DPO must decide it"
+        )
+    if state == "approved" and waiver.expires_on <= date.today():
+        raise Conflict(f"waiver {waiver.id} expired on {waiver.expires_on}; request a new one")
+    if state == "rejected" and not note.strip():
+        raise ValidationFailed({"note": ["A rejection must give its reason."]})
+    before = _snapshot(waiver)
+    with write_transaction():
+        waiver.state, waiver.decided_by, waiver.decided_at = state, decider, utcnow()
+        waiver.decision_note = note.strip()
+        waiver.save()
+        audit.record(
+            actor, f"waiver.{state}", "waiver", waiver.id, *audit.changes(before, _snapshot(waiver))
+        )
+    return waiver
+
+
+def approve_waiver(waiver: Waiver, approver: User, note: str, actor: str) -> Waiver:
+    return _decide(waiver, approver, "approved", note, actor)
+
+
+def reject_waiver(waiver: Waiver, decider: User, note: str, actor: str) -> Waiver:
+    return _decide(waiver, decider, "rejected", note, actor)
+
+
+def revoke_waiver(waiver: Waiver, user: User, note: str, actor: str) -> Waiver:
+    """End an approved waiver early; completeness replayed before now still shows it."""
+    if user.role != "dpo":
+        raise ValidationFailed({"revoked_by": ["Only a data protection officer revokes waivers."]})
+    if waiver.state != "approved":
+        raise Conflict(
+            f"waiver {waiver.id} is {waiver.state}; only an approved waiver can be revoked"
+        )
+    before = _snapshot(waiver)
+    with write_transaction():
+        waiver.state, waiver.revoked_at = "revoked", utcnow()
+        waiver.decision_note = note.strip() or waiver.decision_note
+        waiver.save()
+        audit.record(
+            actor, "waiver.revoked", "waiver", waiver.id, *audit.changes(before, _snapshot(waiver))
+        )
+    return waiver
+
+
+def find_waivers(filters: Mapping[str, Any]) -> pw.ModelSelect:
+    query = Waiver.select().order_by(Waiver.id)
+    for name in ("system_id", "requirement_id", "state"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Waiver, name) == filters[name])
+    return query
