@@ -41,7 +41,7 @@ def test_seeds_a_believable_agency_once(demo, settings, migrated):
     assert (risk_score.development_approach, risk_score.ai_act_role) == ("internal", "provider")
     assert AISystem.get(AISystem.name == "Crime report chatbot").public_facing is True
     assert Operator.select().count() >= 10
-    assert Evidence.select().where(Evidence.agency_wide == True).count() == 2  # noqa: E712
+    assert Evidence.select().where(Evidence.agency_wide == True).count() == 2
     assert Evidence.select().count() >= 8
 
     assert check_store(ContentStore(settings.evidence_dir), evidence_items.stored_sizes()).ok

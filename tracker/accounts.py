@@ -143,7 +143,7 @@ def authenticate(secret: str) -> User | None:
             (ApiToken.token_hash == _hash_token(secret))
             & ApiToken.revoked_at.is_null()
             & (ApiToken.expires_at.is_null() | (ApiToken.expires_at > now))
-            & (User.is_active == True)  # noqa: E712 - peewee expression
+            & (User.is_active == True)
         )
         .first()
     )

@@ -283,7 +283,7 @@ def find_evidence(filters: Mapping[str, Any]) -> pw.ModelSelect:
         covered = EvidenceSystem.select(EvidenceSystem.evidence).where(
             EvidenceSystem.system == filters["system_id"]
         )
-        query = query.where(Evidence.id.in_(covered) | (Evidence.agency_wide == True))  # noqa: E712
+        query = query.where(Evidence.id.in_(covered) | (Evidence.agency_wide == True))
     if filters.get("requirement_id"):
         query = query.where(Evidence.requirement_ids.contains([filters["requirement_id"]]))
     if (day := filters.get("valid_on")) is not None:
