@@ -15,6 +15,7 @@ import click
 
 from tracker import config, db
 from tracker.errors import TrackerError, flatten_messages
+from tracker.plugin_host import Catalogue, load_catalogue
 
 EXIT_PROBLEMS = 1
 
@@ -25,6 +26,7 @@ class Context:
     def __init__(self) -> None:
         self._settings: config.Settings | None = None
         self._database = None
+        self._catalogue: Catalogue | None = None
 
     @property
     def settings(self) -> config.Settings:
@@ -42,13 +44,25 @@ class Context:
             self._database.connect(reuse_if_open=True)
         return self._database
 
+    def catalogue(self) -> Catalogue:
+        """The enabled plugins' catalogue; problems are printed once, to stderr."""
+        if self._catalogue is None:
+            self._catalogue = load_catalogue(
+                self.settings.jurisdictions, self.settings.in_force_from
+            )
+            for problem in self._catalogue.problems:
+                click.echo(f"warning: {problem}", err=True)
+        return self._catalogue
+
     def close(self) -> None:
         if self._database is not None and not self._database.is_closed():
             self._database.close()
 
 
-def cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
+def cli_actor(on_behalf_of: str | None = None) -> str:
+    """How the audit trail names a CLI action: the named user, and who ran the command."""
+    operator = f"cli:{getpass.getuser()}"
+    return f"{on_behalf_of} ({operator})" if on_behalf_of else operator
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,8 +94,8 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(state.close)
 
 
-from tracker.cli import accounts, integrity, operations  # noqa: E402  (register commands)
+from tracker.cli import accounts, audit, catalogue, completeness, evidence, operations, waivers  # noqa: E402
 
-for module in (operations, accounts, integrity):
+for module in (operations, accounts, evidence, waivers, completeness, catalogue, audit):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -1,4 +1,4 @@
-"""CLI: check the evidence store and verify the audit chain."""
+"""CLI: verify the hash-chained audit trail."""
 
 from __future__ import annotations
 
@@ -6,27 +6,8 @@ import sys
 
 import click
 
-from evidence import ContentStore
-from evidence.check import check_store
-from tracker import audit, evidence_items
+from tracker import audit
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context
-
-
-@click.group("evidence")
-def evidence_group() -> None:
-    """The evidence file store."""
-
-
-@evidence_group.command("check")
-@pass_context
-def check(ctx: Context) -> None:
-    """Re-hash every stored file; report missing, corrupt and orphaned files."""
-    ctx.connect()
-    report = check_store(ContentStore(ctx.settings.evidence_dir), evidence_items.stored_sizes())
-    for line in report.lines():
-        click.echo(line)
-    if not report.ok:
-        sys.exit(EXIT_PROBLEMS)
 
 
 @click.group("audit")
@@ -48,4 +29,4 @@ def verify(ctx: Context) -> None:
     sys.exit(EXIT_PROBLEMS)
 
 
-COMMANDS = [evidence_group, audit_group]
+COMMANDS = [audit_group]

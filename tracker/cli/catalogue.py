@@ -1,0 +1,105 @@
+"""CLI: installed plugins and their health, and the requirement catalogue."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import click
+
+from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
+from tracker.requirements import SCOPES, VERIFICATION
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Jurisdiction plugins."""
+
+
+@plugins_group.command("list")
+@pass_context
+def list_plugins(ctx: Context) -> None:
+    """Installed plugins, their jurisdictions and how many requirements each provides."""
+    catalogue = ctx.catalogue()
+    for plugin in catalogue.plugins:
+        state = "loaded" if plugin.loaded else "NOT LOADED"
+        where = f"{plugin.distribution} {plugin.version}".strip() or plugin.module
+        enabled = [
+            j if j in catalogue.jurisdictions else f"{j} (disabled)" for j in plugin.jurisdictions
+        ]
+        click.echo(
+            f"{plugin.name:<20} {state:<10} {where:<32} {', '.join(enabled) or '-'}: "
+            f"{plugin.requirement_count} requirements, {plugin.question_count} questions"
+        )
+
+
+@plugins_group.command("check")
+@pass_context
+def check_plugins(ctx: Context) -> None:
+    """Validate every plugin; list each problem by plugin; exit 1 if there is any."""
+    catalogue = ctx.catalogue()
+    for problem in catalogue.problems:
+        click.echo(f"PROBLEM {problem}")
+    loaded = sum(p.loaded for p in catalogue.plugins)
+    click.echo(
+        f"{loaded} of {len(catalogue.plugins)} plugins loaded, {len(catalogue.requirements)} requirements "
+        f"enabled, {len(catalogue.problems)} problems"
+    )
+    if catalogue.problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@click.group("requirements")
+def requirements_group() -> None:
+    """The requirement catalogue."""
+
+
+@requirements_group.command("list")
+@click.option("--framework", help="Only this jurisdiction, e.g. eu-led.")
+@pass_context
+def list_requirements(ctx: Context, framework: str | None) -> None:
+    """Every enabled requirement, with its citation's verification status."""
+    for requirement in ctx.catalogue().requirements.values():
+        if framework and requirement.framework != framework:
+            continue
+        click.echo(
+            f"{requirement.id:<44} [{requirement.citation.verification:<14}] {requirement.title}"
+        )
+
+
+@requirements_group.command("show")
+@click.argument("requirement_id")
+@pass_context
+@reports_errors
+def show_requirement(ctx: Context, requirement_id: str) -> None:
+    """One requirement in full, with its citation."""
+    r = ctx.catalogue().requirement(requirement_id)
+    c = r.citation
+    lines = [
+        f"{r.id}: {r.title}",
+        f"citation:       {c.instrument}, {c.article}",
+        f"                {c.url}",
+        f"verification:   {c.verification} - {VERIFICATION[c.verification]}"
+        + (f" ({c.note})" if c.note else ""),
+        f"evidence kinds: {', '.join(r.evidence_kinds)}",
+        f"scope:          {SCOPES[r.scope]}",
+        f"applies when:   {r.applies_when}",
+        f"due before:     {r.due_before or '-'}",
+        f"in force from:  {r.in_force_from or 'in force'}",
+        f"owner:          {r.owner}",
+    ]
+    if r.valid_for_months:
+        lines.append(
+            f"valid for:      {r.valid_for_months} months"
+            + (f" ({r.recurrence})" if r.recurrence else "")
+        )
+    if r.renew_on_change:
+        lines.append(f"renew when:     {', '.join(r.renew_on_change)} changes")
+    if r.also_satisfied_by:
+        lines.append(f"also satisfied by evidence for: {', '.join(r.also_satisfied_by)}")
+    if r.description:
+        lines += ["", *textwrap.wrap(r.description, 100)]
+    click.echo("\n".join(lines))
+
+
+COMMANDS = [plugins_group, requirements_group]

@@ -1,0 +1,69 @@
+"""CLI: ``tracker completeness [SYSTEM] [--as-of DATE] [--format table|json|csv]``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import click
+
+from tracker import completeness
+from tracker.cli import Context, pass_context, reports_errors
+from tracker.completeness import export
+from tracker.errors import NotFound
+from tracker.models import AISystem
+
+
+def _system_id(text: str) -> int:
+    """A system named by id or by exact name."""
+    if text.isdigit():
+        return int(text)
+    match = AISystem.select(AISystem.id).where(AISystem.name == text).first()
+    if match is None:
+        raise NotFound("AI system", repr(text))
+    return match.id
+
+
+@click.command("completeness")
+@click.argument("system", required=False)
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Replay as of this date (default: today)."
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--include-retired", is_flag=True, help="Portfolio: include retired systems.")
+@pass_context
+@reports_errors
+def completeness_command(
+    ctx: Context, system: str | None, as_of: datetime | None, output: str, include_retired: bool
+) -> None:
+    """What the law requires of SYSTEM (id or name), or of every system, and what is missing."""
+    ctx.connect()
+    day = as_of.date() if as_of else date.today()
+    catalogue, window = ctx.catalogue(), ctx.settings.expiring_soon_days
+    if system is not None:
+        result = completeness.for_system(_system_id(system), day, catalogue, window)
+        render = {
+            "table": export.system_table,
+            "csv": export.system_csv,
+            "json": lambda r: json.dumps(export.system_dict(r), indent=2),
+        }
+        click.echo(render[output](result).rstrip("\n"))
+        return
+    results = completeness.for_portfolio(day, catalogue, window, include_retired)
+    render = {
+        "table": export.portfolio_table,
+        "csv": export.portfolio_csv,
+        "json": lambda rs: json.dumps(
+            [export.system_dict(r, with_items=False) for r in rs], indent=2
+        ),
+    }
+    click.echo(render[output](results).rstrip("\n"))
+
+
+COMMANDS = [completeness_command]

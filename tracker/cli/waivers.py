@@ -1,0 +1,85 @@
+"""CLI: request, decide and list waivers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from tracker import accounts, register, waivers
+from tracker.cli import Context, cli_actor, pass_context, reports_errors
+from tracker.models import Waiver
+
+
+@click.group("waivers")
+def waivers_group() -> None:
+    """Waivers of a requirement for a system, until a date."""
+
+
+@waivers_group.command("request")
+@click.argument("system_id", type=int)
+@click.argument("requirement_id")
+@click.option("--justification", required=True)
+@click.option("--expires", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD")
+@click.option("--as", "username", required=True, help="The user requesting it.")
+@pass_context
+@reports_errors
+def request(
+    ctx: Context,
+    system_id: int,
+    requirement_id: str,
+    justification: str,
+    expires: datetime,
+    username: str,
+) -> None:
+    """Request a waiver of REQUIREMENT_ID for SYSTEM_ID."""
+    ctx.connect()
+    waiver = waivers.request_waiver(
+        register.get_system(system_id),
+        requirement_id,
+        justification,
+        expires.date(),
+        accounts.get_user(username),
+        cli_actor(username),
+        ctx.catalogue(),
+    )
+    click.echo(f"waiver {waiver.id} requested; another DPO must approve it")
+
+
+def _decision(name: str, decide) -> click.Command:
+    @click.argument("waiver_id", type=int)
+    @click.option("--note", default="")
+    @click.option("--as", "username", required=True, help="The data protection officer deciding.")
+    @pass_context
+    @reports_errors
+    def command(ctx: Context, waiver_id: int, note: str, username: str) -> None:
+        ctx.connect()
+        waiver = decide(
+            Waiver.find_by_id(waiver_id), accounts.get_user(username), note, cli_actor(username)
+        )
+        click.echo(f"waiver {waiver.id} is {waiver.state}")
+
+    command.__doc__ = f"{name.title()} a waiver, as a data protection officer."
+    return waivers_group.command(name)(command)
+
+
+_decision("approve", waivers.approve_waiver)
+_decision("reject", waivers.reject_waiver)
+_decision("revoke", waivers.revoke_waiver)
+
+
+@waivers_group.command("list")
+@click.option("--system", "system_id", type=int)
+@click.option("--state", type=click.Choice(["requested", "approved", "rejected", "revoked"]))
+@pass_context
+def list_waivers(ctx: Context, system_id: int | None, state: str | None) -> None:
+    """List waivers."""
+    ctx.connect()
+    for waiver in waivers.find_waivers({"system_id": system_id, "state": state}):
+        click.echo(
+            f"{waiver.id:>4} system {waiver.system_id:<4} {waiver.requirement_id:<40} {waiver.state:<9} "
+            f"until {waiver.expires_on}"
+        )
+
+
+COMMANDS = [waivers_group]
