@@ -148,3 +148,46 @@ def live_server(app) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+PLUGIN_PACKAGES = Path(__file__).parent / "plugin_packages"
+
+
+@pytest.fixture(scope="session")
+def plugin_packages(tmp_path_factory) -> dict[str, Path]:
+    """The test plugin packages, each pip-installed (with its entry points) into its own folder."""
+    import subprocess
+    import sys
+
+    installed = {}
+    for package in ("example_jurisdiction", "broken_plugins"):
+        target = tmp_path_factory.mktemp(package)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--target",
+                str(target),
+                str(PLUGIN_PACKAGES / package),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        installed[package] = target
+    return installed
+
+
+@pytest.fixture
+def install_plugin(plugin_packages, monkeypatch):
+    """``install_plugin("example_jurisdiction")`` makes that package's entry points visible."""
+
+    def install(name: str) -> None:
+        monkeypatch.syspath_prepend(str(plugin_packages[name]))
+
+    return install

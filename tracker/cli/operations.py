@@ -56,6 +56,8 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     except SchemaOutOfDate as error:
         raise click.ClickException(str(error)) from None
     ctx.close()
+    for problem in app.extensions["tracker"].catalogue.problems:
+        click.echo(f"warning: {problem} (the rest keeps working)", err=True)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
