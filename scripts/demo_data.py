@@ -493,6 +493,7 @@ def seed_evidence(store: ContentStore, systems: dict[str, AISystem], legal: User
         kind="technical_documentation",
         title="Vendor technical documentation",
         system_ids=[transcription.id],
+        requirement_ids=["toolkit.monitoring_plan"],
         issuer="Scribe Analytics",
         issued_on=days(-150),
     )

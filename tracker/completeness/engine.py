@@ -113,12 +113,6 @@ class Evaluator:
             requirement.in_force_from,
         )
         as_of = snapshot.as_of
-        if requirement.in_force_from and as_of < requirement.in_force_from:
-            item.status, item.detail = (
-                "not_in_force",
-                f"in force from {requirement.in_force_from.isoformat()}",
-            )
-            return item
         candidates = _candidates(requirement, system, snapshot)
         window = max(requirement.lead_days) if requirement.lead_days else self.expiring_soon_days
         if requirement.scope == "operator":
@@ -128,6 +122,11 @@ class Evaluator:
             best = min(item.evidence, key=lambda ref: RANK[ref.status], default=None)
             if best is not None:
                 item.status, item.valid_until = best.status, best.valid_until
+        if requirement.in_force_from and as_of < requirement.in_force_from:
+            # Evidence already held is still listed: the agency can see it is prepared.
+            item.status = "not_in_force"
+            item.detail = f"in force from {requirement.in_force_from.isoformat()}"
+            return item
         waiver = snapshot.waivers.get((system.id, requirement.id))
         if waiver is not None and item.status not in MET:
             item.status, item.waiver_id = "waived", waiver.id
