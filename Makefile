@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test lint format bench bench-upload clean
+.PHONY: run serve test lint format bench bench-upload bench-completeness clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -39,10 +39,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 ## bench: every benchmark
-bench: bench-upload
+bench: bench-upload bench-completeness
 
 bench-upload: $(STAMP)
 	$(BIN)/python scripts/bench_upload.py
+
+bench-completeness: $(STAMP)
+	$(BIN)/python scripts/bench_completeness.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

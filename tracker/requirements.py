@@ -164,6 +164,15 @@ class CompiledRule:
             )
         return result
 
+    def applies_to_key(self, key: tuple) -> bool:
+        """Like :meth:`applies`, for a key already made of this rule's symbols, in order."""
+        result = self._memo.get(key)
+        if result is None:
+            result = self._memo[key] = bool(
+                self._rule.matches(dict(zip(self.symbols, key, strict=True)))
+            )
+        return result
+
 
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value

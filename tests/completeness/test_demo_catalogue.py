@@ -13,7 +13,7 @@ from tracker.plugin_host import load_catalogue
 def answers(demo, settings, migrated):  # noqa: F811
     demo.seed(settings)
     catalogue = load_catalogue()
-    results = completeness.for_portfolio(date.today(), catalogue)
+    results = completeness.for_portfolio(date.today(), catalogue, detail=True)
     return {r.name: {item.requirement_id: item for item in r.items} for r in results}
 
 

@@ -85,7 +85,7 @@ def snapshot(*facts, operators=(), waivers=None, as_of=TODAY):
             if fact.agency_wide:
                 agency.setdefault(rid, []).append(fact)
             for sid in fact.system_ids:
-                by_system.setdefault((sid, rid), []).append(fact)
+                by_system.setdefault(sid, {}).setdefault(rid, []).append(fact)
     return Snapshot(as_of, [], by_system, agency, {1: list(operators)}, waivers or {})
 
 
@@ -289,3 +289,37 @@ def test_scores_per_framework_leave_out_rules_not_in_force():
 )
 def test_add_months(day, months, expected):
     assert add_months(day, months) == expected
+
+
+def test_the_summary_mode_gives_the_same_scores_and_reasons_as_the_detailed_one():
+    reqs = [
+        requirement("a.one", due_before="deployment"),
+        requirement("a.two", due_before="deployment"),
+        requirement("b.three", in_force_from=date(2030, 1, 1)),
+        requirement(
+            "a.four",
+            evidence_kinds=("training_certificate",),
+            scope="operator",
+            due_before="deployment",
+        ),
+    ]
+    snap = snapshot(
+        evidence(rid="a.one"),
+        operators=[OperatorFact(1, "Ana", "ana@x.example", "")],
+        waivers={(1, "a.two"): WaiverFact(3, date(2027, 1, 1), "accepted risk")},
+    )
+    evaluator = Evaluator(catalogue_of(*reqs), 30)
+    full, summary = (
+        evaluator.evaluate(system(), snap),
+        evaluator.evaluate(system(), snap, detail=False),
+    )
+    assert summary.items == [] and len(full.items) == 4
+    assert (summary.overall.counts, summary.ready, summary.reasons) == (
+        full.overall.counts,
+        full.ready,
+        full.reasons,
+    )
+    assert summary.reasons == ["a.four (a.four) is missing for Ana, due before deployment"]
+    assert {k: v.percent for k, v in summary.frameworks.items()} == {
+        k: v.percent for k, v in full.frameworks.items()
+    }

@@ -29,9 +29,13 @@ def for_system(
 
 
 def for_portfolio(
-    as_of: date, catalogue: Catalogue, expiring_soon_days: int = 30, include_retired: bool = False
+    as_of: date,
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    include_retired: bool = False,
+    detail: bool = False,
 ) -> list[SystemCompleteness]:
-    """Every system's completeness on ``as_of``."""
+    """Every system's completeness on ``as_of``: summaries, or with ``detail`` every requirement."""
     snapshot = load_snapshot(as_of, catalogue, include_retired=include_retired)
     evaluator = Evaluator(catalogue, expiring_soon_days)
-    return [evaluator.evaluate(system, snapshot) for system in snapshot.systems]
+    return [evaluator.evaluate(system, snapshot, detail) for system in snapshot.systems]

@@ -5,13 +5,19 @@ requirements apply (jurisdictions, in-force dates and the applicability
 rule), which evidence could serve each one, what state that evidence is in
 (review, validity window, staleness after a profile change), and what blocks
 the system's next life-cycle stage.
+
+A portfolio means tens of thousands of requirement statuses, so the
+per-requirement constants are computed once, applicability is cached by the
+profile facts rules read, and requirements with no evidence at all take a
+short path.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 from tracker.completeness.facts import (
     MET,
@@ -31,12 +37,40 @@ from tracker.requirements import Requirement
 from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
 
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
+NO_EVIDENCE: dict[str, list[EvidenceFact]] = {}
 
 
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Constants:
+    """What never changes about a requirement during an evaluation."""
+
+    requirement: Requirement
+    framework: str
+    citation: str
+    due_index: int | None
+    window: int
+
+    def item(self, status: str) -> ItemStatus:
+        r = self.requirement
+        return ItemStatus(
+            r.id,
+            self.framework,
+            r.title,
+            r.scope,
+            status,
+            r.due_before,
+            False,
+            self.citation,
+            r.citation.verification,
+            r.owner,
+            r.in_force_from,
+        )
 
 
 class Evaluator:
@@ -46,48 +80,112 @@ class Evaluator:
         self.catalogue = catalogue
         self.expiring_soon_days = expiring_soon_days
         self.symbols = sorted({name for rule in catalogue.rules.values() for name in rule.symbols})
-        self._applicable: dict[tuple, list[Requirement]] = {}
+        # Profiles are built with hashable values (lists as tuples), so C-level getters make the keys.
+        self._key_of = _getter(self.symbols)
+        self._rules = {
+            rule.text: (rule, _getter(rule.symbols, as_tuple=True))
+            for rule in catalogue.rules.values()
+        }
+        self._applicable: dict[tuple, list[_Constants]] = {}
+        self._constants = {
+            r.id: _Constants(
+                r,
+                r.framework,
+                str(r.citation),
+                STAGE_INDEX[r.due_before] if r.due_before else None,
+                max(r.lead_days) if r.lead_days else expiring_soon_days,
+            )
+            for r in catalogue.requirements.values()
+        }
 
     def applicable(self, system: SystemFact) -> list[Requirement]:
         """The requirements of the system's jurisdictions whose rule matches its profile."""
-        key = (system.jurisdictions, *(_frozen(system.profile.get(name)) for name in self.symbols))
+        return [c.requirement for c in self._applicable_constants(system)]
+
+    def _applicable_constants(self, system: SystemFact) -> list[_Constants]:
+        profile = system.profile
+        key = (system.jurisdictions, self._key_of(profile))
         found = self._applicable.get(key)
         if found is None:
             wanted = set(system.jurisdictions) or set(self.catalogue.jurisdictions)
-            rules = self.catalogue.rules
+            verdicts = {}  # many requirements share a rule: judge each rule once per profile
+            for text, (rule, getter) in self._rules.items():
+                verdicts[text] = rule.applies_to_key(getter(profile))
             found = self._applicable[key] = [
-                r
-                for r in self.catalogue.requirements.values()
-                if r.framework in wanted and rules[r.id].applies(system.profile)
+                c
+                for c in self._constants.values()
+                if c.framework in wanted and verdicts[c.requirement.applies_when]
             ]
         return found
 
-    def evaluate(self, system: SystemFact, snapshot: Snapshot) -> SystemCompleteness:
+    def evaluate(
+        self, system: SystemFact, snapshot: Snapshot, detail: bool = True
+    ) -> SystemCompleteness:
+        """The system's completeness; with ``detail=False`` only the scores, readiness and reasons
+        (what a portfolio shows), without one object per requirement."""
         stage = system.profile["lifecycle_stage"]
         upcoming = next_stage(stage)
-        items = [
-            self._item(requirement, system, snapshot, upcoming)
-            for requirement in self.applicable(system)
-        ]
-        frameworks: dict[str, Score] = {}
-        overall = Score()
-        for item in items:
-            frameworks.setdefault(item.framework, Score()).add(item.status)
-            overall.add(item.status)
-        blocking = [item for item in items if item.blocking]
+        upcoming_index = STAGE_INDEX[upcoming] if upcoming is not None else None
+        mine = snapshot.evidence.get(system.id, NO_EVIDENCE)
+        agency, waivers, as_of = snapshot.agency_evidence, snapshot.waivers, snapshot.as_of
+        items, reasons, frameworks, overall = [], [], {}, Score()
+        for constants in self._applicable_constants(system):
+            requirement = constants.requirement
+            judged = None
+            status, note, waiver_id = "missing", "", None
+            if requirement.scope == "operator" or any(
+                rid in agency or (rid in mine and requirement.scope != "agency")
+                for rid in requirement.accepted_ids
+            ):
+                judged = self._judged_item(constants, system, snapshot, mine)
+                status, note = judged.status, judged.detail
+            if requirement.in_force_from and as_of < requirement.in_force_from:
+                # Evidence already held is still listed: the agency can see it is prepared.
+                status, note = (
+                    "not_in_force",
+                    f"in force from {requirement.in_force_from.isoformat()}",
+                )
+            elif (
+                status not in MET
+                and (waiver := waivers.get((system.id, requirement.id))) is not None
+            ):
+                status, waiver_id = "waived", waiver.id
+                note = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
+            blocking = (
+                upcoming_index is not None
+                and constants.due_index is not None
+                and constants.due_index <= upcoming_index
+                and status not in NOT_BLOCKING
+            )
+            score = frameworks.get(constants.framework)
+            if score is None:
+                score = frameworks[constants.framework] = Score()
+            score.add(status)
+            overall.add(status)
+            if blocking:
+                reasons.append(
+                    _reason(requirement, status, judged.operators_missing if judged else ())
+                )
+            if detail:
+                item = judged or constants.item(status)
+                item.status, item.detail, item.waiver_id, item.blocking = (
+                    status,
+                    note,
+                    waiver_id,
+                    blocking,
+                )
+                items.append(item)
         if upcoming is None:
             ready, reasons = None, [f"the system is {stage}: there is no next stage"]
         else:
-            ready = not blocking
-            reasons = [_reason(item) for item in blocking] or [
-                f"every requirement due before {upcoming} is met or waived"
-            ]
+            ready = not reasons
+            reasons = reasons or [f"every requirement due before {upcoming} is met or waived"]
         return SystemCompleteness(
             system.id,
             system.name,
             stage,
             upcoming,
-            snapshot.as_of,
+            as_of,
             items,
             frameworks,
             overall,
@@ -96,58 +194,32 @@ class Evaluator:
             system.retired,
         )
 
-    def _item(
-        self, requirement: Requirement, system: SystemFact, snapshot: Snapshot, upcoming: str | None
+    def _judged_item(
+        self,
+        constants: _Constants,
+        system: SystemFact,
+        snapshot: Snapshot,
+        mine: dict[str, list[EvidenceFact]],
     ) -> ItemStatus:
-        item = ItemStatus(
-            requirement.id,
-            requirement.framework,
-            requirement.title,
-            requirement.scope,
-            "missing",
-            requirement.due_before,
-            False,
-            str(requirement.citation),
-            requirement.citation.verification,
-            requirement.owner,
-            requirement.in_force_from,
-        )
-        as_of = snapshot.as_of
-        candidates = _candidates(requirement, system, snapshot)
-        window = max(requirement.lead_days) if requirement.lead_days else self.expiring_soon_days
+        requirement = constants.requirement
+        item = constants.item("missing")
+        candidates = _candidates(requirement, mine, snapshot.agency_evidence)
         if requirement.scope == "operator":
-            self._per_operator(item, requirement, system, snapshot, candidates, window)
-        else:
-            item.evidence = [self._judge(e, requirement, system, as_of, window) for e in candidates]
-            best = min(item.evidence, key=lambda ref: RANK[ref.status], default=None)
-            if best is not None:
-                item.status, item.valid_until = best.status, best.valid_until
-        if requirement.in_force_from and as_of < requirement.in_force_from:
-            # Evidence already held is still listed: the agency can see it is prepared.
-            item.status = "not_in_force"
-            item.detail = f"in force from {requirement.in_force_from.isoformat()}"
+            self._per_operator(item, constants, system, snapshot, candidates)
             return item
-        waiver = snapshot.waivers.get((system.id, requirement.id))
-        if waiver is not None and item.status not in MET:
-            item.status, item.waiver_id = "waived", waiver.id
-            item.detail = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
-        due = requirement.due_before
-        item.blocking = (
-            upcoming is not None
-            and due is not None
-            and item.status not in NOT_BLOCKING
-            and STAGE_INDEX[due] <= STAGE_INDEX[upcoming]
-        )
+        item.evidence = [self._judge(e, constants, system, snapshot.as_of) for e in candidates]
+        best = min(item.evidence, key=lambda ref: RANK[ref.status], default=None)
+        if best is not None:
+            item.status, item.valid_until = best.status, best.valid_until
         return item
 
     def _per_operator(
         self,
         item: ItemStatus,
-        requirement: Requirement,
+        constants: _Constants,
         system: SystemFact,
         snapshot: Snapshot,
         candidates: list[EvidenceFact],
-        window: int,
     ) -> None:
         operators = snapshot.operators.get(system.id, [])
         if not operators:
@@ -157,7 +229,7 @@ class Evaluator:
         for operator in operators:
             names = {operator.name.casefold(), operator.email.casefold()}
             mine = [
-                self._judge(e, requirement, system, snapshot.as_of, window)
+                self._judge(e, constants, system, snapshot.as_of)
                 for e in candidates
                 if e.certified_person.strip().casefold() in names
             ]
@@ -173,14 +245,10 @@ class Evaluator:
             )
 
     def _judge(
-        self,
-        evidence: EvidenceFact,
-        requirement: Requirement,
-        system: SystemFact,
-        as_of: date,
-        window: int,
+        self, evidence: EvidenceFact, constants: _Constants, system: SystemFact, as_of: date
     ) -> EvidenceRef:
         """The state of one piece of evidence for one requirement on the date."""
+        requirement = constants.requirement
         ref = EvidenceRef(
             evidence.id,
             evidence.title,
@@ -212,33 +280,42 @@ class Evaluator:
             ref.status = "expired"
         elif review is None:
             ref.status = "pending_review"
-        elif until and (until - as_of).days < window:
+        elif until and (until - as_of).days < constants.window:
             ref.status = "expiring_soon"
         return ref
 
 
+def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
+    """A fast function returning the profile's values for ``names`` (always a tuple with ``as_tuple``)."""
+    if not names:
+        return lambda profile: ()
+    getter = itemgetter(*names)
+    if as_tuple and len(names) == 1:
+        return lambda profile: (getter(profile),)
+    return getter
+
+
 def _candidates(
-    requirement: Requirement, system: SystemFact, snapshot: Snapshot
+    requirement: Requirement,
+    mine: dict[str, list[EvidenceFact]],
+    agency: dict[str, list[EvidenceFact]],
 ) -> list[EvidenceFact]:
     """Evidence meant for this requirement (or one whose evidence serves it), of an accepted kind."""
     found: dict[int, EvidenceFact] = {}
+    kinds = requirement.evidence_kinds
     for requirement_id in requirement.accepted_ids:
-        pools: Iterable[list[EvidenceFact]] = (snapshot.agency_evidence.get(requirement_id, ()),)
+        for evidence in agency.get(requirement_id, ()):
+            if evidence.kind in kinds:
+                found[evidence.id] = evidence
         if requirement.scope != "agency":
-            pools = (*pools, snapshot.evidence.get((system.id, requirement_id), ()))
-        for pool in pools:
-            for evidence in pool:
-                if evidence.kind in requirement.evidence_kinds:
+            for evidence in mine.get(requirement_id, ()):
+                if evidence.kind in kinds:
                     found[evidence.id] = evidence
     return list(found.values())
 
 
-def _frozen(value):
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _reason(item: ItemStatus) -> str:
-    text = f"{item.requirement_id} ({item.title}) is {item.status.replace('_', ' ')}"
-    if item.operators_missing:
-        text += f" for {', '.join(item.operators_missing)}"
-    return text + (f", due before {item.due_before}" if item.due_before else "")
+def _reason(requirement: Requirement, status: str, operators_missing) -> str:
+    text = f"{requirement.id} ({requirement.title}) is {status.replace('_', ' ')}"
+    if operators_missing:
+        text += f" for {', '.join(operators_missing)}"
+    return text + (f", due before {requirement.due_before}" if requirement.due_before else "")

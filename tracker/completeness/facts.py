@@ -89,7 +89,7 @@ class Snapshot:
 
     as_of: date
     systems: list[SystemFact]
-    evidence: dict[tuple[int, str], list[EvidenceFact]]  # (system id, requirement id) -> evidence
+    evidence: dict[int, dict[str, list[EvidenceFact]]]  # system id -> requirement id -> evidence
     agency_evidence: dict[str, list[EvidenceFact]]  # requirement id -> agency-wide evidence
     operators: dict[int, list[OperatorFact]]
     waivers: dict[tuple[int, str], WaiverFact]

@@ -10,9 +10,13 @@ are all left out or undone.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time
+
+import peewee as pw
 
 from tracker.completeness.facts import (
     EvidenceFact,
@@ -36,17 +40,64 @@ from tracker.plugin_host import Catalogue
 from tracker.profile import PROFILE_FIELDS
 
 
+def _raw_rows(query: pw.Query) -> list[tuple]:
+    """Rows straight from the driver: peewee's per-row conversion is the slow part at this scale."""
+    return query.model._meta.database.execute(query).fetchall()
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_list(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _json_list(value: list | str | None) -> tuple[str, ...]:
+    # SQLite returns JSON as text; the same few lists recur, so each is parsed once.
+    return _parsed_list(value) if isinstance(value, str) else tuple(value or ())
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 def end_of(day: date) -> datetime:
     return datetime.combine(day, time.max)
 
 
+SYSTEM_COLUMNS = ("id", *PROFILE_FIELDS, "retired_at")
+JSON_COLUMNS = {
+    name for name, column in AISystem._meta.fields.items() if isinstance(column, pw.JSONField)
+}
+
+
 def _systems(end: datetime, system_ids: Iterable[int] | None, include_retired: bool) -> list[dict]:
-    query = AISystem.select().where(AISystem.created_at <= end).order_by(AISystem.id)
+    query = (
+        AISystem.select(*(getattr(AISystem, name) for name in SYSTEM_COLUMNS))
+        .where(AISystem.created_at <= end)
+        .order_by(AISystem.id)
+    )
     if system_ids is not None:
         query = query.where(AISystem.id.in_(list(system_ids)))
     if not include_retired:
         query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
-    return list(query.dicts())
+    rows = []
+    for values in _raw_rows(query):
+        row = dict(zip(SYSTEM_COLUMNS, values, strict=True))
+        for name in JSON_COLUMNS:
+            if isinstance(row[name], str):  # SQLite hands JSON back as text
+                row[name] = json.loads(row[name])
+        row["retired_at"] = _moment(row["retired_at"])
+        row["processes_personal_data"] = bool(row["processes_personal_data"])
+        row["public_facing"] = bool(row["public_facing"])
+        rows.append(row)
+    return rows
 
 
 def _profile_history(
@@ -93,7 +144,8 @@ def load_snapshot(
     defaults = catalogue.question_defaults()
     systems = []
     for row in rows:
-        profile = {name: row[name] for name in PROFILE_FIELDS}
+        # Hashable values (lists as tuples): applicability is cached by them.
+        profile = {name: _hashable(row[name]) for name in PROFILE_FIELDS}
         answers = row["answers"] or {}
         profile.update({qid: answers.get(qid, default) for qid, default in defaults.items()})
         systems.append(
@@ -147,11 +199,37 @@ def load_snapshot(
             Evidence.id.in_(linked) | (Evidence.agency_wide == True)
         )
         links_query = links_query.where(EvidenceSystem.system.in_(ids))
-    evidence = {
-        row[0]: EvidenceFact(*row[:5], tuple(row[5] or ()), *row[6:])
-        for row in evidence_query.tuples()
-    }
-    for evidence_id, system_id in links_query.tuples():
+    evidence = {}
+    for row in _raw_rows(evidence_query):
+        (
+            identifier,
+            lineage,
+            version,
+            kind,
+            title,
+            requirements,
+            agency_wide,
+            issued,
+            start,
+            until,
+            person,
+            created,
+        ) = row
+        evidence[identifier] = EvidenceFact(
+            identifier,
+            lineage,
+            version,
+            kind,
+            title,
+            _json_list(requirements),
+            bool(agency_wide),
+            _day(issued),
+            _day(start),
+            _day(until),
+            person,
+            _moment(created),
+        )
+    for evidence_id, system_id in _raw_rows(links_query):
         if evidence_id in evidence:
             evidence[evidence_id].system_ids.append(system_id)
 
@@ -169,20 +247,19 @@ def load_snapshot(
     )
     if restrict:
         reviews = reviews.where(EvidenceReview.evidence.in_(list(evidence)))
-    for evidence_id, *fields in reviews.tuples():
-        if evidence_id in evidence:
-            evidence[evidence_id].review = ReviewFact(
-                *fields
-            )  # ordered by id: the newest decision wins
+    for evidence_id, decision, decided_at, reviewer, reason in _raw_rows(reviews):
+        fact = evidence.get(evidence_id)
+        if fact is not None:  # ordered by id: the newest decision wins
+            fact.review = ReviewFact(decision, _moment(decided_at), reviewer, reason)
 
-    by_system: dict[tuple[int, str], list[EvidenceFact]] = defaultdict(list)
+    by_system: dict[int, dict[str, list[EvidenceFact]]] = defaultdict(dict)
     agency: dict[str, list[EvidenceFact]] = defaultdict(list)
     for fact in evidence.values():
         for requirement_id in fact.requirement_ids:
             if fact.agency_wide:
                 agency[requirement_id].append(fact)
             for system_id in fact.system_ids:
-                by_system[(system_id, requirement_id)].append(fact)
+                by_system[system_id].setdefault(requirement_id, []).append(fact)
 
     waiver_query = Waiver.select(
         Waiver.system, Waiver.requirement_id, Waiver.id, Waiver.expires_on, Waiver.justification
