@@ -129,3 +129,36 @@ def test_cli_reports_broken_plugins_and_keeps_serving(install_plugin, runner, co
     else:
         assert result.exit_code == 0
         assert "ruritania" in result.output and "NOT LOADED" in result.output
+
+
+def test_the_third_party_jurisdiction_appears_in_completeness_through_the_api(
+    install_plugin, settings, migrated, auth
+):
+    from tests.factories import profile
+    from tracker.app import create_app
+
+    install_plugin("example_jurisdiction")
+    client = create_app(settings).test_client()
+    body = profile(
+        jurisdictions=["toolkit", "ruritania"], answers={"ruritania_national_database": True}
+    )
+    system = client.post("/api/systems", json=body, headers=auth("legal")).json
+    result = client.get(f"/api/systems/{system['id']}/completeness", headers=auth("dpo")).json
+    ruritanian = {
+        i["requirement_id"]: i for i in result["requirements"] if i["framework"] == "ruritania"
+    }
+    assert set(ruritanian) == {"ruritania.register_entry", "ruritania.ethics_review"}
+    assert ruritanian["ruritania.ethics_review"]["verification"] == "P"
+    assert "ruritania" in result["frameworks"]
+
+
+def test_a_broken_plugin_does_not_take_the_service_down(install_plugin, settings, migrated, auth):
+    from tracker.app import create_app
+
+    install_plugin("broken_plugins")
+    client = create_app(settings).test_client()
+    assert client.get("/api/systems", headers=auth("viewer")).status_code == 200
+    plugins = {p["name"]: p for p in client.get("/api/plugins", headers=auth("viewer")).json}
+    assert plugins["broken-import"]["loaded"] is False
+    assert any("cannot be imported" in problem for problem in plugins["broken-import"]["problems"])
+    assert plugins["eu-led"]["problems"] == [] and plugins["eu-led"]["requirement_count"] == 14
