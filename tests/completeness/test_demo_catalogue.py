@@ -92,3 +92,19 @@ def test_demo_reviews_and_waivers_show(answers):
         transcription["toolkit.monitoring_plan"].evidence[0].note
         == "Describes version 5.1; the deployed version is 5.2."
     )
+
+
+@pytest.mark.parametrize("offset", [0, -30, 200, 800])
+def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated, offset):  # noqa: F811
+    from datetime import timedelta
+
+    demo.seed(settings)
+    catalogue, day = load_catalogue(), date.today() + timedelta(days=offset)
+    detailed = completeness.for_portfolio(day, catalogue, detail=True)
+    summaries = completeness.for_portfolio(day, catalogue, detail=False)
+    for full, summary in zip(detailed, summaries, strict=True):
+        assert summary.overall.counts == full.overall.counts
+        assert {k: v.counts for k, v in summary.frameworks.items()} == {
+            k: v.counts for k, v in full.frameworks.items()
+        }
+        assert (summary.ready, summary.reasons) == (full.ready, full.reasons)

@@ -74,7 +74,7 @@ def evidence(
         [] if agency_wide else [1],
     )
     if review:
-        fact.review = ReviewFact(review, datetime(2026, 1, 11), "dpo", reviewed_reason)
+        fact.review = ReviewFact(review, reviewed_reason)
     return fact
 
 

@@ -23,6 +23,7 @@ from tracker.completeness.facts import (
     MET,
     NOT_BLOCKING,
     RANK,
+    STATUSES,
     EvidenceFact,
     EvidenceRef,
     ItemStatus,
@@ -31,6 +32,7 @@ from tracker.completeness.facts import (
     Snapshot,
     SystemCompleteness,
     SystemFact,
+    as_day,
 )
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
@@ -55,6 +57,7 @@ class _Constants:
     citation: str
     due_index: int | None
     window: int
+    missing_reason: str  # the blocking reason when nothing was ever uploaded
 
     def item(self, status: str) -> ItemStatus:
         r = self.requirement
@@ -73,6 +76,88 @@ class _Constants:
         )
 
 
+class _Baseline:
+    """Scores and blocking reasons of an applicable set when every requirement is missing."""
+
+    def __init__(
+        self, constants: list[_Constants], as_of: date, upcoming_index: int | None
+    ) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+        self.status: dict[str, str] = {}
+        self.reasons: list[tuple[int, str, str]] = []
+        for position, c in enumerate(constants):
+            requirement = c.requirement
+            status = (
+                "not_in_force"
+                if requirement.in_force_from and as_of < requirement.in_force_from
+                else "missing"
+            )
+            self.status[requirement.id] = status
+            self.counts.setdefault(c.framework, dict.fromkeys(STATUSES, 0))[status] += 1
+            if (
+                status == "missing"
+                and upcoming_index is not None
+                and c.due_index is not None
+                and c.due_index <= upcoming_index
+            ):
+                self.reasons.append((position, requirement.id, c.missing_reason))
+
+
+class _SnapshotIndex:
+    """Lookups every system of one snapshot shares."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.agency_ids = tuple(snapshot.agency_evidence)
+        self.waived: dict[int, list[str]] = {}
+        for system_id, requirement_id in snapshot.waivers:
+            self.waived.setdefault(system_id, []).append(requirement_id)
+
+
+class _Applicable:
+    """The requirements that apply to one kind of profile, with what summaries need about them."""
+
+    def __init__(self, constants: list[_Constants]) -> None:
+        self.constants = constants
+        self.positions = {c.requirement.id: position for position, c in enumerate(constants)}
+        self.operator_scoped = [
+            c.requirement.id for c in constants if c.requirement.scope == "operator"
+        ]
+        self._baselines: dict[tuple, _Baseline] = {}
+        self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
+
+    def agency_touched(
+        self, agency_ids: tuple[str, ...], accepted_by: dict[str, list[_Constants]]
+    ) -> list[str]:
+        """Applicable requirements that some agency-wide evidence can serve (the same for every system)."""
+        if self._agency_touched is None or self._agency_touched[0] is not agency_ids:
+            touched = [
+                rid
+                for evidence_for in agency_ids
+                for rid in self.accepting(evidence_for, accepted_by, exclude_agency=False)
+            ]
+            self._agency_touched = (agency_ids, touched)
+        return self._agency_touched[1]
+
+    def baseline(self, as_of: date, upcoming_index: int | None) -> _Baseline:
+        key = (as_of, upcoming_index)
+        found = self._baselines.get(key)
+        if found is None:
+            found = self._baselines[key] = _Baseline(self.constants, as_of, upcoming_index)
+        return found
+
+    def accepting(
+        self, evidence_for: str, accepted_by: dict[str, list[_Constants]], exclude_agency: bool
+    ) -> list[str]:
+        """Applicable requirements that evidence meant for ``evidence_for`` can serve."""
+        return [
+            c.requirement.id
+            for c in accepted_by.get(evidence_for, ())
+            if c.requirement.id in self.positions
+            and not (exclude_agency and c.requirement.scope == "agency")
+        ]
+
+
 class Evaluator:
     """Evaluates systems against one catalogue; caches applicability by the facts rules read."""
 
@@ -86,7 +171,9 @@ class Evaluator:
             rule.text: (rule, _getter(rule.symbols, as_tuple=True))
             for rule in catalogue.rules.values()
         }
-        self._applicable: dict[tuple, list[_Constants]] = {}
+        self._applicable: dict[tuple, _Applicable] = {}
+        self._sets: dict[tuple[str, ...], _Applicable] = {}
+        self._snapshot_index: _SnapshotIndex | None = None
         self._constants = {
             r.id: _Constants(
                 r,
@@ -94,15 +181,21 @@ class Evaluator:
                 str(r.citation),
                 STAGE_INDEX[r.due_before] if r.due_before else None,
                 max(r.lead_days) if r.lead_days else expiring_soon_days,
+                _reason(r, "missing", ()),
             )
             for r in catalogue.requirements.values()
         }
+        # Requirement id -> the requirements its evidence can serve (itself and those that reuse it).
+        self._accepted_by: dict[str, list[_Constants]] = {}
+        for constants in self._constants.values():
+            for requirement_id in constants.requirement.accepted_ids:
+                self._accepted_by.setdefault(requirement_id, []).append(constants)
 
     def applicable(self, system: SystemFact) -> list[Requirement]:
         """The requirements of the system's jurisdictions whose rule matches its profile."""
-        return [c.requirement for c in self._applicable_constants(system)]
+        return [c.requirement for c in self._applicable_set(system).constants]
 
-    def _applicable_constants(self, system: SystemFact) -> list[_Constants]:
+    def _applicable_set(self, system: SystemFact) -> _Applicable:
         profile = system.profile
         key = (system.jurisdictions, self._key_of(profile))
         found = self._applicable.get(key)
@@ -111,12 +204,54 @@ class Evaluator:
             verdicts = {}  # many requirements share a rule: judge each rule once per profile
             for text, (rule, getter) in self._rules.items():
                 verdicts[text] = rule.applies_to_key(getter(profile))
-            found = self._applicable[key] = [
+            chosen = [
                 c
                 for c in self._constants.values()
                 if c.framework in wanted and verdicts[c.requirement.applies_when]
             ]
+            # Many profiles share one set of requirements; sharing the object shares its baselines.
+            identity = tuple(c.requirement.id for c in chosen)
+            found = self._sets.get(identity)
+            if found is None:
+                found = self._sets[identity] = _Applicable(chosen)
+            self._applicable[key] = found
         return found
+
+    def _decide(
+        self,
+        constants: _Constants,
+        system: SystemFact,
+        snapshot: Snapshot,
+        mine: dict[str, list[EvidenceFact]],
+        upcoming_index: int | None,
+    ) -> tuple:
+        """(status, note, waiver id, blocking, judged item or None) for one requirement."""
+        requirement = constants.requirement
+        agency, as_of = snapshot.agency_evidence, snapshot.as_of
+        judged = None
+        status, note, waiver_id = "missing", "", None
+        if requirement.scope == "operator" or any(
+            rid in agency or (rid in mine and requirement.scope != "agency")
+            for rid in requirement.accepted_ids
+        ):
+            judged = self._judged_item(constants, system, snapshot, mine)
+            status, note = judged.status, judged.detail
+        if requirement.in_force_from and as_of < requirement.in_force_from:
+            # Evidence already held is still listed: the agency can see it is prepared.
+            status, note = "not_in_force", f"in force from {requirement.in_force_from.isoformat()}"
+        elif (
+            status not in MET
+            and (waiver := snapshot.waivers.get((system.id, requirement.id))) is not None
+        ):
+            status, waiver_id = "waived", waiver.id
+            note = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
+        blocking = (
+            upcoming_index is not None
+            and constants.due_index is not None
+            and constants.due_index <= upcoming_index
+            and status not in NOT_BLOCKING
+        )
+        return status, note, waiver_id, blocking, judged
 
     def evaluate(
         self, system: SystemFact, snapshot: Snapshot, detail: bool = True
@@ -127,46 +262,27 @@ class Evaluator:
         upcoming = next_stage(stage)
         upcoming_index = STAGE_INDEX[upcoming] if upcoming is not None else None
         mine = snapshot.evidence.get(system.id, NO_EVIDENCE)
-        agency, waivers, as_of = snapshot.agency_evidence, snapshot.waivers, snapshot.as_of
-        items, reasons, frameworks, overall = [], [], {}, Score()
-        for constants in self._applicable_constants(system):
-            requirement = constants.requirement
-            judged = None
-            status, note, waiver_id = "missing", "", None
-            if requirement.scope == "operator" or any(
-                rid in agency or (rid in mine and requirement.scope != "agency")
-                for rid in requirement.accepted_ids
-            ):
-                judged = self._judged_item(constants, system, snapshot, mine)
-                status, note = judged.status, judged.detail
-            if requirement.in_force_from and as_of < requirement.in_force_from:
-                # Evidence already held is still listed: the agency can see it is prepared.
-                status, note = (
-                    "not_in_force",
-                    f"in force from {requirement.in_force_from.isoformat()}",
+        applicable = self._applicable_set(system)
+        items: list[ItemStatus] = []
+        if detail:
+            counts: dict[str, dict[str, int]] = {}
+            reasons = []
+            for constants in applicable.constants:
+                status, note, waiver_id, blocking, judged = self._decide(
+                    constants, system, snapshot, mine, upcoming_index
                 )
-            elif (
-                status not in MET
-                and (waiver := waivers.get((system.id, requirement.id))) is not None
-            ):
-                status, waiver_id = "waived", waiver.id
-                note = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
-            blocking = (
-                upcoming_index is not None
-                and constants.due_index is not None
-                and constants.due_index <= upcoming_index
-                and status not in NOT_BLOCKING
-            )
-            score = frameworks.get(constants.framework)
-            if score is None:
-                score = frameworks[constants.framework] = Score()
-            score.add(status)
-            overall.add(status)
-            if blocking:
-                reasons.append(
-                    _reason(requirement, status, judged.operators_missing if judged else ())
-                )
-            if detail:
+                framework_counts = counts.get(constants.framework)
+                if framework_counts is None:
+                    framework_counts = counts[constants.framework] = dict.fromkeys(STATUSES, 0)
+                framework_counts[status] += 1
+                if blocking:
+                    reasons.append(
+                        _reason(
+                            constants.requirement,
+                            status,
+                            judged.operators_missing if judged else (),
+                        )
+                    )
                 item = judged or constants.item(status)
                 item.status, item.detail, item.waiver_id, item.blocking = (
                     status,
@@ -175,6 +291,10 @@ class Evaluator:
                     blocking,
                 )
                 items.append(item)
+        else:
+            counts, reasons = self._summary(applicable, system, snapshot, mine, upcoming_index)
+        frameworks = {name: Score.of(c) for name, c in counts.items()}
+        overall = Score.of({status: sum(c[status] for c in counts.values()) for status in STATUSES})
         if upcoming is None:
             ready, reasons = None, [f"the system is {stage}: there is no next stage"]
         else:
@@ -185,7 +305,7 @@ class Evaluator:
             system.name,
             stage,
             upcoming,
-            as_of,
+            snapshot.as_of,
             items,
             frameworks,
             overall,
@@ -193,6 +313,105 @@ class Evaluator:
             reasons,
             system.retired,
         )
+
+    def _summary(
+        self,
+        applicable: _Applicable,
+        system: SystemFact,
+        snapshot: Snapshot,
+        mine: dict[str, list[EvidenceFact]],
+        upcoming_index: int | None,
+    ) -> tuple[dict, list[str]]:
+        """Scores and blocking reasons, judging only what the system has something for.
+
+        Every requirement without evidence, waiver or operators is simply missing (or not yet in
+        force); that baseline is computed once per applicable set and stage, then corrected for
+        the few requirements this system actually has something for.
+        """
+        baseline = applicable.baseline(snapshot.as_of, upcoming_index)
+        index = self._index(snapshot)
+        touched = set(applicable.operator_scoped)
+        touched.update(applicable.agency_touched(index.agency_ids, self._accepted_by))
+        for requirement_id in mine:
+            touched.update(
+                applicable.accepting(requirement_id, self._accepted_by, exclude_agency=True)
+            )
+        for requirement_id in index.waived.get(system.id, ()):
+            if requirement_id in applicable.positions:
+                touched.add(requirement_id)
+        counts = {name: dict(c) for name, c in baseline.counts.items()}
+        found_reasons = [
+            (position, reason)
+            for position, requirement_id, reason in baseline.reasons
+            if requirement_id not in touched
+        ]
+        for requirement_id in touched:
+            position = applicable.positions[requirement_id]
+            constants = applicable.constants[position]
+            status, blocking, missing = self._quick(
+                constants, system, snapshot, mine, upcoming_index
+            )
+            framework_counts = counts[constants.framework]
+            framework_counts[baseline.status[requirement_id]] -= 1
+            framework_counts[status] += 1
+            if blocking:
+                found_reasons.append((position, _reason(constants.requirement, status, missing)))
+        found_reasons.sort()
+        return counts, [reason for _, reason in found_reasons]
+
+    def _index(self, snapshot: Snapshot) -> _SnapshotIndex:
+        if self._snapshot_index is None or self._snapshot_index.snapshot is not snapshot:
+            self._snapshot_index = _SnapshotIndex(snapshot)
+        return self._snapshot_index
+
+    def _quick(
+        self,
+        constants: _Constants,
+        system: SystemFact,
+        snapshot: Snapshot,
+        mine: dict[str, list[EvidenceFact]],
+        upcoming_index: int | None,
+    ) -> tuple[str, bool, list[str]]:
+        """(status, blocking, operators missing): what :meth:`_decide` says, without building objects."""
+        requirement, as_of = constants.requirement, snapshot.as_of
+        candidates = _candidates(requirement, mine, snapshot.agency_evidence)
+        missing: list[str] = []
+        if requirement.scope == "operator":
+            operators = snapshot.operators.get(system.id, ())
+            status = "satisfied" if not operators else "missing"
+            if operators and not candidates:
+                missing = [operator.name for operator in operators]
+            elif operators:
+                worst = "satisfied"
+                for operator in operators:
+                    names = {operator.name.casefold(), operator.email.casefold()}
+                    own = [
+                        _assess(e, constants, system, as_of)[0]
+                        for e in candidates
+                        if e.certified_person.strip().casefold() in names
+                    ]
+                    mine_status = min(own, key=RANK.__getitem__, default="missing")
+                    if mine_status not in MET:
+                        missing.append(operator.name)
+                    worst = max(worst, mine_status, key=RANK.__getitem__)
+                status = worst
+        else:
+            status = min(
+                (_assess(e, constants, system, as_of)[0] for e in candidates),
+                key=RANK.__getitem__,
+                default="missing",
+            )
+        if requirement.in_force_from and as_of < requirement.in_force_from:
+            status = "not_in_force"
+        elif status not in MET and (system.id, requirement.id) in snapshot.waivers:
+            status = "waived"
+        blocking = (
+            upcoming_index is not None
+            and constants.due_index is not None
+            and constants.due_index <= upcoming_index
+            and status not in NOT_BLOCKING
+        )
+        return status, blocking, missing if status not in MET else []
 
     def _judged_item(
         self,
@@ -248,41 +467,38 @@ class Evaluator:
         self, evidence: EvidenceFact, constants: _Constants, system: SystemFact, as_of: date
     ) -> EvidenceRef:
         """The state of one piece of evidence for one requirement on the date."""
-        requirement = constants.requirement
-        ref = EvidenceRef(
-            evidence.id,
-            evidence.title,
-            evidence.kind,
-            evidence.version,
-            "satisfied",
-            evidence.valid_until,
+        status, until, note = _assess(evidence, constants, system, as_of)
+        return EvidenceRef(
+            evidence.id, evidence.title, evidence.kind, evidence.version, status, until, note
         )
-        review = evidence.review
-        if review is not None and review.decision == "rejected":
-            ref.status, ref.note = "rejected", review.reason
-            return ref
-        until = evidence.valid_until
-        if requirement.valid_for_months:
-            lapse = add_months(evidence.reference_day, requirement.valid_for_months)
-            until = min(until, lapse) if until else lapse
-        ref.valid_until = until
-        for fact in requirement.renew_on_change:
-            changed = system.last_changed.get(fact)
-            if changed is not None and changed.date() > evidence.reference_day:
-                ref.status, ref.note = (
-                    "expired",
-                    f"stale: {fact} changed on {changed.date().isoformat()}",
-                )
-                return ref
-        if evidence.valid_from and as_of < evidence.valid_from:
-            ref.status, ref.note = "missing", f"valid only from {evidence.valid_from.isoformat()}"
-        elif until and as_of > until:
-            ref.status = "expired"
-        elif review is None:
-            ref.status = "pending_review"
-        elif until and (until - as_of).days < constants.window:
-            ref.status = "expiring_soon"
-        return ref
+
+
+def _assess(
+    evidence: EvidenceFact, constants: _Constants, system: SystemFact, as_of: date
+) -> tuple:
+    """(status, valid until, note) of one piece of evidence for one requirement on the date."""
+    requirement = constants.requirement
+    review = evidence.review
+    until = as_day(evidence.valid_until)
+    if review is not None and review.decision == "rejected":
+        return "rejected", until, review.reason
+    if requirement.valid_for_months:
+        lapse = add_months(evidence.reference_day, requirement.valid_for_months)
+        until = min(until, lapse) if until else lapse
+    for fact in requirement.renew_on_change:
+        changed = system.last_changed.get(fact)
+        if changed is not None and changed.date() > evidence.reference_day:
+            return "expired", until, f"stale: {fact} changed on {changed.date().isoformat()}"
+    start = as_day(evidence.valid_from)
+    if start and as_of < start:
+        return "missing", until, f"valid only from {start.isoformat()}"
+    if until and as_of > until:
+        return "expired", until, ""
+    if review is None:
+        return "pending_review", until, ""
+    if until and (until - as_of).days < constants.window:
+        return "expiring_soon", until, ""
+    return "satisfied", until, ""
 
 
 def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,11 +28,21 @@ MET = frozenset({"satisfied", "expiring_soon"})
 NOT_BLOCKING = MET | {"waived", "not_in_force"}
 
 
+@functools.lru_cache(maxsize=16384)
+def _parsed_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def as_day(value: date | str | None) -> date | None:
+    """A date from a date or ISO text; SQLite rows keep dates as text until someone needs them."""
+    return _parsed_day(value) if isinstance(value, str) else value
+
+
 @dataclass(slots=True)
 class ReviewFact:
+    """The newest decision on an evidence version as of the date."""
+
     decision: str
-    decided_at: datetime
-    reviewer: str
     reason: str
 
 
@@ -44,18 +55,21 @@ class EvidenceFact:
     title: str
     requirement_ids: tuple[str, ...]
     agency_wide: bool
-    issued_on: date | None
-    valid_from: date | None
-    valid_until: date | None
+    issued_on: date | str | None  # str: ISO text from SQLite, see as_day
+    valid_from: date | str | None
+    valid_until: date | str | None
     certified_person: str
-    created_at: datetime
+    created_at: datetime | str  # text straight from SQLite until someone needs it
     system_ids: list[int] = field(default_factory=list)
     review: ReviewFact | None = None
 
     @property
     def reference_day(self) -> date:
         """The day the evidence speaks for: when issued, else when valid from, else when uploaded."""
-        return self.issued_on or self.valid_from or self.created_at.date()
+        if self.issued_on or self.valid_from:
+            return as_day(self.issued_on or self.valid_from)
+        created = self.created_at
+        return (datetime.fromisoformat(created) if isinstance(created, str) else created).date()
 
 
 @dataclass(slots=True)
@@ -148,6 +162,12 @@ class Score:
         if status != "not_in_force":
             self.applicable += 1
             self.met += status in MET
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> Score:
+        """A score from status counts."""
+        applicable = sum(counts.values()) - counts["not_in_force"]
+        return cls(applicable, counts["satisfied"] + counts["expiring_soon"], counts)
 
     @property
     def percent(self) -> float:

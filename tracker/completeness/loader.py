@@ -33,7 +33,6 @@ from tracker.models import (
     EvidenceReview,
     EvidenceSystem,
     Operator,
-    User,
     Waiver,
 )
 from tracker.plugin_host import Catalogue
@@ -46,7 +45,12 @@ def _raw_rows(query: pw.Query) -> list[tuple]:
 
 
 def _day(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    return _parsed_day(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=16384)
+def _parsed_day(text: str) -> date:
+    return date.fromisoformat(text)  # the same dates recur across thousands of rows
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -71,15 +75,22 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day, time.max)
 
 
-SYSTEM_COLUMNS = ("id", *PROFILE_FIELDS, "retired_at")
 JSON_COLUMNS = {
     name for name, column in AISystem._meta.fields.items() if isinstance(column, pw.JSONField)
 }
+BOOLEAN_COLUMNS = {
+    name for name, column in AISystem._meta.fields.items() if isinstance(column, pw.BooleanField)
+}
+ALWAYS_NEEDED = ("id", "name", "lifecycle_stage", "jurisdictions", "answers", "retired_at")
 
 
-def _systems(end: datetime, system_ids: Iterable[int] | None, include_retired: bool) -> list[dict]:
+def _systems(
+    end: datetime, system_ids: Iterable[int] | None, include_retired: bool, facts: Iterable[str]
+) -> list[dict]:
+    """System rows with the columns completeness reads: the profile facts rules use, and a few more."""
+    columns = tuple(dict.fromkeys((*ALWAYS_NEEDED, *(f for f in facts if f in PROFILE_FIELDS))))
     query = (
-        AISystem.select(*(getattr(AISystem, name) for name in SYSTEM_COLUMNS))
+        AISystem.select(*(getattr(AISystem, name) for name in columns))
         .where(AISystem.created_at <= end)
         .order_by(AISystem.id)
     )
@@ -89,13 +100,13 @@ def _systems(end: datetime, system_ids: Iterable[int] | None, include_retired: b
         query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
     rows = []
     for values in _raw_rows(query):
-        row = dict(zip(SYSTEM_COLUMNS, values, strict=True))
-        for name in JSON_COLUMNS:
+        row = dict(zip(columns, values, strict=True))
+        for name in JSON_COLUMNS.intersection(columns):
             if isinstance(row[name], str):  # SQLite hands JSON back as text
                 row[name] = json.loads(row[name])
+        for name in BOOLEAN_COLUMNS.intersection(columns):
+            row[name] = bool(row[name])
         row["retired_at"] = _moment(row["retired_at"])
-        row["processes_personal_data"] = bool(row["processes_personal_data"])
-        row["public_facing"] = bool(row["public_facing"])
         rows.append(row)
     return rows
 
@@ -137,7 +148,8 @@ def load_snapshot(
 ) -> Snapshot:
     """The facts of the given systems (default: all) at the end of ``as_of``."""
     end = end_of(as_of)
-    rows = _systems(end, system_ids, include_retired)
+    facts = {name for rule in catalogue.rules.values() for name in rule.symbols}
+    rows = _systems(end, system_ids, include_retired, facts)
     ids = [row["id"] for row in rows]
     restrict = system_ids is not None
     last_changed = _profile_history(rows, end, restrict)
@@ -145,7 +157,7 @@ def load_snapshot(
     systems = []
     for row in rows:
         # Hashable values (lists as tuples): applicability is cached by them.
-        profile = {name: _hashable(row[name]) for name in PROFILE_FIELDS}
+        profile = {name: _hashable(value) for name, value in row.items() if name in PROFILE_FIELDS}
         answers = row["answers"] or {}
         profile.update({qid: answers.get(qid, default) for qid, default in defaults.items()})
         systems.append(
@@ -170,7 +182,7 @@ def load_snapshot(
     )
     if restrict:
         operator_query = operator_query.where(Operator.system.in_(ids))
-    for system_id, *fields in operator_query.tuples():
+    for system_id, *fields in _raw_rows(operator_query):
         operators[system_id].append(OperatorFact(*fields))
 
     evidence_query = Evidence.select(
@@ -223,11 +235,11 @@ def load_snapshot(
             title,
             _json_list(requirements),
             bool(agency_wide),
-            _day(issued),
-            _day(start),
-            _day(until),
+            issued,  # dates stay text until assessed (see facts.as_day)
+            start,
+            until,
             person,
-            _moment(created),
+            created,  # parsed only if the evidence has no issue or start date
         )
     for evidence_id, system_id in _raw_rows(links_query):
         if evidence_id in evidence:
@@ -235,22 +247,17 @@ def load_snapshot(
 
     reviews = (
         EvidenceReview.select(
-            EvidenceReview.evidence,
-            EvidenceReview.decision,
-            EvidenceReview.decided_at,
-            User.username,
-            EvidenceReview.reason,
+            EvidenceReview.evidence, EvidenceReview.decision, EvidenceReview.reason
         )
-        .join(User)
         .where(EvidenceReview.decided_at <= end)
         .order_by(EvidenceReview.id)
     )
     if restrict:
         reviews = reviews.where(EvidenceReview.evidence.in_(list(evidence)))
-    for evidence_id, decision, decided_at, reviewer, reason in _raw_rows(reviews):
+    for evidence_id, decision, reason in _raw_rows(reviews):
         fact = evidence.get(evidence_id)
         if fact is not None:  # ordered by id: the newest decision wins
-            fact.review = ReviewFact(decision, _moment(decided_at), reviewer, reason)
+            fact.review = ReviewFact(decision, reason)
 
     by_system: dict[int, dict[str, list[EvidenceFact]]] = defaultdict(dict)
     agency: dict[str, list[EvidenceFact]] = defaultdict(list)
