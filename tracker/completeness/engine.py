@@ -80,27 +80,26 @@ class _Baseline:
     """Scores and blocking reasons of an applicable set when every requirement is missing."""
 
     def __init__(
-        self, constants: list[_Constants], as_of: date, upcoming_index: int | None
+        self, counts: dict, status: dict[str, str], reasons: list[tuple[int, str, str]]
     ) -> None:
-        self.counts: dict[str, dict[str, int]] = {}
-        self.status: dict[str, str] = {}
-        self.reasons: list[tuple[int, str, str]] = []
-        for position, c in enumerate(constants):
-            requirement = c.requirement
-            status = (
-                "not_in_force"
-                if requirement.in_force_from and as_of < requirement.in_force_from
-                else "missing"
-            )
-            self.status[requirement.id] = status
-            self.counts.setdefault(c.framework, dict.fromkeys(STATUSES, 0))[status] += 1
-            if (
-                status == "missing"
-                and upcoming_index is not None
-                and c.due_index is not None
-                and c.due_index <= upcoming_index
-            ):
-                self.reasons.append((position, requirement.id, c.missing_reason))
+        self.counts = counts
+        self.status = status
+        self.reasons = reasons
+
+    @staticmethod
+    def scores(constants: list[_Constants], as_of: date) -> tuple[dict, dict[str, str]]:
+        """Counts and statuses: the same whatever the system's stage."""
+        counts: dict[str, dict[str, int]] = {}
+        status: dict[str, str] = {}
+        for c in constants:
+            in_force = c.requirement.in_force_from
+            state = "not_in_force" if in_force and as_of < in_force else "missing"
+            status[c.requirement.id] = state
+            framework_counts = counts.get(c.framework)
+            if framework_counts is None:
+                framework_counts = counts[c.framework] = dict.fromkeys(STATUSES, 0)
+            framework_counts[state] += 1
+        return counts, status
 
 
 class _SnapshotIndex:
@@ -124,6 +123,8 @@ class _Applicable:
             c.requirement.id for c in constants if c.requirement.scope == "operator"
         ]
         self._baselines: dict[tuple, _Baseline] = {}
+        self._scores: dict[date, tuple[dict, dict[str, str]]] = {}
+        self._accepting: dict[tuple[str, bool], tuple[str, ...]] = {}
         self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
 
     def agency_touched(
@@ -143,19 +144,36 @@ class _Applicable:
         key = (as_of, upcoming_index)
         found = self._baselines.get(key)
         if found is None:
-            found = self._baselines[key] = _Baseline(self.constants, as_of, upcoming_index)
+            scores = self._scores.get(as_of)
+            if scores is None:
+                scores = self._scores[as_of] = _Baseline.scores(self.constants, as_of)
+            counts, status = scores
+            reasons = []
+            if upcoming_index is not None:
+                reasons = [
+                    (position, c.requirement.id, c.missing_reason)
+                    for position, c in enumerate(self.constants)
+                    if status[c.requirement.id] == "missing"
+                    and c.due_index is not None
+                    and c.due_index <= upcoming_index
+                ]
+            found = self._baselines[key] = _Baseline(counts, status, reasons)
         return found
 
     def accepting(
         self, evidence_for: str, accepted_by: dict[str, list[_Constants]], exclude_agency: bool
-    ) -> list[str]:
+    ) -> tuple[str, ...]:
         """Applicable requirements that evidence meant for ``evidence_for`` can serve."""
-        return [
-            c.requirement.id
-            for c in accepted_by.get(evidence_for, ())
-            if c.requirement.id in self.positions
-            and not (exclude_agency and c.requirement.scope == "agency")
-        ]
+        key = (evidence_for, exclude_agency)
+        found = self._accepting.get(key)
+        if found is None:
+            found = self._accepting[key] = tuple(
+                c.requirement.id
+                for c in accepted_by.get(evidence_for, ())
+                if c.requirement.id in self.positions
+                and not (exclude_agency and c.requirement.scope == "agency")
+            )
+        return found
 
 
 class Evaluator:

@@ -1,7 +1,7 @@
 """Reading the facts completeness needs, as they stood at the end of a date.
 
-Seven queries whatever the number of systems: systems, their profile changes
-(from the audit trail), operators, evidence, evidence-to-system links,
+Six queries whatever the number of systems: systems, their profile changes
+(from the audit trail), operators, evidence with the systems it covers,
 reviews and waivers. Replaying a past date uses only what was true then:
 evidence not yet uploaded or already superseded, decisions not yet taken,
 operators not yet added or already removed, and profile changes made later
@@ -42,15 +42,6 @@ from tracker.profile import PROFILE_FIELDS
 def _raw_rows(query: pw.Query) -> list[tuple]:
     """Rows straight from the driver: peewee's per-row conversion is the slow part at this scale."""
     return query.model._meta.database.execute(query).fetchall()
-
-
-def _day(value: date | str | None) -> date | None:
-    return _parsed_day(value) if isinstance(value, str) else value
-
-
-@functools.lru_cache(maxsize=16384)
-def _parsed_day(text: str) -> date:
-    return date.fromisoformat(text)  # the same dates recur across thousands of rows
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -185,65 +176,54 @@ def load_snapshot(
     for system_id, *fields in _raw_rows(operator_query):
         operators[system_id].append(OperatorFact(*fields))
 
-    evidence_query = Evidence.select(
-        Evidence.id,
-        Evidence.lineage,
-        Evidence.version,
-        Evidence.kind,
-        Evidence.title,
-        Evidence.requirement_ids,
-        Evidence.agency_wide,
-        Evidence.issued_on,
-        Evidence.valid_from,
-        Evidence.valid_until,
-        Evidence.certified_person,
-        Evidence.created_at,
-    ).where(
-        (Evidence.created_at <= end)
-        & (Evidence.superseded_at.is_null() | (Evidence.superseded_at > end))
+    # Evidence with the systems it covers, one row per (evidence, system): one query, one pass.
+    evidence_query = (
+        Evidence.select(
+            Evidence.id,
+            Evidence.lineage,
+            Evidence.version,
+            Evidence.kind,
+            Evidence.title,
+            Evidence.requirement_ids,
+            Evidence.agency_wide,
+            Evidence.issued_on,
+            Evidence.valid_from,
+            Evidence.valid_until,
+            Evidence.certified_person,
+            Evidence.created_at,
+            EvidenceSystem.system,
+        )
+        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
+        .where(
+            (Evidence.created_at <= end)
+            & (Evidence.superseded_at.is_null() | (Evidence.superseded_at > end))
+        )
     )
-    links_query = EvidenceSystem.select(EvidenceSystem.evidence, EvidenceSystem.system)
     if restrict:
-        linked = EvidenceSystem.select(EvidenceSystem.evidence).where(
-            EvidenceSystem.system.in_(ids)
-        )
         evidence_query = evidence_query.where(
-            Evidence.id.in_(linked) | (Evidence.agency_wide == True)
+            EvidenceSystem.system.in_(ids) | (Evidence.agency_wide == True)
         )
-        links_query = links_query.where(EvidenceSystem.system.in_(ids))
-    evidence = {}
+    evidence: dict[int, EvidenceFact] = {}
     for row in _raw_rows(evidence_query):
-        (
-            identifier,
-            lineage,
-            version,
-            kind,
-            title,
-            requirements,
-            agency_wide,
-            issued,
-            start,
-            until,
-            person,
-            created,
-        ) = row
-        evidence[identifier] = EvidenceFact(
-            identifier,
-            lineage,
-            version,
-            kind,
-            title,
-            _json_list(requirements),
-            bool(agency_wide),
-            issued,  # dates stay text until assessed (see facts.as_day)
-            start,
-            until,
-            person,
-            created,  # parsed only if the evidence has no issue or start date
-        )
-    for evidence_id, system_id in _raw_rows(links_query):
-        if evidence_id in evidence:
-            evidence[evidence_id].system_ids.append(system_id)
+        fact = evidence.get(row[0])
+        if fact is None:
+            # Dates stay text until assessed (facts.as_day); created_at is parsed only if needed.
+            fact = evidence[row[0]] = EvidenceFact(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                _json_list(row[5]),
+                bool(row[6]),
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+            )
+        if row[12] is not None:
+            fact.system_ids.append(row[12])
 
     reviews = (
         EvidenceReview.select(
