@@ -191,7 +191,6 @@ class Evaluator:
         }
         self._applicable: dict[tuple, _Applicable] = {}
         self._sets: dict[tuple[str, ...], _Applicable] = {}
-        self._snapshot_index: _SnapshotIndex | None = None
         self._constants = {
             r.id: _Constants(
                 r,
@@ -377,10 +376,12 @@ class Evaluator:
         found_reasons.sort()
         return counts, [reason for _, reason in found_reasons]
 
-    def _index(self, snapshot: Snapshot) -> _SnapshotIndex:
-        if self._snapshot_index is None or self._snapshot_index.snapshot is not snapshot:
-            self._snapshot_index = _SnapshotIndex(snapshot)
-        return self._snapshot_index
+    @staticmethod
+    def _index(snapshot: Snapshot) -> _SnapshotIndex:
+        # Kept on the snapshot: the lookups belong to the data, not to the evaluator.
+        if snapshot.index is None:
+            snapshot.index = _SnapshotIndex(snapshot)
+        return snapshot.index
 
     def _quick(
         self,

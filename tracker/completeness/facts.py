@@ -107,6 +107,7 @@ class Snapshot:
     agency_evidence: dict[str, list[EvidenceFact]]  # requirement id -> agency-wide evidence
     operators: dict[int, list[OperatorFact]]
     waivers: dict[tuple[int, str], WaiverFact]
+    index: Any = field(default=None, repr=False, compare=False)  # the engine's lookups, built once
 
 
 @dataclass(slots=True)
