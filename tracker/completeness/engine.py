@@ -87,13 +87,21 @@ class _Baseline:
         self.reasons = reasons
 
     @staticmethod
-    def scores(constants: list[_Constants], as_of: date) -> tuple[dict, dict[str, str]]:
-        """Counts and statuses: the same whatever the system's stage."""
+    def scores(
+        constants: list[_Constants], as_of: date, has_operators: bool
+    ) -> tuple[dict, dict[str, str]]:
+        """Counts and statuses: the same whatever the system's stage. A per-operator requirement
+        with no certificate at all is missing for every operator, or met when there are none."""
         counts: dict[str, dict[str, int]] = {}
         status: dict[str, str] = {}
         for c in constants:
             in_force = c.requirement.in_force_from
-            state = "not_in_force" if in_force and as_of < in_force else "missing"
+            if in_force and as_of < in_force:
+                state = "not_in_force"
+            elif c.requirement.scope == "operator" and not has_operators:
+                state = "satisfied"
+            else:
+                state = "missing"
             status[c.requirement.id] = state
             framework_counts = counts.get(c.framework)
             if framework_counts is None:
@@ -119,11 +127,8 @@ class _Applicable:
     def __init__(self, constants: list[_Constants]) -> None:
         self.constants = constants
         self.positions = {c.requirement.id: position for position, c in enumerate(constants)}
-        self.operator_scoped = [
-            c.requirement.id for c in constants if c.requirement.scope == "operator"
-        ]
         self._baselines: dict[tuple, _Baseline] = {}
-        self._scores: dict[date, tuple[dict, dict[str, str]]] = {}
+        self._scores: dict[tuple[date, bool], tuple[dict, dict[str, str]]] = {}
         self._accepting: dict[tuple[str, bool], tuple[str, ...]] = {}
         self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
 
@@ -140,18 +145,25 @@ class _Applicable:
             self._agency_touched = (agency_ids, touched)
         return self._agency_touched[1]
 
-    def baseline(self, as_of: date, upcoming_index: int | None) -> _Baseline:
-        key = (as_of, upcoming_index)
+    def baseline(self, as_of: date, upcoming_index: int | None, has_operators: bool) -> _Baseline:
+        key = (as_of, upcoming_index, has_operators)
         found = self._baselines.get(key)
         if found is None:
-            scores = self._scores.get(as_of)
+            scores = self._scores.get((as_of, has_operators))
             if scores is None:
-                scores = self._scores[as_of] = _Baseline.scores(self.constants, as_of)
+                scores = self._scores[(as_of, has_operators)] = _Baseline.scores(
+                    self.constants, as_of, has_operators
+                )
             counts, status = scores
             reasons = []
             if upcoming_index is not None:
+                # A reason of None stands for "missing for <the system's operators>", filled in later.
                 reasons = [
-                    (position, c.requirement.id, c.missing_reason)
+                    (
+                        position,
+                        c.requirement.id,
+                        None if c.requirement.scope == "operator" else c.missing_reason,
+                    )
                     for position, c in enumerate(self.constants)
                     if status[c.requirement.id] == "missing"
                     and c.due_index is not None
@@ -345,10 +357,10 @@ class Evaluator:
         force); that baseline is computed once per applicable set and stage, then corrected for
         the few requirements this system actually has something for.
         """
-        baseline = applicable.baseline(snapshot.as_of, upcoming_index)
+        operators = snapshot.operators.get(system.id, ())
+        baseline = applicable.baseline(snapshot.as_of, upcoming_index, bool(operators))
         index = self._index(snapshot)
-        touched = set(applicable.operator_scoped)
-        touched.update(applicable.agency_touched(index.agency_ids, self._accepted_by))
+        touched = set(applicable.agency_touched(index.agency_ids, self._accepted_by))
         for requirement_id in mine:
             touched.update(
                 applicable.accepting(requirement_id, self._accepted_by, exclude_agency=True)
@@ -357,8 +369,14 @@ class Evaluator:
             if requirement_id in applicable.positions:
                 touched.add(requirement_id)
         counts = {name: dict(c) for name, c in baseline.counts.items()}
+        names = [operator.name for operator in operators]
         found_reasons = [
-            (position, reason)
+            (
+                position,
+                reason
+                if reason is not None
+                else _reason(applicable.constants[position].requirement, "missing", names),
+            )
             for position, requirement_id, reason in baseline.reasons
             if requirement_id not in touched
         ]

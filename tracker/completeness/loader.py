@@ -203,7 +203,10 @@ def load_snapshot(
         evidence_query = evidence_query.where(
             EvidenceSystem.system.in_(ids) | (Evidence.agency_wide == True)
         )
+    # One pass builds the facts and the lookups by system and by requirement.
     evidence: dict[int, EvidenceFact] = {}
+    by_system: dict[int, dict[str, list[EvidenceFact]]] = defaultdict(dict)
+    agency: dict[str, list[EvidenceFact]] = defaultdict(list)
     for row in _raw_rows(evidence_query):
         fact = evidence.get(row[0])
         if fact is None:
@@ -222,8 +225,19 @@ def load_snapshot(
                 row[10],
                 row[11],
             )
-        if row[12] is not None:
-            fact.system_ids.append(row[12])
+            if fact.agency_wide:
+                for requirement_id in fact.requirement_ids:
+                    agency[requirement_id].append(fact)
+        system_id = row[12]
+        if system_id is not None:
+            fact.system_ids.append(system_id)
+            mine = by_system[system_id]
+            for requirement_id in fact.requirement_ids:
+                found = mine.get(requirement_id)
+                if found is None:
+                    mine[requirement_id] = [fact]
+                else:
+                    found.append(fact)
 
     reviews = (
         EvidenceReview.select(
@@ -238,15 +252,6 @@ def load_snapshot(
         fact = evidence.get(evidence_id)
         if fact is not None:  # ordered by id: the newest decision wins
             fact.review = ReviewFact(decision, reason)
-
-    by_system: dict[int, dict[str, list[EvidenceFact]]] = defaultdict(dict)
-    agency: dict[str, list[EvidenceFact]] = defaultdict(list)
-    for fact in evidence.values():
-        for requirement_id in fact.requirement_ids:
-            if fact.agency_wide:
-                agency[requirement_id].append(fact)
-            for system_id in fact.system_ids:
-                by_system[system_id].setdefault(requirement_id, []).append(fact)
 
     waiver_query = Waiver.select(
         Waiver.system, Waiver.requirement_id, Waiver.id, Waiver.expires_on, Waiver.justification
