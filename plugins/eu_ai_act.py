@@ -144,6 +144,7 @@ def tracker_requirements():
             due_before="deployment",
             owner="legal",
             in_force_from=CHAPTERS_I_II,
+            deadline_after_event=("use", 24),
         ),
         Requirement(
             "eu-ai-act.rt_rbi_use_notification",
@@ -384,6 +385,7 @@ def tracker_requirements():
             applies_when=POST_RBI,
             due_before="deployment",
             owner="legal",
+            deadline_after_event=("use", 48),
             **annex_iii,
         ),
         Requirement(

@@ -48,6 +48,10 @@ class Settings:
     # Days before expiry at which evidence counts as "expiring soon" (and reminders go out).
     lead_days: tuple[int, ...] = (60, 30, 7)
     expiring_soon_days: int = 30
+    # Reminders: the daily sweep's local time, when a review counts as overdue, when to escalate.
+    sweep_time: str = "07:00"
+    review_overdue_days: int = 14
+    escalate_after: int = 3
 
     @property
     def is_production(self) -> bool:
@@ -67,6 +71,11 @@ class Settings:
                 f"TRACKER_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
                 f"not {self.smtp_security!r}"
             )
+        hour, _, minute = self.sweep_time.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"TRACKER_SWEEP_TIME must be HH:MM in the agency's time zone, not {self.sweep_time!r}")
+        if self.review_overdue_days <= 0 or self.escalate_after <= 0:
+            raise ConfigError("TRACKER_REVIEW_OVERDUE_DAYS and TRACKER_ESCALATE_AFTER must be positive")
         if self.max_upload_bytes <= 0:
             raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
         try:
@@ -145,6 +154,8 @@ SPECIAL = {
     "in_force_from",
     "lead_days",
     "expiring_soon_days",
+    "review_overdue_days",
+    "escalate_after",
 }
 
 
@@ -164,6 +175,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["in_force_from"] = _dated_ids(env, "TRACKER_IN_FORCE_FROM")
     values["lead_days"] = _day_numbers(env, "TRACKER_LEAD_DAYS", (60, 30, 7))
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
+    values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)
+    values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
     if values["expiring_soon_days"] < 0:
         raise ConfigError("TRACKER_EXPIRING_SOON_DAYS must not be negative")
     return Settings(**values).validated()

@@ -179,6 +179,53 @@ class Waiver(BaseModel):
     revoked_at = pw.DateTimeField(null=True)
 
 
+class Notification(BaseModel):
+    """One reminder to one person, logged before it is sent; its key makes it happen once."""
+
+    label = "notification"
+    key = pw.CharField(max_length=400, unique=True)  # recipient | item | reminder window
+    recipient = pw.CharField(max_length=254, index=True)
+    recipient_name = pw.CharField(max_length=200, default="")
+    kind = pw.CharField(max_length=30, index=True)
+    item_key = pw.CharField(max_length=300, index=True)
+    window = pw.CharField(max_length=60)
+    system_id = pw.IntegerField(null=True, index=True)
+    requirement_id = pw.CharField(max_length=120, null=True)
+    mandatory = pw.BooleanField(default=True)
+    sweep_date = pw.DateField(index=True)
+    payload = pw.JSONField(default=dict)  # what the mail says about the item
+    state = pw.CharField(max_length=10, default="pending", index=True)  # pending, sending, sent, failed
+    attempts = pw.IntegerField(default=0)
+    last_error = pw.TextField(default="")
+    message_id = pw.CharField(max_length=200, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    sent_at = pw.DateTimeField(null=True)
+
+
+class NotificationPreference(BaseModel):
+    """How one address wants its reminders: digest cadence and optional kinds declined."""
+
+    label = "notification preference"
+    email = pw.CharField(max_length=254, unique=True)
+    frequency = pw.CharField(max_length=10, default="daily")  # daily, weekly, immediate
+    weekly_day = pw.IntegerField(default=0)  # 0 = Monday
+    opted_out = pw.JSONField(default=list)
+    unsubscribe_token = pw.CharField(max_length=64, unique=True)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class SystemEvent(BaseModel):
+    """Something that happened to a system and starts a deadline (e.g. one use of post-event RBI)."""
+
+    label = "event"
+    system = pw.ForeignKeyField(AISystem, backref="events")
+    kind = pw.CharField(max_length=30)
+    occurred_at = pw.DateTimeField(index=True)
+    description = pw.TextField(default="")
+    recorded_by = pw.ForeignKeyField(User, null=True)
+    recorded_at = pw.DateTimeField(default=utcnow)
+
+
 class AuditEvent(BaseModel):
     """An append-only, hash-chained record of one change."""
 
@@ -211,6 +258,9 @@ ALL_MODELS = [
     EvidenceFile,
     EvidenceReview,
     Waiver,
+    Notification,
+    NotificationPreference,
+    SystemEvent,
     AuditEvent,
     AuditHead,
 ]

@@ -30,6 +30,7 @@ VERIFICATION = {
     "interpretation": "the compiler's interpretation, not verified",
     "guidance": "good-practice guidance, not law",
 }
+EVENT_KINDS = {"use": "One use of the system (e.g. a search)"}
 OWNERS = {
     "legal": "Legal team",
     "dpo": "Data protection officer",
@@ -74,6 +75,8 @@ class Requirement:
     # Evidence meant for these other requirements also satisfies this one (one DPIA, several duties).
     also_satisfied_by: tuple[str, ...] = ()
     lead_days: tuple[int, ...] = ()  # reminder lead times before expiry; empty: the deployment's
+    # A deadline counted from each system event of this kind, e.g. ("use", 48): evidence within 48 hours.
+    deadline_after_event: tuple[str, int] | None = None
 
     @property
     def framework(self) -> str:
@@ -242,6 +245,10 @@ def problems_with(requirement: Requirement, questions: Iterable[ProfileQuestion]
         out.append(f"due_before {requirement.due_before!r} is not a life-cycle stage")
     if requirement.owner not in OWNERS:
         out.append(f"owner {requirement.owner!r} is not one of {', '.join(OWNERS)}")
+    if requirement.deadline_after_event is not None:
+        event, hours = requirement.deadline_after_event
+        if event not in EVENT_KINDS or not isinstance(hours, int) or hours <= 0:
+            out.append(f"deadline_after_event must be (one of {', '.join(EVENT_KINDS)}, positive hours)")
     if requirement.valid_for_months is not None and requirement.valid_for_months <= 0:
         out.append("valid_for_months must be positive")
     profile_facts = _profile_types(questions)
