@@ -84,10 +84,22 @@ def test_bad_requirement_settings_name_the_variable(variable, value):
 
 
 def test_reminder_settings():
-    settings = from_environ({"TRACKER_SWEEP_TIME": "06:30", "TRACKER_REVIEW_OVERDUE_DAYS": "10",
-                             "TRACKER_ESCALATE_AFTER": "2"})
-    assert (settings.sweep_time, settings.review_overdue_days, settings.escalate_after) == ("06:30", 10, 2)
-    for variable, value in (("TRACKER_SWEEP_TIME", "7am"), ("TRACKER_SWEEP_TIME", "25:00"),
-                            ("TRACKER_ESCALATE_AFTER", "0")):
+    settings = from_environ(
+        {
+            "TRACKER_SWEEP_TIME": "06:30",
+            "TRACKER_REVIEW_OVERDUE_DAYS": "10",
+            "TRACKER_ESCALATE_AFTER": "2",
+        }
+    )
+    assert (settings.sweep_time, settings.review_overdue_days, settings.escalate_after) == (
+        "06:30",
+        10,
+        2,
+    )
+    for variable, value in (
+        ("TRACKER_SWEEP_TIME", "7am"),
+        ("TRACKER_SWEEP_TIME", "25:00"),
+        ("TRACKER_ESCALATE_AFTER", "0"),
+    ):
         with pytest.raises(ConfigError, match=variable):
             from_environ({variable: value})

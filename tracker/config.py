@@ -41,6 +41,7 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     mail_sender: str = "AI Evidence Tracker <tracker@localhost>"
+    template_dir: str = ""  # a folder whose e-mail templates override the packaged ones
     # Jurisdiction ids to enable; None enables every installed jurisdiction plugin.
     jurisdictions: tuple[str, ...] | None = None
     # Requirement id -> the date it is in force from, overriding the plugin's date.
@@ -52,6 +53,13 @@ class Settings:
     sweep_time: str = "07:00"
     review_overdue_days: int = 14
     escalate_after: int = 3
+    retry_intervals: tuple[int, ...] = (
+        30,
+        120,
+        600,
+        1800,
+        3600,
+    )  # seconds between delivery attempts
 
     @property
     def is_production(self) -> bool:
@@ -73,9 +81,13 @@ class Settings:
             )
         hour, _, minute = self.sweep_time.partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-            raise ConfigError(f"TRACKER_SWEEP_TIME must be HH:MM in the agency's time zone, not {self.sweep_time!r}")
+            raise ConfigError(
+                f"TRACKER_SWEEP_TIME must be HH:MM in the agency's time zone, not {self.sweep_time!r}"
+            )
         if self.review_overdue_days <= 0 or self.escalate_after <= 0:
-            raise ConfigError("TRACKER_REVIEW_OVERDUE_DAYS and TRACKER_ESCALATE_AFTER must be positive")
+            raise ConfigError(
+                "TRACKER_REVIEW_OVERDUE_DAYS and TRACKER_ESCALATE_AFTER must be positive"
+            )
         if self.max_upload_bytes <= 0:
             raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
         try:
@@ -127,10 +139,10 @@ def _day_numbers(
         days = tuple(sorted({int(p) for p in parts}, reverse=True))
     except ValueError:
         raise ConfigError(
-            f"{name} must be whole numbers of days separated by commas, not {environ[name]!r}"
+            f"{name} must be whole numbers separated by commas, not {environ[name]!r}"
         ) from None
     if any(d <= 0 for d in days):
-        raise ConfigError(f"{name} must list positive numbers of days")
+        raise ConfigError(f"{name} must list positive numbers")
     return days
 
 
@@ -156,6 +168,7 @@ SPECIAL = {
     "expiring_soon_days",
     "review_overdue_days",
     "escalate_after",
+    "retry_intervals",
 }
 
 
@@ -177,6 +190,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
     values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)
     values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
+    values["retry_intervals"] = tuple(
+        sorted(_day_numbers(env, "TRACKER_RETRY_INTERVALS", (3600, 1800, 600, 120, 30)))
+    )
     if values["expiring_soon_days"] < 0:
         raise ConfigError("TRACKER_EXPIRING_SOON_DAYS must not be negative")
     return Settings(**values).validated()

@@ -194,11 +194,14 @@ class Notification(BaseModel):
     mandatory = pw.BooleanField(default=True)
     sweep_date = pw.DateField(index=True)
     payload = pw.JSONField(default=dict)  # what the mail says about the item
-    state = pw.CharField(max_length=10, default="pending", index=True)  # pending, sending, sent, failed
+    state = pw.CharField(
+        max_length=10, default="pending", index=True
+    )  # pending, sending, sent, failed
     attempts = pw.IntegerField(default=0)
     last_error = pw.TextField(default="")
     message_id = pw.CharField(max_length=200, default="")
     created_at = pw.DateTimeField(default=utcnow)
+    claimed_at = pw.DateTimeField(null=True)  # when a sender took it; a stale claim is taken over
     sent_at = pw.DateTimeField(null=True)
 
 

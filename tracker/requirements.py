@@ -248,7 +248,9 @@ def problems_with(requirement: Requirement, questions: Iterable[ProfileQuestion]
     if requirement.deadline_after_event is not None:
         event, hours = requirement.deadline_after_event
         if event not in EVENT_KINDS or not isinstance(hours, int) or hours <= 0:
-            out.append(f"deadline_after_event must be (one of {', '.join(EVENT_KINDS)}, positive hours)")
+            out.append(
+                f"deadline_after_event must be (one of {', '.join(EVENT_KINDS)}, positive hours)"
+            )
     if requirement.valid_for_months is not None and requirement.valid_for_months <= 0:
         out.append("valid_for_months must be positive")
     profile_facts = _profile_types(questions)

@@ -94,8 +94,17 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(state.close)
 
 
-from tracker.cli import accounts, audit, catalogue, completeness, evidence, operations, waivers  # noqa: E402
+from tracker.cli import (  # noqa: E402  (register commands)
+    accounts,
+    audit,
+    catalogue,
+    completeness,
+    evidence,
+    operations,
+    reminders,
+    waivers,
+)
 
-for module in (operations, accounts, evidence, waivers, completeness, catalogue, audit):
+for module in (operations, accounts, evidence, waivers, completeness, catalogue, reminders, audit):
     for command in module.COMMANDS:
         main.add_command(command)

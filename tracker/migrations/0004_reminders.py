@@ -34,6 +34,7 @@ def up(migrator, db):
         last_error = pw.TextField(default="")
         message_id = pw.CharField(max_length=200, default="")
         created_at = pw.DateTimeField()
+        claimed_at = pw.DateTimeField(null=True)
         sent_at = pw.DateTimeField(null=True)
 
     class NotificationPreference(Base):

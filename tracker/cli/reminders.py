@@ -1,0 +1,130 @@
+"""CLI: preview, send and inspect reminders; run the RQ worker and the cron scheduler."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import defaultdict
+from datetime import date, datetime
+
+import click
+
+from tracker.cli import EXIT_PROBLEMS, Context, pass_context
+from tracker.reminders import jobs, ledger
+from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
+from tracker.reminders.planning import load_preferences
+
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+def _day(ctx: Context, value: datetime | None) -> date:
+    return value.date() if value else jobs.agency_today(ctx.settings)
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminder e-mails: what would go out, send now, and what went out."""
+
+
+@reminders_group.command("preview")
+@click.option("--as-of", type=DAY, help="Preview the sweep of this date (default: today).")
+@pass_context
+def preview(ctx: Context, as_of: datetime | None) -> None:
+    """Show what a sweep would send, to whom, without sending or recording anything."""
+    ctx.connect()
+    result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings, record=False)
+    by_person: dict[str, list] = defaultdict(list)
+    for planned in result.planned:
+        by_person[planned.recipient.email].append(planned)
+    click.echo(
+        f"sweep of {result.as_of}: {len(result.items)} items, {len(result.planned)} notifications "
+        f"to {len(by_person)} people"
+    )
+    for email, planned in sorted(by_person.items()):
+        click.echo(f"\n{planned[0].recipient.name or email} <{email}>: {len(planned)} items")
+        for p in sorted(planned, key=lambda p: (p.payload["system_name"] or "", p.kind)):
+            due = f", due {p.payload['due']}" if p.payload["due"] else ""
+            where = p.payload["system_name"] or "agency"
+            click.echo(f"  [{p.kind}] {where}: {p.payload['title']} ({p.payload['status']}{due})")
+
+
+@reminders_group.command("run")
+@click.option("--as-of", type=DAY, help="Sweep as of this date (default: today).")
+@pass_context
+def run(ctx: Context, as_of: datetime | None) -> None:
+    """Sweep and send now, without the worker; anything that cannot be sent stays pending."""
+    ctx.connect()
+    result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings)
+    messages = ledger.messages(load_preferences())
+    click.echo(
+        f"sweep of {result.as_of}: {len(result.planned)} notifications planned, {result.new} new; "
+        f"{len(messages)} e-mails to send"
+    )
+    try:
+        sent = deliver(messages, ctx.settings, final_attempt=False)
+    except DeliveryFailed as error:
+        click.echo(
+            f"could not send: {error}; the notifications stay pending for the next run or the worker",
+            err=True,
+        )
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"sent {sent.sent} e-mails ({sent.skipped} already handled elsewhere)")
+
+
+@reminders_group.command("history")
+@click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.option("--recipient")
+@click.option("--limit", default=50, show_default=True)
+@pass_context
+def history(ctx: Context, state: str | None, recipient: str | None, limit: int) -> None:
+    """The notification ledger, newest first, with totals by state."""
+    ctx.connect()
+    totals = ledger.counts()
+    click.echo(
+        "  ".join(
+            f"{name}: {totals.get(name, 0)}" for name in ("sent", "pending", "sending", "failed")
+        )
+    )
+    for row in ledger.find({"state": state, "recipient": recipient}).limit(limit):
+        error = f"  ({row.last_error})" if row.last_error else ""
+        click.echo(
+            f"{row.id:>6} {row.state:<8} {row.sweep_date} {row.recipient:<32} [{row.kind}] "
+            f"{row.payload.get('title', '')}{error}"
+        )
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
+@pass_context
+def worker(ctx: Context, burst: bool) -> None:
+    """Run an RQ worker for reminder jobs (with RQ's scheduler, which runs the retries)."""
+    from rq import Worker
+
+    settings = ctx.settings
+    jobs.context()
+    connection = jobs.redis_connection(settings)
+    Worker([jobs.queue(settings, connection)], connection=connection).work(
+        with_scheduler=True, burst=burst
+    )
+
+
+@click.command("scheduler")
+@pass_context
+def scheduler(ctx: Context) -> None:
+    """Run RQ's cron scheduler: the daily sweep at TRACKER_SWEEP_TIME in the agency's time zone."""
+    from rq.cron import CronScheduler
+
+    settings = ctx.settings
+    os.environ["TZ"] = settings.timezone  # RQ reads cron times in the process's local zone
+    time.tzset()
+    hour, minute = (int(part) for part in settings.sweep_time.split(":"))
+    cron = CronScheduler(connection=jobs.redis_connection(settings))
+    cron.register(
+        jobs.sweep_job, queue_name=jobs.QUEUE_NAME, cron=f"{minute} {hour} * * *", job_timeout=1800
+    )
+    click.echo(f"daily sweep at {settings.sweep_time} {settings.timezone}")
+    cron.start()
+
+
+COMMANDS = [reminders_group, worker, scheduler]

@@ -1,0 +1,416 @@
+"""What needs a reminder on a date, and who should get it.
+
+Every item comes from the completeness engine or from dated facts beside it
+(reviews waiting, waivers ending, events starting a deadline), never from a
+second set of rules. Items carry a stable key; the reminder *window* (a lead
+time reached, a digest period) is what makes a reminder new.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tracker import completeness
+from tracker.completeness.facts import ItemStatus, SystemCompleteness
+from tracker.completeness.loader import end_of
+from tracker.config import Settings
+from tracker.models import (
+    AISystem,
+    Evidence,
+    EvidenceReview,
+    EvidenceSystem,
+    Notification,
+    Operator,
+    SystemEvent,
+    User,
+    Waiver,
+)
+from tracker.plugin_host import Catalogue
+from tracker.requirements import OWNERS
+from tracker.vocabulary import LIFECYCLE_STAGES
+
+# Kinds a person may decline; every other kind is mandatory.
+OPTIONAL_KINDS = frozenset({"expiring", "review_overdue", "waiver_expiring"})
+KINDS = {
+    "missing": "Missing before the next stage",
+    "rejected": "Rejected evidence to replace",
+    "expired": "Expired evidence",
+    "expiring": "Evidence expiring soon",
+    "operator_certificate": "An operator's certificate is missing or expiring",
+    "review_overdue": "Evidence waiting too long for review",
+    "waiver_expiring": "A waiver you approved is ending",
+    "event_deadline": "A deadline counted from a use of the system",
+    "escalation": "Reminded repeatedly with no change",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str = ""
+
+
+@dataclass
+class ReminderItem:
+    kind: str
+    item_key: str  # what the reminder is about, stable across sweeps
+    recipients: list[Recipient]
+    title: str
+    status: str
+    system_id: int | None = None
+    system_name: str = ""
+    requirement_id: str | None = None
+    due: date | None = None
+    citation: str = ""
+    detail: str = ""
+    window: str | None = None  # fixed window (a lead time, an event); None: once per digest period
+
+    @property
+    def mandatory(self) -> bool:
+        return self.kind not in OPTIONAL_KINDS
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "status": self.status,
+            "system_id": self.system_id,
+            "system_name": self.system_name,
+            "requirement_id": self.requirement_id,
+            "due": self.due.isoformat() if self.due else None,
+            "citation": self.citation,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class People:
+    """Who can be reached, loaded once per sweep."""
+
+    by_role: dict[str, list[Recipient]] = field(default_factory=dict)
+    contacts: dict[int, list[dict]] = field(default_factory=dict)
+    operators: dict[int, Recipient] = field(default_factory=dict)
+    users: dict[int, Recipient] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, system_ids: list[int]) -> People:
+        people = cls()
+        for user_id, username, full_name, email, role in (
+            User.select(User.id, User.username, User.full_name, User.email, User.role)
+            .where(User.is_active == True)
+            .tuples()
+        ):
+            if email:
+                recipient = Recipient(email, full_name or username)
+                people.users[user_id] = recipient
+                people.by_role.setdefault(role, []).append(recipient)
+        for system_id, contacts in (
+            AISystem.select(AISystem.id, AISystem.contacts)
+            .where(AISystem.id.in_(system_ids))
+            .tuples()
+        ):
+            people.contacts[system_id] = contacts or []
+        for operator_id, name, email in (
+            Operator.select(Operator.id, Operator.name, Operator.email)
+            .where(Operator.system.in_(system_ids))
+            .tuples()
+        ):
+            people.operators[operator_id] = Recipient(email, name)
+        return people
+
+    def dpos(self) -> list[Recipient]:
+        return self.by_role.get("dpo", [])
+
+    def system_contacts(self, system_id: int) -> list[Recipient]:
+        return [Recipient(c["email"], c.get("name", "")) for c in self.contacts.get(system_id, [])]
+
+    def owners(self, owner: str, system_id: int) -> list[Recipient]:
+        """People responsible for an owner role: users with that role (legal, DPO), or the
+        system's contacts who hold it, then the system's contacts, then the DPOs."""
+        if owner in ("legal", "dpo") and self.by_role.get(owner):
+            return self.by_role[owner]
+        label = OWNERS.get(owner, owner).casefold()
+        holding = [
+            Recipient(c["email"], c.get("name", ""))
+            for c in self.contacts.get(system_id, [])
+            if owner in c.get("responsibilities", ()) or label in c.get("role", "").casefold()
+        ]
+        return holding or self.system_contacts(system_id) or self.dpos()
+
+
+def stage_label(stage: str | None) -> str:
+    return LIFECYCLE_STAGES.get(stage or "", stage or "").lower()
+
+
+def lead_bucket(days_left: int, lead_days: tuple[int, ...]) -> int | None:
+    """The smallest lead time already reached (60, 30, 7 ...), or None when none is."""
+    reached = [lead for lead in lead_days if days_left <= lead]
+    return min(reached) if reached else None
+
+
+def _unique(recipients: list[Recipient]) -> list[Recipient]:
+    seen: dict[str, Recipient] = {}
+    for recipient in recipients:
+        seen.setdefault(recipient.email.casefold(), recipient)
+    return list(seen.values())
+
+
+def _from_item(
+    result: SystemCompleteness,
+    item: ItemStatus,
+    people: People,
+    catalogue: Catalogue,
+    settings: Settings,
+) -> list[ReminderItem]:
+    requirement = catalogue.requirements[item.requirement_id]
+    common = dict(
+        system_id=result.system_id,
+        system_name=result.name,
+        requirement_id=item.requirement_id,
+        citation=item.citation,
+        title=item.title,
+    )
+    key = f"{result.system_id}:{item.requirement_id}"
+    if item.scope == "agency":  # one agency-wide item, whichever system it was found through
+        common.update(system_id=None, system_name="")
+        key = f"agency:{item.requirement_id}"
+    owners = people.owners(requirement.owner, result.system_id)
+    lead_days = requirement.lead_days or settings.lead_days
+    out: list[ReminderItem] = []
+    if item.scope == "operator":
+        by_operator = {ref.id: ref for ref in item.operators}
+        for operator in item.operators:
+            if operator.status in ("satisfied",):
+                continue
+            recipient = people.operators.get(operator.id)
+            recipients = _unique(
+                ([recipient] if recipient else []) + people.system_contacts(result.system_id)
+            )
+            out.append(
+                ReminderItem(
+                    "operator_certificate",
+                    f"{key}:operator:{operator.id}",
+                    recipients,
+                    status=by_operator[operator.id].status,
+                    due=None,
+                    **{**common, "title": f"{item.title}: {operator.name}"},
+                )
+            )
+        return out
+    if item.status in ("missing", "rejected") and item.blocking:
+        out.append(
+            ReminderItem(
+                item.status,
+                key,
+                owners,
+                status=item.status,
+                detail=item.detail,
+                **{**common, "title": f"{item.title} (due before {stage_label(item.due_before)})"},
+            )
+        )
+    elif item.status == "expired":
+        out.append(
+            ReminderItem("expired", key, owners, status="expired", due=item.valid_until, **common)
+        )
+    elif item.status in ("satisfied", "expiring_soon") and item.valid_until:
+        bucket = lead_bucket((item.valid_until - result.as_of).days, lead_days)
+        if bucket is not None:
+            out.append(
+                ReminderItem(
+                    "expiring",
+                    key,
+                    owners,
+                    status=item.status,
+                    due=item.valid_until,
+                    window=f"lead-{bucket}:{item.valid_until.isoformat()}",
+                    **common,
+                )
+            )
+    return out
+
+
+def _reviews_waiting(as_of: date, settings: Settings, people: People) -> list[ReminderItem]:
+    cutoff = end_of(as_of - timedelta(days=settings.review_overdue_days))
+    reviewed = EvidenceReview.select(EvidenceReview.evidence).where(
+        EvidenceReview.decided_at <= end_of(as_of)
+    )
+    waiting = (
+        Evidence.select(Evidence.id, Evidence.title, Evidence.created_at)
+        .where(
+            Evidence.superseded_at.is_null()
+            & (Evidence.created_at <= cutoff)
+            & Evidence.id.not_in(reviewed)
+        )
+        .tuples()
+    )
+    return [
+        ReminderItem(
+            "review_overdue",
+            f"evidence:{evidence_id}",
+            people.dpos(),
+            title=title,
+            status="pending_review",
+            due=created.date() + timedelta(days=settings.review_overdue_days),
+            detail=f"uploaded {created.date().isoformat()}",
+        )
+        for evidence_id, title, created in waiting
+    ]
+
+
+def _waivers_ending(as_of: date, settings: Settings, people: People) -> list[ReminderItem]:
+    horizon = as_of + timedelta(days=max(settings.lead_days))
+    out = []
+    for waiver in Waiver.select().where(
+        (Waiver.state == "approved") & (Waiver.expires_on > as_of) & (Waiver.expires_on <= horizon)
+    ):
+        bucket = lead_bucket((waiver.expires_on - as_of).days, settings.lead_days)
+        approver = people.users.get(waiver.decided_by_id)
+        if bucket is None or approver is None:
+            continue
+        out.append(
+            ReminderItem(
+                "waiver_expiring",
+                f"waiver:{waiver.id}",
+                [approver],
+                title=f"Waiver of {waiver.requirement_id}",
+                status="waived",
+                system_id=waiver.system_id,
+                requirement_id=waiver.requirement_id,
+                due=waiver.expires_on,
+                window=f"lead-{bucket}",
+            )
+        )
+    return out
+
+
+def _event_deadlines(
+    results: dict[int, SystemCompleteness], as_of: date, catalogue: Catalogue, people: People
+) -> list[ReminderItem]:
+    """A requirement with a deadline after each use: evidence must follow every use in time."""
+    with_deadline = {r.id: r for r in catalogue.requirements.values() if r.deadline_after_event}
+    if not with_deadline:
+        return []
+    end = end_of(as_of)
+    longest = max(hours for _, hours in (r.deadline_after_event for r in with_deadline.values()))
+    events = list(
+        SystemEvent.select().where(
+            (SystemEvent.occurred_at <= end)
+            & (SystemEvent.occurred_at > end - timedelta(days=30, hours=longest))
+        )
+    )
+    if not events:
+        return []
+    uploads: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+    for created, requirement_ids, system_id in (
+        Evidence.select(Evidence.created_at, Evidence.requirement_ids, EvidenceSystem.system)
+        .join(EvidenceSystem)
+        .where(Evidence.created_at <= end)
+        .tuples()
+    ):
+        for requirement_id in requirement_ids or ():
+            if requirement_id in with_deadline:
+                uploads[(system_id, requirement_id)].append(created)
+    out = []
+    for event in events:
+        result = results.get(event.system_id)
+        if result is None:
+            continue
+        for item in result.items:
+            requirement = with_deadline.get(item.requirement_id)
+            if (
+                requirement is None
+                or item.status == "not_in_force"
+                or requirement.deadline_after_event[0] != event.kind
+            ):
+                continue
+            deadline = event.occurred_at + timedelta(hours=requirement.deadline_after_event[1])
+            if any(
+                created >= event.occurred_at
+                for created in uploads[(event.system_id, requirement.id)]
+            ):
+                continue
+            overdue = end >= deadline
+            out.append(
+                ReminderItem(
+                    "event_deadline",
+                    f"event:{event.id}:{requirement.id}",
+                    _unique(people.owners(requirement.owner, event.system_id) + people.dpos()),
+                    title=f"{requirement.title} after the use on {event.occurred_at:%Y-%m-%d %H:%M} UTC",
+                    status="overdue" if overdue else "due",
+                    system_id=event.system_id,
+                    system_name=result.name,
+                    requirement_id=requirement.id,
+                    citation=str(requirement.citation),
+                    due=deadline.date(),
+                    detail=f"deadline {deadline:%Y-%m-%d %H:%M} UTC",
+                    window=None if overdue else "due",
+                )
+            )
+    return out
+
+
+def _escalations(
+    items: list[ReminderItem], settings: Settings, people: People
+) -> list[ReminderItem]:
+    """Items already reminded ``escalate_after`` times with the same status go to the DPOs."""
+    recurring = {
+        item.item_key: item for item in items if item.window is None and item.kind != "escalation"
+    }
+    if not recurring:
+        return []
+    sent: dict[str, int] = defaultdict(int)
+    for item_key, payload in (
+        Notification.select(Notification.item_key, Notification.payload)
+        .where(
+            (Notification.state == "sent")
+            & (Notification.kind != "escalation")
+            & Notification.item_key.in_(list(recurring))
+        )
+        .tuples()
+    ):
+        if payload.get("status") == recurring[item_key].status:
+            sent[item_key] += 1
+    out = []
+    for item_key, times in sent.items():
+        rounds = times // (settings.escalate_after * max(1, len(recurring[item_key].recipients)))
+        if rounds >= 1:
+            item = recurring[item_key]
+            out.append(
+                ReminderItem(
+                    "escalation",
+                    f"escalation:{item_key}",
+                    people.dpos(),
+                    title=f"{item.title} (reminded {times} times with no change)",
+                    status=item.status,
+                    system_id=item.system_id,
+                    system_name=item.system_name,
+                    requirement_id=item.requirement_id,
+                    citation=item.citation,
+                    due=item.due,
+                    window=f"escalation-{rounds}",
+                )
+            )
+    return out
+
+
+def collect(as_of: date, catalogue: Catalogue, settings: Settings) -> list[ReminderItem]:
+    """Every reminder item on ``as_of``, with its recipients."""
+    results = completeness.for_portfolio(as_of, catalogue, settings.expiring_soon_days, detail=True)
+    people = People.load([r.system_id for r in results])
+    items: list[ReminderItem] = []
+    for result in results:
+        for item in result.items:
+            items.extend(_from_item(result, item, people, catalogue, settings))
+    items += _reviews_waiting(as_of, settings, people)
+    items += _waivers_ending(as_of, settings, people)
+    items += _event_deadlines({r.system_id: r for r in results}, as_of, catalogue, people)
+    items += _escalations(items, settings, people)
+    unique: dict[tuple[str, str], ReminderItem] = {}
+    for item in items:
+        item.recipients = _unique(item.recipients)
+        if item.recipients:
+            unique.setdefault((item.kind, item.item_key), item)  # agency-wide items come once
+    return list(unique.values())

@@ -1,0 +1,152 @@
+"""Reminder e-mail: rendered from Jinja templates (text and HTML), sent over one SMTP connection per batch.
+
+A deployment can override the templates by putting its own ``digest.txt.j2``
+and ``digest.html.j2`` in ``TRACKER_TEMPLATE_DIR``. The Message-ID is derived
+from the notifications a message carries, so a message sent again after a
+worker was killed mid-send is recognisably the same message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, parseaddr
+from pathlib import Path
+from types import TracebackType
+
+import jinja2
+
+from tracker.config import Settings
+from tracker.models import Notification
+from tracker.reminders.items import KINDS
+
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+
+
+def environment(settings: Settings) -> jinja2.Environment:
+    folders = [str(PACKAGED_TEMPLATES)]
+    if settings.template_dir:
+        folders.insert(0, settings.template_dir)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def message_id(rows: Sequence[Notification], settings: Settings) -> str:
+    digest = hashlib.sha256("\n".join(sorted(row.key for row in rows)).encode()).hexdigest()[:40]
+    domain = parseaddr(settings.mail_sender)[1].rpartition("@")[2] or "localhost"
+    return f"<reminder.{digest}@{domain}>"
+
+
+def compose(
+    rows: Sequence[Notification],
+    recipient: str,
+    name: str,
+    settings: Settings,
+    unsubscribe_token: str | None,
+    templates: jinja2.Environment,
+) -> EmailMessage:
+    """One e-mail for ``rows``, grouped by system, in plain text and HTML."""
+    systems: dict[object, dict] = {}
+    for row in rows:
+        payload = row.payload
+        key = payload.get("system_id") or "agency"
+        system = systems.setdefault(
+            key,
+            {
+                "name": payload.get("system_name")
+                or ("Agency-wide" if key == "agency" else f"System {key}"),
+                "link": f"{settings.base_url}/api/systems/{key}/completeness"
+                if key != "agency"
+                else f"{settings.base_url}/api/reviews/queue",
+                "items": [],
+            },
+        )
+        system["items"].append(payload)
+    optional = any(not row.mandatory for row in rows)
+    unsubscribe_url = (
+        f"{settings.base_url}/api/notifications/unsubscribe/{unsubscribe_token}"
+        if optional and unsubscribe_token
+        else ""
+    )
+    total = len(rows)
+    subject = (
+        f"[AI Evidence Tracker] {rows[0].payload['title']}"
+        if total == 1
+        else f"[AI Evidence Tracker] {total} items need your attention ({len(systems)} "
+        f"system{'s' if len(systems) != 1 else ''})"
+    )
+    context = {
+        "recipient": recipient,
+        "name": name,
+        "systems": list(systems.values()),
+        "total": total,
+        "as_of": rows[0].sweep_date.isoformat() if rows[0].sweep_date else "",
+        "kinds": KINDS,
+        "base_url": settings.base_url,
+        "unsubscribe_url": unsubscribe_url,
+        "subject": subject,
+    }
+    message = EmailMessage()
+    message["From"] = settings.mail_sender
+    message["To"] = formataddr((name, recipient))
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id(rows, settings)
+    message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(templates.get_template("digest.txt.j2").render(context))
+    message.add_alternative(
+        templates.get_template("digest.html.j2").render(context), subtype="html"
+    )
+    return message
+
+
+class SmtpConnection:
+    """One SMTP session for a batch of messages (plain, STARTTLS or implicit TLS, with optional login)."""
+
+    def __init__(self, settings: Settings, timeout: float = 30) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpConnection:
+        s = self.settings
+        if s.smtp_security == "ssl":
+            self.client = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        else:
+            self.client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
+            if s.smtp_security == "starttls":
+                self.client.starttls(context=ssl.create_default_context())
+        if s.smtp_username:
+            self.client.login(s.smtp_username, s.smtp_password)
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        assert self.client is not None
+        self.client.send_message(message)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()

@@ -1,0 +1,148 @@
+"""From reminder items to per-person notifications: windows, keys and preferences.
+
+A notification's key is (recipient, item, window). The window is fixed for
+lead times and event deadlines, and otherwise the person's digest period
+(the day, or the ISO week for a weekly digest), so a second sweep in the same
+period plans nothing new and an open item is reminded once per period.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tracker.db import utcnow, write_transaction
+from tracker.errors import ValidationFailed
+from tracker.models import NotificationPreference
+from tracker.reminders.items import KINDS, OPTIONAL_KINDS, Recipient, ReminderItem
+
+FREQUENCIES = ("daily", "weekly", "immediate")
+
+
+@dataclass(frozen=True)
+class Preference:
+    frequency: str = "daily"
+    weekly_day: int = 0
+    opted_out: frozenset[str] = frozenset()
+
+
+@dataclass
+class Planned:
+    key: str
+    recipient: Recipient
+    kind: str
+    item_key: str
+    window: str
+    system_id: int | None
+    requirement_id: str | None
+    mandatory: bool
+    payload: dict[str, Any]
+
+
+def period(preference: Preference, as_of: date) -> str:
+    if preference.frequency == "weekly":
+        year, week, _ = as_of.isocalendar()
+        return f"{year}-W{week:02d}"
+    return as_of.isoformat()
+
+
+def plan(
+    items: Iterable[ReminderItem], as_of: date, preferences: dict[str, Preference]
+) -> list[Planned]:
+    """One notification per (recipient, item), minus declined optional kinds and weekly digests off-day."""
+    out = []
+    for item in items:
+        for recipient in item.recipients:
+            preference = preferences.get(recipient.email.casefold(), Preference())
+            if not item.mandatory and item.kind in preference.opted_out:
+                continue
+            if preference.frequency == "weekly" and as_of.weekday() != preference.weekly_day:
+                continue
+            window = item.window or period(preference, as_of)
+            key = f"{recipient.email.casefold()}|{item.kind}|{item.item_key}|{window}"
+            out.append(
+                Planned(
+                    key,
+                    recipient,
+                    item.kind,
+                    item.item_key,
+                    window,
+                    item.system_id,
+                    item.requirement_id,
+                    item.mandatory,
+                    item.payload(),
+                )
+            )
+    return out
+
+
+def load_preferences() -> dict[str, Preference]:
+    return {
+        email.casefold(): Preference(frequency, weekly_day, frozenset(opted_out or ()))
+        for email, frequency, weekly_day, opted_out in NotificationPreference.select(
+            NotificationPreference.email,
+            NotificationPreference.frequency,
+            NotificationPreference.weekly_day,
+            NotificationPreference.opted_out,
+        ).tuples()
+    }
+
+
+def preference_for(email: str) -> NotificationPreference:
+    """The stored preference of an address, created with defaults (and an unsubscribe token) if new."""
+    email = email.strip().casefold()
+    found = NotificationPreference.get_or_none(NotificationPreference.email == email)
+    if found is None:
+        with write_transaction():
+            found = NotificationPreference.create(
+                email=email, unsubscribe_token=secrets.token_urlsafe(24)
+            )
+    return found
+
+
+def set_preference(
+    email: str,
+    frequency: str | None = None,
+    weekly_day: int | None = None,
+    opted_out: Iterable[str] | None = None,
+) -> NotificationPreference:
+    errors = {}
+    if frequency is not None and frequency not in FREQUENCIES:
+        errors["frequency"] = [f"Must be one of: {', '.join(FREQUENCIES)}."]
+    if weekly_day is not None and not 0 <= weekly_day <= 6:
+        errors["weekly_day"] = ["Must be 0 (Monday) to 6 (Sunday)."]
+    declined = list(opted_out) if opted_out is not None else None
+    if declined is not None and (bad := [k for k in declined if k not in OPTIONAL_KINDS]):
+        mandatory = [k for k in bad if k in KINDS]
+        errors["opted_out"] = [
+            f"Cannot opt out of {', '.join(bad)}: "
+            + ("mandatory reminders." if len(mandatory) == len(bad) else "unknown kinds.")
+            + f" Optional kinds: {', '.join(sorted(OPTIONAL_KINDS))}."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    preference = preference_for(email)
+    with write_transaction():
+        if frequency is not None:
+            preference.frequency = frequency
+        if weekly_day is not None:
+            preference.weekly_day = weekly_day
+        if declined is not None:
+            preference.opted_out = sorted(set(declined))
+        preference.updated_at = utcnow()
+        preference.save()
+    return preference
+
+
+def unsubscribe(token: str) -> NotificationPreference | None:
+    """Decline every optional kind for the address owning ``token`` (one-click, RFC 8058)."""
+    preference = NotificationPreference.get_or_none(
+        NotificationPreference.unsubscribe_token == token
+    )
+    if preference is not None:
+        set_preference(preference.email, opted_out=sorted(OPTIONAL_KINDS))
+        preference = NotificationPreference.get_by_id(preference.id)
+    return preference
