@@ -6,6 +6,7 @@ twice, once per database backend, against a fresh, fully migrated database.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 from collections.abc import Iterator
@@ -117,7 +118,11 @@ def tokens(migrated) -> dict[str, str]:
     secrets = {}
     for role in ("admin", "legal", "dpo", "auditor", "viewer"):
         user = accounts.create_user(
-            f"{role}-user", role, "test-setup", full_name=f"{role.title()} User"
+            f"{role}-user",
+            role,
+            "test-setup",
+            full_name=f"{role.title()} User",
+            email=f"{role}-user@police.example",
         )
         secrets[role] = accounts.issue_token(user, "tests", "test-setup")[1]
     return secrets
@@ -191,3 +196,13 @@ def install_plugin(plugin_packages, monkeypatch):
         monkeypatch.syspath_prepend(str(plugin_packages[name]))
 
     return install
+
+
+@pytest.fixture
+def demo():
+    """The demo-data script (scripts/demo_data.py) as a module."""
+    path = Path(__file__).parent.parent / "scripts" / "demo_data.py"
+    spec = importlib.util.spec_from_file_location("demo_data", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

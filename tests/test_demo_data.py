@@ -1,23 +1,11 @@
 """The demo agency a newcomer sees first (scripts/demo_data.py)."""
 
-import importlib.util
-from pathlib import Path
 
-import pytest
 
 from evidence import ContentStore
 from evidence.check import check_store
 from tracker import accounts, audit, evidence_items
 from tracker.models import AISystem, Evidence, Operator
-
-
-@pytest.fixture
-def demo():
-    path = Path(__file__).parent.parent / "scripts" / "demo_data.py"
-    spec = importlib.util.spec_from_file_location("demo_data", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_seeds_a_believable_agency_once(demo, settings, migrated):

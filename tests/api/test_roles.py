@@ -11,6 +11,7 @@ import pytest
 
 from tests.factories import profile, upload_form
 from tracker import accounts
+from tracker.reminders import planning
 
 ALL = {"admin", "legal", "dpo", "auditor", "viewer"}
 WRITE = {"admin", "legal", "dpo"}
@@ -62,12 +63,19 @@ MATRIX = {
     ("GET", "/api/jurisdictions"): ALL,
     ("GET", "/api/plugins"): ALL,
     ("GET", "/api/profile-questions"): ALL,
+    ("GET", "/api/notifications"): AUDIT,
+    ("GET", "/api/me/notification-preferences"): ALL,
+    ("PUT", "/api/me/notification-preferences"): ALL,
+    ("GET", "/api/systems/<int:system_id>/events"): ALL,
+    ("POST", "/api/systems/<int:system_id>/events"): WRITE,
 }
 PUBLIC = {
     ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"),
     ("GET", "/api/docs/assets/<path:filename>"),
     ("GET", "/api/vocabulary"),
+    ("GET", "/api/notifications/unsubscribe/<token>"),
+    ("POST", "/api/notifications/unsubscribe/<token>"),
 }
 
 
@@ -116,6 +124,7 @@ def world(client, auth, migrated):
     return {
         "waiver_id": waiver["id"],
         "requirement_id": "eu-led.dpia",
+        "token": planning.preference_for("viewer-user@police.example").unsubscribe_token,
         "system_id": system,
         "operator_id": operator,
         "evidence_id": item["id"],

@@ -4,13 +4,12 @@ from datetime import date
 
 import pytest
 
-from tests.test_demo_data import demo  # noqa: F401 - fixture
 from tracker import completeness
 from tracker.plugin_host import load_catalogue
 
 
 @pytest.fixture
-def answers(demo, settings, migrated):  # noqa: F811
+def answers(demo, settings, migrated):
     demo.seed(settings)
     catalogue = load_catalogue()
     results = completeness.for_portfolio(date.today(), catalogue, detail=True)
@@ -95,7 +94,7 @@ def test_demo_reviews_and_waivers_show(answers):
 
 
 @pytest.mark.parametrize("offset", [0, -30, 200, 800])
-def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated, offset):  # noqa: F811
+def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated, offset):
     from datetime import timedelta
 
     demo.seed(settings)

@@ -15,6 +15,7 @@ from tracker.api import (
     catalogue,
     completeness,
     evidence,
+    notifications,
     problems,
     reviews,
     systems,
@@ -52,7 +53,17 @@ class TrackerApi(Api):
 def init_api(app: Flask) -> Api:
     app.config.update(OPENAPI_SETTINGS)
     api = TrackerApi(app)
-    for module in (systems, evidence, reviews, waivers, completeness, catalogue, accounts, audit):
+    for module in (
+        systems,
+        evidence,
+        reviews,
+        waivers,
+        completeness,
+        catalogue,
+        notifications,
+        accounts,
+        audit,
+    ):
         api.register_blueprint(module.blp)
 
     @app.route("/api/docs/assets/<path:filename>")

@@ -396,3 +396,68 @@ class WaiverOut(ma.Schema):
     decided_at = fields.DateTime(allow_none=True)
     decision_note = fields.String()
     revoked_at = fields.DateTime(allow_none=True)
+
+
+# Reminders
+
+
+class NotificationFilters(ma.Schema):
+    state = fields.String(validate=validate.OneOf(["pending", "sending", "sent", "failed"]))
+    kind = fields.String()
+    recipient = fields.String()
+    system_id = fields.Integer()
+    sweep_date = fields.Date()
+
+
+class NotificationOut(ma.Schema):
+    id = fields.Integer()
+    recipient = fields.String()
+    recipient_name = fields.String()
+    kind = fields.String()
+    window = fields.String()
+    system_id = fields.Integer(allow_none=True)
+    requirement_id = fields.String(allow_none=True)
+    mandatory = fields.Boolean()
+    sweep_date = fields.Date()
+    state = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String()
+    message_id = fields.String()
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    payload = fields.Raw()
+
+
+class PreferenceIn(ma.Schema):
+    frequency = fields.String(validate=validate.OneOf(["daily", "weekly", "immediate"]))
+    weekly_day = fields.Integer(
+        validate=validate.Range(min=0, max=6), metadata={"description": "0 = Monday"}
+    )
+    opted_out = fields.List(fields.String(), metadata={"description": "Optional kinds declined"})
+
+
+class PreferenceOut(ma.Schema):
+    email = fields.String()
+    frequency = fields.String()
+    weekly_day = fields.Integer()
+    opted_out = fields.List(fields.String())
+
+
+class EventIn(ma.Schema):
+    kind = fields.String(load_default="use", validate=validate.OneOf(["use"]))
+    occurred_at = fields.AwareDateTime(
+        required=True,
+        default_timezone=None,
+        metadata={"description": "When it happened (UTC if no offset)"},
+    )
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class EventOut(ma.Schema):
+    id = fields.Integer()
+    system_id = fields.Integer(attribute="system_id")
+    kind = fields.String()
+    occurred_at = fields.DateTime()
+    description = fields.String()
+    recorded_by = fields.Function(lambda e: e.recorded_by.username if e.recorded_by_id else None)
+    recorded_at = fields.DateTime()

@@ -1,0 +1,50 @@
+"""``tracker reminders preview|run|history`` against a real SMTP server."""
+
+import pytest
+
+from tests.reminders.conftest import SmtpServer
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_preview_then_run_then_history(demo, settings, migrated, runner, smtp_server, monkeypatch):
+    demo.seed(settings)
+    monkeypatch.setenv("TRACKER_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TRACKER_SMTP_PORT", str(smtp_server.port))
+    preview = runner.tracker("reminders", "preview")
+    assert preview.exit_code == 0 and "David Okafor <dpo@police.example>" in preview.output
+    assert (
+        "[operator_certificate] Post-event face search: Certified facial examiners: Pieter de Vries"
+        in preview.output
+    )
+    assert smtp_server.mailbox.received == []  # a preview sends nothing ...
+    assert (
+        "sent: 0  pending: 0" in runner.tracker("reminders", "history").output
+    )  # ... and records nothing
+
+    run = runner.tracker("reminders", "run")
+    assert run.exit_code == 0 and "sent" in run.output
+    delivered = len(smtp_server.mailbox.received)
+    assert delivered > 5
+    again = runner.tracker("reminders", "run")
+    assert "0 new" in again.output and len(smtp_server.mailbox.received) == delivered
+    history = runner.tracker("reminders", "history", "--state", "sent", "--limit", "3").output
+    assert "pending: 0" in history and history.count(" sent ") == 3
+
+
+def test_run_with_smtp_down_says_so_and_keeps_notifications_pending(
+    demo, settings, migrated, runner, monkeypatch
+):
+    from tests.reminders.conftest import free_port
+
+    demo.seed(settings)
+    monkeypatch.setenv("TRACKER_SMTP_PORT", str(free_port()))
+    result = runner.tracker("reminders", "run")
+    assert result.exit_code == 1 and "could not send" in result.output
+    assert "sent: 0  pending:" in runner.tracker("reminders", "history").output

@@ -1,0 +1,139 @@
+"""API: the reminder ledger, one's own reminder preferences, one-click unsubscribe, and system events."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from tracker import register
+from tracker.api.auth import current_user, require
+from tracker.api.pagination import QueryPage
+from tracker.api.schemas import (
+    EventIn,
+    EventOut,
+    NotificationFilters,
+    NotificationOut,
+    PreferenceIn,
+    PreferenceOut,
+)
+from tracker.db import write_transaction
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import SystemEvent
+from tracker.reminders import ledger, planning
+
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api",
+    description="Reminder e-mails sent, pending and failed; preferences; dated system events.",
+)
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @require("audit:read")
+    @blp.arguments(NotificationFilters, location="query")
+    @blp.response(200, NotificationOut(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, filters):
+        """The notification history, newest first: sent, pending and failed reminders."""
+        return ledger.find(filters)
+
+
+@blp.route("/me/notification-preferences")
+class MyPreferences(MethodView):
+    @require("systems:read")
+    @blp.response(200, PreferenceOut)
+    def get(self):
+        """How reminders reach me: daily or weekly digest, or each item at once; optional kinds declined."""
+        return planning.preference_for(_my_email())
+
+    @require("systems:read")
+    @blp.arguments(PreferenceIn)
+    @blp.response(200, PreferenceOut)
+    def put(self, body):
+        """Change how reminders reach me (mandatory reminders cannot be declined)."""
+        return planning.set_preference(_my_email(), **body)
+
+
+def _my_email() -> str:
+    user = current_user()
+    if not user.email:
+        raise ValidationFailed(
+            {"email": ["Your account has no e-mail address; ask an administrator to add one."]}
+        )
+    return user.email
+
+
+@blp.route("/notifications/unsubscribe/<token>")
+class Unsubscribe(MethodView):
+    @blp.response(200, PreferenceOut)
+    def get(self, token):
+        """What the link in a reminder does: a POST here declines all optional reminders (GET changes nothing)."""
+        return _by_token(token)
+
+    @blp.response(200, PreferenceOut)
+    def post(self, token):
+        """One-click unsubscribe (RFC 8058): decline every optional reminder kind."""
+        _by_token(token)
+        return planning.unsubscribe(token)
+
+
+def _by_token(token: str):
+    from tracker.models import NotificationPreference
+
+    found = NotificationPreference.get_or_none(NotificationPreference.unsubscribe_token == token)
+    if found is None:
+        raise NotFound("unsubscribe link", "(unknown or replaced)")
+    return found
+
+
+@blp.route("/systems/<int:system_id>/events")
+class SystemEvents(MethodView):
+    @require("systems:read")
+    @blp.response(200, EventOut(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, system_id):
+        """Dated events of a system (uses), newest first; deadlines are counted from them."""
+        system = register.get_system(system_id)
+        return (
+            SystemEvent.select()
+            .where(SystemEvent.system == system)
+            .order_by(SystemEvent.occurred_at.desc())
+        )
+
+    @require("systems:write")
+    @blp.arguments(EventIn)
+    @blp.response(201, EventOut)
+    def post(self, body, system_id):
+        """Record a use of the system; requirements with a deadline after a use start counting."""
+        from tracker import audit
+        from tracker.api.auth import actor
+
+        system = register.get_system(system_id)
+        occurred = body["occurred_at"]
+        if occurred.tzinfo is not None:
+            occurred = occurred.astimezone(UTC).replace(tzinfo=None)
+        with write_transaction():
+            event = SystemEvent.create(
+                system=system,
+                kind=body["kind"],
+                occurred_at=occurred,
+                description=body["description"],
+                recorded_by=current_user(),
+            )
+            audit.record(
+                actor(),
+                "system.event_recorded",
+                "system_event",
+                event.id,
+                after={
+                    "system_id": system.id,
+                    "kind": event.kind,
+                    "occurred_at": occurred,
+                    "description": event.description,
+                },
+            )
+        return event
