@@ -1,7 +1,5 @@
 """The demo agency a newcomer sees first (scripts/demo_data.py)."""
 
-
-
 from evidence import ContentStore
 from evidence.check import check_store
 from tracker import accounts, audit, evidence_items

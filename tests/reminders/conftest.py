@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import socket
 
 import pytest
@@ -62,12 +63,19 @@ def smtp():
     server.stop()
 
 
+def redis_url_for_this_worker(base_url: str) -> str:
+    """A Redis database of its own for each xdist worker (15, 14, ...), so parallel tests never meet."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = 15 - int(worker.removeprefix("gw") or 0) % 8
+    return f"{base_url.rsplit('/', 1)[0]}/{number}"
+
+
 @pytest.fixture
 def reminder_settings(settings, smtp, services):
     return settings.with_overrides(
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
-        redis_url=services.redis_url,
+        redis_url=redis_url_for_this_worker(services.redis_url),
         retry_intervals=(1, 1),
         base_url="https://tracker.police.example",
     )

@@ -141,7 +141,7 @@ def test_optional_reminders_carry_a_one_click_unsubscribe(seeded, smtp, client):
     )  # reviews waiting more than 14 days: optional reminders to DPOs
     dpo = smtp.mailbox.to("dpo@police.example")[0]
     assert dpo["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    url = dpo["List-Unsubscribe"].strip("<>")
+    url = dpo["List-Unsubscribe"].strip().strip("<>")  # the header may be folded
     token = url.rsplit("/", 1)[1]
     response = client.post(url.replace("https://tracker.police.example", ""))
     assert response.status_code == 200 and response.json["opted_out"]

@@ -11,13 +11,14 @@ import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from email.utils import parseaddr
 
 from tracker.config import Settings
 from tracker.plugin_host import Catalogue
 from tracker.reminders import ledger
 from tracker.reminders.items import ReminderItem, collect
 from tracker.reminders.mail import SmtpConnection, compose, environment
-from tracker.reminders.planning import Planned, load_preferences, plan, preference_for
+from tracker.reminders.planning import Planned, load_preferences, plan, unsubscribe_tokens
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def deliver(
     if not messages:
         return result
     templates = environment(settings)
+    tokens = unsubscribe_tokens({message.recipient for message in messages})
+    sender = parseaddr(settings.mail_sender)[1]
     try:
         with SmtpConnection(settings) as smtp:
             for message in messages:
@@ -72,10 +75,16 @@ def deliver(
                 if rows is None:
                     result.skipped += 1
                     continue
-                token = preference_for(message.recipient).unsubscribe_token
-                email = compose(rows, message.recipient, message.name, settings, token, templates)
+                email = compose(
+                    rows,
+                    message.recipient,
+                    message.name,
+                    settings,
+                    tokens[message.recipient],
+                    templates,
+                )
                 try:
-                    smtp.send(email)
+                    smtp.send(email, sender, message.recipient)
                 except (smtplib.SMTPException, OSError) as error:
                     ledger.release(
                         message.ids, f"{type(error).__name__}: {error}", failed=final_attempt

@@ -55,6 +55,7 @@ def plan(
     """One notification per (recipient, item), minus declined optional kinds and weekly digests off-day."""
     out = []
     for item in items:
+        payload = item.payload()  # one dict per item, shared by its recipients' notifications
         for recipient in item.recipients:
             preference = preferences.get(recipient.email.casefold(), Preference())
             if not item.mandatory and item.kind in preference.opted_out:
@@ -73,7 +74,7 @@ def plan(
                     item.system_id,
                     item.requirement_id,
                     item.mandatory,
-                    item.payload(),
+                    payload,
                 )
             )
     return out
@@ -100,6 +101,35 @@ def preference_for(email: str) -> NotificationPreference:
             found = NotificationPreference.create(
                 email=email, unsubscribe_token=secrets.token_urlsafe(24)
             )
+    return found
+
+
+def unsubscribe_tokens(emails: Iterable[str]) -> dict[str, str]:
+    """The unsubscribe token of each address, creating the missing preferences in one go."""
+    wanted = {email.strip().casefold() for email in emails}
+    found = dict(
+        NotificationPreference.select(
+            NotificationPreference.email, NotificationPreference.unsubscribe_token
+        )
+        .where(NotificationPreference.email.in_(list(wanted)))
+        .tuples()
+    )
+    missing = [
+        {"email": email, "unsubscribe_token": secrets.token_urlsafe(24), "updated_at": utcnow()}
+        for email in sorted(wanted - set(found))
+    ]
+    if missing:
+        with write_transaction():
+            NotificationPreference.insert_many(missing).on_conflict_ignore().execute()
+        found.update(
+            dict(
+                NotificationPreference.select(
+                    NotificationPreference.email, NotificationPreference.unsubscribe_token
+                )
+                .where(NotificationPreference.email.in_([m["email"] for m in missing]))
+                .tuples()
+            )
+        )
     return found
 
 
