@@ -94,6 +94,8 @@ class People:
     contacts: dict[int, list[dict]] = field(default_factory=dict)
     operators: dict[int, Recipient] = field(default_factory=dict)
     users: dict[int, Recipient] = field(default_factory=dict)
+    _contacts: dict[int, list[Recipient]] = field(default_factory=dict)
+    _owners: dict[tuple[str, int], list[Recipient]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, system_ids: list[int]) -> People:
@@ -125,9 +127,21 @@ class People:
         return self.by_role.get("dpo", [])
 
     def system_contacts(self, system_id: int) -> list[Recipient]:
-        return [Recipient(c["email"], c.get("name", "")) for c in self.contacts.get(system_id, [])]
+        found = self._contacts.get(system_id)
+        if found is None:
+            found = self._contacts[system_id] = [
+                Recipient(c["email"], c.get("name", "")) for c in self.contacts.get(system_id, [])
+            ]
+        return found
 
     def owners(self, owner: str, system_id: int) -> list[Recipient]:
+        key = (owner, system_id)
+        found = self._owners.get(key)
+        if found is None:
+            found = self._owners[key] = self._resolve_owners(owner, system_id)
+        return found
+
+    def _resolve_owners(self, owner: str, system_id: int) -> list[Recipient]:
         """People responsible for an owner role: users with that role (legal, DPO), or the
         system's contacts who hold it, then the system's contacts, then the DPOs."""
         if owner in ("legal", "dpo") and self.by_role.get(owner):
@@ -352,8 +366,11 @@ def _event_deadlines(
     return out
 
 
+ESCALATION_LOOKBACK_DAYS = 120
+
+
 def _escalations(
-    items: list[ReminderItem], settings: Settings, people: People
+    items: list[ReminderItem], as_of: date, settings: Settings, people: People
 ) -> list[ReminderItem]:
     """Items already reminded ``escalate_after`` times with the same status go to the DPOs."""
     recurring = {
@@ -362,16 +379,17 @@ def _escalations(
     if not recurring:
         return []
     sent: dict[str, int] = defaultdict(int)
-    for item_key, payload in (
-        Notification.select(Notification.item_key, Notification.payload)
-        .where(
-            (Notification.state == "sent")
-            & (Notification.kind != "escalation")
-            & Notification.item_key.in_(list(recurring))
-        )
-        .tuples()
-    ):
-        if payload.get("status") == recurring[item_key].status:
+    # Recent history only (escalation is about a run of reminders), filtered here rather than with
+    # an IN list of every open item's key.
+    since = as_of - timedelta(days=ESCALATION_LOOKBACK_DAYS)
+    query = Notification.select(Notification.item_key, Notification.payload).where(
+        (Notification.state == "sent")
+        & (Notification.kind != "escalation")
+        & (Notification.sweep_date >= since)
+    )
+    for item_key, payload in query.tuples():
+        item = recurring.get(item_key)
+        if item is not None and payload.get("status") == item.status:
             sent[item_key] += 1
     out = []
     for item_key, times in sent.items():
@@ -407,7 +425,7 @@ def collect(as_of: date, catalogue: Catalogue, settings: Settings) -> list[Remin
     items += _reviews_waiting(as_of, settings, people)
     items += _waivers_ending(as_of, settings, people)
     items += _event_deadlines({r.system_id: r for r in results}, as_of, catalogue, people)
-    items += _escalations(items, settings, people)
+    items += _escalations(items, as_of, settings, people)
     unique: dict[tuple[str, str], ReminderItem] = {}
     for item in items:
         item.recipients = _unique(item.recipients)
