@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test lint format bench bench-upload bench-completeness clean
+.PHONY: run serve worker mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -26,6 +26,14 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
+## worker: the RQ worker and RQ's cron scheduler for the daily reminder sweep (needs Redis)
+worker: $(STAMP)
+	$(BIN)/tracker scheduler & $(BIN)/tracker worker
+
+## mail-sink: a local SMTP server printing every e-mail (set TRACKER_SMTP_PORT=8025)
+mail-sink: $(STAMP)
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025
+
 ## test: lint, then the whole test suite on SQLite and PostgreSQL
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
@@ -39,13 +47,16 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 ## bench: every benchmark
-bench: bench-upload bench-completeness
+bench: bench-upload bench-completeness bench-reminders
 
 bench-upload: $(STAMP)
 	$(BIN)/python scripts/bench_upload.py
 
 bench-completeness: $(STAMP)
 	$(BIN)/python scripts/bench_completeness.py
+
+bench-reminders: $(STAMP)
+	$(BIN)/python scripts/bench_reminders.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
