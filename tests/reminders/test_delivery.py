@@ -191,3 +191,27 @@ def test_events_are_recorded_through_the_api(seeded, client, auth):
         f"/api/systems/{live.id}/events", json={"kind": "party"}, headers=auth("legal")
     )
     assert {e["field"] for e in bad.json["errors"]} == {"kind", "occurred_at"}
+
+
+def test_moving_time_forward_escalates_ignored_items_to_the_dpo(seeded, smtp):
+    from tracker.models import Notification as Sent
+
+    def escalations_to_dpo():
+        return [
+            m
+            for m in smtp.mailbox.to("dpo@police.example")
+            if "with no change" in smtp.mailbox.text(m)
+        ]
+
+    for day in range(seeded.escalate_after):  # the same open items, reminded day after day
+        run(seeded, TODAY + timedelta(days=day))
+        assert escalations_to_dpo() == []
+    run(seeded, TODAY + timedelta(days=seeded.escalate_after))
+    escalated = escalations_to_dpo()
+    assert len(escalated) == 1  # one digest, carrying every escalated item
+    assert "Reminded repeatedly with no change: missing" in smtp.mailbox.text(escalated[0])
+    assert Sent.select().where(Sent.kind == "escalation").count() > 0
+    # Moving on another day does not escalate the same items again.
+    before = Sent.select().where(Sent.kind == "escalation").count()
+    run(seeded, TODAY + timedelta(days=seeded.escalate_after + 1))
+    assert Sent.select().where(Sent.kind == "escalation").count() == before
