@@ -35,7 +35,7 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -87,7 +87,7 @@ class Services:
                 "install it (Debian: apt-get install postgresql) or set TRACKER_TEST_POSTGRES_URL"
             )
         folder = tempfile.mkdtemp(prefix="tracker-pg-")
-        port = _free_port()
+        port = free_port()
         as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if as_user:
             shutil.chown(folder, "postgres")
@@ -132,7 +132,7 @@ class Services:
                 "Redis is not running on 127.0.0.1:6379 and redis-server was not found: "
                 "install it (Debian: apt-get install redis-server) or set TRACKER_TEST_REDIS_URL"
             )
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [
                 server,

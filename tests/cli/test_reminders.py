@@ -41,7 +41,7 @@ def test_preview_then_run_then_history(demo, settings, migrated, runner, smtp_se
 def test_run_with_smtp_down_says_so_and_keeps_notifications_pending(
     demo, settings, migrated, runner, monkeypatch
 ):
-    from tests.reminders.conftest import free_port
+    from tests.services import free_port
 
     demo.seed(settings)
     monkeypatch.setenv("TRACKER_SMTP_PORT", str(free_port()))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
 from redis import Redis
 
+from tests.services import free_port
 from tracker.reminders import jobs
 
 
@@ -31,12 +31,6 @@ class Mailbox:
 
     def text(self, message: email.message.EmailMessage) -> str:
         return message.get_body(("plain",)).get_content()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpServer:
