@@ -15,7 +15,6 @@ short path.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
@@ -34,6 +33,7 @@ from tracker.completeness.facts import (
     SystemFact,
     as_day,
 )
+from tracker.completeness.sets import ApplicableSet, Constants, SnapshotIndex
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
@@ -46,146 +46,6 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True, slots=True)
-class _Constants:
-    """What never changes about a requirement during an evaluation."""
-
-    requirement: Requirement
-    framework: str
-    citation: str
-    due_index: int | None
-    window: int
-    missing_reason: str  # the blocking reason when nothing was ever uploaded
-
-    def item(self, status: str) -> ItemStatus:
-        r = self.requirement
-        return ItemStatus(
-            r.id,
-            self.framework,
-            r.title,
-            r.scope,
-            status,
-            r.due_before,
-            False,
-            self.citation,
-            r.citation.verification,
-            r.owner,
-            r.in_force_from,
-        )
-
-
-class _Baseline:
-    """Scores and blocking reasons of an applicable set when every requirement is missing."""
-
-    def __init__(
-        self, counts: dict, status: dict[str, str], reasons: list[tuple[int, str, str]]
-    ) -> None:
-        self.counts = counts
-        self.status = status
-        self.reasons = reasons
-
-    @staticmethod
-    def scores(
-        constants: list[_Constants], as_of: date, has_operators: bool
-    ) -> tuple[dict, dict[str, str]]:
-        """Counts and statuses: the same whatever the system's stage. A per-operator requirement
-        with no certificate at all is missing for every operator, or met when there are none."""
-        counts: dict[str, dict[str, int]] = {}
-        status: dict[str, str] = {}
-        for c in constants:
-            in_force = c.requirement.in_force_from
-            if in_force and as_of < in_force:
-                state = "not_in_force"
-            elif c.requirement.scope == "operator" and not has_operators:
-                state = "satisfied"
-            else:
-                state = "missing"
-            status[c.requirement.id] = state
-            framework_counts = counts.get(c.framework)
-            if framework_counts is None:
-                framework_counts = counts[c.framework] = dict.fromkeys(STATUSES, 0)
-            framework_counts[state] += 1
-        return counts, status
-
-
-class _SnapshotIndex:
-    """Lookups every system of one snapshot shares."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.agency_ids = tuple(snapshot.agency_evidence)
-        self.waived: dict[int, list[str]] = {}
-        for system_id, requirement_id in snapshot.waivers:
-            self.waived.setdefault(system_id, []).append(requirement_id)
-
-
-class _Applicable:
-    """The requirements that apply to one kind of profile, with what summaries need about them."""
-
-    def __init__(self, constants: list[_Constants]) -> None:
-        self.constants = constants
-        self.positions = {c.requirement.id: position for position, c in enumerate(constants)}
-        self._baselines: dict[tuple, _Baseline] = {}
-        self._scores: dict[tuple[date, bool], tuple[dict, dict[str, str]]] = {}
-        self._accepting: dict[tuple[str, bool], tuple[str, ...]] = {}
-        self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
-
-    def agency_touched(
-        self, agency_ids: tuple[str, ...], accepted_by: dict[str, list[_Constants]]
-    ) -> list[str]:
-        """Applicable requirements that some agency-wide evidence can serve (the same for every system)."""
-        if self._agency_touched is None or self._agency_touched[0] is not agency_ids:
-            touched = [
-                rid
-                for evidence_for in agency_ids
-                for rid in self.accepting(evidence_for, accepted_by, exclude_agency=False)
-            ]
-            self._agency_touched = (agency_ids, touched)
-        return self._agency_touched[1]
-
-    def baseline(self, as_of: date, upcoming_index: int | None, has_operators: bool) -> _Baseline:
-        key = (as_of, upcoming_index, has_operators)
-        found = self._baselines.get(key)
-        if found is None:
-            scores = self._scores.get((as_of, has_operators))
-            if scores is None:
-                scores = self._scores[(as_of, has_operators)] = _Baseline.scores(
-                    self.constants, as_of, has_operators
-                )
-            counts, status = scores
-            reasons = []
-            if upcoming_index is not None:
-                # A reason of None stands for "missing for <the system's operators>", filled in later.
-                reasons = [
-                    (
-                        position,
-                        c.requirement.id,
-                        None if c.requirement.scope == "operator" else c.missing_reason,
-                    )
-                    for position, c in enumerate(self.constants)
-                    if status[c.requirement.id] == "missing"
-                    and c.due_index is not None
-                    and c.due_index <= upcoming_index
-                ]
-            found = self._baselines[key] = _Baseline(counts, status, reasons)
-        return found
-
-    def accepting(
-        self, evidence_for: str, accepted_by: dict[str, list[_Constants]], exclude_agency: bool
-    ) -> tuple[str, ...]:
-        """Applicable requirements that evidence meant for ``evidence_for`` can serve."""
-        key = (evidence_for, exclude_agency)
-        found = self._accepting.get(key)
-        if found is None:
-            found = self._accepting[key] = tuple(
-                c.requirement.id
-                for c in accepted_by.get(evidence_for, ())
-                if c.requirement.id in self.positions
-                and not (exclude_agency and c.requirement.scope == "agency")
-            )
-        return found
 
 
 class Evaluator:
@@ -201,10 +61,10 @@ class Evaluator:
             rule.text: (rule, _getter(rule.symbols, as_tuple=True))
             for rule in catalogue.rules.values()
         }
-        self._applicable: dict[tuple, _Applicable] = {}
-        self._sets: dict[tuple[str, ...], _Applicable] = {}
+        self._applicable: dict[tuple, ApplicableSet] = {}
+        self._sets: dict[tuple[str, ...], ApplicableSet] = {}
         self._constants = {
-            r.id: _Constants(
+            r.id: Constants(
                 r,
                 r.framework,
                 str(r.citation),
@@ -215,7 +75,7 @@ class Evaluator:
             for r in catalogue.requirements.values()
         }
         # Requirement id -> the requirements its evidence can serve (itself and those that reuse it).
-        self._accepted_by: dict[str, list[_Constants]] = {}
+        self._accepted_by: dict[str, list[Constants]] = {}
         for constants in self._constants.values():
             for requirement_id in constants.requirement.accepted_ids:
                 self._accepted_by.setdefault(requirement_id, []).append(constants)
@@ -224,7 +84,7 @@ class Evaluator:
         """The requirements of the system's jurisdictions whose rule matches its profile."""
         return [c.requirement for c in self._applicable_set(system).constants]
 
-    def _applicable_set(self, system: SystemFact) -> _Applicable:
+    def _applicable_set(self, system: SystemFact) -> ApplicableSet:
         profile = system.profile
         key = (system.jurisdictions, self._key_of(profile))
         found = self._applicable.get(key)
@@ -242,13 +102,13 @@ class Evaluator:
             identity = tuple(c.requirement.id for c in chosen)
             found = self._sets.get(identity)
             if found is None:
-                found = self._sets[identity] = _Applicable(chosen)
+                found = self._sets[identity] = ApplicableSet(chosen)
             self._applicable[key] = found
         return found
 
     def _decide(
         self,
-        constants: _Constants,
+        constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
         mine: dict[str, list[EvidenceFact]],
@@ -345,7 +205,7 @@ class Evaluator:
 
     def _summary(
         self,
-        applicable: _Applicable,
+        applicable: ApplicableSet,
         system: SystemFact,
         snapshot: Snapshot,
         mine: dict[str, list[EvidenceFact]],
@@ -395,15 +255,15 @@ class Evaluator:
         return counts, [reason for _, reason in found_reasons]
 
     @staticmethod
-    def _index(snapshot: Snapshot) -> _SnapshotIndex:
+    def _index(snapshot: Snapshot) -> SnapshotIndex:
         # Kept on the snapshot: the lookups belong to the data, not to the evaluator.
         if snapshot.index is None:
-            snapshot.index = _SnapshotIndex(snapshot)
+            snapshot.index = SnapshotIndex(snapshot)
         return snapshot.index
 
     def _quick(
         self,
-        constants: _Constants,
+        constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
         mine: dict[str, list[EvidenceFact]],
@@ -452,7 +312,7 @@ class Evaluator:
 
     def _judged_item(
         self,
-        constants: _Constants,
+        constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
         mine: dict[str, list[EvidenceFact]],
@@ -472,7 +332,7 @@ class Evaluator:
     def _per_operator(
         self,
         item: ItemStatus,
-        constants: _Constants,
+        constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
         candidates: list[EvidenceFact],
@@ -501,7 +361,7 @@ class Evaluator:
             )
 
     def _judge(
-        self, evidence: EvidenceFact, constants: _Constants, system: SystemFact, as_of: date
+        self, evidence: EvidenceFact, constants: Constants, system: SystemFact, as_of: date
     ) -> EvidenceRef:
         """The state of one piece of evidence for one requirement on the date."""
         status, until, note = _assess(evidence, constants, system, as_of)
@@ -510,9 +370,7 @@ class Evaluator:
         )
 
 
-def _assess(
-    evidence: EvidenceFact, constants: _Constants, system: SystemFact, as_of: date
-) -> tuple:
+def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as_of: date) -> tuple:
     """(status, valid until, note) of one piece of evidence for one requirement on the date."""
     requirement = constants.requirement
     review = evidence.review
