@@ -3,6 +3,7 @@
 import pytest
 
 from tests.reminders.conftest import SmtpServer
+from tests.services import free_port
 
 
 @pytest.fixture
@@ -41,10 +42,33 @@ def test_preview_then_run_then_history(demo, settings, migrated, runner, smtp_se
 def test_run_with_smtp_down_says_so_and_keeps_notifications_pending(
     demo, settings, migrated, runner, monkeypatch
 ):
-    from tests.services import free_port
-
     demo.seed(settings)
     monkeypatch.setenv("TRACKER_SMTP_PORT", str(free_port()))
     result = runner.tracker("reminders", "run")
     assert result.exit_code == 1 and "could not send" in result.output
     assert "sent: 0  pending:" in runner.tracker("reminders", "history").output
+
+
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_worker_and_scheduler_say_plainly_when_redis_is_unreachable(runner, monkeypatch, command):
+    monkeypatch.setenv("TRACKER_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    result = runner.tracker(command, *(["--burst"] if command == "worker" else []))
+    assert result.exit_code == 1
+    assert "cannot reach Redis at redis://127.0.0.1:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_api_works_with_redis_unreachable(settings, migrated, auth):
+    from tests.factories import profile
+    from tracker.app import create_app
+
+    app = create_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    client = app.test_client()
+    created = client.post("/api/systems", json=profile(), headers=auth("legal"))
+    assert created.status_code == 201
+    assert (
+        client.get(
+            f"/api/systems/{created.json['id']}/completeness", headers=auth("dpo")
+        ).status_code
+        == 200
+    )

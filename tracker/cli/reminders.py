@@ -94,6 +94,21 @@ def history(ctx: Context, state: str | None, recipient: str | None, limit: int) 
         )
 
 
+def _reachable_redis(settings):
+    """A Redis connection that answers, or a plain message saying which one does not."""
+    from redis.exceptions import RedisError
+
+    connection = jobs.redis_connection(settings)
+    try:
+        connection.ping()
+    except RedisError as error:
+        raise click.ClickException(
+            f"cannot reach Redis at {settings.redis_url} (TRACKER_REDIS_URL): {error}. "
+            "The web app and API keep working; reminders wait in the ledger until a worker runs."
+        ) from None
+    return connection
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
 @pass_context
@@ -102,8 +117,8 @@ def worker(ctx: Context, burst: bool) -> None:
     from rq import Worker
 
     settings = ctx.settings
+    connection = _reachable_redis(settings)
     jobs.context()
-    connection = jobs.redis_connection(settings)
     Worker([jobs.queue(settings, connection)], connection=connection).work(
         with_scheduler=True, burst=burst
     )
@@ -119,7 +134,7 @@ def scheduler(ctx: Context) -> None:
     os.environ["TZ"] = settings.timezone  # RQ reads cron times in the process's local zone
     time.tzset()
     hour, minute = (int(part) for part in settings.sweep_time.split(":"))
-    cron = CronScheduler(connection=jobs.redis_connection(settings))
+    cron = CronScheduler(connection=_reachable_redis(settings))
     cron.register(
         jobs.sweep_job, queue_name=jobs.QUEUE_NAME, cron=f"{minute} {hour} * * *", job_timeout=1800
     )
