@@ -40,6 +40,9 @@ class Settings:
     smtp_security: str = "none"
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
+    smtp_ca_file: str = (
+        ""  # CA certificates (PEM) to trust for the SMTP server; default: the system's
+    )
     mail_sender: str = "AI Evidence Tracker <tracker@localhost>"
     template_dir: str = ""  # a folder whose e-mail templates override the packaged ones
     # Jurisdiction ids to enable; None enables every installed jurisdiction plugin.

@@ -130,18 +130,26 @@ class SmtpConnection:
         self.timeout = timeout
         self.client: smtplib.SMTP | None = None
 
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates are always verified: against TRACKER_SMTP_CA_FILE if set, else the system store."""
+        return ssl.create_default_context(cafile=self.settings.smtp_ca_file or None)
+
     def __enter__(self) -> SmtpConnection:
         s = self.settings
         if s.smtp_security == "ssl":
             self.client = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=self.timeout, context=ssl.create_default_context()
+                s.smtp_host, s.smtp_port, timeout=self.timeout, context=self.tls_context()
             )
         else:
             self.client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
+        try:
             if s.smtp_security == "starttls":
-                self.client.starttls(context=ssl.create_default_context())
-        if s.smtp_username:
-            self.client.login(s.smtp_username, s.smtp_password)
+                self.client.starttls(context=self.tls_context())
+            if s.smtp_username:
+                self.client.login(s.smtp_username, s.smtp_password)
+        except BaseException:
+            self.client.close()  # __exit__ will not run when __enter__ fails
+            raise
         return self
 
     def send(self, message: Message, sender: str, recipient: str) -> None:
