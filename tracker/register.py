@@ -7,6 +7,7 @@ profile rules and written with its audit event in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
@@ -15,7 +16,7 @@ import peewee as pw
 from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
-from tracker.models import AISystem, Operator
+from tracker.models import AISystem, Operator, SystemEvent, User
 from tracker.plugin_host import Catalogue
 from tracker.profile import (
     PROFILE_FIELDS,
@@ -226,3 +227,48 @@ def remove_operator(operator: Operator, actor: str) -> Operator:
             after={"removed_at": operator.removed_at},
         )
     return operator
+
+
+# Dated events: a use of a system starts the deadlines that requirements count from it.
+
+
+def record_event(
+    system: AISystem,
+    kind: str,
+    occurred_at: datetime,
+    description: str,
+    user: User | None,
+    actor: str,
+) -> SystemEvent:
+    """Record that something happened to a system at ``occurred_at`` (naive UTC)."""
+    with write_transaction():
+        event = SystemEvent.create(
+            system=system,
+            kind=kind,
+            occurred_at=occurred_at,
+            description=description,
+            recorded_by=user,
+        )
+        audit.record(
+            actor,
+            "system.event_recorded",
+            "system_event",
+            event.id,
+            after={
+                "system_id": system.id,
+                "kind": kind,
+                "occurred_at": occurred_at,
+                "description": description,
+            },
+        )
+    return event
+
+
+def events_of(system: AISystem) -> pw.ModelSelect:
+    """The system's events, newest first, with who recorded them (joined, not fetched per row)."""
+    return (
+        SystemEvent.select(SystemEvent, User)
+        .join(User, pw.JOIN.LEFT_OUTER)
+        .where(SystemEvent.system == system)
+        .order_by(SystemEvent.occurred_at.desc())
+    )

@@ -159,7 +159,7 @@ class CompiledRule:
     _memo: dict[tuple, bool] = field(default_factory=dict)
 
     def applies(self, profile: Mapping[str, Any]) -> bool:
-        key = tuple(_hashable(profile.get(name)) for name in self.symbols)
+        key = tuple(hashable(profile.get(name)) for name in self.symbols)
         result = self._memo.get(key)
         if result is None:
             result = self._memo[key] = bool(
@@ -177,7 +177,8 @@ class CompiledRule:
         return result
 
 
-def _hashable(value: Any) -> Any:
+def hashable(value: Any) -> Any:
+    """Lists as tuples: profile values become keys of the applicability caches."""
     return tuple(value) if isinstance(value, list) else value
 
 

@@ -135,7 +135,15 @@ def revoke_waiver(waiver: Waiver, user: User, note: str, actor: str) -> Waiver:
 
 
 def find_waivers(filters: Mapping[str, Any]) -> pw.ModelSelect:
-    query = Waiver.select().order_by(Waiver.id)
+    # Requester and decider joined, so a list of waivers costs one query, not one per row.
+    requester, decider = User.alias(), User.alias()
+    query = (
+        Waiver.select(Waiver, requester, decider)
+        .join(requester, on=(Waiver.requested_by == requester.id), attr="requested_by")
+        .switch(Waiver)
+        .join(decider, pw.JOIN.LEFT_OUTER, on=(Waiver.decided_by == decider.id), attr="decided_by")
+        .order_by(Waiver.id)
+    )
     for name in ("system_id", "requirement_id", "state"):
         if filters.get(name) is not None:
             query = query.where(getattr(Waiver, name) == filters[name])

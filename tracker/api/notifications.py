@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from tracker import register
-from tracker.api.auth import current_user, require
+from tracker.api.auth import actor, current_user, require
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import (
     EventIn,
@@ -18,9 +18,7 @@ from tracker.api.schemas import (
     PreferenceIn,
     PreferenceOut,
 )
-from tracker.db import write_transaction
-from tracker.errors import NotFound, ValidationFailed
-from tracker.models import SystemEvent
+from tracker.errors import ValidationFailed
 from tracker.reminders import ledger, planning
 
 blp = Blueprint(
@@ -72,22 +70,12 @@ class Unsubscribe(MethodView):
     @blp.response(200, PreferenceOut)
     def get(self, token):
         """What the link in a reminder does: a POST here declines all optional reminders (GET changes nothing)."""
-        return _by_token(token)
+        return planning.preference_by_token(token)
 
     @blp.response(200, PreferenceOut)
     def post(self, token):
         """One-click unsubscribe (RFC 8058): decline every optional reminder kind."""
-        _by_token(token)
         return planning.unsubscribe(token)
-
-
-def _by_token(token: str):
-    from tracker.models import NotificationPreference
-
-    found = NotificationPreference.get_or_none(NotificationPreference.unsubscribe_token == token)
-    if found is None:
-        raise NotFound("unsubscribe link", "(unknown or replaced)")
-    return found
 
 
 @blp.route("/systems/<int:system_id>/events")
@@ -97,43 +85,21 @@ class SystemEvents(MethodView):
     @blp.paginate(QueryPage)
     def get(self, system_id):
         """Dated events of a system (uses), newest first; deadlines are counted from them."""
-        system = register.get_system(system_id)
-        return (
-            SystemEvent.select()
-            .where(SystemEvent.system == system)
-            .order_by(SystemEvent.occurred_at.desc())
-        )
+        return register.events_of(register.get_system(system_id))
 
     @require("systems:write")
     @blp.arguments(EventIn)
     @blp.response(201, EventOut)
     def post(self, body, system_id):
         """Record a use of the system; requirements with a deadline after a use start counting."""
-        from tracker import audit
-        from tracker.api.auth import actor
-
-        system = register.get_system(system_id)
         occurred = body["occurred_at"]
         if occurred.tzinfo is not None:
             occurred = occurred.astimezone(UTC).replace(tzinfo=None)
-        with write_transaction():
-            event = SystemEvent.create(
-                system=system,
-                kind=body["kind"],
-                occurred_at=occurred,
-                description=body["description"],
-                recorded_by=current_user(),
-            )
-            audit.record(
-                actor(),
-                "system.event_recorded",
-                "system_event",
-                event.id,
-                after={
-                    "system_id": system.id,
-                    "kind": event.kind,
-                    "occurred_at": occurred,
-                    "description": event.description,
-                },
-            )
-        return event
+        return register.record_event(
+            register.get_system(system_id),
+            body["kind"],
+            occurred,
+            body["description"],
+            current_user(),
+            actor(),
+        )

@@ -158,12 +158,6 @@ class Score:
     met: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
 
-    def add(self, status: str) -> None:
-        self.counts[status] += 1
-        if status != "not_in_force":
-            self.applicable += 1
-            self.met += status in MET
-
     @classmethod
     def of(cls, counts: dict[str, int]) -> Score:
         """A score from status counts."""

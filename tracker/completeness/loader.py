@@ -37,6 +37,7 @@ from tracker.models import (
 )
 from tracker.plugin_host import Catalogue
 from tracker.profile import PROFILE_FIELDS
+from tracker.requirements import hashable
 
 
 def _raw_rows(query: pw.Query) -> list[tuple]:
@@ -56,10 +57,6 @@ def _parsed_list(text: str) -> tuple[str, ...]:
 def _json_list(value: list | str | None) -> tuple[str, ...]:
     # SQLite returns JSON as text; the same few lists recur, so each is parsed once.
     return _parsed_list(value) if isinstance(value, str) else tuple(value or ())
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
 
 
 def end_of(day: date) -> datetime:
@@ -148,7 +145,7 @@ def load_snapshot(
     systems = []
     for row in rows:
         # Hashable values (lists as tuples): applicability is cached by them.
-        profile = {name: _hashable(value) for name, value in row.items() if name in PROFILE_FIELDS}
+        profile = {name: hashable(value) for name, value in row.items() if name in PROFILE_FIELDS}
         answers = row["answers"] or {}
         profile.update({qid: answers.get(qid, default) for qid, default in defaults.items()})
         systems.append(

@@ -19,6 +19,7 @@ from typing import Any
 
 import peewee as pw
 
+from tracker.completeness.facts import as_day
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.models import Notification
 from tracker.reminders.planning import Planned, Preference
@@ -196,15 +197,11 @@ def claim(ids: list[int]) -> list[Claimed]:
         Claimed(
             key,
             bool(mandatory),
-            _day(sweep_date),
+            as_day(sweep_date),
             json.loads(payload) if isinstance(payload, str) else payload,
         )
         for key, mandatory, sweep_date, payload in rows
     ]
-
-
-def _day(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class _LostClaim(Exception):

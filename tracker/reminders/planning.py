@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from tracker.db import utcnow, write_transaction
-from tracker.errors import ValidationFailed
+from tracker.errors import NotFound, ValidationFailed
 from tracker.models import NotificationPreference
 from tracker.reminders.items import KINDS, OPTIONAL_KINDS, Recipient, ReminderItem
 
@@ -167,12 +167,14 @@ def set_preference(
     return preference
 
 
-def unsubscribe(token: str) -> NotificationPreference | None:
+def preference_by_token(token: str) -> NotificationPreference:
+    found = NotificationPreference.get_or_none(NotificationPreference.unsubscribe_token == token)
+    if found is None:
+        raise NotFound("unsubscribe link", "(unknown or replaced)")
+    return found
+
+
+def unsubscribe(token: str) -> NotificationPreference:
     """Decline every optional kind for the address owning ``token`` (one-click, RFC 8058)."""
-    preference = NotificationPreference.get_or_none(
-        NotificationPreference.unsubscribe_token == token
-    )
-    if preference is not None:
-        set_preference(preference.email, opted_out=sorted(OPTIONAL_KINDS))
-        preference = NotificationPreference.get_by_id(preference.id)
-    return preference
+    preference = preference_by_token(token)
+    return set_preference(preference.email, opted_out=sorted(OPTIONAL_KINDS))
