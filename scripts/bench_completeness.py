@@ -4,12 +4,15 @@ Seeds N AI systems (default 2,000) with operators, about ten evidence items
 each (most reviewed), and some waivers, with every built-in plugin enabled;
 then reports the median time and SQL query count of the portfolio and of one
 system, beside a floor measured in the same run: fetching the same rows with
-one raw SQL query per table. The query count is also measured at N/4 to show
-it does not grow with N.
+one raw SQL query per table, alternating with the portfolio runs so that both
+see the machine in the same state. The portfolio is timed twice: as the server
+computes it (the catalogue's evaluator kept between calls) and as a first call
+in a fresh process such as the CLI. The query count is also measured at N/4 to
+show it does not grow with N.
 
 Targets: portfolio under 2 s, at most 3x the floor, a query count independent of N.
 
-    python scripts/bench_completeness.py [--systems 2000] [--runs 5] [--database-url URL]
+    python scripts/bench_completeness.py [--systems 2000] [--runs 7] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -169,21 +172,34 @@ def counting_queries():
         del database.execute_sql
 
 
-def median_time(function, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def timed(function) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
 
 
-def floor(runs: int) -> float:
-    def fetch_all():
+def fetch_floor() -> None:
+    """The floor: the same rows, one raw SQL query per table, nothing built from them."""
+    with completeness.cycle_collector_paused():  # the same conditions the portfolio runs in
         for sql in FLOOR_QUERIES:
             db.database.execute_sql(sql).fetchall()
 
-    return median_time(fetch_all, runs)[0]
+
+def interleaved(runs: int, catalogue, today: date, cold: bool) -> tuple[list, list, object]:
+    """Floor and portfolio times, alternating so that both see the machine in the same state.
+
+    ``cold`` drops the catalogue's evaluator before each run, as in a fresh process (the CLI);
+    otherwise it is kept, as in the long-running server.
+    """
+    floors, portfolios, results = [], [], None
+    for _ in range(runs):
+        floors.append(timed(fetch_floor)[0])
+        if cold:
+            catalogue.derived.clear()
+        results = None  # the previous results are freed outside the timing
+        elapsed, results = timed(lambda: completeness.for_portfolio(today, catalogue))
+        portfolios.append(elapsed)
+    return floors, portfolios, results
 
 
 def main() -> None:
@@ -191,7 +207,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--systems", type=int, default=2000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tracker-bench-completeness-"))
@@ -217,17 +233,20 @@ def main() -> None:
         for sql in FLOOR_QUERIES[:6]
     }
 
-    cold_start = time.perf_counter()
-    portfolio()
-    cold = time.perf_counter() - cold_start
     with counting_queries() as full_count:
         portfolio()
-    portfolio_s, results = median_time(portfolio, args.runs)
+    cold_floors, cold_times, _ = interleaved(args.runs, catalogue, today, cold=True)
+    floors, warm_times, results = interleaved(args.runs, catalogue, today, cold=False)
+    floor_s = statistics.median(floors + cold_floors)
+    cold_s, portfolio_s = statistics.median(cold_times), statistics.median(warm_times)
     one_id = results[len(results) // 2].system_id
     with counting_queries() as one_count:
         completeness.for_system(one_id, today, catalogue)
-    one_s, _ = median_time(lambda: completeness.for_system(one_id, today, catalogue), args.runs * 4)
-    floor_s = floor(args.runs)
+    one_times = [
+        timed(lambda: completeness.for_system(one_id, today, catalogue))[0]
+        for _ in range(args.runs * 4)
+    ]
+    one_s = statistics.median(one_times)
     statuses = sum((r.overall.applicable for r in results), 0)
 
     print(
@@ -237,14 +256,13 @@ def main() -> None:
     print(
         f"requirement statuses        {statuses} over {len(results)} systems ({len(catalogue.requirements)} requirements in the catalogue)"
     )
-    print(
-        f"portfolio (median of {args.runs})     {portfolio_s:7.3f} s   (first run {cold:.3f} s)   target < 2 s  "
-        f"{'PASS' if portfolio_s < 2 else 'FAIL'}"
-    )
-    print(f"floor: raw SQL, 1 query/table {floor_s:7.3f} s")
-    print(
-        f"portfolio / floor           {portfolio_s / floor_s:7.2f} x   target <= 3x  {'PASS' if portfolio_s <= 3 * floor_s else 'FAIL'}"
-    )
+    print(f"floor: raw SQL, 1 query/table {floor_s:7.3f} s   (median of {2 * args.runs})")
+    for label, seconds in (("served (evaluator kept)", portfolio_s), ("first call (CLI)", cold_s)):
+        ratio = seconds / floor_s
+        print(
+            f"portfolio, {label:24} {seconds:7.3f} s = {ratio:4.2f} x floor   "
+            f"target < 2 s and <= 3x: {'PASS' if seconds < 2 and ratio <= 3 else 'FAIL'}"
+        )
     print(f"one system (median)         {one_s * 1000:7.1f} ms")
     print(
         f"SQL queries: portfolio      {full_count[0]} at {args.systems} systems, {small_count[0]} at {small} systems  "

@@ -66,6 +66,9 @@ class Catalogue:
     plugins: list[PluginInfo] = field(default_factory=list)
     problems: list[PluginProblem] = field(default_factory=list)
     disabled: set[str] = field(default_factory=set)
+    # What other modules derive from the catalogue and keep with it, such as the completeness
+    # engine's evaluators and their caches. A loaded catalogue never changes, so neither do they.
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def requirement(self, requirement_id: str) -> Requirement:
         try:

@@ -8,6 +8,7 @@ long evidence stays valid, from when it is in force, and who owns it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -78,11 +79,12 @@ class Requirement:
     # A deadline counted from each system event of this kind, e.g. ("use", 48): evidence within 48 hours.
     deadline_after_event: tuple[str, int] | None = None
 
-    @property
+    # Cached: the completeness engine reads these tens of thousands of times per portfolio.
+    @functools.cached_property
     def framework(self) -> str:
         return self.id.split(".", 1)[0]
 
-    @property
+    @functools.cached_property
     def accepted_ids(self) -> tuple[str, ...]:
         return (self.id, *self.also_satisfied_by)
 

@@ -107,3 +107,41 @@ def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated
             k: v.counts for k, v in full.frameworks.items()
         }
         assert (summary.ready, summary.reasons) == (full.ready, full.reasons)
+
+
+def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(demo, settings, migrated):
+    from datetime import timedelta
+
+    from tracker.completeness.engine import DATES_KEPT
+
+    demo.seed(settings)
+    kept = load_catalogue()
+    days = [date.today() + timedelta(days=d) for d in (0, -40, 90, 400, 800, 1200, 0)]
+    assert len(set(days)) > DATES_KEPT  # the first date's baselines are dropped, then rebuilt
+    for day in days:
+        reused = completeness.for_portfolio(day, kept)
+        fresh = completeness.for_portfolio(day, load_catalogue())
+        assert [(r.overall, r.frameworks, r.ready, r.reasons) for r in reused] == [
+            (r.overall, r.frameworks, r.ready, r.reasons) for r in fresh
+        ]
+    evaluator = completeness.evaluator_for(kept, 30)
+    assert evaluator is completeness.evaluator_for(kept, 30)
+    assert evaluator is not completeness.evaluator_for(kept, 14)
+    assert len(evaluator._recent_dates) == DATES_KEPT
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_is_paused_only_while_a_portfolio_is_built(enabled):
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with completeness.cycle_collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), completeness.cycle_collector_paused():
+            raise RuntimeError("a failing portfolio")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -8,7 +8,6 @@ from tracker.completeness.engine import Evaluator, add_months
 from tracker.completeness.facts import (
     EvidenceFact,
     OperatorFact,
-    ReviewFact,
     Snapshot,
     SystemFact,
     WaiverFact,
@@ -71,10 +70,9 @@ def evidence(
         valid_until,
         person,
         datetime(2026, 1, 10, 9),
-        [] if agency_wide else [1],
     )
     if review:
-        fact.review = ReviewFact(review, reviewed_reason)
+        fact.decision, fact.decision_reason = review, reviewed_reason
     return fact
 
 
@@ -84,8 +82,8 @@ def snapshot(*facts, operators=(), waivers=None, as_of=TODAY):
         for rid in fact.requirement_ids:
             if fact.agency_wide:
                 agency.setdefault(rid, []).append(fact)
-            for sid in fact.system_ids:
-                by_system.setdefault(sid, {}).setdefault(rid, []).append(fact)
+            else:  # the helper's evidence covers system 1
+                by_system.setdefault(1, {}).setdefault(rid, []).append(fact)
     return Snapshot(as_of, [], by_system, agency, {1: list(operators)}, waivers or {})
 
 

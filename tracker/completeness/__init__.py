@@ -7,6 +7,9 @@ queries; ``engine`` decides each requirement's status in plain Python;
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from tracker.completeness.engine import Evaluator
@@ -15,7 +18,14 @@ from tracker.completeness.loader import load_snapshot
 from tracker.errors import NotFound
 from tracker.plugin_host import Catalogue
 
-__all__ = ["STATUSES", "SystemCompleteness", "for_portfolio", "for_system", "load_snapshot"]
+__all__ = [
+    "STATUSES",
+    "SystemCompleteness",
+    "evaluator_for",
+    "for_portfolio",
+    "for_system",
+    "load_snapshot",
+]
 
 
 def for_system(
@@ -25,7 +35,7 @@ def for_system(
     snapshot = load_snapshot(as_of, catalogue, [system_id], include_retired=True)
     if not snapshot.systems:
         raise NotFound("AI system", f"{system_id} on {as_of.isoformat()} (not registered by then)")
-    return Evaluator(catalogue, expiring_soon_days).evaluate(snapshot.systems[0], snapshot)
+    return evaluator_for(catalogue, expiring_soon_days).evaluate(snapshot.systems[0], snapshot)
 
 
 def for_portfolio(
@@ -36,6 +46,37 @@ def for_portfolio(
     detail: bool = False,
 ) -> list[SystemCompleteness]:
     """Every system's completeness on ``as_of``: summaries, or with ``detail`` every requirement."""
-    snapshot = load_snapshot(as_of, catalogue, include_retired=include_retired)
-    evaluator = Evaluator(catalogue, expiring_soon_days)
-    return [evaluator.evaluate(system, snapshot, detail) for system in snapshot.systems]
+    with cycle_collector_paused():
+        snapshot = load_snapshot(as_of, catalogue, include_retired=include_retired)
+        evaluator = evaluator_for(catalogue, expiring_soon_days)
+        results = [evaluator.evaluate(system, snapshot, detail) for system in snapshot.systems]
+        # Freed while the collector is paused: on resuming, it would first scan all of it.
+        del snapshot
+    return results
+
+
+def evaluator_for(catalogue: Catalogue, expiring_soon_days: int = 30) -> Evaluator:
+    """The catalogue's evaluator, built once: every later call reuses what it has worked out
+    (which requirements apply to which profile, the baselines of each applicable set)."""
+    key = (Evaluator, expiring_soon_days)
+    found = catalogue.derived.get(key)
+    if found is None:
+        found = catalogue.derived[key] = Evaluator(catalogue, expiring_soon_days)
+    return found
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a portfolio is built.
+
+    A portfolio allocates a hundred thousand small objects that all stay alive and form no
+    reference cycles; the collector would rescan the growing heap again and again for nothing,
+    which doubled the time. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

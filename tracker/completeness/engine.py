@@ -15,6 +15,7 @@ short path.
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date
 from operator import itemgetter
 
@@ -23,6 +24,7 @@ from tracker.completeness.facts import (
     NOT_BLOCKING,
     RANK,
     STATUSES,
+    EvidenceByRequirement,
     EvidenceFact,
     EvidenceRef,
     ItemStatus,
@@ -33,15 +35,18 @@ from tracker.completeness.facts import (
     SystemFact,
     as_day,
 )
-from tracker.completeness.sets import ApplicableSet, Constants, SnapshotIndex
+from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
 
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
-NO_EVIDENCE: dict[str, list[EvidenceFact]] = {}
+NO_EVIDENCE: EvidenceByRequirement = {}
+MISSING_RANK = RANK["missing"]
+DATES_KEPT = 4  # dates whose baselines an evaluator keeps
 
 
+@functools.lru_cache(maxsize=16384)
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -57,12 +62,9 @@ class Evaluator:
         self.symbols = sorted({name for rule in catalogue.rules.values() for name in rule.symbols})
         # Profiles are built with hashable values (lists as tuples), so C-level getters make the keys.
         self._key_of = _getter(self.symbols)
-        self._rules = {
-            rule.text: (rule, _getter(rule.symbols, as_tuple=True))
-            for rule in catalogue.rules.values()
-        }
         self._applicable: dict[tuple, ApplicableSet] = {}
-        self._sets: dict[tuple[str, ...], ApplicableSet] = {}
+        self._recent_dates: dict[date, None] = {}  # oldest first
+        self._sets: dict[int, ApplicableSet] = {}
         self._constants = {
             r.id: Constants(
                 r,
@@ -74,11 +76,21 @@ class Evaluator:
             )
             for r in catalogue.requirements.values()
         }
-        # Requirement id -> the requirements its evidence can serve (itself and those that reuse it).
-        self._accepted_by: dict[str, list[Constants]] = {}
-        for constants in self._constants.values():
-            for requirement_id in constants.requirement.accepted_ids:
-                self._accepted_by.setdefault(requirement_id, []).append(constants)
+        # A set of requirements is a bit mask over the catalogue's order: bit i is requirement i.
+        self._ordered = list(self._constants.values())
+        rule_masks: dict[str, int] = {}
+        framework_masks: dict[str, int] = {}
+        for bit, c in enumerate(self._ordered):
+            text = c.requirement.applies_when
+            rule_masks[text] = rule_masks.get(text, 0) | 1 << bit
+            framework_masks[c.framework] = framework_masks.get(c.framework, 0) | 1 << bit
+        rules = {rule.text: rule for rule in catalogue.rules.values()}
+        self._rule_masks = [
+            (rules[text], _getter(rules[text].symbols, as_tuple=True), mask)
+            for text, mask in rule_masks.items()
+        ]
+        self._framework_masks = framework_masks
+        self._serving = Serving.of(self._constants.values())
 
     def applicable(self, system: SystemFact) -> list[Requirement]:
         """The requirements of the system's jurisdictions whose rule matches its profile."""
@@ -89,20 +101,19 @@ class Evaluator:
         key = (system.jurisdictions, self._key_of(profile))
         found = self._applicable.get(key)
         if found is None:
-            wanted = set(system.jurisdictions) or set(self.catalogue.jurisdictions)
-            verdicts = {}  # many requirements share a rule: judge each rule once per profile
-            for text, (rule, getter) in self._rules.items():
-                verdicts[text] = rule.applies_to_key(getter(profile))
-            chosen = [
-                c
-                for c in self._constants.values()
-                if c.framework in wanted and verdicts[c.requirement.applies_when]
-            ]
+            wanted = system.jurisdictions or self.catalogue.jurisdictions
+            mask = 0
+            for framework in wanted:
+                mask |= self._framework_masks.get(framework, 0)
+            for rule, getter, rule_mask in self._rule_masks:
+                # Only rules some wanted requirement uses; each judged once per profile.
+                if mask & rule_mask and not rule.applies_to_key(getter(profile)):
+                    mask &= ~rule_mask
             # Many profiles share one set of requirements; sharing the object shares its baselines.
-            identity = tuple(c.requirement.id for c in chosen)
-            found = self._sets.get(identity)
+            found = self._sets.get(mask)
             if found is None:
-                found = self._sets[identity] = ApplicableSet(chosen)
+                chosen = [c for bit, c in enumerate(self._ordered) if mask >> bit & 1]
+                found = self._sets[mask] = ApplicableSet(chosen)
             self._applicable[key] = found
         return found
 
@@ -111,7 +122,7 @@ class Evaluator:
         constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
-        mine: dict[str, list[EvidenceFact]],
+        mine: EvidenceByRequirement,
         upcoming_index: int | None,
     ) -> tuple:
         """(status, note, waiver id, blocking, judged item or None) for one requirement."""
@@ -180,10 +191,12 @@ class Evaluator:
                     blocking,
                 )
                 items.append(item)
+            frameworks = {name: Score.of(c) for name, c in counts.items()}
+            overall = Score.of({s: sum(c[s] for c in counts.values()) for s in STATUSES})
         else:
-            counts, reasons = self._summary(applicable, system, snapshot, mine, upcoming_index)
-        frameworks = {name: Score.of(c) for name, c in counts.items()}
-        overall = Score.of({status: sum(c[status] for c in counts.values()) for status in STATUSES})
+            frameworks, overall, reasons = self._summary(
+                applicable, system, snapshot, mine, upcoming_index
+            )
         if upcoming is None:
             ready, reasons = None, [f"the system is {stage}: there is no next stage"]
         else:
@@ -208,65 +221,99 @@ class Evaluator:
         applicable: ApplicableSet,
         system: SystemFact,
         snapshot: Snapshot,
-        mine: dict[str, list[EvidenceFact]],
+        mine: EvidenceByRequirement,
         upcoming_index: int | None,
-    ) -> tuple[dict, list[str]]:
+    ) -> tuple[dict[str, Score], Score, list[str]]:
         """Scores and blocking reasons, judging only what the system has something for.
 
         Every requirement without evidence, waiver or operators is simply missing (or not yet in
         force); that baseline is computed once per applicable set and stage, then corrected for
-        the few requirements this system actually has something for.
+        the few requirements this system actually has something for. Frameworks left at their
+        baseline share its scores.
         """
         operators = snapshot.operators.get(system.id, ())
         baseline = applicable.baseline(snapshot.as_of, upcoming_index, bool(operators))
         index = self._index(snapshot)
-        touched = set(applicable.agency_touched(index.agency_ids, self._accepted_by))
-        for requirement_id in mine:
-            touched.update(
-                applicable.accepting(requirement_id, self._accepted_by, exclude_agency=True)
-            )
-        for requirement_id in index.waived.get(system.id, ()):
-            if requirement_id in applicable.positions:
-                touched.add(requirement_id)
-        counts = {name: dict(c) for name, c in baseline.counts.items()}
-        names = [operator.name for operator in operators]
-        found_reasons = [
-            (
-                position,
-                reason
-                if reason is not None
-                else _reason(applicable.constants[position].requirement, "missing", names),
-            )
-            for position, requirement_id, reason in baseline.reasons
-            if requirement_id not in touched
-        ]
+        touched = applicable.touched(
+            mine, index.waived.get(system.id, ()), index.agency_ids, self._serving
+        )
+        tally = baseline.tally
+        changed: dict[str, dict[str, int]] = {}
+        overall_counts = None
+        judged_reasons = touched.intersection(baseline.reason_ids)
+        if baseline.fixed is not None and not judged_reasons:
+            kept = baseline.fixed
+        else:
+            names = [operator.name for operator in operators]
+            kept = [
+                (
+                    position,
+                    reason
+                    if reason is not None
+                    else _reason(applicable.constants[position].requirement, "missing", names),
+                )
+                for position, requirement_id, reason in baseline.reasons
+                if requirement_id not in judged_reasons
+            ]
+        found_reasons = []
         for requirement_id in touched:
             position = applicable.positions[requirement_id]
             constants = applicable.constants[position]
             status, blocking, missing = self._quick(
                 constants, system, snapshot, mine, upcoming_index
             )
-            framework_counts = counts[constants.framework]
-            framework_counts[baseline.status[requirement_id]] -= 1
-            framework_counts[status] += 1
+            was = tally.status[requirement_id]
+            if status != was:
+                framework_counts = changed.get(constants.framework)
+                if framework_counts is None:
+                    framework_counts = changed[constants.framework] = dict(
+                        tally.counts[constants.framework]
+                    )
+                if overall_counts is None:
+                    overall_counts = dict(tally.overall_counts)
+                framework_counts[was] -= 1
+                framework_counts[status] += 1
+                overall_counts[was] -= 1
+                overall_counts[status] += 1
             if blocking:
                 found_reasons.append((position, _reason(constants.requirement, status, missing)))
-        found_reasons.sort()
-        return counts, [reason for _, reason in found_reasons]
+        if found_reasons:
+            found_reasons.extend(kept)
+            found_reasons.sort()
+        else:
+            found_reasons = kept
+        reasons = [reason for _, reason in found_reasons]
+        if overall_counts is None:
+            return tally.frameworks, tally.overall, reasons
+        frameworks = dict(tally.frameworks)
+        frameworks.update((name, Score.of(c)) for name, c in changed.items())
+        return frameworks, Score.of(overall_counts), reasons
 
-    @staticmethod
-    def _index(snapshot: Snapshot) -> SnapshotIndex:
+    def _index(self, snapshot: Snapshot) -> SnapshotIndex:
         # Kept on the snapshot: the lookups belong to the data, not to the evaluator.
         if snapshot.index is None:
             snapshot.index = SnapshotIndex(snapshot)
+            self._keep_dates(snapshot.as_of)
         return snapshot.index
+
+    def _keep_dates(self, as_of: date) -> None:
+        """Baselines are per date: keep those of the few dates asked for last, so that a
+        long-lived evaluator's memory stays bounded however many dates are replayed."""
+        dates = self._recent_dates
+        dates.pop(as_of, None)
+        dates[as_of] = None
+        while len(dates) > DATES_KEPT:
+            oldest = next(iter(dates))
+            del dates[oldest]
+            for applicable in list(self._sets.values()):
+                applicable.forget(oldest)
 
     def _quick(
         self,
         constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
-        mine: dict[str, list[EvidenceFact]],
+        mine: EvidenceByRequirement,
         upcoming_index: int | None,
     ) -> tuple[str, bool, list[str]]:
         """(status, blocking, operators missing): what :meth:`_decide` says, without building objects."""
@@ -293,11 +340,11 @@ class Evaluator:
                     worst = max(worst, mine_status, key=RANK.__getitem__)
                 status = worst
         else:
-            status = min(
-                (_assess(e, constants, system, as_of)[0] for e in candidates),
-                key=RANK.__getitem__,
-                default="missing",
-            )
+            status, best = "missing", MISSING_RANK
+            for evidence in candidates:
+                judged = _assess(evidence, constants, system, as_of)[0]
+                if RANK[judged] < best:
+                    status, best = judged, RANK[judged]
         if requirement.in_force_from and as_of < requirement.in_force_from:
             status = "not_in_force"
         elif status not in MET and (system.id, requirement.id) in snapshot.waivers:
@@ -315,7 +362,7 @@ class Evaluator:
         constants: Constants,
         system: SystemFact,
         snapshot: Snapshot,
-        mine: dict[str, list[EvidenceFact]],
+        mine: EvidenceByRequirement,
     ) -> ItemStatus:
         requirement = constants.requirement
         item = constants.item("missing")
@@ -373,10 +420,10 @@ class Evaluator:
 def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as_of: date) -> tuple:
     """(status, valid until, note) of one piece of evidence for one requirement on the date."""
     requirement = constants.requirement
-    review = evidence.review
+    decision = evidence.decision
     until = as_day(evidence.valid_until)
-    if review is not None and review.decision == "rejected":
-        return "rejected", until, review.reason
+    if decision == "rejected":
+        return "rejected", until, evidence.decision_reason
     if requirement.valid_for_months:
         lapse = add_months(evidence.reference_day, requirement.valid_for_months)
         until = min(until, lapse) if until else lapse
@@ -389,7 +436,7 @@ def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as
         return "missing", until, f"valid only from {start.isoformat()}"
     if until and as_of > until:
         return "expired", until, ""
-    if review is None:
+    if decision is None:
         return "pending_review", until, ""
     if until and (until - as_of).days < constants.window:
         return "expiring_soon", until, ""
@@ -408,12 +455,16 @@ def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
 
 def _candidates(
     requirement: Requirement,
-    mine: dict[str, list[EvidenceFact]],
-    agency: dict[str, list[EvidenceFact]],
+    mine: EvidenceByRequirement,
+    agency: EvidenceByRequirement,
 ) -> list[EvidenceFact]:
     """Evidence meant for this requirement (or one whose evidence serves it), of an accepted kind."""
-    found: dict[int, EvidenceFact] = {}
     kinds = requirement.evidence_kinds
+    if not agency and not requirement.also_satisfied_by:  # the common case, kept short
+        if requirement.scope == "agency":
+            return []
+        return [e for e in mine.get(requirement.id, ()) if e.kind in kinds]
+    found: dict[int, EvidenceFact] = {}
     for requirement_id in requirement.accepted_ids:
         for evidence in agency.get(requirement_id, ()):
             if evidence.kind in kinds:

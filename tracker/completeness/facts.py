@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -39,14 +40,6 @@ def as_day(value: date | str | None) -> date | None:
 
 
 @dataclass(slots=True)
-class ReviewFact:
-    """The newest decision on an evidence version as of the date."""
-
-    decision: str
-    reason: str
-
-
-@dataclass(slots=True)
 class EvidenceFact:
     id: int
     lineage: int
@@ -60,8 +53,9 @@ class EvidenceFact:
     valid_until: date | str | None
     certified_person: str
     created_at: datetime | str  # text straight from SQLite until someone needs it
-    system_ids: list[int] = field(default_factory=list)
-    review: ReviewFact | None = None
+    # The newest DPO decision as of the date (None: not reviewed yet) and its reason.
+    decision: str | None = None
+    decision_reason: str = ""
 
     @property
     def reference_day(self) -> date:
@@ -70,6 +64,10 @@ class EvidenceFact:
             return as_day(self.issued_on or self.valid_from)
         created = self.created_at
         return (datetime.fromisoformat(created) if isinstance(created, str) else created).date()
+
+
+# Requirement id -> the evidence meant for it.
+EvidenceByRequirement = dict[str, Sequence[EvidenceFact]]
 
 
 @dataclass(slots=True)
@@ -103,8 +101,8 @@ class Snapshot:
 
     as_of: date
     systems: list[SystemFact]
-    evidence: dict[int, dict[str, list[EvidenceFact]]]  # system id -> requirement id -> evidence
-    agency_evidence: dict[str, list[EvidenceFact]]  # requirement id -> agency-wide evidence
+    evidence: dict[int, EvidenceByRequirement]  # system id -> requirement id -> evidence
+    agency_evidence: EvidenceByRequirement  # requirement id -> agency-wide evidence
     operators: dict[int, list[OperatorFact]]
     waivers: dict[tuple[int, str], WaiverFact]
     index: Any = field(default=None, repr=False, compare=False)  # the engine's lookups, built once
@@ -152,8 +150,10 @@ class ItemStatus:
         return [o.name for o in self.operators if o.status not in MET]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Score:
+    """Scores are shared between results with the same counts: never change one."""
+
     applicable: int = 0
     met: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
@@ -169,7 +169,7 @@ class Score:
         return round(100 * self.met / self.applicable, 1) if self.applicable else 100.0
 
 
-@dataclass
+@dataclass(slots=True)
 class SystemCompleteness:
     system_id: int
     name: str

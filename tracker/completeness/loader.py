@@ -10,18 +10,18 @@ are all left out or undone.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any
 
 import peewee as pw
 
 from tracker.completeness.facts import (
+    EvidenceByRequirement,
     EvidenceFact,
     OperatorFact,
-    ReviewFact,
     Snapshot,
     SystemFact,
     WaiverFact,
@@ -49,14 +49,21 @@ def _moment(value: datetime | str | None) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed_list(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text))
+class _ParsedJson(dict):
+    """JSON values by their text, parsed once per load: SQLite returns JSON columns as text, and
+    the same few values recur thousands of times. The values are shared: never change one."""
+
+    def __missing__(self, text: str) -> Any:
+        value = self[text] = json.loads(text)
+        return value
 
 
-def _json_list(value: list | str | None) -> tuple[str, ...]:
-    # SQLite returns JSON as text; the same few lists recur, so each is parsed once.
-    return _parsed_list(value) if isinstance(value, str) else tuple(value or ())
+class _ParsedList(dict):
+    """Like :class:`_ParsedJson`, for JSON lists wanted as tuples."""
+
+    def __missing__(self, text: str) -> tuple:
+        value = self[text] = tuple(json.loads(text))
+        return value
 
 
 def end_of(day: date) -> datetime:
@@ -73,10 +80,9 @@ ALWAYS_NEEDED = ("id", "name", "lifecycle_stage", "jurisdictions", "answers", "r
 
 
 def _systems(
-    end: datetime, system_ids: Iterable[int] | None, include_retired: bool, facts: Iterable[str]
+    end: datetime, system_ids: Iterable[int] | None, include_retired: bool, columns: tuple[str, ...]
 ) -> list[dict]:
-    """System rows with the columns completeness reads: the profile facts rules use, and a few more."""
-    columns = tuple(dict.fromkeys((*ALWAYS_NEEDED, *(f for f in facts if f in PROFILE_FIELDS))))
+    """System rows with the given columns."""
     query = (
         AISystem.select(*(getattr(AISystem, name) for name in columns))
         .where(AISystem.created_at <= end)
@@ -86,13 +92,16 @@ def _systems(
         query = query.where(AISystem.id.in_(list(system_ids)))
     if not include_retired:
         query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
+    json_columns = [name for name in columns if name in JSON_COLUMNS]
+    boolean_columns = [name for name in columns if name in BOOLEAN_COLUMNS]
+    parsed = _ParsedJson()
     rows = []
     for values in _raw_rows(query):
         row = dict(zip(columns, values, strict=True))
-        for name in JSON_COLUMNS.intersection(columns):
+        for name in json_columns:
             if isinstance(row[name], str):  # SQLite hands JSON back as text
-                row[name] = json.loads(row[name])
-        for name in BOOLEAN_COLUMNS.intersection(columns):
+                row[name] = parsed[row[name]]
+        for name in boolean_columns:
             row[name] = bool(row[name])
         row["retired_at"] = _moment(row["retired_at"])
         rows.append(row)
@@ -137,15 +146,21 @@ def load_snapshot(
     """The facts of the given systems (default: all) at the end of ``as_of``."""
     end = end_of(as_of)
     facts = {name for rule in catalogue.rules.values() for name in rule.symbols}
-    rows = _systems(end, system_ids, include_retired, facts)
+    # The columns completeness reads: the profile facts rules use, and a few more.
+    columns = tuple(dict.fromkeys((*ALWAYS_NEEDED, *(f for f in facts if f in PROFILE_FIELDS))))
+    rows = _systems(end, system_ids, include_retired, columns)
     ids = [row["id"] for row in rows]
     restrict = system_ids is not None
     last_changed = _profile_history(rows, end, restrict)
     defaults = catalogue.question_defaults()
     systems = []
+    profile_columns = [name for name in columns if name in PROFILE_FIELDS]
+    # Hashable values (JSON lists as tuples): applicability is cached by them.
+    list_columns = [name for name in profile_columns if name in JSON_COLUMNS]
     for row in rows:
-        # Hashable values (lists as tuples): applicability is cached by them.
-        profile = {name: hashable(value) for name, value in row.items() if name in PROFILE_FIELDS}
+        profile = {name: row[name] for name in profile_columns}
+        for name in list_columns:
+            profile[name] = hashable(profile[name])
         answers = row["answers"] or {}
         profile.update({qid: answers.get(qid, default) for qid, default in defaults.items()})
         systems.append(
@@ -202,11 +217,18 @@ def load_snapshot(
         )
     # One pass builds the facts and the lookups by system and by requirement.
     evidence: dict[int, EvidenceFact] = {}
-    by_system: dict[int, dict[str, list[EvidenceFact]]] = defaultdict(dict)
+    by_system: dict[int, EvidenceByRequirement] = defaultdict(dict)
     agency: dict[str, list[EvidenceFact]] = defaultdict(list)
+    parsed = _ParsedList()
     for row in _raw_rows(evidence_query):
         fact = evidence.get(row[0])
         if fact is None:
+            requirement_ids = row[5]
+            requirement_ids = (
+                parsed[requirement_ids]
+                if isinstance(requirement_ids, str)
+                else tuple(requirement_ids)
+            )
             # Dates stay text until assessed (facts.as_day); created_at is parsed only if needed.
             fact = evidence[row[0]] = EvidenceFact(
                 row[0],
@@ -214,7 +236,7 @@ def load_snapshot(
                 row[2],
                 row[3],
                 row[4],
-                _json_list(row[5]),
+                requirement_ids,
                 bool(row[6]),
                 row[7],
                 row[8],
@@ -227,14 +249,11 @@ def load_snapshot(
                     agency[requirement_id].append(fact)
         system_id = row[12]
         if system_id is not None:
-            fact.system_ids.append(system_id)
             mine = by_system[system_id]
             for requirement_id in fact.requirement_ids:
+                # Tuples: most systems hold one item per requirement, and tuples are cheaper.
                 found = mine.get(requirement_id)
-                if found is None:
-                    mine[requirement_id] = [fact]
-                else:
-                    found.append(fact)
+                mine[requirement_id] = (fact,) if found is None else (*found, fact)
 
     reviews = (
         EvidenceReview.select(
@@ -248,7 +267,7 @@ def load_snapshot(
     for evidence_id, decision, reason in _raw_rows(reviews):
         fact = evidence.get(evidence_id)
         if fact is not None:  # ordered by id: the newest decision wins
-            fact.review = ReviewFact(decision, reason)
+            fact.decision, fact.decision_reason = decision, reason
 
     waiver_query = Waiver.select(
         Waiver.system, Waiver.requirement_id, Waiver.id, Waiver.expires_on, Waiver.justification

@@ -7,10 +7,11 @@ of its requirements a given piece of evidence can serve.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.completeness.facts import STATUSES, ItemStatus, Snapshot
+from tracker.completeness.facts import STATUSES, ItemStatus, Score, Snapshot
 from tracker.requirements import Requirement
 
 
@@ -42,45 +43,90 @@ class Constants:
         )
 
 
-class Baseline:
-    """Scores and blocking reasons of an applicable set when every requirement is missing."""
+class Tally:
+    """An applicable set's scores on a date when every requirement is missing (or not yet in
+    force), whatever the system's stage. A per-operator requirement with no certificate at all
+    is missing for every operator, or met when there are none.
 
-    def __init__(
-        self, counts: dict, status: dict[str, str], reasons: list[tuple[int, str, str]]
-    ) -> None:
-        self.counts = counts
-        self.status = status
-        self.reasons = reasons
+    A system with nothing on file shares these :class:`Score` objects outright.
+    """
 
-    @staticmethod
-    def scores(
-        constants: list[Constants], as_of: date, has_operators: bool
-    ) -> tuple[dict, dict[str, str]]:
-        """Counts and statuses: the same whatever the system's stage. A per-operator requirement
-        with no certificate at all is missing for every operator, or met when there are none."""
+    def __init__(self, constants: list[Constants], as_of: date, has_operators: bool) -> None:
         counts: dict[str, dict[str, int]] = {}
         status: dict[str, str] = {}
-        for c in constants:
-            in_force = c.requirement.in_force_from
+        # (position, requirement id, due index, reason) of each missing requirement with a due
+        # stage; a reason of None stands for "missing for <the system's operators>".
+        missing_due: list[tuple[int, str, int, str | None]] = []
+        for position, c in enumerate(constants):
+            requirement = c.requirement
+            in_force = requirement.in_force_from
             if in_force and as_of < in_force:
                 state = "not_in_force"
-            elif c.requirement.scope == "operator" and not has_operators:
+            elif requirement.scope == "operator" and not has_operators:
                 state = "satisfied"
             else:
                 state = "missing"
-            status[c.requirement.id] = state
+                if c.due_index is not None:
+                    reason = None if requirement.scope == "operator" else c.missing_reason
+                    missing_due.append((position, requirement.id, c.due_index, reason))
+            status[requirement.id] = state
             framework_counts = counts.get(c.framework)
             if framework_counts is None:
                 framework_counts = counts[c.framework] = dict.fromkeys(STATUSES, 0)
             framework_counts[state] += 1
-        return counts, status
+        self.counts, self.status, self.missing_due = counts, status, missing_due
+        self.overall_counts = {s: sum(c[s] for c in counts.values()) for s in STATUSES}
+        self.frameworks = {name: Score.of(c) for name, c in counts.items()}
+        self.overall = Score.of(self.overall_counts)
+
+
+class Baseline:
+    """A tally and the blocking reasons it gives before a given stage."""
+
+    def __init__(self, tally: Tally, upcoming_index: int | None) -> None:
+        self.tally = tally
+        self.reasons: list[tuple[int, str, str | None]] = []
+        reason_ids: set[str] = set()
+        # Ready-made (position, reason) pairs, unless a reason needs the system's operator names.
+        fixed: list[tuple[int, str]] | None = []
+        if upcoming_index is not None:
+            for position, requirement_id, due_index, reason in tally.missing_due:
+                if due_index <= upcoming_index:
+                    self.reasons.append((position, requirement_id, reason))
+                    reason_ids.add(requirement_id)
+                    if reason is None:
+                        fixed = None
+                    elif fixed is not None:
+                        fixed.append((position, reason))
+        self.reason_ids = reason_ids
+        self.fixed = fixed
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """Which requirements evidence meant for a requirement can serve: itself, and those that
+    declare they reuse its evidence. Evidence of a system's own never serves an agency-wide
+    requirement; agency-wide evidence serves any."""
+
+    own: dict[str, tuple[str, ...]]
+    agency: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, constants: Iterable[Constants]) -> Serving:
+        own: dict[str, list[str]] = {}
+        agency: dict[str, list[str]] = {}
+        for c in constants:
+            for evidence_for in c.requirement.accepted_ids:
+                agency.setdefault(evidence_for, []).append(c.requirement.id)
+                if c.requirement.scope != "agency":
+                    own.setdefault(evidence_for, []).append(c.requirement.id)
+        return cls({k: tuple(v) for k, v in own.items()}, {k: tuple(v) for k, v in agency.items()})
 
 
 class SnapshotIndex:
     """Lookups every system of one snapshot shares."""
 
     def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
         self.agency_ids = tuple(snapshot.agency_evidence)
         self.waived: dict[int, list[str]] = {}
         for system_id, requirement_id in snapshot.waivers:
@@ -94,61 +140,54 @@ class ApplicableSet:
         self.constants = constants
         self.positions = {c.requirement.id: position for position, c in enumerate(constants)}
         self._baselines: dict[tuple, Baseline] = {}
-        self._scores: dict[tuple[date, bool], tuple[dict, dict[str, str]]] = {}
-        self._accepting: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self._tallies: dict[tuple[date, bool], Tally] = {}
         self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
 
-    def agency_touched(
-        self, agency_ids: tuple[str, ...], accepted_by: dict[str, list[Constants]]
-    ) -> list[str]:
+    def agency_touched(self, agency_ids: tuple[str, ...], serving: Serving) -> list[str]:
         """Applicable requirements that some agency-wide evidence can serve (the same for every system)."""
         if self._agency_touched is None or self._agency_touched[0] is not agency_ids:
             touched = [
-                rid
+                served
                 for evidence_for in agency_ids
-                for rid in self.accepting(evidence_for, accepted_by, exclude_agency=False)
+                for served in serving.agency.get(evidence_for, ())
+                if served in self.positions
             ]
             self._agency_touched = (agency_ids, touched)
         return self._agency_touched[1]
+
+    def touched(
+        self,
+        evidence_for: Iterable[str],
+        waived: Iterable[str],
+        agency_ids: tuple[str, ...],
+        serving: Serving,
+    ) -> set[str]:
+        """Applicable requirements a system has something for: evidence of its own (meant for
+        ``evidence_for``), agency-wide evidence, or a waiver. Everything else is at its baseline."""
+        positions = self.positions
+        touched = set(self.agency_touched(agency_ids, serving))
+        own = serving.own
+        for requirement_id in evidence_for:
+            for served in own.get(requirement_id, ()):
+                if served in positions:
+                    touched.add(served)
+        touched.update(requirement_id for requirement_id in waived if requirement_id in positions)
+        return touched
+
+    def forget(self, as_of: date) -> None:
+        """Drop the baselines of a date."""
+        # New dicts rather than deletions: another thread may be reading the old ones.
+        self._baselines = {k: v for k, v in self._baselines.items() if k[0] != as_of}
+        self._tallies = {k: v for k, v in self._tallies.items() if k[0] != as_of}
 
     def baseline(self, as_of: date, upcoming_index: int | None, has_operators: bool) -> Baseline:
         key = (as_of, upcoming_index, has_operators)
         found = self._baselines.get(key)
         if found is None:
-            scores = self._scores.get((as_of, has_operators))
-            if scores is None:
-                scores = self._scores[(as_of, has_operators)] = Baseline.scores(
+            tally = self._tallies.get((as_of, has_operators))
+            if tally is None:
+                tally = self._tallies[(as_of, has_operators)] = Tally(
                     self.constants, as_of, has_operators
                 )
-            counts, status = scores
-            reasons = []
-            if upcoming_index is not None:
-                # A reason of None stands for "missing for <the system's operators>", filled in later.
-                reasons = [
-                    (
-                        position,
-                        c.requirement.id,
-                        None if c.requirement.scope == "operator" else c.missing_reason,
-                    )
-                    for position, c in enumerate(self.constants)
-                    if status[c.requirement.id] == "missing"
-                    and c.due_index is not None
-                    and c.due_index <= upcoming_index
-                ]
-            found = self._baselines[key] = Baseline(counts, status, reasons)
-        return found
-
-    def accepting(
-        self, evidence_for: str, accepted_by: dict[str, list[Constants]], exclude_agency: bool
-    ) -> tuple[str, ...]:
-        """Applicable requirements that evidence meant for ``evidence_for`` can serve."""
-        key = (evidence_for, exclude_agency)
-        found = self._accepting.get(key)
-        if found is None:
-            found = self._accepting[key] = tuple(
-                c.requirement.id
-                for c in accepted_by.get(evidence_for, ())
-                if c.requirement.id in self.positions
-                and not (exclude_agency and c.requirement.scope == "agency")
-            )
+            found = self._baselines[key] = Baseline(tally, upcoming_index)
         return found
