@@ -10,12 +10,23 @@ issues fresh demo tokens, so the printed credentials always work.
 from __future__ import annotations
 
 import io
+import secrets
 from datetime import date, timedelta
 
 from fpdf import FPDF
 
 from evidence import ContentStore
-from tracker import accounts, config, db, evidence_items, register, reviews, schema, waivers
+from tracker import (
+    accounts,
+    config,
+    db,
+    evidence_items,
+    register,
+    reviews,
+    schema,
+    sign_in,
+    waivers,
+)
 from tracker.evidence_items import IncomingFile
 from tracker.models import AISystem, ApiToken, Evidence, User
 from tracker.plugin_host import Catalogue, load_catalogue
@@ -499,6 +510,31 @@ def seed_evidence(store: ContentStore, systems: dict[str, AISystem], legal: User
     )
 
 
+# What the agency decided to publish in the transparency register, and how.
+PUBLISHED = {
+    "Crime report chatbot": {
+        "usage_description": "Residents report minor crimes online; the chatbot asks the "
+        "questions an officer would and files the report for a human to check.",
+        "personal_data_handling": "Only what the resident types is collected. Reports are "
+        "stored in the case system for 6 years; chat transcripts are deleted after 30 days.",
+    },
+    "Crime hotspot forecasting": {
+        "usage_description": "Weekly maps of places where burglary is more likely guide "
+        "patrol planning. The forecast never names or scores a person.",
+        "personal_data_handling": "Uses recorded crime locations and times only, aggregated "
+        "to 250 m squares; no personal data reaches the model.",
+    },
+    "Live facial recognition on body-worn cameras": {
+        "usage_description": "Used only at announced public events, on a court-approved "
+        "watch list; every alert is checked by a trained officer before any action.",
+        "personal_data_handling": "Faces are compared on the camera and deleted within "
+        "seconds unless they match the watch list.",
+        # Which units run live operations is a restricted operational detail.
+        "publication": {"units_with_access": "authority", "vendor": "authority"},
+    },
+}
+
+
 def seed(settings: config.Settings) -> bool:
     """Create the demo agency unless the database already has systems; True when seeded."""
     if AISystem.select().exists():
@@ -517,6 +553,8 @@ def seed(settings: config.Settings) -> bool:
             address = name.lower().replace(" ", ".").replace("'", "") + "@police.example"
             register.add_operator(system, {"name": name, "email": address, "unit": unit}, ACTOR)
         systems[system.name] = system
+    for name, publication in PUBLISHED.items():
+        register.update_system(systems[name], {**publication, "published": True}, ACTOR, catalogue)
     seed_evidence(ContentStore(settings.evidence_dir), systems, users["l.martin"])
     seed_reviews_and_waivers(users["d.okafor"], users["l.martin"], systems, catalogue)
     return True
@@ -542,6 +580,16 @@ def issue_demo_tokens() -> list[tuple[str, str, str]]:
     return issued
 
 
+def issue_demo_passwords() -> list[tuple[str, str, str]]:
+    """Give each demo user a fresh random password (printed, never stored in clear)."""
+    issued = []
+    for username, role, *_ in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        sign_in.set_password(accounts.get_user(username), password, ACTOR)
+        issued.append((username, role, password))
+    return issued
+
+
 def main() -> None:
     settings = config.from_environ()
     database = db.bind(settings.database_url)
@@ -552,6 +600,9 @@ def main() -> None:
             f"{'Seeded' if seeded else 'Kept'} the demo agency ({AGENCY}): "
             f"{AISystem.select().count()} AI systems."
         )
+        print(f"Sign in at {settings.base_url}/sign-in with (fresh passwords on every run):")
+        for username, role, password in issue_demo_passwords():
+            print(f"  {role:<8} {username:<10} {password}")
         print("Demo API tokens (send as 'Authorization: Bearer <token>'):")
         for username, role, secret in issue_demo_tokens():
             print(f"  {role:<8} {username:<10} {secret}")

@@ -91,6 +91,9 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
             database.close()
 
     from tracker.api import init_api
+    from tracker.web import init_web
 
     init_api(app)
+    with app.app_context():
+        init_web(app)
     return app

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import peewee as pw
+
 from tracker.db import is_postgres, utcnow
 from tracker.models import AuditEvent, AuditHead
 
@@ -136,3 +138,20 @@ def verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
             "the newest events were removed",
         )
     return ChainReport(True, checked)
+
+
+def find_events(filters: Mapping[str, Any]) -> pw.ModelSelect:
+    """Audit events, oldest first: entity_type, entity_id, actor, action, since/until (UTC)."""
+    query = AuditEvent.select().order_by(AuditEvent.id)
+    for name in ("entity_type", "entity_id", "actor", "action"):
+        if filters.get(name):
+            query = query.where(getattr(AuditEvent, name) == filters[name])
+    if filters.get("since"):
+        query = query.where(
+            AuditEvent.occurred_at >= filters["since"].isoformat(timespec="microseconds")
+        )
+    if filters.get("until"):
+        query = query.where(
+            AuditEvent.occurred_at < filters["until"].isoformat(timespec="microseconds")
+        )
+    return query

@@ -41,8 +41,11 @@ class User(BaseModel):
     full_name = pw.CharField(max_length=200, default="")
     email = pw.CharField(max_length=254, default="")
     role = pw.CharField(max_length=20)
-    password_hash = pw.CharField(max_length=255, null=True)
+    password_hash = pw.CharField(max_length=255, null=True)  # argon2id
     is_active = pw.BooleanField(default=True)
+    # Consecutive failed sign-ins, and until when sign-in is refused after too many.
+    failed_sign_ins = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
 
 
@@ -75,7 +78,13 @@ class AISystem(BaseModel):
     public_facing = pw.BooleanField(default=False)
     units_with_access = pw.JSONField(default=list)
     data_sharing = pw.TextField(default="")
+    usage_description = pw.TextField(default="")
+    personal_data_handling = pw.TextField(default="")
     contacts = pw.JSONField(default=list)
+    # Listed in the public transparency register, showing the fields whose level is public;
+    # ``publication`` overrides the default level of a field (tracker.publication).
+    published = pw.BooleanField(default=False)
+    publication = pw.JSONField(default=dict)
     # Answers to profile questions declared by jurisdiction plugins, by question id.
     answers = pw.JSONField(default=dict)
     # The jurisdictions the system falls under; empty means every one the deployment enables.

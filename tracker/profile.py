@@ -132,7 +132,28 @@ class SystemProfileSchema(ma.Schema):
     ai_act_role = choice(vocab.AI_ACT_ROLES, required=True)
     public_facing = fields.Boolean(load_default=False)
     units_with_access = fields.List(NonEmptyLine, load_default=list)
-    data_sharing = text(5000, load_default="")
+    data_sharing = text(5000, load_default="", metadata={"description": "The data-sharing policy"})
+    usage_description = text(
+        5000, load_default="", metadata={"description": "How the system is used, day to day"}
+    )
+    personal_data_handling = text(
+        5000,
+        load_default="",
+        metadata={"description": "How personal data is collected, processed and stored"},
+    )
+    published = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Listed in the public transparency register"},
+    )
+    publication = fields.Dict(
+        keys=fields.String(),
+        values=choice(vocab.PUBLICATION_LEVELS),
+        load_default=dict,
+        metadata={
+            "description": "Publication level by field, overriding the default "
+            "(public, authority or internal)"
+        },
+    )
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list)
     jurisdictions = fields.List(
         fields.String(),
@@ -146,6 +167,12 @@ class SystemProfileSchema(ma.Schema):
         load_default=dict,
         metadata={"description": "Answers to profile questions declared by jurisdiction plugins"},
     )
+
+    @ma.validates("publication")
+    def publication_names_profile_fields(self, value: dict, **kwargs: Any) -> None:
+        unknown = sorted(set(value) - set(self.fields) - {"publication"})
+        if unknown:
+            raise ma.ValidationError(f"Not profile fields: {', '.join(unknown)}.")
 
     @ma.validates_schema
     def biometrics_are_personal_data(self, data: dict, **kwargs: Any) -> None:

@@ -69,3 +69,10 @@ def next_stage(stage: str) -> str | None:
     stages = list(LIFECYCLE_STAGES)
     position = stages.index(stage)
     return stages[position + 1] if position + 1 < len(stages) else None
+
+
+PUBLICATION_LEVELS = {
+    "public": "Public: shown in the transparency register",
+    "authority": "Authority only: oversight bodies and auditors, never the public",
+    "internal": "Internal: the agency's own staff",
+}

@@ -9,7 +9,6 @@ from tracker import audit
 from tracker.api.auth import require
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import AuditEventOut, AuditFilters, ChainReportOut
-from tracker.models import AuditEvent
 
 blp = Blueprint(
     "audit",
@@ -27,19 +26,7 @@ class AuditTrail(MethodView):
     @blp.paginate(QueryPage)
     def get(self, filters):
         """Audit events, oldest first, with filters."""
-        query = AuditEvent.select().order_by(AuditEvent.id)
-        for name in ("entity_type", "entity_id", "actor", "action"):
-            if filters.get(name):
-                query = query.where(getattr(AuditEvent, name) == filters[name])
-        if filters.get("since"):
-            query = query.where(
-                AuditEvent.occurred_at >= filters["since"].isoformat(timespec="microseconds")
-            )
-        if filters.get("until"):
-            query = query.where(
-                AuditEvent.occurred_at < filters["until"].isoformat(timespec="microseconds")
-            )
-        return query
+        return audit.find_events(filters)
 
 
 @blp.route("/verify")

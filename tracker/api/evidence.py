@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import logging
-
 import peewee as pw
-from flask import send_file
 from flask.views import MethodView
 
 from evidence import IntegrityError
-from tracker import audit, evidence_items
+from tracker import evidence_items
 from tracker.api.auth import actor, current_user, require
 from tracker.api.multipart import MultipartBlueprint
 from tracker.api.pagination import QueryPage
@@ -22,11 +18,9 @@ from tracker.api.schemas import (
     EvidenceVersionForm,
 )
 from tracker.app import runtime
-from tracker.db import write_transaction
+from tracker.downloads import verified_download
 from tracker.evidence_items import IncomingFile
 from tracker.models import Blob, Evidence, EvidenceFile, EvidenceSystem, User
-
-log = logging.getLogger(__name__)
 
 blp = MultipartBlueprint(
     "evidence",
@@ -136,17 +130,8 @@ class EvidenceFileContent(MethodView):
         """Download a file; it is served only if its content still matches its SHA-256."""
         stored = evidence_items.get_file(evidence_items.get_evidence(evidence_id), file_id)
         try:
-            handle = runtime().store.open_verified(stored.sha256)
+            return verified_download(runtime().store, stored, actor())
         except IntegrityError as failure:
-            log.error("integrity failure on download: %s", failure)
-            with write_transaction():
-                audit.record(
-                    actor(),
-                    "evidence_file.integrity_failure",
-                    "evidence_file",
-                    stored.id,
-                    after={"sha256": failure.sha256, "problem": failure.problem},
-                )
             return problem(
                 500,
                 f"The stored file failed its integrity check ({failure.problem}); it was not "
@@ -155,16 +140,3 @@ class EvidenceFileContent(MethodView):
                 type_="urn:tracker:problem:integrity-failure",
                 sha256=failure.sha256,
             )
-        response = send_file(
-            handle,
-            mimetype=stored.blob.media_type,
-            as_attachment=True,
-            download_name=stored.display_name,
-            conditional=False,
-            etag=False,
-        )
-        response.content_length = stored.blob.size
-        digest = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
-        response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response

@@ -1,0 +1,45 @@
+"""Web fixtures: a user per role with a password, and test clients signed in as them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tracker import accounts, sign_in
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def people(migrated) -> dict[str, str]:
+    """One user per role with the password PASSWORD: {role: username}."""
+    names = {}
+    for role in ("admin", "legal", "dpo", "auditor", "viewer"):
+        user = accounts.create_user(
+            f"{role}.web", role, "test-setup", email=f"{role}@police.example"
+        )
+        sign_in.set_password(user, PASSWORD, "test-setup")
+        names[role] = user.username
+    return names
+
+
+def csrf_token(client, path: str = "/sign-in") -> str:
+    page = client.get(path)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+@pytest.fixture
+def sign_in_as(app, people):
+    """``sign_in_as("dpo")`` -> a test client with a session for that role's user."""
+
+    def make(role: str):
+        client = app.test_client()
+        response = client.post(
+            "/sign-in",
+            data={"username": people[role], "password": PASSWORD, "csrf_token": csrf_token(client)},
+        )
+        assert response.status_code == 302, response.text
+        return client
+
+    return make

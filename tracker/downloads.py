@@ -1,0 +1,48 @@
+"""Serving an evidence file over HTTP, for the API and the web pages alike.
+
+A file is served only after its content was verified against its SHA-256; a mismatch is
+recorded in the audit trail and raised as :class:`evidence.IntegrityError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from flask import Response, send_file
+
+from evidence import ContentStore, IntegrityError
+from tracker import audit
+from tracker.db import write_transaction
+from tracker.models import EvidenceFile
+
+log = logging.getLogger(__name__)
+
+
+def verified_download(store: ContentStore, stored: EvidenceFile, actor: str) -> Response:
+    try:
+        handle = store.open_verified(stored.sha256)
+    except IntegrityError as failure:
+        log.error("integrity failure on download: %s", failure)
+        with write_transaction():
+            audit.record(
+                actor,
+                "evidence_file.integrity_failure",
+                "evidence_file",
+                stored.id,
+                after={"sha256": failure.sha256, "problem": failure.problem},
+            )
+        raise
+    response = send_file(
+        handle,
+        mimetype=stored.blob.media_type,
+        as_attachment=True,
+        download_name=stored.display_name,
+        conditional=False,
+        etag=False,
+    )
+    response.content_length = stored.blob.size
+    digest = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
+    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

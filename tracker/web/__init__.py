@@ -1,0 +1,96 @@
+"""The web interface for legal teams, DPOs and auditors, and the public transparency register.
+
+Server-rendered pages on the same Flask app as the API. Every page calls the same domain
+functions as the API and the CLI; this package only reads forms, renders templates and maps
+errors to messages beside the field they concern.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from tracker import vocabulary
+from tracker.app import runtime
+from tracker.errors import TrackerError
+from tracker.web import activity, evidence, forms, portfolio, public, reviews, session, systems
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def init_web(app: Flask) -> None:
+    settings = runtime().settings if app.extensions.get("tracker") else None
+    secure = bool(
+        settings and (settings.base_url.startswith("https://") or settings.env == "production")
+    )
+    app.config.update(
+        # Forms are checked in the web blueprints only: the API authenticates with bearer
+        # tokens, which a cross-site page cannot send.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure whenever the tracker is served over HTTPS (always in production).
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_NAME="tracker_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "session.sign_in_page"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(session.load_account)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.jinja_env.filters.update(local_time=local_time, day=day, label=label)
+    app.jinja_env.globals.update(vocabulary=vocabulary, can=session.can)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> tuple[str, int]:
+        return render_template("error.html", title="Form expired", message=error.description), 400
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        if not request.path.startswith("/api/"):
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; form-action 'self'",
+            )
+        return response
+
+
+def _check_csrf() -> None:
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+BLUEPRINTS = [m.bp for m in (session, portfolio, systems, evidence, reviews, activity, public)]
+for _blueprint in BLUEPRINTS:  # once, at import: blueprints are shared by every app made
+    _blueprint.before_request(_check_csrf)
+    _blueprint.register_error_handler(TrackerError, forms.domain_error_page)
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored UTC time in the agency's time zone."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(runtime().settings.timezone)
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d %b %Y %H:%M %Z")
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d %b %Y") if value else ""
+
+
+def label(code: str | None, vocabulary_name: str) -> str:
+    return getattr(vocabulary, vocabulary_name).get(code, code or "")
