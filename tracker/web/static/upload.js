@@ -81,7 +81,8 @@
       if (request.status === 200 && body.redirect) {
         progress.value = 100;
         progressText.textContent = "Upload complete";
-        window.location.assign(body.redirect);
+        // A moment to see it finish, then the new evidence.
+        window.setTimeout(function () { window.location.assign(body.redirect); }, 400);
       } else if (body.errors) {
         progressText.textContent = "";
         progress.hidden = true;
