@@ -108,3 +108,21 @@ def test_roles_decide_what_each_page_allows(sign_in_as):
     assert viewer.get("/evidence/new").status_code == 403
     assert viewer.get("/audit").status_code == 403
     assert sign_in_as("auditor").get("/audit").status_code == 200
+
+
+def test_the_cli_sets_a_password_that_signs_in(runner, client, people):
+    result = runner.tracker(
+        "users", "set-password", people["viewer"], "--password", "a new long passphrase"
+    )
+    assert result.exit_code == 0, result.output
+    refused = runner.tracker("users", "set-password", people["viewer"], "--password", "short")
+    assert refused.exit_code != 0 and "password: Must be at least 12 characters." in refused.output
+    response = client.post(
+        "/sign-in",
+        data={
+            "username": people["viewer"],
+            "password": "a new long passphrase",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302

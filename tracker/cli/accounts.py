@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from tracker import accounts
+from tracker import accounts, sign_in
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
 from tracker.models import User
 from tracker.vocabulary import ROLES
@@ -29,6 +29,18 @@ def create_user(ctx: Context, username: str, role: str, full_name: str, email: s
     ctx.connect()
     user = accounts.create_user(username, role, cli_actor(), full_name=full_name, email=email)
     click.echo(f"created user {user.username} ({user.role})")
+
+
+@users_group.command("set-password")
+@click.argument("username")
+@click.password_option(help="At least 12 characters (asked for twice when not given).")
+@pass_context
+@reports_errors
+def set_password(ctx: Context, username: str, password: str) -> None:
+    """Set a user's web sign-in password (argon2id); their other sessions end."""
+    ctx.connect()
+    sign_in.set_password(accounts.get_user(username), password, cli_actor())
+    click.echo(f"password set for {username}")
 
 
 @users_group.command("list")
