@@ -10,15 +10,20 @@ system marked ``published`` ever leave the agency. No web framework here.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import peewee as pw
+from fpdf import FPDF
 
-from tracker import vocabulary
-from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem
+from evidence import ContentStore
+from tracker import completeness, evidence_items, vocabulary
+from tracker.errors import Conflict
+from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
+from tracker.plugin_host import Catalogue
 from tracker.profile import PROFILE_FIELDS
 
 # The level of each profile field unless a system says otherwise. Anything not listed is
@@ -80,6 +85,8 @@ LABELS = {
 }
 # Accepted evidence of these kinds is listed as the results of audits and evaluations.
 RESULT_KINDS = ("audit",)
+# The evidence kind a filed public statement is.
+STATEMENT_KIND = "public_communication"
 
 
 def level_of(system: AISystem, name: str) -> str:
@@ -203,7 +210,6 @@ def register_entry(system_id: int) -> Entry | None:
 
 def statement_pdf(item: Entry, agency: str = "") -> bytes:
     """The register entry as a PDF statement, as the public sees it."""
-    from fpdf import FPDF
 
     def latin(text: Any) -> str:  # the PDF core fonts are Latin-1
         return str(text).encode("latin-1", "replace").decode("latin-1")
@@ -252,15 +258,10 @@ def statement_pdf(item: Entry, agency: str = "") -> bytes:
 
 
 def file_statement(
-    system: AISystem, store: Any, uploader: Any, actor: str, catalogue: Any
+    system: AISystem, store: ContentStore, uploader: User, actor: str, catalogue: Catalogue
 ) -> Evidence:
     """File the system's current public statement as public-communication evidence for the
     requirements that accept it; like any evidence it counts once the DPO accepts it."""
-    import io
-
-    from tracker import completeness, evidence_items
-    from tracker.errors import Conflict
-
     if not system.published:
         raise Conflict(f"AI system {system.id} is not marked for publication; publish it first")
     result = completeness.for_system(system.id, date.today(), catalogue)
@@ -289,6 +290,3 @@ def file_statement(
     return evidence_items.add_evidence(
         store, metadata, incoming, uploader, actor, known_requirements=catalogue.requirements
     )
-
-
-STATEMENT_KIND = "public_communication"

@@ -24,10 +24,8 @@ login_manager = LoginManager()
 
 
 def init_web(app: Flask) -> None:
-    settings = runtime().settings if app.extensions.get("tracker") else None
-    secure = bool(
-        settings and (settings.base_url.startswith("https://") or settings.env == "production")
-    )
+    settings = runtime().settings  # create_app sets the runtime up before the pages
+    secure = settings.base_url.startswith("https://") or settings.env == "production"
     app.config.update(
         # Forms are checked in the web blueprints only: the API authenticates with bearer
         # tokens, which a cross-site page cannot send.

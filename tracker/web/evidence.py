@@ -13,7 +13,7 @@ from tracker.app import runtime
 from tracker.downloads import verified_download
 from tracker.errors import Conflict, ValidationFailed
 from tracker.evidence_items import IncomingFile
-from tracker.models import EvidenceFile
+from tracker.models import AISystem, EvidenceFile, EvidenceSystem
 from tracker.web.session import requires, user
 
 bp = Blueprint("evidence_pages", __name__, template_folder="templates")
@@ -82,7 +82,13 @@ def show(evidence_id: int) -> Any:
         "evidence_detail.html",
         item=item,
         files=list(item.files.order_by(EvidenceFile.position)),
-        systems=[link.system for link in item.system_links],
+        # One query for the covered systems, not one per link.
+        systems=list(
+            AISystem.select()
+            .join(EvidenceSystem)
+            .where(EvidenceSystem.evidence == item)
+            .order_by(AISystem.name)
+        ),
         versions=list(evidence_items.versions(item)),
         history=list(reviews.reviews_of(item)),
         requirements=runtime().catalogue.requirements,

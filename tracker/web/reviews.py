@@ -75,6 +75,9 @@ def _date(text: str) -> date:
         raise ValidationFailed({"expires_on": ["Must be a date (YYYY-MM-DD)."]}) from None
 
 
+DONE = {"approve": "approved", "reject": "rejected", "revoke": "revoked"}
+
+
 @bp.route("/waivers/<int:waiver_id>/<any(approve, reject, revoke):action>", methods=["POST"])
 @requires("waivers:decide")
 def decide(waiver_id: int, action: str) -> Any:
@@ -89,9 +92,5 @@ def decide(waiver_id: int, action: str) -> Any:
     except (ValidationFailed, Conflict) as refused:
         flash(f"Not recorded: {refused}", "error")
     else:
-        flash(
-            f"Waiver {waiver.id}: {action}d."
-            if action != "reject"
-            else f"Waiver {waiver.id} rejected."
-        )
+        flash(f"Waiver {waiver.id} {DONE[action]}.")
     return redirect(url_for("review_pages.waiver_list"))
