@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import peewee as pw
-import swagger_ui_bundle
 from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -23,6 +24,10 @@ from tracker.api import (
 )
 from tracker.api.auth import Forbidden, Unauthenticated
 from tracker.errors import TrackerError, ValidationFailed
+
+# Swagger UI 5 (the first to read OpenAPI 3.1), from the static dist folder the flask-swagger-ui
+# package ships; served from this app so the docs page needs no CDN. flask-smorest renders the page.
+SWAGGER_UI_DIST = files("flask_swagger_ui") / "dist"
 
 OPENAPI_SETTINGS = {
     "API_TITLE": "AI Evidence Tracker",
@@ -68,7 +73,7 @@ def init_api(app: Flask) -> Api:
 
     @app.route("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str) -> Response:
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+        return send_from_directory(str(SWAGGER_UI_DIST), filename)
 
     @app.route("/api/vocabulary")
     def vocabulary_lists() -> dict:
