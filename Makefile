@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve worker mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean
+.PHONY: run serve worker mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean \
+        system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -16,14 +17,22 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# The Debian packages each target needs, installed when missing (as root with apt), otherwise the
+# exact command to run is printed and make stops. Quick when everything is there.
+system-packages-run:
+	@bash scripts/install_system_packages.sh libmagic1
+
+system-packages-test:
+	@bash scripts/install_system_packages.sh chromium libmagic1
+
 ## run: install, create the SQLite database, seed the demo agency, serve on http://$(HOST):$(PORT)/
-run: $(STAMP)
+run: system-packages-run $(STAMP)
 	$(BIN)/tracker db upgrade
 	$(BIN)/python scripts/demo_data.py
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
 ## serve: serve without touching the data
-serve: $(STAMP)
+serve: system-packages-run $(STAMP)
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
 ## worker: the RQ worker and RQ's cron scheduler for the daily reminder sweep (needs Redis)
@@ -35,7 +44,7 @@ mail-sink: $(STAMP)
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025
 
 ## test: lint, then the whole test suite on SQLite and PostgreSQL
-test: $(STAMP) lint
+test: system-packages-test $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
