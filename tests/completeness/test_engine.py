@@ -199,8 +199,52 @@ def test_per_operator_requirements_name_who_is_missing():
         2, rid="test.training", kind="training_certificate", person="BEA@police.example"
     )
     assert status(req, snapshot(certificate, by_email, operators=operators)).status == "satisfied"
-    none = status(req, snapshot(operators=[]))
-    assert none.status == "satisfied" and none.detail == "no authorised operators on this date"
+
+
+@pytest.mark.parametrize("detail", [True, False])
+def test_a_per_operator_duty_with_no_operators_recorded_is_missing_not_satisfied(detail):
+    training = requirement(
+        "test.training",
+        evidence_kinds=("training_certificate",),
+        scope="operator",
+        due_before="deployment",
+    )
+    evaluator = Evaluator(catalogue_of(training), 30)
+    result = evaluator.evaluate(system("testing"), snapshot(operators=[]), detail)
+    assert result.overall.counts["missing"] == 1 and result.overall.counts["satisfied"] == 0
+    assert result.ready is False
+    assert result.reasons == [
+        "test.training (test.training) is missing: no operators recorded, due before deployment"
+    ]
+    if detail:
+        item = result.items[0]
+        assert (item.status, item.detail, item.blocking) == (
+            "missing",
+            "no operators recorded",
+            True,
+        )
+    # Before the stage it is due, it is missing but does not block the next step.
+    planning = evaluator.evaluate(system("planning"), snapshot(operators=[]), detail)
+    assert planning.overall.counts["missing"] == 1 and planning.ready is True
+    # A waiver still covers it; a certificate without anyone to hold it never does.
+    waived = evaluator.evaluate(
+        system("testing"),
+        snapshot(
+            evidence(rid="test.training", kind="training_certificate", person="Ana"),
+            operators=[],
+            waivers={(1, "test.training"): WaiverFact(3, date(2027, 1, 1), "no users yet")},
+        ),
+        detail,
+    )
+    assert waived.overall.counts["waived"] == 1 and waived.ready is True
+    orphan = evaluator.evaluate(
+        system("testing"),
+        snapshot(
+            evidence(rid="test.training", kind="training_certificate", person="Ana"), operators=[]
+        ),
+        detail,
+    )
+    assert orphan.overall.counts["missing"] == 1 and orphan.ready is False
 
 
 def test_evidence_for_one_requirement_serves_another_when_declared():
@@ -264,6 +308,35 @@ def test_applicability_follows_rules_and_the_systems_jurisdictions():
     assert evaluator.applicable(system(jurisdictions=("gdpr",))) == []
 
 
+@pytest.mark.parametrize("detail", [True, False])
+def test_a_system_nothing_applies_to_is_never_ready_nor_complete(detail):
+    led = requirement(
+        "led.x", applies_when='purpose_type == "law_enforcement"', due_before="deployment"
+    )
+    evaluator = Evaluator(catalogue_of(led), 30)
+
+    rules_false = evaluator.evaluate(system(purpose_type="administrative"), snapshot(), detail)
+    assert rules_false.ready is False and rules_false.overall.percent is None
+    assert rules_false.nothing_applies == (
+        "none of the 1 requirements of led matches the system's profile "
+        "(every applicability rule is false)"
+    )
+    assert rules_false.reasons == [f"no requirement applies: {rules_false.nothing_applies}"]
+
+    not_enabled = evaluator.evaluate(system(jurisdictions=("ruritania",)), snapshot(), detail)
+    assert not_enabled.ready is False and not_enabled.overall.percent is None
+    assert not_enabled.nothing_applies == (
+        "none of the system's jurisdictions (ruritania) is enabled in this deployment"
+    )
+
+    empty = Evaluator(Catalogue(), 30).evaluate(system(), snapshot(), detail)
+    assert empty.nothing_applies == "no jurisdiction is enabled in this deployment"
+    assert empty.ready is False and empty.overall.percent is None
+
+    applies = evaluator.evaluate(system(), snapshot(), detail)
+    assert applies.nothing_applies == "" and applies.overall.percent == 0.0
+
+
 def test_scores_per_framework_leave_out_rules_not_in_force():
     met = requirement("a.one")
     missing = requirement("a.two")
@@ -272,7 +345,7 @@ def test_scores_per_framework_leave_out_rules_not_in_force():
         system(), snapshot(evidence(rid="a.one"))
     )
     assert (result.frameworks["a"].percent, result.frameworks["a"].applicable) == (50.0, 2)
-    assert result.frameworks["b"].applicable == 0 and result.frameworks["b"].percent == 100.0
+    assert result.frameworks["b"].applicable == 0 and result.frameworks["b"].percent is None
     assert result.overall.counts["not_in_force"] == 1 and result.overall.percent == 50.0
 
 

@@ -291,7 +291,10 @@ class PortfolioArgs(AsOfArgs):
 
 
 class ScoreOut(ma.Schema):
-    percent = fields.Float()
+    percent = fields.Float(
+        allow_none=True,
+        metadata={"description": "Met as a share of what is in force; null when nothing is"},
+    )
     applicable = fields.Integer()
     met = fields.Integer()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -341,6 +344,12 @@ class CompletenessSummaryOut(ma.Schema):
     next_stage = fields.String(allow_none=True)
     ready_for_next_stage = fields.Boolean(allow_none=True)
     reasons = fields.List(fields.String())
+    nothing_applies = fields.String(
+        metadata={
+            "description": "Why no requirement applies to the system (empty when some do); "
+            "such a system is never ready"
+        }
+    )
     retired = fields.Boolean()
     overall = fields.Nested(ScoreOut)
     frameworks = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreOut))

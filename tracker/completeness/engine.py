@@ -43,6 +43,7 @@ from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
 NO_EVIDENCE: EvidenceByRequirement = {}
 MISSING_RANK = RANK["missing"]
+NO_OPERATORS = "no operators recorded"
 DATES_KEPT = 4  # dates whose baselines an evaluator keeps
 
 
@@ -73,6 +74,7 @@ class Evaluator:
                 STAGE_INDEX[r.due_before] if r.due_before else None,
                 max(r.lead_days) if r.lead_days else expiring_soon_days,
                 _reason(r, "missing", ()),
+                _reason(r, "missing", (), NO_OPERATORS),
             )
             for r in catalogue.requirements.values()
         }
@@ -181,6 +183,7 @@ class Evaluator:
                             constants.requirement,
                             status,
                             judged.operators_missing if judged else (),
+                            note if note == NO_OPERATORS else "",
                         )
                     )
                 item = judged or constants.item(status)
@@ -197,8 +200,12 @@ class Evaluator:
             frameworks, overall, reasons = self._summary(
                 applicable, system, snapshot, mine, upcoming_index
             )
+        nothing_applies = "" if applicable.constants else self._why_nothing_applies(system)
         if upcoming is None:
             ready, reasons = None, [f"the system is {stage}: there is no next stage"]
+        elif nothing_applies:
+            # An empty list of duties is a gap in the register or the deployment, not a pass.
+            ready, reasons = False, [f"no requirement applies: {nothing_applies}"]
         else:
             ready = not reasons
             reasons = reasons or [f"every requirement due before {upcoming} is met or waived"]
@@ -214,6 +221,29 @@ class Evaluator:
             ready,
             reasons,
             system.retired,
+            nothing_applies,
+        )
+
+    def _why_nothing_applies(self, system: SystemFact) -> str:
+        """Explain an empty applicable set: no jurisdiction, or every rule false for the profile."""
+        enabled = self.catalogue.jurisdictions
+        if system.jurisdictions:
+            chosen = [j for j in system.jurisdictions if j in enabled]
+            if not chosen:
+                return (
+                    f"none of the system's jurisdictions ({', '.join(system.jurisdictions)}) "
+                    "is enabled in this deployment"
+                )
+        else:
+            chosen = list(enabled)
+            if not chosen:
+                return "no jurisdiction is enabled in this deployment"
+        declared = sum(1 for c in self._ordered if c.framework in chosen)
+        if not declared:
+            return f"the jurisdictions {', '.join(chosen)} declare no requirements"
+        return (
+            f"none of the {declared} requirements of {', '.join(chosen)} matches the system's "
+            "profile (every applicability rule is false)"
         )
 
     def _summary(
@@ -259,7 +289,7 @@ class Evaluator:
         for requirement_id in touched:
             position = applicable.positions[requirement_id]
             constants = applicable.constants[position]
-            status, blocking, missing = self._quick(
+            status, blocking, missing, why = self._quick(
                 constants, system, snapshot, mine, upcoming_index
             )
             was = tally.status[requirement_id]
@@ -276,7 +306,9 @@ class Evaluator:
                 overall_counts[was] -= 1
                 overall_counts[status] += 1
             if blocking:
-                found_reasons.append((position, _reason(constants.requirement, status, missing)))
+                found_reasons.append(
+                    (position, _reason(constants.requirement, status, missing, why))
+                )
         if found_reasons:
             found_reasons.extend(kept)
             found_reasons.sort()
@@ -315,17 +347,21 @@ class Evaluator:
         snapshot: Snapshot,
         mine: EvidenceByRequirement,
         upcoming_index: int | None,
-    ) -> tuple[str, bool, list[str]]:
-        """(status, blocking, operators missing): what :meth:`_decide` says, without building objects."""
+    ) -> tuple[str, bool, list[str], str]:
+        """(status, blocking, operators missing, why): what :meth:`_decide` says, without
+        building objects."""
         requirement, as_of = constants.requirement, snapshot.as_of
         candidates = _candidates(requirement, mine, snapshot.agency_evidence)
         missing: list[str] = []
+        why = ""
         if requirement.scope == "operator":
             operators = snapshot.operators.get(system.id, ())
-            status = "satisfied" if not operators else "missing"
-            if operators and not candidates:
+            status = "missing"
+            if not operators:
+                why = NO_OPERATORS
+            elif not candidates:
                 missing = [operator.name for operator in operators]
-            elif operators:
+            else:
                 worst = "satisfied"
                 for operator in operators:
                     names = {operator.name.casefold(), operator.email.casefold()}
@@ -355,7 +391,9 @@ class Evaluator:
             and constants.due_index <= upcoming_index
             and status not in NOT_BLOCKING
         )
-        return status, blocking, missing if status not in MET else []
+        if status in MET:
+            return status, blocking, [], ""
+        return status, blocking, missing, why if status == "missing" else ""
 
     def _judged_item(
         self,
@@ -386,7 +424,7 @@ class Evaluator:
     ) -> None:
         operators = snapshot.operators.get(system.id, [])
         if not operators:
-            item.status, item.detail = "satisfied", "no authorised operators on this date"
+            item.status, item.detail = "missing", NO_OPERATORS
             return
         worst = "satisfied"
         for operator in operators:
@@ -476,8 +514,10 @@ def _candidates(
     return list(found.values())
 
 
-def _reason(requirement: Requirement, status: str, operators_missing) -> str:
+def _reason(requirement: Requirement, status: str, operators_missing, why: str = "") -> str:
     text = f"{requirement.id} ({requirement.title}) is {status.replace('_', ' ')}"
     if operators_missing:
         text += f" for {', '.join(operators_missing)}"
+    if why:
+        text += f": {why}"
     return text + (f", due before {requirement.due_before}" if requirement.due_before else "")

@@ -27,6 +27,7 @@ def system_dict(result: SystemCompleteness, with_items: bool = True) -> dict[str
         "next_stage": result.next_stage,
         "ready_for_next_stage": result.ready,
         "reasons": result.reasons,
+        "nothing_applies": result.nothing_applies,
         "retired": result.retired,
         "overall": {
             "percent": result.overall.percent,
@@ -114,6 +115,7 @@ def portfolio_csv(results: list[SystemCompleteness]) -> str:
         "lifecycle_stage",
         "next_stage",
         "ready",
+        "nothing_applies",
         "overall_percent",
         *(f"{name}_percent" for name in frameworks),
         *STATUSES,
@@ -126,8 +128,12 @@ def portfolio_csv(results: list[SystemCompleteness]) -> str:
             r.lifecycle_stage,
             r.next_stage or "",
             "" if r.ready is None else r.ready,
-            r.overall.percent,
-            *(r.frameworks[name].percent if name in r.frameworks else "" for name in frameworks),
+            r.nothing_applies,
+            _blank_if_none(r.overall.percent),
+            *(
+                _blank_if_none(r.frameworks[name].percent) if name in r.frameworks else ""
+                for name in frameworks
+            ),
             *(r.overall.counts[status] for status in STATUSES),
         ]
         for r in results
@@ -135,14 +141,29 @@ def portfolio_csv(results: list[SystemCompleteness]) -> str:
     return _csv(rows, header)
 
 
+def _blank_if_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def percent_text(percent: float | None) -> str:
+    """A score for people: "n/a" when nothing is in force, never a fake 100 %."""
+    return "n/a" if percent is None else f"{percent}%"
+
+
 def system_table(result: SystemCompleteness) -> str:
     ready = {True: "yes", False: "NO", None: "n/a"}[result.ready]
+    head = [f"{result.name} (system {result.system_id}) as of {result.as_of.isoformat()}"]
+    if result.nothing_applies:
+        return "\n".join(
+            [*head, f"stage: {result.lifecycle_stage}; nothing applies: {result.nothing_applies}"]
+        )
     lines = [
-        f"{result.name} (system {result.system_id}) as of {result.as_of.isoformat()}",
+        *head,
         f"stage: {result.lifecycle_stage}; ready for {result.next_stage or '-'}: {ready}; "
-        f"overall {result.overall.percent}% ({result.overall.met}/{result.overall.applicable})",
+        f"overall {percent_text(result.overall.percent)} "
+        f"({result.overall.met}/{result.overall.applicable})",
         "frameworks: "
-        + ", ".join(f"{n} {s.percent}%" for n, s in sorted(result.frameworks.items())),
+        + ", ".join(f"{n} {percent_text(s.percent)}" for n, s in sorted(result.frameworks.items())),
         "",
         f"{'requirement':<44} {'status':<15} {'due before':<27} blocking",
     ]
@@ -168,8 +189,15 @@ def portfolio_table(results: list[SystemCompleteness]) -> str:
         counts = r.overall.counts
         ready = {True: "yes", False: "no", None: "n/a"}[r.ready]
         lines.append(
-            f"{r.system_id:>4} {r.name[:44]:<44} {r.lifecycle_stage:<27} {ready:<5} {r.overall.percent:>6}%  "
+            f"{r.system_id:>4} {r.name[:44]:<44} {r.lifecycle_stage:<27} {ready:<5} "
+            f"{percent_text(r.overall.percent):>7}  "
             f"{counts['missing']:>7} {counts['pending_review']:>7} {counts['expiring_soon']:>8} "
             f"{counts['expired']:>7}"
         )
+    unexplained = [r for r in results if r.nothing_applies]
+    if unexplained:
+        lines.append("")
+        lines += [
+            f"system {r.system_id}: nothing applies: {r.nothing_applies}" for r in unexplained
+        ]
     return "\n".join(lines)

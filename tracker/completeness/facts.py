@@ -165,8 +165,9 @@ class Score:
         return cls(applicable, counts["satisfied"] + counts["expiring_soon"], counts)
 
     @property
-    def percent(self) -> float:
-        return round(100 * self.met / self.applicable, 1) if self.applicable else 100.0
+    def percent(self) -> float | None:
+        """Met as a share of what is in force; None when nothing is: 0 of 0 is not 100 %."""
+        return round(100 * self.met / self.applicable, 1) if self.applicable else None
 
 
 @dataclass(slots=True)
@@ -182,3 +183,5 @@ class SystemCompleteness:
     ready: bool | None  # None when there is no next stage
     reasons: list[str]
     retired: bool = False
+    # Why no requirement at all applies (empty when some do); such a system is never "ready".
+    nothing_applies: str = ""

@@ -25,6 +25,8 @@ class Constants:
     due_index: int | None
     window: int
     missing_reason: str  # the blocking reason when nothing was ever uploaded
+    # The blocking reason of a per-operator requirement when the system has no operators.
+    no_operators_reason: str
 
     def item(self, status: str) -> ItemStatus:
         r = self.requirement
@@ -46,7 +48,8 @@ class Constants:
 class Tally:
     """An applicable set's scores on a date when every requirement is missing (or not yet in
     force), whatever the system's stage. A per-operator requirement with no certificate at all
-    is missing for every operator, or met when there are none.
+    is missing for every operator, and missing outright when no operator is recorded: nobody
+    trained is not everybody trained.
 
     A system with nothing on file shares these :class:`Score` objects outright.
     """
@@ -62,12 +65,13 @@ class Tally:
             in_force = requirement.in_force_from
             if in_force and as_of < in_force:
                 state = "not_in_force"
-            elif requirement.scope == "operator" and not has_operators:
-                state = "satisfied"
             else:
                 state = "missing"
                 if c.due_index is not None:
-                    reason = None if requirement.scope == "operator" else c.missing_reason
+                    if requirement.scope != "operator":
+                        reason = c.missing_reason
+                    else:
+                        reason = None if has_operators else c.no_operators_reason
                     missing_due.append((position, requirement.id, c.due_index, reason))
             status[requirement.id] = state
             framework_counts = counts.get(c.framework)

@@ -47,7 +47,7 @@ def init_web(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.filters.update(local_time=local_time, day=day, label=label)
-    app.jinja_env.globals.update(vocabulary=vocabulary, can=session.can)
+    app.jinja_env.globals.update(vocabulary=vocabulary, can=session.can, percent=percent)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> tuple[str, int]:
@@ -88,6 +88,11 @@ def local_time(moment: datetime | None) -> str:
 
 def day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else ""
+
+
+def percent(value: float | None) -> str:
+    """A score for the pages: "n/a" when nothing is in force, never a fake 100 %."""
+    return "n/a" if value is None else f"{value} %"
 
 
 def label(code: str | None, vocabulary_name: str) -> str:

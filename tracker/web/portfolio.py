@@ -15,7 +15,8 @@ bp = Blueprint("portfolio", __name__, template_folder="templates")
 
 SORTS = {
     "name": lambda r: r.name.casefold(),
-    "percent": lambda r: r.overall.percent,
+    # Nothing in force sorts below 0 %: it is the least known, not the best.
+    "percent": lambda r: -1.0 if r.overall.percent is None else r.overall.percent,
     "missing": lambda r: r.overall.counts["missing"],
     "expiring": lambda r: r.overall.counts["expiring_soon"],
     "pending": lambda r: r.overall.counts["pending_review"],

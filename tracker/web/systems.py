@@ -34,7 +34,7 @@ FLAG_FIELDS = ("processes_personal_data", "public_facing", "published")
 LIST_FIELDS = ("authorised_use_cases", "units_with_access")
 
 
-def history(system_id: int, today: date) -> list[tuple[date, float]]:
+def history(system_id: int, today: date) -> list[tuple[date, float | None]]:
     """Overall completeness at the start of each of the last months, and today (replayed)."""
     catalogue, days = runtime().catalogue, runtime().settings.expiring_soon_days
     points = []
@@ -148,8 +148,12 @@ def file_statement(system_id: int) -> Any:
     return redirect(url_for("evidence_pages.show", evidence_id=item.id))
 
 
-def chart_points(points: list[tuple[date, float]], width: int = 640, height: int = 180) -> str:
-    """SVG polyline coordinates for the completeness chart (0-100 % on the y axis)."""
+def chart_points(
+    points: list[tuple[date, float | None]], width: int = 640, height: int = 180
+) -> str:
+    """SVG polyline coordinates for the completeness chart (0-100 % on the y axis); days when
+    nothing was in force have no score and no point."""
+    points = [(day, percent) for day, percent in points if percent is not None]
     if not points:
         return ""
     first, last = points[0][0], points[-1][0]
