@@ -7,7 +7,12 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve worker mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean \
+# Links in mail and the sign-in links `make run` prints: TRACKER_BASE_URL when it is set, else this
+# server's own address (a wildcard HOST is reached on loopback; an IPv6 address goes in brackets).
+LINK_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),::1,$(HOST)))
+run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :,$(LINK_HOST)),[$(LINK_HOST)],$(LINK_HOST)):$(PORT)
+
+.PHONY: run serve worker base-url mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -25,15 +30,20 @@ system-packages-run:
 system-packages-test:
 	@bash scripts/install_system_packages.sh chromium libmagic1
 
-## run: install, create the SQLite database, seed the demo agency, serve on http://$(HOST):$(PORT)/
+## run: install, create the SQLite database, seed the demo agency into it if it is empty, serve on
+## http://$(HOST):$(PORT)/ (a database with data is served as it is)
 run: system-packages-run $(STAMP)
 	$(BIN)/tracker db upgrade
 	$(BIN)/python scripts/demo_data.py
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
-## serve: serve without touching the data
+## serve: serve without touching the data (real installs)
 serve: system-packages-run $(STAMP)
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+
+## base-url: print the address links in mail will use with these HOST and PORT
+base-url:
+	@echo "$$TRACKER_BASE_URL"
 
 ## worker: the RQ worker and RQ's cron scheduler for the daily reminder sweep (needs Redis)
 worker: $(STAMP)

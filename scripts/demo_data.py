@@ -1,8 +1,10 @@
 """Seed a believable demo agency: AI systems like those the INTERPOL/UNICRI toolkit discusses,
 their operators, demo users for every role, and some evidence with real files.
 
-Run by ``make run``. On an already seeded database it changes nothing but
-issues fresh demo tokens, so the printed credentials always work.
+Run by ``make run``. It seeds only an empty database (no AI system and no user): then it prints
+a fresh sign-in password and API token for each demo user, with links built from
+TRACKER_BASE_URL. A database that already holds anything is left exactly as it is, with one
+line saying so, and the script still exits 0 so that ``make run`` goes on to serve it.
 
     python scripts/demo_data.py
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import io
 import secrets
+import sys
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from fpdf import FPDF
 
@@ -28,7 +32,7 @@ from tracker import (
     waivers,
 )
 from tracker.evidence_items import IncomingFile
-from tracker.models import AISystem, ApiToken, Evidence, User
+from tracker.models import AISystem, Evidence, User
 from tracker.plugin_host import Catalogue, load_catalogue
 
 ACTOR = "demo-seed"
@@ -536,7 +540,11 @@ PUBLISHED = {
 
 
 def seed(settings: config.Settings) -> bool:
-    """Create the demo agency unless the database already has systems; True when seeded."""
+    """Create the demo agency unless the database already has systems; True when seeded.
+
+    The building block for tests, which add their own users first; ``seed_empty_database``
+    is what the script runs.
+    """
     if AISystem.select().exists():
         return False
     catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
@@ -560,53 +568,73 @@ def seed(settings: config.Settings) -> bool:
     return True
 
 
-def issue_demo_tokens() -> list[tuple[str, str, str]]:
-    """Revoke earlier demo tokens and issue one fresh token per demo user."""
-    demo_names = [username for username, *_ in DEMO_USERS]
-    for token in (
-        ApiToken.select()
-        .join(User)
-        .where(
-            User.username.in_(demo_names)
-            & (ApiToken.name == "demo")
-            & ApiToken.revoked_at.is_null()
+class DemoLogin(NamedTuple):
+    """What a demo user signs in with: shown once, stored only as hashes."""
+
+    username: str
+    role: str
+    password: str
+    token: str
+
+
+def existing_data() -> tuple[int, int]:
+    """How many AI systems and users the database holds."""
+    return AISystem.select().count(), User.select().count()
+
+
+def seed_empty_database(settings: config.Settings) -> list[DemoLogin] | None:
+    """Seed the demo into an empty database and give each demo user a password and a token.
+
+    Returns None, touching nothing, when the database has any AI system or any user: the demo
+    must never change real data (a real ``admin`` keeps its password and tokens).
+    """
+    # One transaction: a seed that fails half-way leaves the database empty, so a rerun can seed.
+    with db.write_transaction():
+        if any(existing_data()):
+            return None
+        seed(settings)
+        logins = []
+        for username, role, *_ in DEMO_USERS:
+            user = accounts.get_user(username)
+            password = secrets.token_urlsafe(12)
+            sign_in.set_password(user, password, ACTOR)
+            token = accounts.issue_token(user, "demo", ACTOR)[1]
+            logins.append(DemoLogin(username, role, password, token))
+    return logins
+
+
+def report(settings: config.Settings, logins: list[DemoLogin] | None) -> str:
+    """The text the script prints."""
+    if logins is None:
+        systems, users = existing_data()
+        return (
+            f"The database already has data ({systems} AI systems, {users} users): "
+            "the demo was not seeded and nothing was changed."
         )
-    ):
-        accounts.revoke_token(token.id, ACTOR)
-    issued = []
-    for username, role, *_ in DEMO_USERS:
-        user = accounts.get_user(username)
-        issued.append((username, role, accounts.issue_token(user, "demo", ACTOR)[1]))
-    return issued
+    lines = [
+        f"Seeded the demo agency ({AGENCY}): {AISystem.select().count()} AI systems.",
+        f"Sign in at {settings.base_url}/sign-in with (shown only now; "
+        "`tracker users set-password NAME` sets a new one):",
+        *(f"  {login.role:<8} {login.username:<10} {login.password}" for login in logins),
+        "Demo API tokens (send as 'Authorization: Bearer <token>'):",
+        *(f"  {login.role:<8} {login.username:<10} {login.token}" for login in logins),
+        f"API documentation: {settings.base_url}/api/docs",
+    ]
+    return "\n".join(lines)
 
 
-def issue_demo_passwords() -> list[tuple[str, str, str]]:
-    """Give each demo user a fresh random password (printed, never stored in clear)."""
-    issued = []
-    for username, role, *_ in DEMO_USERS:
-        password = secrets.token_urlsafe(12)
-        sign_in.set_password(accounts.get_user(username), password, ACTOR)
-        issued.append((username, role, password))
-    return issued
-
-
-def main() -> None:
-    settings = config.from_environ()
+def main() -> int:
+    try:
+        settings = config.from_environ()
+    except config.ConfigError as error:
+        print(f"demo data: {error}", file=sys.stderr)
+        return 1
     database = db.bind(settings.database_url)
     with database.connection_context():
         schema.upgrade(database)
-        seeded = seed(settings)
-        print(
-            f"{'Seeded' if seeded else 'Kept'} the demo agency ({AGENCY}): "
-            f"{AISystem.select().count()} AI systems."
-        )
-        print(f"Sign in at {settings.base_url}/sign-in with (fresh passwords on every run):")
-        for username, role, password in issue_demo_passwords():
-            print(f"  {role:<8} {username:<10} {password}")
-        print("Demo API tokens (send as 'Authorization: Bearer <token>'):")
-        for username, role, secret in issue_demo_tokens():
-            print(f"  {role:<8} {username:<10} {secret}")
+        print(report(settings, seed_empty_database(settings)))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
