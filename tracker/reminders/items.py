@@ -1,9 +1,12 @@
 """What needs a reminder on a date, and who should get it.
 
-Every item comes from the completeness engine or from dated facts beside it
-(reviews waiting, waivers ending, events starting a deadline), never from a
-second set of rules. Items carry a stable key; the reminder *window* (a lead
-time reached, a digest period) is what makes a reminder new.
+Every item comes from the completeness answer for the same date, or from dated
+facts beside it (reviews waiting, events starting a deadline), never from a
+second set of rules. A requirement completeness shows as not yet in force or
+waived is reminded to nobody, neither for the system nor for any of its
+operators, and an operator is reminded only of what completeness shows for
+that operator. Items carry a stable key; the reminder *window* (a lead time
+reached, a digest period) is what makes a reminder new.
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ KINDS = {
     "event_deadline": "A deadline counted from a use of the system",
     "escalation": "Reminded repeatedly with no change",
 }
+# Completeness statuses of a requirement that rule out every reminder about it: nothing is owed
+# (not yet in force, or waived), whatever its evidence or operators look like.
+NOTHING_OWED = frozenset({"not_in_force", "waived"})
+# An operator's own status that asks that operator for a certificate. ``pending_review`` is not
+# here: the certificate is uploaded and waits for the DPO, whom the review reminders reach.
+OPERATOR_TO_ACT = frozenset({"missing", "rejected", "expired", "expiring_soon"})
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,9 @@ def _from_item(
     catalogue: Catalogue,
     settings: Settings,
 ) -> list[ReminderItem]:
+    """The reminders one requirement's completeness status calls for (none when nothing is owed)."""
+    if item.status in NOTHING_OWED:
+        return []
     requirement = catalogue.requirements[item.requirement_id]
     common = dict(
         system_id=result.system_id,
@@ -194,10 +206,11 @@ def _from_item(
     owners = people.owners(requirement.owner, result.system_id)
     lead_days = requirement.lead_days or settings.lead_days
     out: list[ReminderItem] = []
-    if item.scope == "operator":
-        by_operator = {ref.id: ref for ref in item.operators}
+    if item.scope == "operator" and item.operators:
+        # Each operator by their own status; with no operator recorded, the requirement itself
+        # is what completeness reports (missing: no operators recorded), reminded below.
         for operator in item.operators:
-            if operator.status in ("satisfied",):
+            if operator.status not in OPERATOR_TO_ACT:
                 continue
             recipient = people.operators.get(operator.id)
             recipients = _unique(
@@ -208,7 +221,7 @@ def _from_item(
                     "operator_certificate",
                     f"{key}:operator:{operator.id}",
                     recipients,
-                    status=by_operator[operator.id].status,
+                    status=operator.status,
                     due=None,
                     **{**common, "title": f"{item.title}: {operator.name}"},
                 )
@@ -274,7 +287,19 @@ def _reviews_waiting(as_of: date, settings: Settings, people: People) -> list[Re
     ]
 
 
-def _waivers_ending(as_of: date, settings: Settings, people: People) -> list[ReminderItem]:
+def _waivers_ending(
+    results: list[SystemCompleteness], as_of: date, settings: Settings, people: People
+) -> list[ReminderItem]:
+    """Waivers about to end, for the requirements completeness shows as waived by them (a waiver
+    of a requirement that is met, or not in force yet, waives nothing today)."""
+    waived = {
+        item.waiver_id: result
+        for result in results
+        for item in result.items
+        if item.status == "waived" and item.waiver_id is not None
+    }
+    if not waived:
+        return []
     horizon = as_of + timedelta(days=max(settings.lead_days))
     out = []
     for waiver in Waiver.select().where(
@@ -282,7 +307,7 @@ def _waivers_ending(as_of: date, settings: Settings, people: People) -> list[Rem
     ):
         bucket = lead_bucket((waiver.expires_on - as_of).days, settings.lead_days)
         approver = people.users.get(waiver.decided_by_id)
-        if bucket is None or approver is None:
+        if waiver.id not in waived or bucket is None or approver is None:
             continue
         out.append(
             ReminderItem(
@@ -292,6 +317,7 @@ def _waivers_ending(as_of: date, settings: Settings, people: People) -> list[Rem
                 title=f"Waiver of {waiver.requirement_id}",
                 status="waived",
                 system_id=waiver.system_id,
+                system_name=waived[waiver.id].name,
                 requirement_id=waiver.requirement_id,
                 due=waiver.expires_on,
                 window=f"lead-{bucket}",
@@ -336,7 +362,7 @@ def _event_deadlines(
             requirement = with_deadline.get(item.requirement_id)
             if (
                 requirement is None
-                or item.status == "not_in_force"
+                or item.status in NOTHING_OWED
                 or requirement.deadline_after_event[0] != event.kind
             ):
                 continue
@@ -418,12 +444,27 @@ def collect(as_of: date, catalogue: Catalogue, settings: Settings) -> list[Remin
     """Every reminder item on ``as_of``, with its recipients."""
     results = completeness.for_portfolio(as_of, catalogue, settings.expiring_soon_days, detail=True)
     people = People.load([r.system_id for r in results])
+    return derive(as_of, results, catalogue, settings, people)
+
+
+def derive(
+    as_of: date,
+    results: list[SystemCompleteness],
+    catalogue: Catalogue,
+    settings: Settings,
+    people: People,
+) -> list[ReminderItem]:
+    """The reminder items that the completeness ``results`` of ``as_of`` call for.
+
+    ``results`` are the detailed answers for every system on that date (what
+    ``completeness.for_portfolio(..., detail=True)`` gives); they are read, never changed.
+    """
     items: list[ReminderItem] = []
     for result in results:
         for item in result.items:
             items.extend(_from_item(result, item, people, catalogue, settings))
     items += _reviews_waiting(as_of, settings, people)
-    items += _waivers_ending(as_of, settings, people)
+    items += _waivers_ending(results, as_of, settings, people)
     items += _event_deadlines({r.system_id: r for r in results}, as_of, catalogue, people)
     items += _escalations(items, as_of, settings, people)
     unique: dict[tuple[str, str], ReminderItem] = {}
