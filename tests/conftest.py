@@ -165,7 +165,7 @@ def plugin_packages(tmp_path_factory) -> dict[str, Path]:
     import sys
 
     installed = {}
-    for package in ("example_jurisdiction", "broken_plugins"):
+    for package in ("example_jurisdiction", "broken_plugins", "takeover_plugin"):
         target = tmp_path_factory.mktemp(package)
         subprocess.run(
             [

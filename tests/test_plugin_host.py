@@ -1,8 +1,17 @@
 """Loading plugins from entry points: the built-ins, a third-party package, and broken ones."""
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import PLUGIN_PACKAGES
 from tracker.plugin_host import load_catalogue
+
+TRACKER = Path(sys.executable).parent / "tracker"
 
 BUILT_IN = {"toolkit", "eu-gdpr", "eu-led", "eu-ai-act", "nis2", "au-malabo", "coe-cets225"}
 
@@ -73,6 +82,32 @@ def test_a_third_party_plugin_needs_no_change_to_the_core(install_plugin):
     assert catalogue.problems == []
 
 
+def test_a_third_party_plugin_cannot_take_over_a_built_in_jurisdiction(install_plugin):
+    install_plugin("takeover_plugin")  # entry point "a-led" sorts before "eu-led"
+    catalogue = load_catalogue()
+    problems = [str(p) for p in catalogue.problems]
+    assert problems == [
+        "plugin 'toolkit (tracker-takeover-plugin)': refused: its entry point name 'toolkit' is "
+        "already used by built-in plugin 'toolkit'",
+        "plugin 'a-led': refused: it declares jurisdiction 'eu-led', which built-in plugin "
+        "'eu-led' already provides; a plugin cannot replace another plugin's jurisdiction",
+    ]
+    # The built-ins keep everything; the newcomer is refused as a whole.
+    assert catalogue.jurisdictions["eu-led"].title != "Not the Law Enforcement Directive"
+    assert sum(r.framework == "eu-led" for r in catalogue.requirements.values()) == 14
+    assert catalogue.requirements["eu-led.dpia"].title == "Data protection impact assessment (LED)"
+    assert "takeover" not in catalogue.jurisdictions and "impostor" not in catalogue.jurisdictions
+    plugins = {p.name: p for p in catalogue.plugins}
+    assert plugins["eu-led"].loaded and plugins["eu-led"].requirement_count == 14
+    assert plugins["toolkit"].loaded and plugins["toolkit"].built_in
+    assert not plugins["a-led"].loaded and not plugins["toolkit (tracker-takeover-plugin)"].loaded
+
+
+def _line_of(module: str, text: str) -> int:
+    source = (PLUGIN_PACKAGES / "broken_plugins" / "tracker_broken" / module).read_text()
+    return next(n for n, line in enumerate(source.splitlines(), 1) if text in line)
+
+
 def test_broken_plugins_are_reported_by_name_and_the_rest_keeps_working(install_plugin):
     install_plugin("broken_plugins")
     catalogue = load_catalogue()
@@ -84,15 +119,22 @@ def test_broken_plugins_are_reported_by_name_and_the_rest_keeps_working(install_
     assert reported(
         "broken-import", "cannot be imported (tracker_broken.import_error): ModuleNotFoundError"
     )
-    assert reported("broken-hook", "refused: unknown hook 'tracker_requirments'")
+    assert reported(
+        "broken-hook",
+        "refused: unknown hook 'tracker_requirments' (did you mean 'tracker_requirements'?)",
+    )
     assert reported(
         "broken-crash",
-        "tracker_requirements() failed: RuntimeError: the requirements file could not be parsed",
+        "tracker_requirements() failed: RuntimeError: the requirements file could not be parsed "
+        "(at tracker_broken/crash.py:8)",
     )
     assert reported("broken-definitions", "requirement 'broken.fine': duplicate requirement id")
     assert reported(
         "broken-definitions",
-        "requirement 'broken.kind': evidence kinds ['horoscope'] are not known",
+        "requirement 'broken.kind': evidence kinds ['horoscope'] are not known evidence kinds; "
+        "known kinds: impact_assessment, training_certificate, public_communication, audit, "
+        "policy, record, registration, consultation, authorisation, incident_report, "
+        "technical_documentation",
     )
     assert reported("broken-definitions", "requirement 'broken.no_citation': has no citation")
     assert reported("broken-definitions", "requirement 'broken.bad_rule': applicability rule")
@@ -105,6 +147,13 @@ def test_broken_plugins_are_reported_by_name_and_the_rest_keeps_working(install_
         "broken-definitions",
         "requirement 'eu-led.dpia': belongs to jurisdiction 'eu-led', which this plugin does not declare",
     )
+    # A module that registers but marks no hook provides nothing, and says so.
+    assert reported(
+        "broken-empty",
+        "provides nothing: no function of tracker_broken.no_hookimpl is marked @hookimpl "
+        "(tracker_jurisdictions, tracker_requirements lack it)",
+    )
+    assert "unmarked" not in catalogue.jurisdictions
     # The sound parts still load: the built-ins and the one good requirement of the broken plugin.
     assert set(catalogue.jurisdictions) >= BUILT_IN
     assert "broken.fine" in catalogue.requirements
@@ -114,7 +163,50 @@ def test_broken_plugins_are_reported_by_name_and_the_rest_keeps_working(install_
         "broken-hook": False,
         "broken-crash": True,
         "broken-definitions": True,
+        "broken-constructors": True,
+        "broken-empty": False,
     }
+    # Every problem once: a problem reported twice would be printed twice.
+    assert len(problems) == len(set(problems))
+
+
+def test_a_definition_built_with_wrong_arguments_costs_only_itself(install_plugin):
+    install_plugin("broken_plugins")
+    catalogue = load_catalogue()
+    mine = [p.problem for p in catalogue.problems if p.plugin == "broken-constructors"]
+    keyword = _line_of("constructors.py", "line reported for the misspelt keyword")
+    missing = _line_of("constructors.py", '"constructed.missing"')
+    citation = _line_of("constructors.py", "line reported for the citation")
+    untitled = _line_of("constructors.py", 'Jurisdiction("constructed-2")')
+    assert sorted(mine) == sorted(
+        [
+            f"Jurisdiction(...) at tracker_broken/constructors.py:{untitled} cannot be built: "
+            "missing argument 'title'",
+            "requirement 'constructed.keyword': Requirement(...) at tracker_broken/constructors.py:"
+            f"{keyword} cannot be built: unknown argument 'evidence_kind' "
+            "(did you mean 'evidence_kinds'?)",
+            "requirement 'constructed.missing': Requirement(...) at tracker_broken/constructors.py:"
+            f"{missing} cannot be built: missing argument 'citation'",
+            "requirement 'constructed.bad_citation': Citation(...) at "
+            f"tracker_broken/constructors.py:{citation} cannot be built: missing argument "
+            "'verification'",
+            "requirement 'constructed.fact': applicability rule 'risk_levle == \"high\"' is "
+            "invalid: unknown fact 'risk_levle'; did you mean 'risk_level'?",
+            "requirement 'constructed.kind': evidence kinds ['polcy'] are not known evidence kinds "
+            "('polcy': did you mean 'policy'?); known kinds: impact_assessment, "
+            "training_certificate, public_communication, audit, policy, record, registration, "
+            "consultation, authorisation, incident_report, technical_documentation",
+            "requirement 'constructed.types': title must be text, not NoneType",
+            "requirement 'constructed.types': evidence_kinds must be a tuple of names such as "
+            "('record',), not 'record'",
+            "tracker_profile_questions() is not marked @hookimpl, so the tracker never calls it",
+        ]
+    )
+    # The sound requirement beside the broken calls loads, and so does the sound jurisdiction.
+    assert [r for r in catalogue.requirements if r.startswith("constructed")] == [
+        "constructed.fine"
+    ]
+    assert "constructed" in catalogue.jurisdictions
 
 
 @pytest.mark.parametrize("command", [("plugins", "list"), ("plugins", "check")])
@@ -126,6 +218,7 @@ def test_cli_reports_broken_plugins_and_keeps_serving(install_plugin, runner, co
     if command[1] == "check":
         assert result.exit_code == 1
         assert "PROBLEM plugin 'broken-hook': refused" in result.output
+        assert "PROBLEM plugin 'broken-empty': provides nothing" in result.output
     else:
         assert result.exit_code == 0
         assert "ruritania" in result.output and "NOT LOADED" in result.output
@@ -156,9 +249,55 @@ def test_a_broken_plugin_does_not_take_the_service_down(install_plugin, settings
     from tracker.app import create_app
 
     install_plugin("broken_plugins")
+    install_plugin("takeover_plugin")
     client = create_app(settings).test_client()
     assert client.get("/api/systems", headers=auth("viewer")).status_code == 200
-    plugins = {p["name"]: p for p in client.get("/api/plugins", headers=auth("viewer")).json}
+    plugins = {
+        p["name"]: p for p in client.get("/api/plugins?page_size=50", headers=auth("viewer")).json
+    }
     assert plugins["broken-import"]["loaded"] is False
     assert any("cannot be imported" in problem for problem in plugins["broken-import"]["problems"])
+    # The built-ins are never blamed for a plugin that tried to take their place.
     assert plugins["eu-led"]["problems"] == [] and plugins["eu-led"]["requirement_count"] == 14
+    assert plugins["toolkit"]["problems"] == [] and plugins["toolkit"]["loaded"] is True
+    assert plugins["a-led"]["loaded"] is False
+    assert "declares jurisdiction 'eu-led'" in plugins["a-led"]["problems"][0]
+
+
+def _tracker(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """The installed ``tracker`` command in a process of its own, as a user runs it."""
+    process = subprocess.Popen(
+        [str(TRACKER), *args],
+        env={**os.environ, "TRACKER_ENV": "testing", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # so that a server that did start is stopped with its workers
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def test_each_plugin_problem_is_printed_once(plugin_packages, install_plugin, tmp_path):
+    install_plugin("broken_plugins")
+    expected = [str(p) for p in load_catalogue().problems]
+    assert len(expected) > 15
+    env = {"PYTHONPATH": str(plugin_packages["broken_plugins"]), "TRACKER_DATA_DIR": str(tmp_path)}
+    listed = _tracker("requirements", "list", env=env)
+    checked = _tracker("plugins", "check", env={**env, "TRACKER_JURISDICTIONS": "toolkit,eu-gdp"})
+    assert listed.returncode == 0 and checked.returncode == 1
+    # Once each, whatever the channel (the log, a warning, the check's own list).
+    for output, prefix in ((listed, "warning: "), (checked, "PROBLEM ")):
+        lines = (output.stdout + output.stderr).splitlines()
+        for problem in expected:
+            assert [line for line in lines if problem in line] == [prefix + problem]
+    setting = [line for line in checked.stdout.splitlines() if "eu-gdp" in line]
+    assert setting == [
+        "PROBLEM plugin 'configuration': TRACKER_JURISDICTIONS names 'eu-gdp', which no installed "
+        "plugin provides"
+    ]

@@ -7,6 +7,7 @@ serves is computed by the plain-Python modules beside it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,8 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
         TESTING=settings.env == "testing",
     )
     catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+    for problem in catalogue.problems:  # reported here, once, whatever server runs the app
+        logging.getLogger(__name__).warning("%s (the rest keeps working)", problem)
     app.extensions["tracker"] = Runtime(
         settings=settings, store=ContentStore(settings.evidence_dir), catalogue=catalogue
     )

@@ -28,7 +28,9 @@ def tracker_jurisdictions() -> list[Jurisdiction]:
     requirements (``"eu-led.dpia"``); a deployment enables jurisdictions by
     these ids (``TRACKER_JURISDICTIONS``), and each AI system records which of
     them it falls under. A plugin may only declare requirements for
-    jurisdictions it declares here.
+    jurisdictions it declares here. A jurisdiction belongs to one plugin: the
+    built-in plugins are loaded first, and a plugin declaring a jurisdiction
+    another plugin already provides is refused as a whole.
     """
 
 

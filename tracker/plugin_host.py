@@ -2,15 +2,24 @@
 
 Plugins are found through the ``tracker.plugins`` entry-point group, built-in
 ones exactly like third-party ones. Each is loaded, registered and checked on
-its own (``check_pending`` refuses hooks the tracker does not define), its
-definitions are validated, and whatever is broken is reported by plugin and
-left out, so one bad plugin never takes the others down.
+its own (``check_pending`` refuses hooks the tracker does not define, and a
+module that implements no hook at all is refused too), its definitions are
+validated, and whatever is broken is reported by plugin and left out, so one
+bad plugin never takes the others down.
+
+Built-in plugins (those of this project's own distribution) are loaded first
+and own their jurisdictions: a plugin that declares a jurisdiction another
+plugin already provides is refused as a whole and named, whatever its entry
+point is called.
+
+Problems are returned, not logged: each caller reports them exactly once.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
+import re
+import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,12 +35,16 @@ from tracker.requirements import (
     CompiledRule,
     Jurisdiction,
     Requirement,
+    closest,
     compile_rule,
+    jurisdiction_problems,
     problems_with,
+    short_path,
 )
 
 ENTRY_POINT_GROUP = "tracker.plugins"
-log = logging.getLogger(__name__)
+BUILT_IN_DISTRIBUTION = "ai-evidence-tracker"
+HOOK_NAMES = tuple(sorted(name for name in vars(hookspecs) if name.startswith("tracker_")))
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,14 @@ class PluginInfo:
     requirement_count: int = 0
     question_count: int = 0
     loaded: bool = True
+    built_in: bool = False
+
+    def describe(self) -> str:
+        """How a message names the plugin: built-in, or with the package it comes from."""
+        if self.built_in:
+            return f"built-in plugin {self.name!r}"
+        source = f"{self.distribution} {self.version}".strip() or self.module
+        return f"plugin {self.name!r} ({source})"
 
 
 @dataclass
@@ -80,43 +101,119 @@ class Catalogue:
         return {q.id: q.default for q in self.questions}
 
 
-class _Collector:
-    """Calls one hook of one plugin, turning failures and wrong types into problems."""
+def _where(error: BaseException, module: Any) -> str:
+    """``file.py:line`` of the innermost frame of the traceback that is the plugin's own code."""
+    package = getattr(module, "__name__", "").split(".")[0]
+    found = ""
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        name = frame.f_globals.get("__name__", "")
+        if package and (name == package or name.startswith(f"{package}.")):
+            found = f"{short_path(frame.f_code.co_filename, name)}:{line}"
+    return found
 
-    def __init__(self, manager: pluggy.PluginManager, problems: list[PluginProblem]) -> None:
+
+class _Collector:
+    """Calls one hook of each plugin, turning failures and wrong types into problems."""
+
+    def __init__(
+        self, manager: pluggy.PluginManager, order: list[str], problems: list[PluginProblem]
+    ) -> None:
         self.manager = manager
+        self.order = order
         self.problems = problems
 
     def collect(self, hook_name: str, expected: type) -> dict[str, list[Any]]:
+        """Each plugin's results, in plugin order (built-ins first), whatever pluggy's order."""
+        impls = {
+            impl.plugin_name: impl for impl in getattr(self.manager.hook, hook_name).get_hookimpls()
+        }
         results: dict[str, list[Any]] = {}
-        for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
+        for plugin in self.order:
+            impl = impls.get(plugin)
+            if impl is None:
+                continue
             try:
-                values = list(impl.function() or [])
+                returned = impl.function()
             except Exception as error:  # a plugin's bug must not stop the others
+                where = _where(error, impl.plugin)
                 self.problems.append(
                     PluginProblem(
-                        impl.plugin_name, f"{hook_name}() failed: {type(error).__name__}: {error}"
+                        plugin,
+                        f"{hook_name}() failed: {type(error).__name__}: {error}"
+                        + (f" (at {where})" if where else ""),
                     )
                 )
                 continue
-            wrong = [v for v in values if not isinstance(v, expected)]
+            if returned is None:
+                returned = []
+            if not isinstance(returned, list | tuple):
+                self.problems.append(
+                    PluginProblem(
+                        plugin, f"{hook_name}() returned {type(returned).__name__}, not a list"
+                    )
+                )
+                continue
+            wrong = [v for v in returned if not isinstance(v, expected)]
             if wrong:
                 self.problems.append(
                     PluginProblem(
-                        impl.plugin_name,
+                        plugin,
                         f"{hook_name}() returned {type(wrong[0]).__name__}, not {expected.__name__}",
                     )
                 )
-            results[impl.plugin_name] = [v for v in values if isinstance(v, expected)]
+            results[plugin] = [v for v in returned if isinstance(v, expected)]
         return results
 
 
+def _is_built_in(point: EntryPoint) -> bool:
+    name = point.dist.name if point.dist is not None else ""
+    return re.sub(r"[-_.]+", "-", name).lower() == BUILT_IN_DISTRIBUTION
+
+
+def _unmarked(module: Any) -> list[str]:
+    """Functions named like tracker hooks that lack ``@hookimpl``, which pluggy silently skips."""
+    return sorted(
+        name
+        for name, value in vars(module).items()
+        if name.startswith("tracker_") and callable(value) and not hasattr(value, "tracker_impl")
+    )
+
+
+def _unknown_hooks(module: Any) -> str:
+    """The ``@hookimpl`` functions that are not tracker hooks, each with the hook it may mean."""
+    names = [
+        name
+        for name, value in vars(module).items()
+        if hasattr(value, "tracker_impl") and name not in HOOK_NAMES
+    ]
+    return ", ".join(
+        f"unknown hook {name!r}"
+        + (f" (did you mean {guess!r}?)" if (guess := closest(name, HOOK_NAMES)) else "")
+        for name in sorted(names)
+    )
+
+
 def _register(
-    manager: pluggy.PluginManager, point: EntryPoint, problems: list[PluginProblem]
+    manager: pluggy.PluginManager,
+    point: EntryPoint,
+    taken: Mapping[str, PluginInfo],
+    problems: list[PluginProblem],
 ) -> PluginInfo:
-    info = PluginInfo(name=point.name, module=point.value)
+    info = PluginInfo(name=point.name, module=point.value, built_in=_is_built_in(point))
     if point.dist is not None:
         info.distribution, info.version = point.dist.name, point.dist.version
+    if point.name in taken:
+        # Named apart, so that neither the list nor the API pins its problem on the other.
+        info.name = f"{point.name} ({info.distribution or point.value})"
+        info.loaded = False
+        problems.append(
+            PluginProblem(
+                info.name,
+                f"refused: its entry point name {point.name!r} is already used by "
+                f"{taken[point.name].describe()}",
+            )
+        )
+        return info
     try:
         module = point.load()
     except Exception as error:
@@ -133,8 +230,32 @@ def _register(
     except (pluggy.PluginValidationError, ValueError) as error:
         if manager.is_registered(module):
             manager.unregister(module)
-        problems.append(PluginProblem(point.name, f"refused: {error}"))
+        unknown = isinstance(error, pluggy.PluginValidationError) and _unknown_hooks(module)
+        problems.append(PluginProblem(point.name, f"refused: {unknown or error}"))
         info.loaded = False
+        return info
+    unmarked = _unmarked(module)
+    if not manager.get_hookcallers(module):
+        manager.unregister(module)
+        info.loaded = False
+        problems.append(
+            PluginProblem(
+                point.name,
+                "provides nothing: no function of "
+                f"{point.value} is marked @hookimpl"
+                + (f" ({', '.join(unmarked)} lack it)" if unmarked else "")
+                + "; decorate each hook with @hookimpl from tracker.plugin_api",
+            )
+        )
+        return info
+    for name in unmarked:
+        if name in HOOK_NAMES:
+            problems.append(
+                PluginProblem(
+                    point.name,
+                    f"{name}() is not marked @hookimpl, so the tracker never calls it",
+                )
+            )
     return info
 
 
@@ -154,24 +275,41 @@ def load_catalogue(
     problems = catalogue.problems
     points = sorted(
         points if points is not None else entry_points(group=ENTRY_POINT_GROUP),
-        key=lambda p: p.name,
+        key=lambda p: (not _is_built_in(p), p.name),
     )
-    infos = {point.name: _register(manager, point, problems) for point in points}
-    catalogue.plugins = list(infos.values())
-    collector = _Collector(manager, problems)
+    infos: dict[str, PluginInfo] = {}
+    for point in points:
+        info = _register(manager, point, infos, problems)
+        catalogue.plugins.append(info)
+        infos.setdefault(point.name, info)
+    order = [name for name, info in infos.items() if info.loaded]
+    collector = _Collector(manager, order, problems)
     wanted = set(enabled) if enabled is not None else None
 
     owner_of: dict[str, str] = {}
-    for plugin, jurisdictions in collector.collect("tracker_jurisdictions", Jurisdiction).items():
-        for jurisdiction in jurisdictions:
-            if jurisdiction.id in owner_of:
-                problems.append(
-                    PluginProblem(
-                        plugin,
-                        f"jurisdiction {jurisdiction.id!r} is already provided by plugin {owner_of[jurisdiction.id]!r}",
-                    )
+    for plugin, declared in collector.collect("tracker_jurisdictions", Jurisdiction).items():
+        sound = []
+        for jurisdiction in declared:
+            if trouble := _checked(jurisdiction_problems, jurisdiction):
+                problems.extend(PluginProblem(plugin, t) for t in trouble)
+            elif jurisdiction.id not in (j.id for j in sound):
+                sound.append(jurisdiction)
+        clash = next((j.id for j in sound if j.id in owner_of), None)
+        if clash is not None:
+            # First come is built-in, or first by name: the newcomer cannot take it over.
+            manager.unregister(name=plugin)
+            order.remove(plugin)
+            infos[plugin].loaded = False
+            problems.append(
+                PluginProblem(
+                    plugin,
+                    f"refused: it declares jurisdiction {clash!r}, which "
+                    f"{infos[owner_of[clash]].describe()} already provides; a plugin cannot "
+                    "replace another plugin's jurisdiction",
                 )
-                continue
+            )
+            continue
+        for jurisdiction in sound:
             owner_of[jurisdiction.id] = plugin
             infos[plugin].jurisdictions.append(jurisdiction.id)
             if wanted is None or jurisdiction.id in wanted:
@@ -189,8 +327,8 @@ def load_catalogue(
     questions: dict[str, ProfileQuestion] = {}
     for plugin, declared in collector.collect("tracker_profile_questions", ProfileQuestion).items():
         for question in declared:
-            trouble = question.problems()
-            if question.id in questions or question.id in PROFILE_FIELDS:
+            trouble = _checked(ProfileQuestion.problems, question)
+            if not trouble and (question.id in questions or question.id in PROFILE_FIELDS):
                 trouble.append(f"question id {question.id!r} is already taken")
             if trouble:
                 problems.extend(PluginProblem(plugin, t) for t in trouble)
@@ -203,19 +341,23 @@ def load_catalogue(
     candidates: list[tuple[str, Requirement]] = []
     for plugin, requirements in collector.collect("tracker_requirements", Requirement).items():
         for requirement in requirements:
-            trouble = problems_with(requirement, catalogue.questions)
-            if requirement.id in declared_ids:
-                trouble.append(
-                    f"duplicate requirement id (already declared by plugin {declared_ids[requirement.id]!r})"
-                )
-            elif owner_of.get(requirement.framework) != plugin:
+            trouble = _checked(problems_with, requirement, catalogue.questions)
+            label = (
+                f"requirement {requirement.id!r}"
+                if isinstance(requirement.id, str) and requirement.id
+                else "a requirement"
+            )
+            # Only a sound definition has an id and a jurisdiction worth comparing with others.
+            if not trouble and owner_of.get(requirement.framework) != plugin:
                 trouble.append(
                     f"belongs to jurisdiction {requirement.framework!r}, which this plugin does not declare"
                 )
-            if trouble:
-                problems.extend(
-                    PluginProblem(plugin, f"requirement {requirement.id!r}: {t}") for t in trouble
+            elif not trouble and requirement.id in declared_ids:
+                trouble.append(
+                    f"duplicate requirement id (already declared by plugin {declared_ids[requirement.id]!r})"
                 )
+            if trouble:
+                problems.extend(PluginProblem(plugin, f"{label}: {t}") for t in trouble)
                 continue
             declared_ids[requirement.id] = plugin
             candidates.append((plugin, requirement))
@@ -247,6 +389,12 @@ def load_catalogue(
                 "configuration", f"TRACKER_IN_FORCE_FROM names unknown requirement {unknown!r}"
             )
         )
-    for problem in problems:
-        log.warning("%s", problem)
     return catalogue
+
+
+def _checked(check: Any, *args: Any) -> list[str]:
+    """A validator's messages; a validator that trips over a plugin's odd value is one more."""
+    try:
+        return list(check(*args))
+    except Exception as error:
+        return [f"cannot be checked: {type(error).__name__}: {error}"]

@@ -4,17 +4,26 @@ A plugin declares :class:`Requirement` objects. Each names the evidence kinds
 that satisfy it, its scope (agency, system, operator), an applicability rule
 over the system profile, the life-cycle stage before which it is due, how
 long evidence stays valid, from when it is in force, and who owns it.
+
+A definition built with a wrong, missing or surplus argument does not raise:
+it is marked with what was wrong and where (see :func:`tolerant`), so the
+plugin host leaves out that one definition instead of the plugin's whole list.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import functools
+import inspect
 import itertools
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from datetime import date
-from typing import Any
+from pathlib import PurePath
+from typing import Any, ClassVar, TypeVar
 
 import rule_engine
 
@@ -42,6 +51,108 @@ OWNERS = {
 }
 
 
+def closest(name: object, known: Iterable[str]) -> str | None:
+    """The one of ``known`` that a misspelt ``name`` most likely meant, if any is close."""
+    matches = difflib.get_close_matches(str(name), list(known), n=1)
+    return matches[0] if matches else None
+
+
+# Tolerant construction
+
+
+Definition = TypeVar("Definition")
+
+
+def short_path(filename: str, module: str) -> str:
+    """``package/module.py`` rather than the full path of an installed plugin's file."""
+    path = PurePath(filename)
+    depth = module.count(".") + 1 + (path.name == "__init__.py")
+    if not module or module == "__main__" or len(path.parts) < depth:
+        return filename
+    return "/".join(path.parts[-depth:])
+
+
+def _caller_location() -> str:
+    """Where the definition was written: the first frame outside this module and dataclasses."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") in (__name__, "dataclasses"):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown place"
+    module = frame.f_globals.get("__name__", "")
+    return f"{short_path(frame.f_code.co_filename, module)}:{frame.f_lineno}"
+
+
+def _construct_leniently(instance: Any, args: tuple, kwargs: dict[str, Any]) -> None:
+    """Fill ``instance`` from what the call gave, recording each argument that is wrong."""
+    parameters = [f for f in dataclasses.fields(instance) if f.init]
+    names = [f.name for f in parameters]
+    problems = []
+    values = dict(zip(names, args, strict=False))
+    if len(args) > len(names):
+        problems.append(f"takes at most {len(names)} positional arguments, not {len(args)}")
+    guessed = set()
+    for name, value in kwargs.items():
+        if name not in names:
+            unset = [n for n in names[len(args) :] if n not in kwargs]
+            guess = closest(name, unset)
+            problems.append(
+                f"unknown argument {name!r}" + (f" (did you mean {guess!r}?)" if guess else "")
+            )
+            guessed.add(guess)
+        elif name in values:
+            problems.append(f"argument {name!r} is given twice (by position and by name)")
+        else:
+            values[name] = value
+    for f in parameters:
+        if f.name in values:
+            continue
+        if f.default is not MISSING:
+            values[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            values[f.name] = f.default_factory()
+        else:
+            if f.name not in guessed:  # already said: "unknown argument 'x' (did you mean ...)"
+                problems.append(f"missing argument {f.name!r}")
+            values[f.name] = None
+    for name, value in values.items():
+        object.__setattr__(instance, name, value)
+    object.__setattr__(instance, "construction_problems", tuple(problems))
+    object.__setattr__(instance, "defined_at", _caller_location())
+
+
+def tolerant(cls: type[Definition]) -> type[Definition]:
+    """Let a call with wrong arguments build a marked instance of ``cls`` instead of raising.
+
+    A plugin returns its definitions as one list expression, so a single
+    ``Requirement(...)`` with a misspelt, missing or surplus argument would raise
+    inside the hook and lose every other definition the hook returns. Here such a
+    call yields an instance whose ``construction_problems`` say what was wrong and
+    whose ``defined_at`` says where (``file.py:line``); the plugin host reports it
+    by plugin and leaves out that one definition. Well-formed calls take the
+    dataclass's own ``__init__`` unchanged, and type checkers still see (and flag)
+    its real signature. Errors raised after the arguments are bound still raise.
+    """
+    strict = cls.__init__
+    signature = inspect.signature(strict)
+
+    @functools.wraps(strict)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            strict(self, *args, **kwargs)
+        except TypeError:
+            try:
+                signature.bind(self, *args, **kwargs)
+            except TypeError:
+                _construct_leniently(self, args, kwargs)
+                return
+            raise
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    return cls
+
+
+@tolerant
 @dataclass(frozen=True)
 class Citation:
     """Where a requirement comes from, and how well that is verified."""
@@ -52,10 +163,15 @@ class Citation:
     verification: str  # a key of VERIFICATION
     note: str = ""
 
+    # Set only on an instance built from a call with wrong arguments (see tolerant()).
+    construction_problems: ClassVar[tuple[str, ...]] = ()
+    defined_at: ClassVar[str] = ""
+
     def __str__(self) -> str:
         return f"{self.instrument}, {self.article}"
 
 
+@tolerant
 @dataclass(frozen=True)
 class Requirement:
     """One evidence requirement. Dates and lead times are data, so a deployment can override them."""
@@ -79,6 +195,10 @@ class Requirement:
     # A deadline counted from each system event of this kind, e.g. ("use", 48): evidence within 48 hours.
     deadline_after_event: tuple[str, int] | None = None
 
+    # Set only on an instance built from a call with wrong arguments (see tolerant()).
+    construction_problems: ClassVar[tuple[str, ...]] = ()
+    defined_at: ClassVar[str] = ""
+
     # Cached: the completeness engine reads these tens of thousands of times per portfolio.
     @functools.cached_property
     def framework(self) -> str:
@@ -89,6 +209,7 @@ class Requirement:
         return (self.id, *self.also_satisfied_by)
 
 
+@tolerant
 @dataclass(frozen=True)
 class Jurisdiction:
     """A framework a plugin provides: its id is the prefix of its requirement ids."""
@@ -97,6 +218,38 @@ class Jurisdiction:
     title: str
     description: str = ""
     url: str = ""
+
+    # Set only on an instance built from a call with wrong arguments (see tolerant()).
+    construction_problems: ClassVar[tuple[str, ...]] = ()
+    defined_at: ClassVar[str] = ""
+
+
+JURISDICTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def jurisdiction_problems(jurisdiction: Jurisdiction) -> list[str]:
+    """Everything wrong with a jurisdiction's definition (empty when it is sound)."""
+    if jurisdiction.construction_problems:
+        return [_unconstructed(jurisdiction)]
+    out = []
+    if not isinstance(jurisdiction.id, str) or not JURISDICTION_ID.match(jurisdiction.id):
+        out.append(
+            f"jurisdiction id {jurisdiction.id!r} must be lower case letters, digits and '-'"
+        )
+    for name in ("title", "description", "url"):
+        if not isinstance(getattr(jurisdiction, name), str):
+            out.append(f"jurisdiction {name} must be text")
+    if isinstance(jurisdiction.title, str) and not jurisdiction.title.strip():
+        out.append("jurisdiction has no title")
+    return out
+
+
+def _unconstructed(definition: Any) -> str:
+    """The message for a definition built from a call with wrong arguments."""
+    return (
+        f"{type(definition).__name__}(...) at {definition.defined_at} cannot be built: "
+        + "; ".join(definition.construction_problems)
+    )
 
 
 # Applicability rules
@@ -184,6 +337,15 @@ def hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def unknown_fact(name: str, known: Iterable[str]) -> str:
+    """ "unknown fact 'x'", with the closest known fact or, failing one, the list of them."""
+    known = sorted(known)
+    guess = closest(name, known)
+    if guess:
+        return f"unknown fact {name!r}; did you mean {guess!r}?"
+    return f"unknown fact {name!r} (known facts: {', '.join(known)})"
+
+
 def compile_rule(text: str, questions: Iterable[ProfileQuestion] = ()) -> CompiledRule:
     """Compile ``text``; raise RuleError when it is malformed, names an unknown fact, or can never apply."""
     questions = tuple(questions)
@@ -197,8 +359,14 @@ def compile_rule(text: str, questions: Iterable[ProfileQuestion] = ()) -> Compil
             used.append(name)
         return types[name]
 
+    if not isinstance(text, str):
+        raise RuleError(f"rule {text!r} must be text, e.g. 'risk_level == \"high\"'")
     try:
         rule = rule_engine.Rule(text, context=rule_engine.Context(type_resolver=resolve))
+    except rule_engine.errors.SymbolResolutionError as error:
+        raise RuleError(
+            f"rule {text!r} is invalid: {unknown_fact(error.symbol_name, types)}"
+        ) from None
     except rule_engine.errors.EngineError as error:
         raise RuleError(f"rule {text!r} is invalid: {getattr(error, 'message', error)}") from None
     compiled = CompiledRule(text, tuple(used), rule)
@@ -218,34 +386,93 @@ def compile_rule(text: str, questions: Iterable[ProfileQuestion] = ()) -> Compil
 
 Check = Callable[[Requirement], list[str]]
 
+# The type each field must have; a plugin's wrong type is reported, never left to crash later.
+_TEXT = ("id", "title", "applies_when", "scope", "recurrence", "owner", "description")
+_TEXT_SEQUENCES = ("evidence_kinds", "renew_on_change", "also_satisfied_by")
+
+
+def _type_problems(requirement: Requirement) -> list[str]:
+    out = [
+        f"{name} must be text, not {type(getattr(requirement, name)).__name__}"
+        for name in _TEXT
+        if not isinstance(getattr(requirement, name), str)
+    ]
+    for name in _TEXT_SEQUENCES:
+        value = getattr(requirement, name)
+        if not isinstance(value, tuple | list) or not all(isinstance(v, str) for v in value):
+            out.append(f"{name} must be a tuple of names such as ('record',), not {value!r}")
+    if not isinstance(requirement.lead_days, tuple | list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in requirement.lead_days
+    ):
+        out.append(
+            f"lead_days must be a tuple of positive whole days, not {requirement.lead_days!r}"
+        )
+    if requirement.due_before is not None and not isinstance(requirement.due_before, str):
+        out.append("due_before must be a life-cycle stage or None")
+    months = requirement.valid_for_months
+    if months is not None and (not isinstance(months, int) or isinstance(months, bool)):
+        out.append(f"valid_for_months must be a whole number or None, not {months!r}")
+    if requirement.in_force_from is not None and not isinstance(requirement.in_force_from, date):
+        out.append(
+            f"in_force_from must be a datetime.date or None, not {requirement.in_force_from!r}"
+        )
+    event = requirement.deadline_after_event
+    if event is not None and (not isinstance(event, tuple | list) or len(event) != 2):
+        out.append(f"deadline_after_event must be (event kind, hours) or None, not {event!r}")
+    return out
+
+
+def _citation_problems(citation: Any) -> list[str]:
+    if not isinstance(citation, Citation):
+        return ["has no citation: give a Citation(instrument, article, url, verification)"]
+    if citation.construction_problems:
+        return [_unconstructed(citation)]
+    if not all(
+        isinstance(getattr(citation, name), str)
+        for name in ("instrument", "article", "url", "verification", "note")
+    ):
+        return ["citation fields must be text"]
+    if not citation.article.strip() or not citation.url.startswith("http"):
+        return ["has no citation: an article and an http(s) link are required"]
+    if citation.verification not in VERIFICATION:
+        return [
+            f"citation verification {citation.verification!r} is not one of {', '.join(VERIFICATION)}"
+        ]
+    return []
+
 
 def problems_with(requirement: Requirement, questions: Iterable[ProfileQuestion] = ()) -> list[str]:
     """Everything wrong with a definition, as messages (empty when it is sound)."""
-    out = []
+    if requirement.construction_problems:
+        return [_unconstructed(requirement)]
+    out = _type_problems(requirement)
+    if out:  # the checks below read the fields as the types they should have
+        return out
     if not REQUIREMENT_ID.match(requirement.id):
         out.append(
             f"id {requirement.id!r} must look like 'framework.name' (lower case, digits, '-' and '_')"
         )
     if not requirement.title.strip():
         out.append("has no title")
-    citation = requirement.citation
-    if (
-        not isinstance(citation, Citation)
-        or not citation.article.strip()
-        or not citation.url.startswith("http")
-    ):
-        out.append("has no citation: an article and an http(s) link are required")
-    elif citation.verification not in VERIFICATION:
-        out.append(
-            f"citation verification {citation.verification!r} is not one of {', '.join(VERIFICATION)}"
-        )
+    out += _citation_problems(requirement.citation)
     unknown_kinds = [k for k in requirement.evidence_kinds if k not in vocab.EVIDENCE_KINDS]
     if unknown_kinds or not requirement.evidence_kinds:
-        out.append(f"evidence kinds {list(unknown_kinds) or '(none)'} are not known evidence kinds")
+        out.append(
+            f"evidence kinds {list(unknown_kinds) or '(none)'} are not known evidence kinds"
+            + "".join(
+                f" ({kind!r}: did you mean {guess!r}?)"
+                for kind in unknown_kinds
+                if (guess := closest(kind, vocab.EVIDENCE_KINDS))
+            )
+            + f"; known kinds: {', '.join(vocab.EVIDENCE_KINDS)}"
+        )
     if requirement.scope not in SCOPES:
         out.append(f"scope {requirement.scope!r} is not one of {', '.join(SCOPES)}")
     if requirement.due_before is not None and requirement.due_before not in vocab.LIFECYCLE_STAGES:
-        out.append(f"due_before {requirement.due_before!r} is not a life-cycle stage")
+        out.append(
+            f"due_before {requirement.due_before!r} is not a life-cycle stage "
+            f"({', '.join(vocab.LIFECYCLE_STAGES)})"
+        )
     if requirement.owner not in OWNERS:
         out.append(f"owner {requirement.owner!r} is not one of {', '.join(OWNERS)}")
     if requirement.deadline_after_event is not None:
@@ -259,7 +486,7 @@ def problems_with(requirement: Requirement, questions: Iterable[ProfileQuestion]
     profile_facts = _profile_types(questions)
     for fact in requirement.renew_on_change:
         if fact not in profile_facts:
-            out.append(f"renew_on_change names {fact!r}, which is not a profile fact")
+            out.append(f"renew_on_change names an {unknown_fact(fact, profile_facts)}")
     try:
         compile_rule(requirement.applies_when, questions)
     except RuleError as error:

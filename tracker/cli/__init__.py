@@ -44,13 +44,17 @@ class Context:
             self._database.connect(reuse_if_open=True)
         return self._database
 
-    def catalogue(self) -> Catalogue:
-        """The enabled plugins' catalogue; problems are printed once, to stderr."""
+    def catalogue(self, *, report: bool = True) -> Catalogue:
+        """The enabled plugins' catalogue, loaded once per command.
+
+        Plugin problems are printed to stderr once, when it is loaded, unless ``report``
+        is False (a command that lists them itself).
+        """
         if self._catalogue is None:
             self._catalogue = load_catalogue(
                 self.settings.jurisdictions, self.settings.in_force_from
             )
-            for problem in self._catalogue.problems:
+            for problem in self._catalogue.problems if report else ():
                 click.echo(f"warning: {problem}", err=True)
         return self._catalogue
 

@@ -36,16 +36,17 @@ def list_plugins(ctx: Context) -> None:
 @plugins_group.command("check")
 @pass_context
 def check_plugins(ctx: Context) -> None:
-    """Validate every plugin; list each problem by plugin; exit 1 if there is any."""
-    catalogue = ctx.catalogue()
-    for problem in catalogue.problems:
+    """Validate every plugin; list each problem once, by plugin; exit 1 if there is any."""
+    catalogue = ctx.catalogue(report=False)
+    problems = [str(p) for p in catalogue.problems]
+    for problem in problems:
         click.echo(f"PROBLEM {problem}")
     loaded = sum(p.loaded for p in catalogue.plugins)
     click.echo(
         f"{loaded} of {len(catalogue.plugins)} plugins loaded, {len(catalogue.requirements)} requirements "
-        f"enabled, {len(catalogue.problems)} problems"
+        f"enabled, {len(problems)} problems"
     )
-    if catalogue.problems:
+    if problems:
         sys.exit(EXIT_PROBLEMS)
 
 

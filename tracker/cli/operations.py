@@ -52,12 +52,10 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
 
     settings = ctx.settings
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # logs each plugin problem once
     except SchemaOutOfDate as error:
         raise click.ClickException(str(error)) from None
     ctx.close()
-    for problem in app.extensions["tracker"].catalogue.problems:
-        click.echo(f"warning: {problem} (the rest keeps working)", err=True)
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -30,12 +30,18 @@ _context: tuple[config.Settings, Catalogue] | None = None
 
 
 def context() -> tuple[config.Settings, Catalogue]:
-    """Settings, a bound database and the catalogue, made once per worker process."""
+    """Settings, a bound database and the catalogue, made once per worker process.
+
+    Plugin problems are logged here, once per process.
+    """
     global _context
     if _context is None:
         settings = config.from_environ()
+        catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+        for problem in catalogue.problems:
+            log.warning("%s (the rest keeps working)", problem)
         db.bind(settings.database_url)
-        _context = (settings, load_catalogue(settings.jurisdictions, settings.in_force_from))
+        _context = (settings, catalogue)
     return _context
 
 
