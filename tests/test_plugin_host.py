@@ -1,4 +1,5 @@
-"""Loading plugins from entry points: the built-ins, a third-party package, and broken ones."""
+"""Loading plugins from entry points: the built-ins, a third-party package, and broken ones;
+settings that name what no plugin provides stop every entry point."""
 
 import os
 import signal
@@ -9,9 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PLUGIN_PACKAGES
-from tracker.plugin_host import load_catalogue
+from tests.services import free_port
+from tracker.config import ConfigError
+from tracker.plugin_host import CatalogueConfigError, load_catalogue
+from tracker.reminders import jobs
 
 TRACKER = Path(sys.executable).parent / "tracker"
+KNOWN = (
+    "the known jurisdictions are: au-malabo, coe-cets225, eu-ai-act, eu-gdpr, eu-led, nis2, toolkit"
+)
 
 BUILT_IN = {"toolkit", "eu-gdpr", "eu-led", "eu-ai-act", "nis2", "au-malabo", "coe-cets225"}
 
@@ -52,20 +59,36 @@ def test_a_deployment_chooses_its_jurisdictions():
     assert set(catalogue.jurisdictions) == {"toolkit", "eu-led"}
     assert {r.framework for r in catalogue.requirements.values()} == {"toolkit", "eu-led"}
     assert "eu-ai-act" in catalogue.disabled
-    unknown = load_catalogue(enabled={"toolkit", "atlantis"})
-    assert [str(p) for p in unknown.problems] == [
-        "plugin 'configuration': TRACKER_JURISDICTIONS names 'atlantis', which no installed plugin provides"
-    ]
+    assert catalogue.configuration == []
+
+
+def test_an_unknown_jurisdiction_is_a_configuration_error_naming_it_and_the_known_ones():
+    with pytest.raises(CatalogueConfigError) as raised:
+        load_catalogue(enabled={"toolkit", "atlantis", "eu-gdp"})
+    assert isinstance(raised.value, ConfigError)
+    assert str(raised.value) == (
+        "TRACKER_JURISDICTIONS names 'atlantis', 'eu-gdp' (did you mean 'eu-gdpr'?), "
+        f"which no installed plugin provides; {KNOWN}"
+    )
+    # Without strict, what the settings get wrong is kept for `tracker plugins check` to show.
+    lenient = load_catalogue(enabled={"toolkit", "atlantis"}, strict=False)
+    assert lenient.configuration[0].startswith("TRACKER_JURISDICTIONS names 'atlantis', which")
+    assert lenient.problems == []
 
 
 def test_in_force_dates_can_be_overridden():
     from datetime import date
 
-    catalogue = load_catalogue(
-        in_force_overrides={"eu-ai-act.fria": date(2026, 8, 2), "nope.x": date(2030, 1, 1)}
-    )
+    catalogue = load_catalogue(in_force_overrides={"eu-ai-act.fria": date(2026, 8, 2)})
     assert catalogue.requirements["eu-ai-act.fria"].in_force_from == date(2026, 8, 2)
-    assert "unknown requirement 'nope.x'" in str(catalogue.problems[0])
+    # A requirement of an installed but disabled jurisdiction is not a mistake.
+    assert load_catalogue({"toolkit"}, {"eu-ai-act.fria": date(2026, 8, 2)}).configuration == []
+    with pytest.raises(CatalogueConfigError) as raised:
+        load_catalogue(in_force_overrides={"eu-ai-act.fri": date(2026, 8, 2)})
+    assert str(raised.value) == (
+        "TRACKER_IN_FORCE_FROM names 'eu-ai-act.fri' (did you mean 'eu-ai-act.fria'?), "
+        "which no installed plugin declares"
+    )
 
 
 def test_a_third_party_plugin_needs_no_change_to_the_core(install_plugin):
@@ -285,7 +308,7 @@ def _tracker(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess
 
 def test_each_plugin_problem_is_printed_once(plugin_packages, install_plugin, tmp_path):
     install_plugin("broken_plugins")
-    expected = [str(p) for p in load_catalogue().problems]
+    expected = [str(p) for p in load_catalogue(strict=False).problems]
     assert len(expected) > 15
     env = {"PYTHONPATH": str(plugin_packages["broken_plugins"]), "TRACKER_DATA_DIR": str(tmp_path)}
     listed = _tracker("requirements", "list", env=env)
@@ -298,6 +321,104 @@ def test_each_plugin_problem_is_printed_once(plugin_packages, install_plugin, tm
             assert [line for line in lines if problem in line] == [prefix + problem]
     setting = [line for line in checked.stdout.splitlines() if "eu-gdp" in line]
     assert setting == [
-        "PROBLEM plugin 'configuration': TRACKER_JURISDICTIONS names 'eu-gdp', which no installed "
-        "plugin provides"
+        "PROBLEM configuration: TRACKER_JURISDICTIONS names 'eu-gdp' (did you mean 'eu-gdpr'?), "
+        "which no installed plugin provides; the known jurisdictions are: au-malabo, broken, "
+        "coe-cets225, constructed, eu-ai-act, eu-gdpr, eu-led, nis2, toolkit "
+        "(plugins not loaded: broken-empty, broken-hook, broken-import; see `tracker plugins check`)"
     ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("completeness",),
+        ("requirements", "list"),
+        ("reminders", "preview"),
+        ("scheduler",),
+        ("worker", "--burst"),
+    ],
+)
+def test_cli_commands_refuse_unknown_jurisdictions_with_one_line(runner, monkeypatch, command):
+    monkeypatch.setenv("TRACKER_JURISDICTIONS", "toolkit,eu-gdp")
+    # Unreachable: a worker or scheduler must refuse before it even tries Redis.
+    monkeypatch.setenv("TRACKER_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setattr(jobs, "_context", None)
+    result = runner.tracker(*command)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: TRACKER_JURISDICTIONS names 'eu-gdp' (did you mean 'eu-gdpr'?), which no "
+        f"installed plugin provides; {KNOWN}"
+    ]
+
+
+def test_an_unknown_in_force_requirement_stops_the_cli_too(runner, monkeypatch):
+    monkeypatch.setenv("TRACKER_IN_FORCE_FROM", "eu-ai-act.fri=2026-08-02")
+    result = runner.tracker("completeness")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: TRACKER_IN_FORCE_FROM names 'eu-ai-act.fri' (did you mean 'eu-ai-act.fria'?), "
+        "which no installed plugin declares"
+    ]
+
+
+def test_plugins_list_and_check_still_show_the_plugins_and_report_the_setting(runner, monkeypatch):
+    monkeypatch.setenv("TRACKER_JURISDICTIONS", "atlantis")
+    listed = runner.tracker("plugins", "list")
+    assert listed.exit_code == 1 and "eu-led (disabled): 0 requirements" in listed.output
+    assert listed.output.count("TRACKER_JURISDICTIONS names 'atlantis'") == 1
+    checked = runner.tracker("plugins", "check")
+    assert checked.exit_code == 1
+    assert "PROBLEM configuration: TRACKER_JURISDICTIONS names 'atlantis'" in checked.output
+    assert "7 of 7 plugins loaded, 0 requirements enabled, 1 problems" in checked.output
+
+
+def test_the_app_refuses_to_start_with_an_unknown_jurisdiction(settings, migrated):
+    from tracker.app import create_app
+
+    with pytest.raises(
+        ConfigError, match=f"names 'atlantis', which no installed plugin provides; {KNOWN}"
+    ):
+        create_app(settings.with_overrides(jurisdictions=("toolkit", "atlantis")))
+
+
+def test_serve_refuses_to_start_with_an_unknown_jurisdiction(settings, migrated):
+    env = {
+        "TRACKER_DATA_DIR": str(settings.data_dir),
+        "TRACKER_DATABASE_URL": settings.database_url,
+        "TRACKER_JURISDICTIONS": "atlantis",
+    }
+    # Before the fix the server started (and this timed out): every system looked compliant.
+    result = _tracker("serve", "--port", str(free_port()), env=env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: TRACKER_JURISDICTIONS names 'atlantis', which no installed plugin provides; {KNOWN}"
+    ]
+
+
+def test_the_worker_job_context_refuses_an_unknown_jurisdiction(monkeypatch, settings):
+    monkeypatch.setattr(jobs, "_context", None)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TRACKER_JURISDICTIONS", "atlantis")
+    with pytest.raises(ConfigError, match="'atlantis'"):
+        jobs.context()
+    assert jobs._context is None
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_systems_own_jurisdictions_are_checked_on_write(client, auth, method):
+    from tests.factories import profile
+
+    created = client.post("/api/systems", json=profile(), headers=auth("legal"))
+    body = {"jurisdictions": ["toolkit", "atlantis"]}
+    if method == "post":
+        response = client.post("/api/systems", json=profile(**body), headers=auth("legal"))
+    else:
+        response = client.patch(
+            f"/api/systems/{created.json['id']}", json=body, headers=auth("legal")
+        )
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "application/problem+json"
+    [error] = response.json["errors"]
+    assert error["field"] == "jurisdictions"
+    assert "atlantis" in error["detail"]
+    assert "au-malabo, coe-cets225, eu-ai-act, eu-gdpr, eu-led, nis2, toolkit" in error["detail"]

@@ -75,6 +75,8 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         TESTING=settings.env == "testing",
     )
+    # Raises CatalogueConfigError (a ConfigError) when the settings name an unknown
+    # jurisdiction or requirement: better no server than one that calls everything compliant.
     catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
     for problem in catalogue.problems:  # reported here, once, whatever server runs the app
         logging.getLogger(__name__).warning("%s (the rest keeps working)", problem)

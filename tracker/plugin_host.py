@@ -10,7 +10,9 @@ bad plugin never takes the others down.
 Built-in plugins (those of this project's own distribution) are loaded first
 and own their jurisdictions: a plugin that declares a jurisdiction another
 plugin already provides is refused as a whole and named, whatever its entry
-point is called.
+point is called. Settings that name a jurisdiction or requirement no plugin
+provides are a configuration error (:class:`CatalogueConfigError`), raised
+after loading so that every entry point stops with the same message.
 
 Problems are returned, not logged: each caller reports them exactly once.
 """
@@ -29,6 +31,7 @@ from typing import Any
 import pluggy
 
 from tracker import hookspecs
+from tracker.config import ConfigError
 from tracker.errors import NotFound
 from tracker.profile import PROFILE_FIELDS, ProfileQuestion
 from tracker.requirements import (
@@ -45,6 +48,10 @@ from tracker.requirements import (
 ENTRY_POINT_GROUP = "tracker.plugins"
 BUILT_IN_DISTRIBUTION = "ai-evidence-tracker"
 HOOK_NAMES = tuple(sorted(name for name in vars(hookspecs) if name.startswith("tracker_")))
+
+
+class CatalogueConfigError(ConfigError):
+    """The settings name jurisdictions or requirements that no installed plugin provides."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class Catalogue:
     plugins: list[PluginInfo] = field(default_factory=list)
     problems: list[PluginProblem] = field(default_factory=list)
     disabled: set[str] = field(default_factory=set)
+    # What the settings name that no plugin provides; load_catalogue raises it unless strict=False.
+    configuration: list[str] = field(default_factory=list)
     # What other modules derive from the catalogue and keep with it, such as the completeness
     # engine's evaluators and their caches. A loaded catalogue never changes, so neither do they.
     derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -99,6 +108,10 @@ class Catalogue:
 
     def question_defaults(self) -> dict[str, Any]:
         return {q.id: q.default for q in self.questions}
+
+    def configuration_error(self) -> CatalogueConfigError | None:
+        """The settings' mistakes as one error (one line), or None when there are none."""
+        return CatalogueConfigError("; ".join(self.configuration)) if self.configuration else None
 
 
 def _where(error: BaseException, module: Any) -> str:
@@ -263,11 +276,16 @@ def load_catalogue(
     enabled: Iterable[str] | None = None,
     in_force_overrides: Mapping[str, date] | None = None,
     points: Iterable[EntryPoint] | None = None,
+    *,
+    strict: bool = True,
 ) -> Catalogue:
     """Load every plugin, validate what it declares, and keep what is sound and enabled.
 
     ``enabled`` lists the jurisdiction ids the deployment wants (None: all installed);
-    ``in_force_overrides`` moves a requirement's in-force date.
+    ``in_force_overrides`` moves a requirement's in-force date. When either names
+    something no plugin provides, raise :class:`CatalogueConfigError`; with
+    ``strict=False`` return the catalogue with those mistakes in ``configuration``
+    instead (for ``tracker plugins list`` and ``check``, which show them).
     """
     manager = pluggy.PluginManager("tracker")
     manager.add_hookspecs(hookspecs)
@@ -316,13 +334,8 @@ def load_catalogue(
                 catalogue.jurisdictions[jurisdiction.id] = jurisdiction
             else:
                 catalogue.disabled.add(jurisdiction.id)
-    for unknown in sorted((wanted or set()) - set(owner_of)):
-        problems.append(
-            PluginProblem(
-                "configuration",
-                f"TRACKER_JURISDICTIONS names {unknown!r}, which no installed plugin provides",
-            )
-        )
+    if unknown := sorted((wanted or set()) - set(owner_of)):
+        catalogue.configuration.append(_unknown_jurisdictions(unknown, owner_of, catalogue.plugins))
 
     questions: dict[str, ProfileQuestion] = {}
     for plugin, declared in collector.collect("tracker_profile_questions", ProfileQuestion).items():
@@ -338,6 +351,7 @@ def load_catalogue(
     catalogue.questions = tuple(questions.values())
 
     declared_ids: dict[str, str] = {}
+    named: set[str] = set()  # every id a plugin declared, sound or not
     candidates: list[tuple[str, Requirement]] = []
     for plugin, requirements in collector.collect("tracker_requirements", Requirement).items():
         for requirement in requirements:
@@ -347,6 +361,8 @@ def load_catalogue(
                 if isinstance(requirement.id, str) and requirement.id
                 else "a requirement"
             )
+            if isinstance(requirement.id, str):
+                named.add(requirement.id)
             # Only a sound definition has an id and a jurisdiction worth comparing with others.
             if not trouble and owner_of.get(requirement.framework) != plugin:
                 trouble.append(
@@ -375,20 +391,20 @@ def load_catalogue(
         if requirement.framework not in catalogue.jurisdictions:
             continue
         if requirement.id in overrides:
-            requirement = dataclasses.replace(
-                requirement, in_force_from=overrides.pop(requirement.id)
-            )
+            requirement = dataclasses.replace(requirement, in_force_from=overrides[requirement.id])
         catalogue.requirements[requirement.id] = requirement
         catalogue.rules[requirement.id] = compile_rule(
             requirement.applies_when, catalogue.questions
         )
         infos[plugin].requirement_count += 1
-    for unknown in sorted(overrides):
-        problems.append(
-            PluginProblem(
-                "configuration", f"TRACKER_IN_FORCE_FROM names unknown requirement {unknown!r}"
-            )
+    if unknown := sorted(set(overrides) - named):
+        catalogue.configuration.append(
+            "TRACKER_IN_FORCE_FROM names "
+            + ", ".join(_with_guess(name, named) for name in unknown)
+            + ", which no installed plugin declares"
         )
+    if strict and (error := catalogue.configuration_error()):
+        raise error
     return catalogue
 
 
@@ -398,3 +414,22 @@ def _checked(check: Any, *args: Any) -> list[str]:
         return list(check(*args))
     except Exception as error:
         return [f"cannot be checked: {type(error).__name__}: {error}"]
+
+
+def _with_guess(name: str, known: Iterable[str]) -> str:
+    guess = closest(name, known)
+    return f"{name!r}" + (f" (did you mean {guess!r}?)" if guess else "")
+
+
+def _unknown_jurisdictions(
+    unknown: list[str], owner_of: Mapping[str, str], plugins: list[PluginInfo]
+) -> str:
+    known = ", ".join(sorted(owner_of)) or "none"
+    message = (
+        "TRACKER_JURISDICTIONS names "
+        + ", ".join(_with_guess(name, owner_of) for name in unknown)
+        + f", which no installed plugin provides; the known jurisdictions are: {known}"
+    )
+    if failed := [p.name for p in plugins if not p.loaded]:
+        message += f" (plugins not loaded: {', '.join(failed)}; see `tracker plugins check`)"
+    return message

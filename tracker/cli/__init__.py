@@ -44,17 +44,23 @@ class Context:
             self._database.connect(reuse_if_open=True)
         return self._database
 
-    def catalogue(self, *, report: bool = True) -> Catalogue:
+    def catalogue(self, *, strict: bool = True, report: bool = True) -> Catalogue:
         """The enabled plugins' catalogue, loaded once per command.
 
-        Plugin problems are printed to stderr once, when it is loaded, unless ``report``
-        is False (a command that lists them itself).
+        Settings naming a jurisdiction or requirement that no plugin provides stop the
+        command with one line (which names any plugin that failed to load), unless
+        ``strict`` is False. Otherwise plugin problems are printed to stderr once, when it
+        is loaded, unless ``report`` is False (a command that lists them itself).
         """
-        if self._catalogue is None:
+        first_load = self._catalogue is None
+        if first_load:
             self._catalogue = load_catalogue(
-                self.settings.jurisdictions, self.settings.in_force_from
+                self.settings.jurisdictions, self.settings.in_force_from, strict=False
             )
-            for problem in self._catalogue.problems if report else ():
+        if strict and (error := self._catalogue.configuration_error()):
+            raise click.ClickException(str(error))
+        if first_load and report:
+            for problem in self._catalogue.problems:
                 click.echo(f"warning: {problem}", err=True)
         return self._catalogue
 

@@ -19,8 +19,11 @@ def plugins_group() -> None:
 @plugins_group.command("list")
 @pass_context
 def list_plugins(ctx: Context) -> None:
-    """Installed plugins, their jurisdictions and how many requirements each provides."""
-    catalogue = ctx.catalogue()
+    """Installed plugins, their jurisdictions and how many requirements each provides.
+
+    Settings naming a jurisdiction no plugin provides are reported after the list (exit 1).
+    """
+    catalogue = ctx.catalogue(strict=False)
     for plugin in catalogue.plugins:
         state = "loaded" if plugin.loaded else "NOT LOADED"
         where = f"{plugin.distribution} {plugin.version}".strip() or plugin.module
@@ -31,14 +34,17 @@ def list_plugins(ctx: Context) -> None:
             f"{plugin.name:<20} {state:<10} {where:<32} {', '.join(enabled) or '-'}: "
             f"{plugin.requirement_count} requirements, {plugin.question_count} questions"
         )
+    if error := catalogue.configuration_error():
+        raise click.ClickException(str(error))
 
 
 @plugins_group.command("check")
 @pass_context
 def check_plugins(ctx: Context) -> None:
-    """Validate every plugin; list each problem once, by plugin; exit 1 if there is any."""
-    catalogue = ctx.catalogue(report=False)
+    """Validate every plugin and the settings; list each problem once; exit 1 if there is any."""
+    catalogue = ctx.catalogue(strict=False, report=False)
     problems = [str(p) for p in catalogue.problems]
+    problems += [f"configuration: {mistake}" for mistake in catalogue.configuration]
     for problem in problems:
         click.echo(f"PROBLEM {problem}")
     loaded = sum(p.loaded for p in catalogue.plugins)

@@ -6,6 +6,7 @@ import click
 
 from tracker import schema
 from tracker.cli import Context, pass_context
+from tracker.config import ConfigError
 
 
 @click.group("db")
@@ -53,7 +54,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     settings = ctx.settings
     try:
         app = create_app(settings)  # logs each plugin problem once
-    except SchemaOutOfDate as error:
+    except (SchemaOutOfDate, ConfigError) as error:
         raise click.ClickException(str(error)) from None
     ctx.close()
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import click
 
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context
+from tracker.config import ConfigError
 from tracker.reminders import jobs, ledger
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences
@@ -117,8 +118,11 @@ def worker(ctx: Context, burst: bool) -> None:
     from rq import Worker
 
     settings = ctx.settings
+    try:
+        jobs.context()  # settings and plugins first: a misconfigured worker must not start
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     connection = _reachable_redis(settings)
-    jobs.context()
     Worker([jobs.queue(settings, connection)], connection=connection).work(
         with_scheduler=True, burst=burst
     )
@@ -131,6 +135,7 @@ def scheduler(ctx: Context) -> None:
     from rq.cron import CronScheduler
 
     settings = ctx.settings
+    ctx.catalogue()  # refuses to schedule sweeps for jurisdictions no plugin provides
     os.environ["TZ"] = settings.timezone  # RQ reads cron times in the process's local zone
     time.tzset()
     hour, minute = (int(part) for part in settings.sweep_time.split(":"))

@@ -32,7 +32,8 @@ _context: tuple[config.Settings, Catalogue] | None = None
 def context() -> tuple[config.Settings, Catalogue]:
     """Settings, a bound database and the catalogue, made once per worker process.
 
-    Plugin problems are logged here, once per process.
+    Raises ConfigError when the settings are wrong, including jurisdictions or requirements
+    that no plugin provides; plugin problems are logged here, once per process.
     """
     global _context
     if _context is None:
