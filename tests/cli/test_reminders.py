@@ -1,5 +1,7 @@
 """``tracker reminders preview|run|history`` against a real SMTP server."""
 
+from datetime import date
+
 import pytest
 
 from tests.reminders.conftest import SmtpServer
@@ -72,3 +74,36 @@ def test_the_api_works_with_redis_unreachable(settings, migrated, auth):
         ).status_code
         == 200
     )
+
+
+def test_run_sends_what_failed_before_and_history_keeps_the_failures(
+    demo, settings, migrated, runner, smtp_server, monkeypatch
+):
+    """After an outage longer than the worker's retries, the next `reminders run` delivers."""
+    from tracker.plugin_host import load_catalogue
+    from tracker.reminders import ledger
+    from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
+    from tracker.reminders.planning import load_preferences
+
+    demo.seed(settings)
+    down = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port())
+    sweep(date.today(), load_catalogue(), down)
+    with pytest.raises(DeliveryFailed):  # the worker's last retry, refused
+        deliver(ledger.messages(load_preferences()), down, final_attempt=True)
+    assert (
+        "sent: 0  pending: 0  sending: 0  failed: " in runner.tracker("reminders", "history").output
+    )
+
+    monkeypatch.setenv("TRACKER_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TRACKER_SMTP_PORT", str(smtp_server.port))
+    run = runner.tracker("reminders", "run")
+    people = {m["To"].addresses[0].addr_spec for m in smtp_server.mailbox.received}
+    assert run.exit_code == 0 and "0 new" in run.output
+    assert f"{len(people)} e-mails to send" in run.output and len(people) > 5
+    assert len(smtp_server.mailbox.received) == len(people)
+    history = runner.tracker("reminders", "history", "--state", "sent", "--limit", "2").output
+    assert "failed: 0" in history
+    assert history.count("(2 attempts, last error: ConnectionRefusedError") == 2
+    again = runner.tracker("reminders", "run")
+    assert "0 e-mails to send" in again.output
+    assert len(smtp_server.mailbox.received) == len(people)

@@ -19,6 +19,16 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.received: list[email.message.EmailMessage] = []
+        self.refused: set[str] = set()  # addresses answered with a permanent refusal
+        self.busy: set[str] = set()  # addresses answered with "try again later"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        if address in self.busy:
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.received.append(

@@ -119,7 +119,7 @@ def test_repeated_reminders_with_no_change_escalate_to_the_dpo(seeded):
             kind=target.kind,
             item_key=target.item_key,
             window=f"d{day}",
-            sweep_date=TODAY,
+            sweep_date=TODAY - timedelta(days=day + 1),  # reminded on each of the days before
             payload=target.payload(),
             state="sent",
         )

@@ -411,7 +411,9 @@ class WaiverOut(ma.Schema):
 
 
 class NotificationFilters(ma.Schema):
-    state = fields.String(validate=validate.OneOf(["pending", "sending", "sent", "failed"]))
+    state = fields.String(
+        validate=validate.OneOf(["pending", "sending", "sent", "failed", "obsolete"])
+    )
     kind = fields.String()
     recipient = fields.String()
     system_id = fields.Integer()

@@ -58,9 +58,10 @@ def run(ctx: Context, as_of: datetime | None) -> None:
     ctx.connect()
     result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings)
     messages = ledger.messages(load_preferences())
+    closed = f", {result.closed} unsent closed as obsolete" if result.closed else ""
     click.echo(
-        f"sweep of {result.as_of}: {len(result.planned)} notifications planned, {result.new} new; "
-        f"{len(messages)} e-mails to send"
+        f"sweep of {result.as_of}: {len(result.planned)} notifications planned, {result.new} new"
+        f"{closed}; {len(messages)} e-mails to send"
     )
     try:
         sent = deliver(messages, ctx.settings, final_attempt=False)
@@ -74,7 +75,7 @@ def run(ctx: Context, as_of: datetime | None) -> None:
 
 
 @reminders_group.command("history")
-@click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.option("--state", type=click.Choice(ledger.STATES))
 @click.option("--recipient")
 @click.option("--limit", default=50, show_default=True)
 @pass_context
@@ -84,11 +85,15 @@ def history(ctx: Context, state: str | None, recipient: str | None, limit: int) 
     totals = ledger.counts()
     click.echo(
         "  ".join(
-            f"{name}: {totals.get(name, 0)}" for name in ("sent", "pending", "sending", "failed")
+            f"{name}: {totals.get(name, 0)}"
+            for name in ("sent", "pending", "sending", "failed", "obsolete")
         )
     )
     for row in ledger.find({"state": state, "recipient": recipient}).limit(limit):
-        error = f"  ({row.last_error})" if row.last_error else ""
+        error = ""
+        if row.last_error:  # kept after a later success or closing, with the number of tries
+            tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+            error = f"  ({tries}, last error: {row.last_error})"
         click.echo(
             f"{row.id:>6} {row.state:<8} {row.sweep_date} {row.recipient:<32} [{row.kind}] "
             f"{row.payload.get('title', '')}{error}"

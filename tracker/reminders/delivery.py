@@ -18,7 +18,13 @@ from tracker.plugin_host import Catalogue
 from tracker.reminders import ledger
 from tracker.reminders.items import ReminderItem, collect
 from tracker.reminders.mail import SmtpConnection, compose, environment
-from tracker.reminders.planning import Planned, load_preferences, plan, unsubscribe_tokens
+from tracker.reminders.planning import (
+    Planned,
+    load_preferences,
+    plan,
+    still_due,
+    unsubscribe_tokens,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ class SweepResult:
     items: list[ReminderItem]
     planned: list[Planned]
     new: int = 0
+    closed: int = 0  # unsent notifications closed: no longer due, or replaced by a newer one
 
 
 @dataclass
@@ -46,13 +53,26 @@ class DeliveryResult:
 def sweep(
     as_of: date, catalogue: Catalogue, settings: Settings, record: bool = True
 ) -> SweepResult:
-    """Derive every reminder on ``as_of``, plan it per person, and (unless previewing) record it."""
+    """Derive every reminder on ``as_of``, plan it per person, and (unless previewing) record it,
+    closing what was left unsent and is no longer worth sending."""
     items = collect(as_of, catalogue, settings)
-    planned = plan(items, as_of, load_preferences())
+    preferences = load_preferences()
+    planned = plan(items, as_of, preferences)
     result = SweepResult(as_of, items, planned)
     if record:
+        # Closed first: what is left open then is a handful of earlier leftovers, not this sweep.
+        result.closed = ledger.close_obsolete(planned, still_due(items, preferences), as_of)
         result.new = ledger.record(planned, as_of)
     return result
+
+
+def refused_for_good(error: Exception) -> bool:
+    """Whether the server permanently refused this one message (5xx: a recipient it does not
+    take, content it will not accept) and stays usable. That message fails and the others still
+    go; anything else, temporary refusals included, ends the attempt and the job retries it."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
 def deliver(
@@ -60,7 +80,9 @@ def deliver(
 ) -> DeliveryResult:
     """Send each message over one SMTP connection; on an SMTP failure, give the rows back and raise.
 
-    On the final attempt the rows end as ``failed`` (visible in the history), never silently pending.
+    Every try is counted on the rows it was for, with its error. On the final attempt the rows
+    end as ``failed`` (visible in the history, and tried again by the next run or sweep), never
+    silently pending; a message the server refuses on its own is failed at once.
     """
     result = DeliveryResult()
     if not messages:
@@ -68,12 +90,14 @@ def deliver(
     templates = environment(settings)
     tokens = unsubscribe_tokens({message.recipient for message in messages})
     sender = parseaddr(settings.mail_sender)[1]
+    done = 0  # messages dealt with; the rest were never reached when the connection failed
     try:
         with SmtpConnection(settings) as smtp:
             for message in messages:
                 rows = ledger.try_claim(message.ids)
                 if rows is None:
                     result.skipped += 1
+                    done += 1
                     continue
                 email = compose(
                     rows,
@@ -86,20 +110,25 @@ def deliver(
                 try:
                     smtp.send(email, sender, message.recipient)
                 except (smtplib.SMTPException, OSError) as error:
-                    ledger.release(
-                        message.ids, f"{type(error).__name__}: {error}", failed=final_attempt
-                    )
+                    text = f"{type(error).__name__}: {error}"
+                    done += 1
+                    if refused_for_good(error):
+                        log.warning("reminder to %s refused: %s", message.recipient, text)
+                        ledger.release(message.ids, text, failed=True)
+                        result.failed += 1
+                        result.errors.append(f"{message.recipient}: {text}")
+                        continue
+                    ledger.release(message.ids, text, failed=final_attempt)
+                    result.failed += 1 if final_attempt else 0
                     raise
                 ledger.mark_sent(message.ids, email["Message-ID"])
                 result.sent += 1
+                done += 1
     except (smtplib.SMTPException, OSError) as error:
         text = f"{type(error).__name__}: {error}"
         log.warning("reminder delivery failed after %d sent: %s", result.sent, text)
-        if final_attempt:
-            for message in messages:
-                rows = ledger.try_claim(message.ids)
-                if rows is not None:
-                    ledger.release(message.ids, text, failed=True)
-                    result.failed += 1
+        for message in messages[done:]:
+            ledger.note_failure(message.ids, text, failed=final_attempt)
+            result.failed += 1 if final_attempt else 0
         raise DeliveryFailed(text) from error
     return result

@@ -398,7 +398,11 @@ ESCALATION_LOOKBACK_DAYS = 120
 def _escalations(
     items: list[ReminderItem], as_of: date, settings: Settings, people: People
 ) -> list[ReminderItem]:
-    """Items already reminded ``escalate_after`` times with the same status go to the DPOs."""
+    """Items already reminded ``escalate_after`` times with the same status go to the DPOs.
+
+    Only reminders of earlier sweeps count: what today's first sweep sent must not make a second
+    sweep on the same day reach the next round and escalate again.
+    """
     recurring = {
         item.item_key: item for item in items if item.window is None and item.kind != "escalation"
     }
@@ -412,6 +416,7 @@ def _escalations(
         (Notification.state == "sent")
         & (Notification.kind != "escalation")
         & (Notification.sweep_date >= since)
+        & (Notification.sweep_date < as_of)
     )
     for item_key, payload in query.tuples():
         item = recurring.get(item_key)

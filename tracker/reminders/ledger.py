@@ -2,10 +2,17 @@
 
 Recording is idempotent (the key is unique, duplicates are ignored), so a
 second sweep, a retry or a second scheduler adds nothing. Sending claims a
-message's rows first (pending to sending, all or nothing), so two workers
-never send the same message; a claim left behind by a killed worker is
-taken over after a while, and the message goes out again with the same
+message's rows first (pending or failed to sending, all or nothing), so two
+workers never send the same message; a claim left behind by a killed worker
+is taken over after a while, and the message goes out again with the same
 Message-ID.
+
+States: ``pending`` (not tried yet, or tried and to be retried by the job),
+``sending`` (claimed), ``sent``, ``failed`` (the last try failed: the next run
+or sweep tries again) and ``obsolete`` (closed unsent: the item is no longer
+due, or a newer reminder of the same item replaced it). ``attempts`` counts
+every try, so failures stay visible after a later success or closing, with
+the last error.
 """
 
 from __future__ import annotations
@@ -121,17 +128,60 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
     return Notification.select().count() - before
 
 
+STATES = ("pending", "sending", "sent", "failed", "obsolete")
+OPEN = ("pending", "failed")  # waiting to be sent (again)
+
+
 def deliverable() -> pw.ModelSelect:
-    """Rows to send: pending ones, and claims abandoned by a killed worker."""
+    """Rows to send: pending ones, failed ones (tried again until sent or closed), and claims
+    abandoned by a killed worker."""
     stale = utcnow() - STALE_CLAIM
     return (
         Notification.select(Notification.id, Notification.recipient, Notification.recipient_name)
         .where(
-            (Notification.state == "pending")
+            Notification.state.in_(OPEN)
             | ((Notification.state == "sending") & (Notification.claimed_at < stale))
         )
         .order_by(Notification.recipient, Notification.system_id, Notification.id)
     )
+
+
+def close_obsolete(
+    planned: Iterable[Planned], still_due: set[tuple[str, str, str]], as_of: date
+) -> int:
+    """Close the unsent rows a sweep on ``as_of`` makes pointless; return how many.
+
+    A row waiting to be sent (pending or failed) is closed as ``obsolete`` when its item is no
+    longer due for that person (``still_due`` holds (recipient, kind, item key)), or when this
+    sweep planned a newer notification of the same item for the same person under another key
+    (the next day's digest): that one carries the item, so the person never reads it twice.
+    Rows of later sweeps (a sweep replayed for an earlier date) are left alone.
+    """
+    current = {(p.recipient.email.casefold(), p.kind, p.item_key): p.key for p in planned}
+    closing = [
+        row_id
+        for row_id, key, recipient, kind, item_key in Notification.select(
+            Notification.id,
+            Notification.key,
+            Notification.recipient,
+            Notification.kind,
+            Notification.item_key,
+        )
+        .where(Notification.state.in_(OPEN) & (Notification.sweep_date <= as_of))
+        .tuples()
+        if (recipient, kind, item_key) not in still_due
+        or current.get((recipient, kind, item_key), key) != key
+    ]
+    closed = 0
+    for start in range(0, len(closing), 500):  # parameter lists stay well under SQLite's limit
+        ids = closing[start : start + 500]
+        with write_transaction():
+            closed += (
+                Notification.update(state="obsolete")
+                .where(Notification.id.in_(ids) & Notification.state.in_(OPEN))
+                .execute()
+            )
+    return closed
 
 
 def messages(preferences: Mapping[str, Preference]) -> list[Message]:
@@ -216,9 +266,10 @@ def try_claim(ids: list[int]) -> list[Claimed] | None:
 
 
 def mark_sent(ids: list[int], message_id: str) -> None:
+    """Sent. The last error of earlier tries stays, next to the number of attempts."""
     Notification._meta.database.execute_sql(
         _sql(
-            "UPDATE notification SET state = 'sent', sent_at = ?, message_id = ?, last_error = '' WHERE id IN ({ids})",
+            "UPDATE notification SET state = 'sent', sent_at = ?, message_id = ? WHERE id IN ({ids})",
             ids,
         ),
         [utcnow(), message_id, *ids],
@@ -226,10 +277,25 @@ def mark_sent(ids: list[int], message_id: str) -> None:
 
 
 def release(ids: list[int], error: str, failed: bool) -> None:
-    """Give rows back after a failed send: pending for a retry, or failed for good (visible)."""
+    """Give claimed rows back after a failed send: pending while the job still retries, failed
+    after its last try (visible, and tried again by the next run or sweep)."""
     Notification.update(state="failed" if failed else "pending", last_error=error[:2000]).where(
         Notification.id.in_(ids) & (Notification.state == "sending")
     ).execute()
+
+
+def note_failure(ids: list[int], error: str, failed: bool) -> None:
+    """Count a try that never reached these rows (the server was down before their turn).
+
+    Only rows still waiting are touched: one that another worker has claimed meanwhile is theirs.
+    """
+    changes: dict[str, Any] = {"attempts": Notification.attempts + 1, "last_error": error[:2000]}
+    if failed:
+        changes["state"] = "failed"
+    with write_transaction():
+        Notification.update(**changes).where(
+            Notification.id.in_(ids) & Notification.state.in_(OPEN)
+        ).execute()
 
 
 def find(filters: Mapping[str, Any]) -> pw.ModelSelect:

@@ -49,6 +49,24 @@ def period(preference: Preference, as_of: date) -> str:
     return as_of.isoformat()
 
 
+def declined(item: ReminderItem, preference: Preference) -> bool:
+    """Whether the person declined this kind of reminder (only optional kinds can be)."""
+    return not item.mandatory and item.kind in preference.opted_out
+
+
+def still_due(
+    items: Iterable[ReminderItem], preferences: dict[str, Preference]
+) -> set[tuple[str, str, str]]:
+    """(recipient, kind, item key) of every reminder someone is owed on the date, whether or not
+    today is their digest day: what keeps an unsent notification worth sending."""
+    return {
+        (recipient.email.casefold(), item.kind, item.item_key)
+        for item in items
+        for recipient in item.recipients
+        if not declined(item, preferences.get(recipient.email.casefold(), Preference()))
+    }
+
+
 def plan(
     items: Iterable[ReminderItem], as_of: date, preferences: dict[str, Preference]
 ) -> list[Planned]:
@@ -58,7 +76,7 @@ def plan(
         payload = item.payload()  # one dict per item, shared by its recipients' notifications
         for recipient in item.recipients:
             preference = preferences.get(recipient.email.casefold(), Preference())
-            if not item.mandatory and item.kind in preference.opted_out:
+            if declined(item, preference):
                 continue
             if preference.frequency == "weekly" and as_of.weekday() != preference.weekly_day:
                 continue
