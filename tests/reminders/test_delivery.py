@@ -37,7 +37,9 @@ def test_a_sweep_delivers_one_digest_per_person_with_the_right_content(seeded, s
     )
     assert "== Live facial recognition on body-worn cameras ==" in text  # grouped by system
     assert "Directive (EU) 2016/680" in text  # each item with its citation ...
-    assert "https://tracker.police.example/api/requirements/eu-led." in text  # ... and a link to it
+    # ... and a link to the page where the reader acts on it (never the API)
+    assert "https://tracker.police.example/systems/" in text and "?requirement=eu-led." in text
+    assert "/api/" not in text
     assert dpo["Date"] and dpo["Message-ID"].startswith("<reminder.")
     assert dpo.get_body(("html",)).get_content().startswith("<!DOCTYPE html>")
     pieter = smtp.mailbox.text(smtp.mailbox.to("pieter.de.vries@police.example")[0])

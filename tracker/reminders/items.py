@@ -76,6 +76,8 @@ class ReminderItem:
     citation: str = ""
     detail: str = ""
     window: str | None = None  # fixed window (a lead time, an event); None: once per digest period
+    evidence_id: int | None = None  # a review waiting: which evidence (its page is the link)
+    waiver_id: int | None = None  # a waiver ending: which waiver
 
     @property
     def mandatory(self) -> bool:
@@ -92,6 +94,8 @@ class ReminderItem:
             "due": self.due.isoformat() if self.due else None,
             "citation": self.citation,
             "detail": self.detail,
+            "evidence_id": self.evidence_id,
+            "waiver_id": self.waiver_id,
         }
 
 
@@ -282,6 +286,7 @@ def _reviews_waiting(as_of: date, settings: Settings, people: People) -> list[Re
             status="pending_review",
             due=created.date() + timedelta(days=settings.review_overdue_days),
             detail=f"uploaded {created.date().isoformat()}",
+            evidence_id=evidence_id,
         )
         for evidence_id, title, created in waiting
     ]
@@ -321,6 +326,7 @@ def _waivers_ending(
                 requirement_id=waiver.requirement_id,
                 due=waiver.expires_on,
                 window=f"lead-{bucket}",
+                waiver_id=waiver.id,
             )
         )
     return out
@@ -440,6 +446,8 @@ def _escalations(
                     citation=item.citation,
                     due=item.due,
                     window=f"escalation-{rounds}",
+                    evidence_id=item.evidence_id,
+                    waiver_id=item.waiver_id,
                 )
             )
     return out

@@ -19,6 +19,7 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlencode
 
 import jinja2
 
@@ -50,6 +51,28 @@ def message_id(rows: Sequence[Claimed], settings: Settings) -> str:
     return f"<reminder.{digest}@{domain}>"
 
 
+def item_link(payload: dict, base_url: str) -> str:
+    """The web page where the reader acts on one reminder item.
+
+    Pages, never the API: a reader following a link from a mail client has a browser session,
+    not a token. A signed-out reader is sent to sign in and then back here.
+    """
+    query: dict[str, str] = {}
+    if payload.get("kind") == "review_overdue" or (
+        payload.get("evidence_id") and not payload.get("system_id")
+    ):
+        path = f"/evidence/{payload['evidence_id']}" if payload.get("evidence_id") else "/reviews"
+    elif payload.get("waiver_id"):
+        path = f"/waivers/{payload['waiver_id']}"
+    elif payload.get("system_id"):
+        path = f"/systems/{payload['system_id']}"
+        if payload.get("requirement_id"):
+            query["requirement"] = payload["requirement_id"]
+    else:
+        path = "/portfolio"
+    return f"{base_url}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
 def compose(
     rows: Sequence[Claimed],
     recipient: str,
@@ -72,19 +95,21 @@ def compose(
             {
                 "name": payload.get("system_name")
                 or ("Agency-wide" if key == "agency" else f"System {key}"),
-                "link": f"{settings.base_url}/api/systems/{key}/completeness"
+                "link": f"{settings.base_url}/systems/{key}"
                 if key != "agency"
-                else f"{settings.base_url}/api/reviews/queue",
+                else f"{settings.base_url}/reviews",
                 "items": [],
             },
         )
-        system["items"].append(payload)
+        system["items"].append({**payload, "link": item_link(payload, settings.base_url)})
     optional = any(not row.mandatory for row in rows)
+    # The body links to a page that asks first; the one-click header posts to the API (RFC 8058).
     unsubscribe_url = (
-        f"{settings.base_url}/api/notifications/unsubscribe/{unsubscribe_token}"
+        f"{settings.base_url}/unsubscribe/{unsubscribe_token}"
         if optional and unsubscribe_token
         else ""
     )
+    one_click_url = f"{settings.base_url}/api/notifications/unsubscribe/{unsubscribe_token}"
     total = len(rows)
     subject = (
         f"[AI Evidence Tracker] {rows[0].payload['title']}"
@@ -111,7 +136,7 @@ def compose(
     message["Message-ID"] = message_id(rows, settings)
     message["Auto-Submitted"] = "auto-generated"
     if unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe"] = f"<{one_click_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.attach(
         MIMEText(templates.get_template("digest.txt.j2").render(context), "plain", "utf-8")

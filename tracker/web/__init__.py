@@ -17,7 +17,17 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from tracker import vocabulary
 from tracker.app import runtime
 from tracker.errors import TrackerError
-from tracker.web import activity, evidence, forms, portfolio, public, reviews, session, systems
+from tracker.web import (
+    activity,
+    evidence,
+    forms,
+    portfolio,
+    public,
+    reviews,
+    session,
+    systems,
+    unsubscribe,
+)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -72,7 +82,9 @@ def _check_csrf() -> None:
         csrf.protect()
 
 
-BLUEPRINTS = [m.bp for m in (session, portfolio, systems, evidence, reviews, activity, public)]
+BLUEPRINTS = [
+    m.bp for m in (session, portfolio, systems, evidence, reviews, activity, public, unsubscribe)
+]
 for _blueprint in BLUEPRINTS:  # once, at import: blueprints are shared by every app made
     _blueprint.before_request(_check_csrf)
     _blueprint.register_error_handler(TrackerError, forms.domain_error_page)

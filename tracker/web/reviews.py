@@ -56,16 +56,33 @@ def waiver_list() -> Any:
             flash("Waiver requested; a DPO decides it.")
             return redirect(url_for("review_pages.waiver_list"))
     state = request.args.get("state") or None
+    return _waivers_page(
+        list(waivers.find_waivers({"state": state})), state, values, errors
+    ), status
+
+
+@bp.route("/waivers/<int:waiver_id>")
+@requires("systems:read")
+def waiver_page(waiver_id: int) -> Any:
+    """One waiver, with its decision buttons: where a reminder about it leads."""
+    waiver = Waiver.find_by_id(waiver_id)
+    return _waivers_page([waiver], None, {}, {}, single=waiver)
+
+
+def _waivers_page(
+    shown: list[Waiver], state: str | None, values: dict, errors: dict, single: Waiver | None = None
+) -> str:
     return render_template(
         "waivers.html",
-        waivers=list(waivers.find_waivers({"state": state})),
+        waivers=shown,
+        single=single,
         state=state,
         systems=list(register.find_systems({})),
         requirements=sorted(runtime().catalogue.requirements),
         values=values,
         errors=errors,
         today=date.today(),
-    ), status
+    )
 
 
 def _date(text: str) -> date:

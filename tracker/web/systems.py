@@ -63,10 +63,15 @@ def show(system_id: int) -> Any:
     for item in result.items:
         by_framework[item.framework].append(item)
     operator_items = [item for item in result.items if item.scope == "operator"]
+    # A reminder's link names the requirement it is about: shown first, with what to do.
+    focus_id = request.args.get("requirement", "")
+    focus = next((item for item in result.items if item.requirement_id == focus_id), None)
     return render_template(
         "system.html",
         system=system,
         result=result,
+        focus=focus,
+        focus_id=focus_id,
         by_framework=dict(by_framework),
         jurisdictions=runtime().catalogue.jurisdictions,
         operators=list(register.list_operators(system)),
