@@ -33,16 +33,15 @@ import pluggy
 from tracker import hookspecs
 from tracker.config import ConfigError
 from tracker.errors import NotFound
+from tracker.lenient import closest, short_path
 from tracker.profile import PROFILE_FIELDS, ProfileQuestion
 from tracker.requirements import (
     CompiledRule,
     Jurisdiction,
     Requirement,
-    closest,
     compile_rule,
     jurisdiction_problems,
     problems_with,
-    short_path,
 )
 
 ENTRY_POINT_GROUP = "tracker.plugins"
