@@ -205,7 +205,7 @@ class Notification(BaseModel):
     payload = pw.JSONField(default=dict)  # what the mail says about the item
     state = pw.CharField(
         max_length=10, default="pending", index=True
-    )  # pending, sending, sent, failed
+    )  # pending, sending, sent, failed, obsolete (see reminders.ledger.STATES)
     attempts = pw.IntegerField(default=0)
     last_error = pw.TextField(default="")
     message_id = pw.CharField(max_length=200, default="")

@@ -31,6 +31,7 @@ def reminders() -> Any:
         rows=rows,
         filters=filters,
         counts=ledger.counts(),
+        states=ledger.STATES,
         page=page,
         page_size=PAGE_SIZE,
     )
