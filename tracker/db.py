@@ -3,6 +3,11 @@
 SQLite gets WAL journaling, enforced foreign keys and IMMEDIATE write
 transactions (so concurrent writers queue instead of failing half-way);
 PostgreSQL uses the same models unchanged.
+
+A database that cannot be used (a URL no driver reads, a SQLite file that is
+missing when it must exist, a folder where the file should be, a server that
+does not answer) raises :class:`DatabaseUnavailable` with a message that names
+the database, never its password.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import peewee
 from playhouse.db_url import connect as connect_url
+from playhouse.db_url import schemes
 
 database = peewee.DatabaseProxy()
 
@@ -24,22 +31,115 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
 }
 
+# Row ids are PostgreSQL ``serial`` (32-bit) columns; SQLite's are wider, but an id past this
+# never exists on either, and past 2**63 SQLite cannot even be asked.
+MAX_ID = 2**31 - 1
 
-def open_database(url: str) -> peewee.Database:
-    """Create (but do not connect) the database named by ``url``."""
+
+class DatabaseUnavailable(Exception):
+    """The database named by the settings cannot be opened or reached; the message says why."""
+
+
+def describe(url: str) -> str:
+    """How messages name a database: the SQLite file, or the URL without its password."""
     if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
+        return f"SQLite database {sqlite_path(url) or ':memory:'}"
+    return f"database {redacted(url)}"
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password and query string (which may hold one too)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is not None:
+            user = f"{parts.username}@" if parts.username else ""
+            port = f":{parts.port}" if parts.port else ""
+            parts = parts._replace(netloc=f"{user}{parts.hostname or ''}{port}")
+        return urlunsplit(parts._replace(query=""))
+    except ValueError:  # e.g. a port that is not a number
+        return url.rpartition("@")[2]
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a ``sqlite:///`` URL ('' or ':memory:' for an in-memory database)."""
+    return urlsplit(url.removeprefix("sqlite:///")).path if url.startswith("sqlite:///") else ""
+
+
+def open_database(url: str, *, create: bool = True) -> peewee.Database:
+    """Create (but do not connect) the database named by ``url``.
+
+    With ``create`` (the default) a missing SQLite file and its folder are made on
+    connection; without it a missing file raises :class:`DatabaseUnavailable`, so that
+    commands which only read never leave an empty database behind.
+    """
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        scheme = ""
+    if scheme not in schemes:
+        raise DatabaseUnavailable(
+            f"TRACKER_DATABASE_URL {redacted(url)!r} is not a database URL the tracker reads: "
+            "use sqlite:///PATH or postgresql://USER@HOST/NAME"
+        )
+    if scheme.startswith("sqlite") and not url.startswith(f"{scheme}:///"):
+        raise DatabaseUnavailable(
+            f"TRACKER_DATABASE_URL {redacted(url)!r}: a SQLite URL is sqlite:/// and a path "
+            "(four slashes before an absolute path)"
+        )
+    if scheme == "sqlite":
+        path = sqlite_path(url)
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_path(Path(path), create)
         return connect_url(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
-    return connect_url(url, autoconnect=True)
+    try:
+        return connect_url(url, autoconnect=True)
+    except ValueError as error:  # no database name; peewee's message says where it goes
+        message = str(error).replace(url, redacted(url))
+        raise DatabaseUnavailable(f"TRACKER_DATABASE_URL {message}") from None
 
 
-def bind(url: str) -> peewee.Database:
+def _check_sqlite_path(path: Path, create: bool) -> None:
+    name = f"SQLite database {path}"
+    try:
+        if path.is_dir():
+            raise DatabaseUnavailable(f"the {name} is a folder, not a database file")
+        if path.exists():
+            return
+        folder = next(parent for parent in path.parents if parent.exists())
+        if not folder.is_dir():
+            raise DatabaseUnavailable(f"the {name} cannot be made: {folder} is a file")
+    except OSError as error:  # e.g. a folder on the way that may not be searched
+        raise DatabaseUnavailable(f"cannot look at the {name}: {error.strerror}") from None
+    if not create:
+        raise DatabaseUnavailable(f"the {name} does not exist yet: `tracker db upgrade` creates it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnavailable(
+            f"cannot create the folder for the {name}: {error.strerror}"
+        ) from None
+
+
+def bind(url: str, *, create: bool = True) -> peewee.Database:
     """Point the shared proxy at the database named by ``url`` and return it."""
-    db = open_database(url)
+    db = open_database(url, create=create)
     database.initialize(db)
     return db
+
+
+def connect(url: str, *, create: bool = True) -> peewee.Database:
+    """Bind the database named by ``url`` and connect to it, or raise DatabaseUnavailable."""
+    db = bind(url, create=create)
+    try:
+        db.connect(reuse_if_open=True)
+    except (peewee.DatabaseError, peewee.InterfaceError) as error:
+        raise DatabaseUnavailable(f"cannot open the {describe(url)}: {one_line(error)}") from None
+    return db
+
+
+def one_line(error: BaseException) -> str:
+    """A driver's message on one line (psycopg adds hints on further lines)."""
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or repr(error)
 
 
 def is_postgres(db: peewee.Database | None = None) -> bool:

@@ -6,14 +6,19 @@ a one-line message naming the field and the rule, and a non-zero exit.
 
 from __future__ import annotations
 
+import errno
 import functools
 import getpass
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+import peewee
 
-from tracker import config, db
+from tracker import config, db, schema
+from tracker.cli.output import one_line
 from tracker.errors import TrackerError, flatten_messages
 from tracker.plugin_host import Catalogue, load_catalogue
 
@@ -37,12 +42,31 @@ class Context:
                 raise click.ClickException(str(error)) from None
         return self._settings
 
-    def connect(self):
-        """Bind and connect the database named by the settings (once)."""
+    def connect(self, *, create: bool = False, current_schema: bool = True):
+        """Bind and connect the database named by the settings (once).
+
+        Only ``create`` makes a missing SQLite database (``db upgrade`` does): any other
+        command says it does not exist yet and leaves nothing behind. Unless
+        ``current_schema`` is False, a database whose schema is behind this code (an empty
+        file, a database never upgraded) stops the command with the command that fixes it.
+        """
         if self._database is None:
-            self._database = db.bind(self.settings.database_url)
-            self._database.connect(reuse_if_open=True)
+            url = self.settings.database_url
+            self._database = db.connect(url, create=create)
+            if current_schema:
+                state = schema.status(self._database)
+                if not state.up_to_date:
+                    raise click.ClickException(
+                        f"the {db.describe(url)} is at schema version {state.current}, this "
+                        f"code needs version {state.latest}: run `tracker db upgrade`"
+                    )
         return self._database
+
+    def database_name(self) -> str:
+        """The database as messages name it (never with its password)."""
+        if self._settings is None:
+            return "database"
+        return db.describe(self._settings.database_url)
 
     def catalogue(self, *, strict: bool = True, report: bool = True) -> Catalogue:
         """The enabled plugins' catalogue, loaded once per command.
@@ -75,6 +99,11 @@ def cli_actor(on_behalf_of: str | None = None) -> str:
     return f"{on_behalf_of} ({operator})" if on_behalf_of else operator
 
 
+def _domain_message(error: TrackerError) -> str:
+    messages = flatten_messages(error.errors) if hasattr(error, "errors") else [str(error)]
+    return "; ".join(messages)
+
+
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain errors into a plain message and exit status 1."""
 
@@ -83,16 +112,73 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except TrackerError as error:
-            messages = flatten_messages(error.errors) if hasattr(error, "errors") else [str(error)]
-            raise click.ClickException("; ".join(messages)) from None
+            raise click.ClickException(one_line(_domain_message(error))) from None
 
     return wrapper
+
+
+@contextmanager
+def plain_errors(ctx: click.Context | None) -> Iterator[None]:
+    """The CLI's error boundary: whatever a command raises ends as one plain line.
+
+    Click's own errors keep their exit status (2 for usage) with the message made
+    printable. Domain errors, bad settings, a database that cannot be used and
+    file-system errors become "Error: ..." and status 1. Anything else is a bug:
+    one line says so, and TRACKER_DEBUG=1 lets the traceback through.
+    """
+    try:
+        yield
+    except (click.exceptions.Exit, click.Abort):
+        raise
+    except click.ClickException as error:
+        error.message = one_line(error.message)
+        raise
+    except TrackerError as error:
+        raise click.ClickException(one_line(_domain_message(error))) from None
+    except (config.ConfigError, db.DatabaseUnavailable) as error:
+        raise click.ClickException(one_line(error)) from None
+    except (peewee.DatabaseError, peewee.InterfaceError) as error:
+        state = ctx.find_object(Context) if ctx is not None else None
+        where = state.database_name() if state is not None else "database"
+        raise click.ClickException(one_line(f"the {where} refused: {error}")) from None
+    except OSError as error:
+        if error.errno == errno.EPIPE:  # output piped into `head`: click ends quietly
+            raise
+        where = f": {error.filename}" if error.filename else ""
+        raise click.ClickException(one_line(f"{error.strerror or error}{where}")) from None
+    except Exception as error:
+        if os.environ.get("TRACKER_DEBUG"):
+            raise
+        raise click.ClickException(
+            one_line(
+                f"unexpected {type(error).__name__}: {error} "
+                "(a bug; run with TRACKER_DEBUG=1 to see the traceback)"
+            )
+        ) from None
+
+
+class TrackerGroup(click.Group):
+    """The ``tracker`` group: parsing and every subcommand run inside :func:`plain_errors`."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with plain_errors(None):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with plain_errors(ctx):
+            return super().invoke(ctx)
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group()
+@click.group(cls=TrackerGroup)
 @click.version_option(package_name="ai-evidence-tracker")
 @click.pass_context
 def main(ctx: click.Context) -> None:

@@ -6,6 +6,8 @@ import click
 
 from tracker import schema
 from tracker.cli import Context, pass_context
+from tracker.cli.output import echo
+from tracker.cli.params import PORT, Number
 from tracker.config import ConfigError
 
 
@@ -17,11 +19,11 @@ def db_group() -> None:
 @db_group.command("status")
 @pass_context
 def db_status(ctx: Context) -> None:
-    """Show the schema version and any pending upgrades."""
-    state = schema.status(ctx.connect())
-    click.echo(f"schema version {state.current} of {state.latest}")
+    """Show the schema version and any pending upgrades (a missing database is not created)."""
+    state = schema.status(ctx.connect(current_schema=False))
+    echo(f"schema version {state.current} of {state.latest}")
     for name in state.pending:
-        click.echo(f"pending: {name}")
+        echo(f"pending: {name}")
 
 
 @db_group.command("upgrade")
@@ -30,19 +32,41 @@ def db_status(ctx: Context) -> None:
 def db_upgrade(ctx: Context, target: int | None) -> None:
     """Create or upgrade the database schema (safe to run repeatedly)."""
     try:
-        applied = schema.upgrade(ctx.connect(), target)
+        applied = schema.upgrade(ctx.connect(create=True, current_schema=False), target)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     for name in applied:
-        click.echo(f"applied {name}")
-    click.echo(f"schema version {schema.status(ctx.connect()).current}")
+        echo(f"applied {name}")
+    echo(f"schema version {schema.status(ctx.connect()).current}")
+
+
+def _check_address(host: str, port: int) -> None:
+    """Stop with one line when the server could not listen on ``host:port``.
+
+    Gunicorn would otherwise log the failure five times over five seconds and exit.
+    """
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(address)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=PORT)
 @click.option(
-    "--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes."
+    "--workers",
+    default=2,
+    show_default=True,
+    type=Number(1, 64),
+    help="Gunicorn worker processes.",
 )
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int) -> None:
@@ -52,6 +76,8 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     from tracker.app import SchemaOutOfDate, create_app
 
     settings = ctx.settings
+    ctx.connect()  # a missing or out-of-date database stops here, before anything is created
+    _check_address(host, port)
     try:
         app = create_app(settings)  # logs each plugin problem once
     except (SchemaOutOfDate, ConfigError) as error:
@@ -68,7 +94,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         def load(self):
             return app
 
-    click.echo(f"AI Evidence Tracker on http://{host}:{port}/ (API docs: /api/docs)")
+    echo(f"AI Evidence Tracker on http://{host}:{port}/ (API docs: /api/docs)")
     Server().run()
 
 

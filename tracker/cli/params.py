@@ -1,0 +1,96 @@
+"""Parameter types for CLI arguments: ids, dates and ports checked before any work starts.
+
+Each type turns bad input into click's usage error (exit 2) naming the
+parameter and the rule, so a command never hands the database an id it cannot
+store or the calendar a day that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import click
+
+from tracker.db import MAX_ID
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Days the tracker reasons about: evidence from the last century to far-off expiry dates. Outside
+# these, date arithmetic (a reminder's lead days, a review's deadline) would leave the calendar.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9000, 12, 31)
+
+
+class RecordId(click.ParamType):
+    """The id of a stored record: a whole number from 1 to the largest id a database holds."""
+
+    name = "id"
+
+    def __init__(self, entity: str) -> None:
+        self.entity = entity
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, str) and value.isascii() and value.isdigit():
+            number = int(value)
+        else:
+            self.fail(f"{value!r} is not {self._rule}", param, ctx)
+        if not 1 <= number <= MAX_ID:
+            self.fail(f"no {self.entity} has id {number}: ids are {self._rule}", param, ctx)
+        return number
+
+    @property
+    def _rule(self) -> str:
+        return f"a whole number from 1 to {MAX_ID}"
+
+
+class RecordRef(click.ParamType):
+    """A record named by id (digits) or by name: ids are range-checked, names pass through."""
+
+    name = "id-or-name"
+
+    def __init__(self, entity: str) -> None:
+        self.entity = entity
+        self._id = RecordId(entity)
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return self._id.convert(value, param, ctx)
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"give the {self.entity}'s id or name, not an empty string", param, ctx)
+        return value
+
+
+class Day(click.ParamType):
+    """A calendar day written YYYY-MM-DD, between FIRST_DAY and LAST_DAY."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            day = value
+        else:
+            text = str(value)
+            if not _ISO_DAY.fullmatch(text):
+                self.fail(f"{text!r} is not a date written YYYY-MM-DD", param, ctx)
+            try:
+                day = date.fromisoformat(text)
+            except ValueError as error:  # "month must be in 1..12", "year 0 is out of range"
+                self.fail(f"{text!r} is not a date: {error}", param, ctx)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"{day.isoformat()} is outside {FIRST_DAY} to {LAST_DAY}", param, ctx)
+        return day
+
+
+class Number(click.IntRange):
+    """A whole number within bounds (click's IntRange, named as users say it)."""
+
+    name = "whole number"
+
+
+DAY = Day()
+PORT = Number(1, 65535)
