@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime
 
 import peewee as pw
+from marshmallow import ValidationError, validate
 
 from tracker import audit
 from tracker.db import utcnow, write_transaction
@@ -59,6 +60,15 @@ def create_user(username: str, role: str, actor: str, full_name: str = "", email
         ]
     if role not in ROLES:
         errors["role"] = [f"Must be one of: {', '.join(ROLES)}."]
+    # The API's rules (UserIn) and the columns' sizes, so a user made from the shell fits too.
+    if len(full_name) > 200:
+        errors["full_name"] = ["Must be at most 200 characters."]
+    if email:
+        try:
+            validate.Email()(email)
+            validate.Length(max=254)(email)
+        except ValidationError as error:
+            errors["email"] = error.messages
     if errors:
         raise ValidationFailed(errors)
     if User.select().where(User.username == username).exists():
@@ -87,6 +97,8 @@ def issue_token(
     """Create a token for ``user``; return it and its secret (shown once, never stored)."""
     if not name.strip():
         raise ValidationFailed({"name": ["A token needs a name saying what it is for."]})
+    if len(name.strip()) > 120:  # the column's size, as the API's TokenIn says
+        raise ValidationFailed({"name": ["Must be at most 120 characters."]})
     if expires_at is not None and expires_at <= utcnow():
         raise ValidationFailed({"expires_at": ["Must be in the future."]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

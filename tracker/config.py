@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
 ENVIRONMENTS = ("development", "testing", "production")
 SMTP_SECURITY = ("none", "starttls", "ssl")
+MAX_DAYS = 3650  # day-count settings (lead days, review deadlines)
+MAX_RETRY_SECONDS = 7 * 24 * 3600
 
 
 class ConfigError(ValueError):
@@ -91,6 +93,20 @@ class Settings:
             raise ConfigError(
                 "TRACKER_REVIEW_OVERDUE_DAYS and TRACKER_ESCALATE_AFTER must be positive"
             )
+        # Longer than ten years is a typo, and would push reminder dates off the calendar.
+        for name, days in (
+            ("TRACKER_LEAD_DAYS", max(self.lead_days, default=0)),
+            ("TRACKER_EXPIRING_SOON_DAYS", self.expiring_soon_days),
+            ("TRACKER_REVIEW_OVERDUE_DAYS", self.review_overdue_days),
+        ):
+            if days > MAX_DAYS:
+                raise ConfigError(f"{name} must be at most {MAX_DAYS} days, not {days}")
+        if max(self.retry_intervals, default=0) > MAX_RETRY_SECONDS:
+            raise ConfigError(
+                f"TRACKER_RETRY_INTERVALS must be at most {MAX_RETRY_SECONDS} seconds each"
+            )
+        if not 1 <= self.smtp_port <= 65535:
+            raise ConfigError(f"TRACKER_SMTP_PORT must be from 1 to 65535, not {self.smtp_port}")
         if self.max_upload_bytes <= 0:
             raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
         try:
