@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 import click
 
 from tracker import accounts, sign_in
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
+from tracker.cli.output import echo, printable
+from tracker.cli.params import DAY, RecordId, RecordRef
 from tracker.models import User
 from tracker.vocabulary import ROLES
 
@@ -28,19 +30,20 @@ def create_user(ctx: Context, username: str, role: str, full_name: str, email: s
     """Create a user with a role."""
     ctx.connect()
     user = accounts.create_user(username, role, cli_actor(), full_name=full_name, email=email)
-    click.echo(f"created user {user.username} ({user.role})")
+    echo(f"created user {printable(user.username)} ({user.role})")
 
 
 @users_group.command("set-password")
-@click.argument("username")
+@click.argument("username", type=RecordRef("user"))
 @click.password_option(help="At least 12 characters (asked for twice when not given).")
 @pass_context
 @reports_errors
-def set_password(ctx: Context, username: str, password: str) -> None:
+def set_password(ctx: Context, username: str | int, password: str) -> None:
     """Set a user's web sign-in password (argon2id); their other sessions end."""
     ctx.connect()
-    sign_in.set_password(accounts.get_user(username), password, cli_actor())
-    click.echo(f"password set for {username}")
+    user = accounts.get_user(username)
+    sign_in.set_password(user, password, cli_actor())
+    echo(f"password set for {printable(user.username)}")
 
 
 @users_group.command("list")
@@ -50,7 +53,7 @@ def list_users(ctx: Context) -> None:
     ctx.connect()
     for user in User.select().order_by(User.username):
         state = "" if user.is_active else " (inactive)"
-        click.echo(f"{user.username:<24} {user.role:<8} {user.full_name}{state}")
+        echo(f"{printable(user.username):<24} {user.role:<8} {printable(user.full_name)}{state}")
 
 
 @click.group("tokens")
@@ -59,43 +62,49 @@ def tokens_group() -> None:
 
 
 @tokens_group.command("create")
-@click.argument("username")
+@click.argument("username", type=RecordRef("user"))
 @click.option("--name", required=True, help="What the token is for, e.g. 'records system sync'.")
-@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), help="Expiry date (UTC), YYYY-MM-DD.")
+@click.option("--expires", type=DAY, help="Expiry date (UTC), YYYY-MM-DD.")
 @pass_context
 @reports_errors
-def create_token(ctx: Context, username: str, name: str, expires: datetime | None) -> None:
+def create_token(ctx: Context, username: str | int, name: str, expires: date | None) -> None:
     """Issue an API token; its secret is printed once and never stored."""
     ctx.connect()
-    token, secret = accounts.issue_token(accounts.get_user(username), name, cli_actor(), expires)
-    click.echo(f"token {token.id} for {username} ({name}); keep this secret, it is shown once:")
-    click.echo(secret)
+    user = accounts.get_user(username)
+    expires_at = datetime.combine(expires, time()) if expires else None
+    token, secret = accounts.issue_token(user, name, cli_actor(), expires_at)
+    echo(
+        f"token {token.id} for {printable(user.username)} ({printable(token.name)}); "
+        "keep this secret, it is shown once:"
+    )
+    echo(secret)
 
 
 @tokens_group.command("list")
-@click.argument("username", required=False)
+@click.argument("username", required=False, type=RecordRef("user"))
 @pass_context
 @reports_errors
-def list_tokens(ctx: Context, username: str | None) -> None:
+def list_tokens(ctx: Context, username: str | int | None) -> None:
     """List tokens (all, or one user's)."""
     ctx.connect()
     user = accounts.get_user(username) if username else None
     for token in accounts.list_tokens(user):
         state = "revoked" if token.revoked_at else "active"
-        click.echo(
-            f"{token.id:>5} {token.user.username:<20} {token.prefix}…  {state:<8} {token.name}"
+        echo(
+            f"{token.id:>5} {printable(token.user.username):<20} {token.prefix}…  {state:<8} "
+            f"{printable(token.name)}"
         )
 
 
 @tokens_group.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=RecordId("API token"))
 @pass_context
 @reports_errors
 def revoke_token(ctx: Context, token_id: int) -> None:
     """Revoke a token: it stops working at once."""
     ctx.connect()
     accounts.revoke_token(token_id, cli_actor())
-    click.echo(f"revoked token {token_id}")
+    echo(f"revoked token {token_id}")
 
 
 COMMANDS = [users_group, tokens_group]

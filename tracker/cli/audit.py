@@ -8,6 +8,7 @@ import click
 
 from tracker import audit
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context
+from tracker.cli.output import echo
 
 
 @click.group("audit")
@@ -22,10 +23,10 @@ def verify(ctx: Context) -> None:
     ctx.connect()
     report = audit.verify()
     if report.ok:
-        click.echo(f"audit chain intact: {report.events_checked} events verified")
+        echo(f"audit chain intact: {report.events_checked} events verified")
         return
-    click.echo(f"audit chain BROKEN at event {report.first_broken_id}: {report.problem}")
-    click.echo(f"({report.events_checked} events before it verified)")
+    echo(f"audit chain BROKEN at event {report.first_broken_id}: {report.problem}")
+    echo(f"({report.events_checked} events before it verified)")
     sys.exit(EXIT_PROBLEMS)
 
 

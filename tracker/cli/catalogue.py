@@ -8,6 +8,7 @@ import textwrap
 import click
 
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
+from tracker.cli.output import echo
 from tracker.requirements import SCOPES, VERIFICATION
 
 
@@ -30,7 +31,7 @@ def list_plugins(ctx: Context) -> None:
         enabled = [
             j if j in catalogue.jurisdictions else f"{j} (disabled)" for j in plugin.jurisdictions
         ]
-        click.echo(
+        echo(
             f"{plugin.name:<20} {state:<10} {where:<32} {', '.join(enabled) or '-'}: "
             f"{plugin.requirement_count} requirements, {plugin.question_count} questions"
         )
@@ -46,9 +47,9 @@ def check_plugins(ctx: Context) -> None:
     problems = [str(p) for p in catalogue.problems]
     problems += [f"configuration: {mistake}" for mistake in catalogue.configuration]
     for problem in problems:
-        click.echo(f"PROBLEM {problem}")
+        echo(f"PROBLEM {problem}")
     loaded = sum(p.loaded for p in catalogue.plugins)
-    click.echo(
+    echo(
         f"{loaded} of {len(catalogue.plugins)} plugins loaded, {len(catalogue.requirements)} requirements "
         f"enabled, {len(problems)} problems"
     )
@@ -69,9 +70,7 @@ def list_requirements(ctx: Context, framework: str | None) -> None:
     for requirement in ctx.catalogue().requirements.values():
         if framework and requirement.framework != framework:
             continue
-        click.echo(
-            f"{requirement.id:<44} [{requirement.citation.verification:<14}] {requirement.title}"
-        )
+        echo(f"{requirement.id:<44} [{requirement.citation.verification:<14}] {requirement.title}")
 
 
 @requirements_group.command("show")
@@ -106,7 +105,7 @@ def show_requirement(ctx: Context, requirement_id: str) -> None:
         lines.append(f"also satisfied by evidence for: {', '.join(r.also_satisfied_by)}")
     if r.description:
         lines += ["", *textwrap.wrap(r.description, 100)]
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 COMMANDS = [plugins_group, requirements_group]

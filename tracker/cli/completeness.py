@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from tracker import completeness
 from tracker.cli import Context, pass_context, reports_errors
+from tracker.cli.output import echo
+from tracker.cli.params import DAY, RecordRef
 from tracker.completeness import export
 from tracker.errors import NotFound
 from tracker.models import AISystem
 
 
-def _system_id(text: str) -> int:
-    """A system named by id or by exact name."""
-    if text.isdigit():
-        return int(text)
-    match = AISystem.select(AISystem.id).where(AISystem.name == text).first()
+def _system_id(system: int | str) -> int:
+    """A system named by id (already range-checked) or by exact name."""
+    if isinstance(system, int):
+        return system
+    match = AISystem.select(AISystem.id).where(AISystem.name == system).first()
     if match is None:
-        raise NotFound("AI system", repr(text))
+        raise NotFound("AI system", repr(system))
     return match.id
 
 
 @click.command("completeness")
-@click.argument("system", required=False)
-@click.option(
-    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Replay as of this date (default: today)."
-)
+@click.argument("system", required=False, type=RecordRef("AI system"))
+@click.option("--as-of", type=DAY, help="Replay as of this date (default: today).")
 @click.option(
     "--format",
     "output",
@@ -40,11 +40,11 @@ def _system_id(text: str) -> int:
 @pass_context
 @reports_errors
 def completeness_command(
-    ctx: Context, system: str | None, as_of: datetime | None, output: str, include_retired: bool
+    ctx: Context, system: int | str | None, as_of: date | None, output: str, include_retired: bool
 ) -> None:
     """What the law requires of SYSTEM (id or name), or of every system, and what is missing."""
     ctx.connect()
-    day = as_of.date() if as_of else date.today()
+    day = as_of or date.today()
     catalogue, window = ctx.catalogue(), ctx.settings.expiring_soon_days
     if system is not None:
         result = completeness.for_system(_system_id(system), day, catalogue, window)
@@ -53,7 +53,7 @@ def completeness_command(
             "csv": export.system_csv,
             "json": lambda r: json.dumps(export.system_dict(r), indent=2),
         }
-        click.echo(render[output](result).rstrip("\n"))
+        echo(render[output](result).rstrip("\n"))
         return
     results = completeness.for_portfolio(day, catalogue, window, include_retired)
     render = {
@@ -63,7 +63,7 @@ def completeness_command(
             [export.system_dict(r, with_items=False) for r in rs], indent=2
         ),
     }
-    click.echo(render[output](results).rstrip("\n"))
+    echo(render[output](results).rstrip("\n"))
 
 
 COMMANDS = [completeness_command]

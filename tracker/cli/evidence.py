@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,14 +12,25 @@ from evidence import ContentStore
 from evidence.check import check_store
 from tracker import accounts, evidence_items, reviews
 from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
+from tracker.cli.output import echo, printable
+from tracker.cli.params import DAY, RecordId, RecordRef
 from tracker.evidence_items import IncomingFile
 from tracker.vocabulary import EVIDENCE_KINDS
 
-DAY = click.DateTime(["%Y-%m-%d"])
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
-def _day(value: datetime | None) -> str | None:
-    return value.date().isoformat() if value else None
+def _store(ctx: Context) -> ContentStore:
+    """The evidence store, made if need be, or one line saying why it cannot be."""
+    where = ctx.settings.evidence_dir
+    try:
+        return ContentStore(where)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot use the evidence store {where} (TRACKER_EVIDENCE_DIR): {error.strerror}"
+        ) from None
 
 
 @click.group("evidence")
@@ -34,7 +45,11 @@ def evidence_group() -> None:
 @click.option("--kind", required=True, type=click.Choice(list(EVIDENCE_KINDS)))
 @click.option("--title", required=True)
 @click.option(
-    "--system", "system_ids", multiple=True, type=int, help="A system it covers (repeat)."
+    "--system",
+    "system_ids",
+    multiple=True,
+    type=RecordId("AI system"),
+    help="A system it covers (repeat).",
 )
 @click.option("--agency-wide", is_flag=True, help="It covers every system.")
 @click.option(
@@ -49,13 +64,15 @@ def evidence_group() -> None:
 @click.option("--issuer", default="")
 @click.option("--certified-person", default="", help="For training certificates: who is certified.")
 @click.option("--description", default="")
-@click.option("--as", "username", required=True, help="The user uploading it.")
+@click.option(
+    "--as", "username", required=True, type=RecordRef("user"), help="The user uploading it."
+)
 @pass_context
 @reports_errors
 def add(
     ctx: Context,
     files: tuple[Path, ...],
-    username: str,
+    username: str | int,
     issued_on,
     valid_from,
     valid_until,
@@ -64,11 +81,18 @@ def add(
     """Add evidence made of one or more FILES, with its metadata."""
     ctx.connect()
     uploader = accounts.get_user(username)
-    store = ContentStore(ctx.settings.evidence_dir)
+    store = _store(ctx)
     incoming = []
     for path in files:
-        with open(path, "rb") as handle:
-            incoming.append(IncomingFile(store.put(handle), path.name))
+        try:
+            with open(path, "rb") as handle:
+                incoming.append(IncomingFile(store.put(handle), path.name))
+        except OSError as error:
+            # click checked that each file exists; reading it or storing it can still fail.
+            for received in incoming:  # leave no unfinished upload behind
+                received.pending.discard()
+            where = "" if error.filename in (None, str(path)) else f" ({error.filename})"
+            raise click.ClickException(f"cannot add {path}: {error.strerror}{where}") from None
     metadata.update(
         issued_on=_day(issued_on),
         valid_from=_day(valid_from),
@@ -81,34 +105,40 @@ def add(
         metadata,
         incoming,
         uploader,
-        cli_actor(username),
+        cli_actor(uploader.username),
         known_requirements=ctx.catalogue().requirements,
     )
-    click.echo(
-        f"added evidence {item.id} ({item.title}) with {len(files)} file(s); awaiting review"
+    echo(
+        f"added evidence {item.id} ({printable(item.title)}) with {len(files)} file(s); "
+        "awaiting review"
     )
 
 
 @evidence_group.command("review")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=RecordId("evidence"))
 @click.option("--accept", "decision", flag_value="accepted", help="Accept the evidence.")
 @click.option("--reject", "decision", flag_value="rejected", help="Reject it (give --reason).")
 @click.option("--reason", default="")
-@click.option("--as", "username", required=True, help="The data protection officer deciding.")
+@click.option(
+    "--as",
+    "username",
+    required=True,
+    type=RecordRef("user"),
+    help="The data protection officer deciding.",
+)
 @pass_context
 @reports_errors
 def review(
-    ctx: Context, evidence_id: int, decision: str | None, reason: str, username: str
+    ctx: Context, evidence_id: int, decision: str | None, reason: str, username: str | int
 ) -> None:
     """Accept or reject one evidence version, as a data protection officer."""
     if decision is None:
         raise click.UsageError("say --accept or --reject")
     ctx.connect()
     item = evidence_items.get_evidence(evidence_id)
-    reviews.review_evidence(
-        item, decision, reason, accounts.get_user(username), cli_actor(username)
-    )
-    click.echo(f"evidence {evidence_id} {decision} by {username}")
+    reviewer = accounts.get_user(username)
+    reviews.review_evidence(item, decision, reason, reviewer, cli_actor(reviewer.username))
+    echo(f"evidence {evidence_id} {decision} by {printable(reviewer.username)}")
 
 
 @evidence_group.command("check")
@@ -116,9 +146,19 @@ def review(
 def check(ctx: Context) -> None:
     """Re-hash every stored file; report missing, corrupt and orphaned files."""
     ctx.connect()
-    report = check_store(ContentStore(ctx.settings.evidence_dir), evidence_items.stored_sizes())
+    expected = evidence_items.stored_sizes()
+    where = ctx.settings.evidence_dir
+    if not where.exists():  # a check creates nothing: not even an empty store
+        if expected:
+            raise click.ClickException(
+                f"the evidence store {where} (TRACKER_EVIDENCE_DIR) does not exist, "
+                f"yet the database records {len(expected)} stored files"
+            )
+        echo(f"no evidence store at {where} yet, and no stored files recorded: OK")
+        return
+    report = check_store(_store(ctx), expected)
     for line in report.lines():
-        click.echo(line)
+        echo(line)
     if not report.ok:
         sys.exit(EXIT_PROBLEMS)
 

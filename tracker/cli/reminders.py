@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
 import click
 
-from tracker.cli import EXIT_PROBLEMS, Context, pass_context
+from tracker import db
+from tracker.cli import Context, pass_context
+from tracker.cli.output import echo, printable
+from tracker.cli.params import DAY, Number
 from tracker.config import ConfigError
 from tracker.reminders import jobs, ledger
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences
 
-DAY = click.DateTime(["%Y-%m-%d"])
 
-
-def _day(ctx: Context, value: datetime | None) -> date:
-    return value.date() if value else jobs.agency_today(ctx.settings)
+def _day(ctx: Context, value: date | None) -> date:
+    return value or jobs.agency_today(ctx.settings)
 
 
 @click.group("reminders")
@@ -31,59 +31,59 @@ def reminders_group() -> None:
 @reminders_group.command("preview")
 @click.option("--as-of", type=DAY, help="Preview the sweep of this date (default: today).")
 @pass_context
-def preview(ctx: Context, as_of: datetime | None) -> None:
+def preview(ctx: Context, as_of: date | None) -> None:
     """Show what a sweep would send, to whom, without sending or recording anything."""
     ctx.connect()
     result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings, record=False)
     by_person: dict[str, list] = defaultdict(list)
     for planned in result.planned:
         by_person[planned.recipient.email].append(planned)
-    click.echo(
+    echo(
         f"sweep of {result.as_of}: {len(result.items)} items, {len(result.planned)} notifications "
         f"to {len(by_person)} people"
     )
     for email, planned in sorted(by_person.items()):
-        click.echo(f"\n{planned[0].recipient.name or email} <{email}>: {len(planned)} items")
+        name = printable(planned[0].recipient.name or email)
+        echo(f"\n{name} <{printable(email)}>: {len(planned)} items")
         for p in sorted(planned, key=lambda p: (p.payload["system_name"] or "", p.kind)):
             due = f", due {p.payload['due']}" if p.payload["due"] else ""
-            where = p.payload["system_name"] or "agency"
-            click.echo(f"  [{p.kind}] {where}: {p.payload['title']} ({p.payload['status']}{due})")
+            where = printable(p.payload["system_name"] or "agency")
+            title = printable(p.payload["title"])
+            echo(f"  [{p.kind}] {where}: {title} ({p.payload['status']}{due})")
 
 
 @reminders_group.command("run")
 @click.option("--as-of", type=DAY, help="Sweep as of this date (default: today).")
 @pass_context
-def run(ctx: Context, as_of: datetime | None) -> None:
+def run(ctx: Context, as_of: date | None) -> None:
     """Sweep and send now, without the worker; anything that cannot be sent stays pending."""
     ctx.connect()
     result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings)
     messages = ledger.messages(load_preferences())
     closed = f", {result.closed} unsent closed as obsolete" if result.closed else ""
-    click.echo(
+    echo(
         f"sweep of {result.as_of}: {len(result.planned)} notifications planned, {result.new} new"
         f"{closed}; {len(messages)} e-mails to send"
     )
     try:
         sent = deliver(messages, ctx.settings, final_attempt=False)
     except DeliveryFailed as error:
-        click.echo(
-            f"could not send: {error}; the notifications stay pending for the next run or the worker",
-            err=True,
-        )
-        sys.exit(EXIT_PROBLEMS)
-    click.echo(f"sent {sent.sent} e-mails ({sent.skipped} already handled elsewhere)")
+        raise click.ClickException(
+            f"could not send: {error}; the notifications stay pending for the next run or the worker"
+        ) from None
+    echo(f"sent {sent.sent} e-mails ({sent.skipped} already handled elsewhere)")
 
 
 @reminders_group.command("history")
 @click.option("--state", type=click.Choice(ledger.STATES))
 @click.option("--recipient")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=Number(1, db.MAX_ID))
 @pass_context
 def history(ctx: Context, state: str | None, recipient: str | None, limit: int) -> None:
     """The notification ledger, newest first, with totals by state."""
     ctx.connect()
     totals = ledger.counts()
-    click.echo(
+    echo(
         "  ".join(
             f"{name}: {totals.get(name, 0)}"
             for name in ("sent", "pending", "sending", "failed", "obsolete")
@@ -94,9 +94,9 @@ def history(ctx: Context, state: str | None, recipient: str | None, limit: int) 
         if row.last_error:  # kept after a later success or closing, with the number of tries
             tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
             error = f"  ({tries}, last error: {row.last_error})"
-        click.echo(
-            f"{row.id:>6} {row.state:<8} {row.sweep_date} {row.recipient:<32} [{row.kind}] "
-            f"{row.payload.get('title', '')}{error}"
+        echo(
+            f"{row.id:>6} {row.state:<8} {row.sweep_date} {printable(row.recipient):<32} "
+            f"[{row.kind}] {printable(row.payload.get('title', ''))}{printable(error)}"
         )
 
 
@@ -104,12 +104,16 @@ def _reachable_redis(settings):
     """A Redis connection that answers, or a plain message saying which one does not."""
     from redis.exceptions import RedisError
 
-    connection = jobs.redis_connection(settings)
+    where = db.redacted(settings.redis_url)  # a Redis URL may hold a password too
+    try:
+        connection = jobs.redis_connection(settings)
+    except ValueError as error:  # not a redis://, rediss:// or unix:// URL
+        raise click.ClickException(f"TRACKER_REDIS_URL {where!r}: {error}") from None
     try:
         connection.ping()
     except RedisError as error:
         raise click.ClickException(
-            f"cannot reach Redis at {settings.redis_url} (TRACKER_REDIS_URL): {error}. "
+            f"cannot reach Redis at {where} (TRACKER_REDIS_URL): {error}. "
             "The web app and API keep working; reminders wait in the ledger until a worker runs."
         ) from None
     return connection
@@ -123,6 +127,8 @@ def worker(ctx: Context, burst: bool) -> None:
     from rq import Worker
 
     settings = ctx.settings
+    ctx.connect()  # nor one whose database is missing or out of date
+    ctx.close()
     try:
         jobs.context()  # settings and plugins first: a misconfigured worker must not start
     except ConfigError as error:
@@ -148,7 +154,7 @@ def scheduler(ctx: Context) -> None:
     cron.register(
         jobs.sweep_job, queue_name=jobs.QUEUE_NAME, cron=f"{minute} {hour} * * *", job_timeout=1800
     )
-    click.echo(f"daily sweep at {settings.sweep_time} {settings.timezone}")
+    echo(f"daily sweep at {settings.sweep_time} {settings.timezone}")
     cron.start()
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 import click
 
 from tracker import accounts, register, waivers
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
+from tracker.cli.output import echo, printable
+from tracker.cli.params import DAY, RecordId, RecordRef
 from tracker.models import Waiver
 
 
@@ -17,11 +19,13 @@ def waivers_group() -> None:
 
 
 @waivers_group.command("request")
-@click.argument("system_id", type=int)
+@click.argument("system_id", type=RecordId("AI system"))
 @click.argument("requirement_id")
 @click.option("--justification", required=True)
-@click.option("--expires", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD")
-@click.option("--as", "username", required=True, help="The user requesting it.")
+@click.option("--expires", required=True, type=DAY, help="YYYY-MM-DD")
+@click.option(
+    "--as", "username", required=True, type=RecordRef("user"), help="The user requesting it."
+)
 @pass_context
 @reports_errors
 def request(
@@ -29,35 +33,41 @@ def request(
     system_id: int,
     requirement_id: str,
     justification: str,
-    expires: datetime,
-    username: str,
+    expires: date,
+    username: str | int,
 ) -> None:
     """Request a waiver of REQUIREMENT_ID for SYSTEM_ID."""
     ctx.connect()
+    requester = accounts.get_user(username)
     waiver = waivers.request_waiver(
         register.get_system(system_id),
         requirement_id,
         justification,
-        expires.date(),
-        accounts.get_user(username),
-        cli_actor(username),
+        expires,
+        requester,
+        cli_actor(requester.username),
         ctx.catalogue(),
     )
-    click.echo(f"waiver {waiver.id} requested; another DPO must approve it")
+    echo(f"waiver {waiver.id} requested; another DPO must approve it")
 
 
 def _decision(name: str, decide) -> click.Command:
-    @click.argument("waiver_id", type=int)
+    @click.argument("waiver_id", type=RecordId("waiver"))
     @click.option("--note", default="")
-    @click.option("--as", "username", required=True, help="The data protection officer deciding.")
+    @click.option(
+        "--as",
+        "username",
+        required=True,
+        type=RecordRef("user"),
+        help="The data protection officer deciding.",
+    )
     @pass_context
     @reports_errors
-    def command(ctx: Context, waiver_id: int, note: str, username: str) -> None:
+    def command(ctx: Context, waiver_id: int, note: str, username: str | int) -> None:
         ctx.connect()
-        waiver = decide(
-            Waiver.find_by_id(waiver_id), accounts.get_user(username), note, cli_actor(username)
-        )
-        click.echo(f"waiver {waiver.id} is {waiver.state}")
+        officer = accounts.get_user(username)
+        waiver = decide(Waiver.find_by_id(waiver_id), officer, note, cli_actor(officer.username))
+        echo(f"waiver {waiver.id} is {waiver.state}")
 
     command.__doc__ = f"{name.title()} a waiver, as a data protection officer."
     return waivers_group.command(name)(command)
@@ -69,16 +79,16 @@ _decision("revoke", waivers.revoke_waiver)
 
 
 @waivers_group.command("list")
-@click.option("--system", "system_id", type=int)
+@click.option("--system", "system_id", type=RecordId("AI system"))
 @click.option("--state", type=click.Choice(["requested", "approved", "rejected", "revoked"]))
 @pass_context
 def list_waivers(ctx: Context, system_id: int | None, state: str | None) -> None:
     """List waivers."""
     ctx.connect()
     for waiver in waivers.find_waivers({"system_id": system_id, "state": state}):
-        click.echo(
-            f"{waiver.id:>4} system {waiver.system_id:<4} {waiver.requirement_id:<40} {waiver.state:<9} "
-            f"until {waiver.expires_on}"
+        echo(
+            f"{waiver.id:>4} system {waiver.system_id:<4} {printable(waiver.requirement_id):<40} "
+            f"{waiver.state:<9} until {waiver.expires_on}"
         )
 
 
