@@ -187,6 +187,14 @@ def test_out_of_range_ids_reach_no_table(runner, tokens, migrated):
     assert accounts.list_tokens(None).count() == before
 
 
+def test_never_expires_stays_possible(runner, tokens):
+    """9999-12-31, the usual "never expires", is a stored date like any other."""
+    result = runner.tracker(
+        "tokens", "create", "admin-user", "--name", "forever", "--expires", "9999-12-31"
+    )
+    assert result.exit_code == 0, result.output
+
+
 # --- settings -----------------------------------------------------------------------------
 
 SETTING_CASES = {

@@ -10,7 +10,7 @@ import click
 from tracker import completeness
 from tracker.cli import Context, pass_context, reports_errors
 from tracker.cli.output import echo
-from tracker.cli.params import DAY, RecordRef
+from tracker.cli.params import AS_OF, RecordRef
 from tracker.completeness import export
 from tracker.errors import NotFound
 from tracker.models import AISystem
@@ -28,7 +28,7 @@ def _system_id(system: int | str) -> int:
 
 @click.command("completeness")
 @click.argument("system", required=False, type=RecordRef("AI system"))
-@click.option("--as-of", type=DAY, help="Replay as of this date (default: today).")
+@click.option("--as-of", type=AS_OF, help="Replay as of this date (default: today).")
 @click.option(
     "--format",
     "output",

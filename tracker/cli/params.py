@@ -16,10 +16,11 @@ import click
 from tracker.db import MAX_ID
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Days the tracker reasons about: evidence from the last century to far-off expiry dates. Outside
-# these, date arithmetic (a reminder's lead days, a review's deadline) would leave the calendar.
+# No evidence, token or waiver predates 1900; 9999-12-31 stays open as "never expires".
 FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(9000, 12, 31)
+# A sweep or a replay reasons a while past its day (lead days, review deadlines): far enough
+# from the end of the calendar that this cannot leave it.
+LAST_AS_OF = date(9000, 12, 31)
 
 
 class RecordId(click.ParamType):
@@ -66,9 +67,12 @@ class RecordRef(click.ParamType):
 
 
 class Day(click.ParamType):
-    """A calendar day written YYYY-MM-DD, between FIRST_DAY and LAST_DAY."""
+    """A calendar day written YYYY-MM-DD, from FIRST_DAY to ``last``."""
 
     name = "YYYY-MM-DD"
+
+    def __init__(self, last: date = date.max) -> None:
+        self.last = last
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
@@ -81,8 +85,8 @@ class Day(click.ParamType):
                 day = date.fromisoformat(text)
             except ValueError as error:  # "month must be in 1..12", "year 0 is out of range"
                 self.fail(f"{text!r} is not a date: {error}", param, ctx)
-        if not FIRST_DAY <= day <= LAST_DAY:
-            self.fail(f"{day.isoformat()} is outside {FIRST_DAY} to {LAST_DAY}", param, ctx)
+        if not FIRST_DAY <= day <= self.last:
+            self.fail(f"{day.isoformat()} is outside {FIRST_DAY} to {self.last}", param, ctx)
         return day
 
 
@@ -92,5 +96,6 @@ class Number(click.IntRange):
     name = "whole number"
 
 
-DAY = Day()
+DAY = Day()  # a date that is stored: issued, valid, expires
+AS_OF = Day(last=LAST_AS_OF)  # the day a sweep or a completeness replay is computed for
 PORT = Number(1, 65535)

@@ -12,7 +12,7 @@ import click
 from tracker import db
 from tracker.cli import Context, pass_context
 from tracker.cli.output import echo, printable
-from tracker.cli.params import DAY, Number
+from tracker.cli.params import AS_OF, Number
 from tracker.config import ConfigError
 from tracker.reminders import jobs, ledger
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
@@ -29,7 +29,7 @@ def reminders_group() -> None:
 
 
 @reminders_group.command("preview")
-@click.option("--as-of", type=DAY, help="Preview the sweep of this date (default: today).")
+@click.option("--as-of", type=AS_OF, help="Preview the sweep of this date (default: today).")
 @pass_context
 def preview(ctx: Context, as_of: date | None) -> None:
     """Show what a sweep would send, to whom, without sending or recording anything."""
@@ -53,7 +53,7 @@ def preview(ctx: Context, as_of: date | None) -> None:
 
 
 @reminders_group.command("run")
-@click.option("--as-of", type=DAY, help="Sweep as of this date (default: today).")
+@click.option("--as-of", type=AS_OF, help="Sweep as of this date (default: today).")
 @pass_context
 def run(ctx: Context, as_of: date | None) -> None:
     """Sweep and send now, without the worker; anything that cannot be sent stays pending."""
