@@ -103,3 +103,12 @@ def test_reminder_settings():
     ):
         with pytest.raises(ConfigError, match=variable):
             from_environ({variable: value})
+
+
+def test_retry_intervals_keep_their_order_and_repeats():
+    assert from_environ({}).retry_intervals == (30, 120, 600, 1800, 3600)
+    assert from_environ({"TRACKER_RETRY_INTERVALS": "60,60,60"}).retry_intervals == (60, 60, 60)
+    assert from_environ({"TRACKER_RETRY_INTERVALS": "600, 30"}).retry_intervals == (600, 30)
+    for value in ("0,30", "thirty", "-5"):
+        with pytest.raises(ConfigError, match="TRACKER_RETRY_INTERVALS"):
+            from_environ({"TRACKER_RETRY_INTERVALS": value})

@@ -87,8 +87,9 @@ def create_user(username: str, role: str, actor: str, full_name: str = "", email
 
 def get_user(username_or_id: str | int) -> User:
     key = str(username_or_id)
-    condition = User.id == int(key) if key.isdigit() else User.username == key
-    return User.find(condition, identifier=username_or_id)
+    if key.isdigit():
+        return User.find_by_id(int(key))
+    return User.find(User.username == key, identifier=username_or_id)
 
 
 def issue_token(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Request, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from evidence import ContentStore, PendingFile
 from tracker import config, db, schema
@@ -50,6 +51,15 @@ class StreamingUploadRequest(Request):
         return self.environ.setdefault("tracker.pending_uploads", [])
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in routes: a positive id within the database's integer range."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", db.MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 class SchemaOutOfDate(RuntimeError):
     pass
 
@@ -70,6 +80,8 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
 
     app = Flask(__name__)
     app.request_class = StreamingUploadRequest
+    # Before any route is added: an id no row can have is "not found", never a database error.
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,

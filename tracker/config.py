@@ -165,6 +165,22 @@ def _day_numbers(
     return days
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Waits in the order given; a repeat is one more try ("60,60,60" is three), never dropped."""
+    parts = _names(environ, name)
+    if parts is None:
+        return default
+    try:
+        seconds = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be whole numbers of seconds separated by commas, not {environ[name]!r}"
+        ) from None
+    if any(s <= 0 for s in seconds):
+        raise ConfigError(f"{name} must list positive numbers")
+    return seconds
+
+
 def _dated_ids(environ: Mapping[str, str], name: str) -> dict[str, date]:
     out = {}
     for part in _names(environ, name) or ():
@@ -209,9 +225,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
     values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)
     values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
-    values["retry_intervals"] = tuple(
-        sorted(_day_numbers(env, "TRACKER_RETRY_INTERVALS", (3600, 1800, 600, 120, 30)))
-    )
+    values["retry_intervals"] = _seconds(env, "TRACKER_RETRY_INTERVALS", (30, 120, 600, 1800, 3600))
     if values["expiring_soon_days"] < 0:
         raise ConfigError("TRACKER_EXPIRING_SOON_DAYS must not be negative")
     return Settings(**values).validated()

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import peewee as pw
 
-from tracker.db import database, utcnow
+from tracker.db import MAX_ID, database, utcnow
 from tracker.errors import NotFound
 
 
@@ -32,6 +32,9 @@ class BaseModel(pw.Model):
 
     @classmethod
     def find_by_id(cls, identifier: int) -> Self:
+        if isinstance(identifier, int) and not 1 <= identifier <= MAX_ID:
+            # No row can have it, and the database would refuse the number itself.
+            raise NotFound(cls.label, identifier)
         return cls.find(cls._meta.primary_key == identifier, identifier=identifier)
 
 

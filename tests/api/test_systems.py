@@ -184,3 +184,20 @@ def test_pointers_follow_json_pointer_escaping(client, auth):
         "/api/systems", json=profile(answers={"a/b.c": 1}), headers=auth("legal")
     )
     assert response.json["errors"][0]["pointer"] == "#/answers/a~1b.c"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/systems/{n}",
+        "/api/systems/{n}/completeness",
+        "/api/evidence/{n}",
+        "/api/waivers/{n}",
+        "/api/users/{n}/tokens",
+    ],
+)
+def test_ids_no_row_can_have_are_not_found_not_server_errors(client, auth, path):
+    for n in (2**31, 2**63, 10**30):
+        response = client.get(path.format(n=n), headers=auth("admin"))
+        assert response.status_code == 404, (path, n, response.json)
+        assert response.mimetype == "application/problem+json"

@@ -18,7 +18,7 @@ import click
 import peewee
 
 from tracker import config, db, schema
-from tracker.cli.output import one_line
+from tracker.cli.output import echo, one_line, printable
 from tracker.errors import TrackerError, flatten_messages
 from tracker.plugin_host import Catalogue, load_catalogue
 
@@ -85,7 +85,8 @@ class Context:
             raise click.ClickException(str(error))
         if first_load and report:
             for problem in self._catalogue.problems:
-                click.echo(f"warning: {problem}", err=True)
+                # A plugin's text reaches the terminal: escaped like every other name.
+                echo(f"warning: {printable(problem)}", err=True)
         return self._catalogue
 
     def close(self) -> None:
