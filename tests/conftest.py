@@ -165,7 +165,13 @@ def plugin_packages(tmp_path_factory) -> dict[str, Path]:
     import sys
 
     installed = {}
-    for package in ("example_jurisdiction", "broken_plugins", "takeover_plugin"):
+    for package in (
+        "example_jurisdiction",
+        "broken_plugins",
+        "takeover_plugin",
+        "api_range_plugins",
+        "example_jurisdiction_v2",
+    ):
         target = tmp_path_factory.mktemp(package)
         subprocess.run(
             [

@@ -29,8 +29,10 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
-from tracker import hookspecs
+from tracker import hookspecs, plugin_api
 from tracker.config import ConfigError
 from tracker.errors import NotFound
 from tracker.lenient import closest, short_path
@@ -73,6 +75,8 @@ class PluginInfo:
     question_count: int = 0
     loaded: bool = True
     built_in: bool = False
+    # The plugin API versions it declares it is written for (TRACKER_PLUGIN_API); "" if none.
+    api_range: str = ""
 
     def describe(self) -> str:
         """How a message names the plugin: built-in, or with the package it comes from."""
@@ -236,6 +240,10 @@ def _register(
         )
         info.loaded = False
         return info
+    if not info.built_in and (refusal := _api_refusal(module, info)):
+        problems.append(PluginProblem(point.name, refusal))
+        info.loaded = False
+        return info
     try:
         manager.register(module, name=point.name)
         manager.check_pending()
@@ -269,6 +277,47 @@ def _register(
                 )
             )
     return info
+
+
+def _api_refusal(module: Any, info: PluginInfo) -> str | None:
+    """Why the plugin's declared API range refuses this tracker, or None when it fits.
+
+    Built-in plugins ship with the host and are never checked. A plugin that declares no
+    range is taken to be written for the API before ranges existed (``ASSUMED_RANGE``).
+    The host's version is read at call time, so it is the one in force.
+    """
+    declared = getattr(module, "TRACKER_PLUGIN_API", None)
+    host = plugin_api.API_VERSION
+    if declared is None:
+        wanted = SpecifierSet(plugin_api.ASSUMED_RANGE)
+        if Version(host) in wanted:
+            return None
+        return (
+            f"refused: it declares no TRACKER_PLUGIN_API, so it is taken to be written for plugin "
+            f"API {plugin_api.ASSUMED_RANGE}, and this tracker provides plugin API {host}"
+        )
+    if not isinstance(declared, str):
+        return (
+            f"refused: TRACKER_PLUGIN_API must be text such as '>=1,<2', "
+            f"not {type(declared).__name__}"
+        )
+    try:
+        # An empty range would match every version: no declaration at all, in disguise.
+        wanted = SpecifierSet(declared) if declared.strip() else None
+    except InvalidSpecifier:
+        wanted = None
+    if wanted is None:
+        return (
+            f"refused: TRACKER_PLUGIN_API {declared!r} is not a version range "
+            "(a PEP 440 specifier such as '>=1,<2')"
+        )
+    info.api_range = declared
+    if Version(host) not in wanted:
+        return (
+            f"refused: it is written for plugin API {declared} (TRACKER_PLUGIN_API), and this "
+            f"tracker provides plugin API {host}"
+        )
+    return None
 
 
 def load_catalogue(

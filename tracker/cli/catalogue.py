@@ -8,7 +8,9 @@ import textwrap
 import click
 
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
-from tracker.cli.output import echo
+from tracker.cli.output import echo, printable
+from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
+from tracker.plugin_host import PluginInfo
 from tracker.requirements import SCOPES, VERIFICATION
 
 
@@ -34,6 +36,7 @@ def list_plugins(ctx: Context) -> None:
         echo(
             f"{plugin.name:<20} {state:<10} {where:<32} {', '.join(enabled) or '-'}: "
             f"{plugin.requirement_count} requirements, {plugin.question_count} questions"
+            + _api_note(plugin)
         )
     if error := catalogue.configuration_error():
         raise click.ClickException(str(error))
@@ -48,6 +51,13 @@ def check_plugins(ctx: Context) -> None:
     problems += [f"configuration: {mistake}" for mistake in catalogue.configuration]
     for problem in problems:
         echo(f"PROBLEM {problem}")
+    for plugin in catalogue.plugins:
+        if plugin.loaded and not plugin.built_in and not plugin.api_range:
+            # Not a problem: it loads. Said so that the author declares one before API 2.
+            echo(
+                f"NOTE plugin {plugin.name!r} declares no TRACKER_PLUGIN_API; taken to be "
+                f"written for plugin API {ASSUMED_RANGE} (this tracker: {API_VERSION})"
+            )
     loaded = sum(p.loaded for p in catalogue.plugins)
     echo(
         f"{loaded} of {len(catalogue.plugins)} plugins loaded, {len(catalogue.requirements)} requirements "
@@ -55,6 +65,14 @@ def check_plugins(ctx: Context) -> None:
     )
     if problems:
         sys.exit(EXIT_PROBLEMS)
+
+
+def _api_note(plugin: PluginInfo) -> str:
+    """The plugin API range a third-party plugin declares, as `plugins list` shows it."""
+    if plugin.built_in or not plugin.loaded:
+        return ""
+    declared = printable(plugin.api_range) if plugin.api_range else ""
+    return f" (plugin API {declared or f'undeclared, taken as {ASSUMED_RANGE}'})"
 
 
 @click.group("requirements")
