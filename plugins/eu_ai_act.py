@@ -9,7 +9,7 @@ follows the classification date and is configurable (TRACKER_IN_FORCE_FROM).
 
 from datetime import date
 
-from tracker.plugin_api import Citation, Jurisdiction, ProfileQuestion, Requirement, hookimpl
+from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl
 
 AI_ACT = "Regulation (EU) 2024/1689 (AI Act) as amended by Regulation (EU) 2026/1744"
 URL = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
@@ -19,10 +19,11 @@ GENERAL = date(2026, 8, 2)
 NEW_PROHIBITIONS = date(2026, 12, 2)
 ANNEX_III = date(2027, 12, 2)
 
-ANNEX_III_1 = 'biometric_identification != "none" or aia_annex_iii_1 != "none"'
-HIGH_RISK = f'({ANNEX_III_1} or aia_annex_iii_6 != "none")'
-PROVIDER = f'ai_act_role == "provider" and {HIGH_RISK}'
-DEPLOYER = HIGH_RISK  # a public body that builds and uses a system also deploys it
+ANNEX_III_1 = '"biometrics" in annex_iii_areas'
+HIGH_RISK = '("biometrics" in annex_iii_areas or "law_enforcement" in annex_iii_areas)'
+PROVIDER = f'"provider" in ai_act_roles and {HIGH_RISK}'
+DEPLOYER = f'"deployer" in ai_act_roles and {HIGH_RISK}'
+
 RT_RBI = 'biometric_identification == "real_time" and purpose_type == "law_enforcement"'
 POST_RBI = 'biometric_identification == "post_event"'
 
@@ -40,37 +41,6 @@ def tracker_jurisdictions():
             "High-risk duties for Annex III points 1 and 6, prohibited practices, transparency.",
             URL,
         )
-    ]
-
-
-@hookimpl
-def tracker_profile_questions():
-    return [
-        ProfileQuestion(
-            "aia_annex_iii_6",
-            "AI Act Annex III point 6: which law-enforcement use, if any?",
-            "choice",
-            (
-                "none",
-                "a_victim_risk",
-                "b_polygraph",
-                "c_evidence_reliability",
-                "d_offending_risk",
-                "e_profiling",
-            ),
-            help="Point 6 covers assessments of natural persons. A forecast of places assesses "
-            "no natural person and is 'none'.",
-            default="none",
-        ),
-        ProfileQuestion(
-            "aia_annex_iii_1",
-            "AI Act Annex III point 1: biometric categorisation or emotion recognition?",
-            "choice",
-            ("none", "b_biometric_categorisation", "c_emotion_recognition"),
-            help="Remote biometric identification (point 1(a)) follows from the biometric "
-            "identification field.",
-            default="none",
-        ),
     ]
 
 
@@ -162,7 +132,7 @@ def tracker_requirements():
             "Classification and any Art 6(3) assessment",
             art("Art 6(2)-(4); Annex III"),
             ("technical_documentation",),
-            applies_when='ai_act_role == "provider"',
+            applies_when='"provider" in ai_act_roles',
             due_before="testing",
             owner="legal",
             **annex_iii,
@@ -339,7 +309,7 @@ def tracker_requirements():
                 "date follows the Annex III classification date (catalogue R5)",
             ),
             ("registration",),
-            applies_when=f'{DEPLOYER} and ai_act_role == "deployer"',
+            applies_when=DEPLOYER,
             due_before="deployment",
             owner="legal",
             **annex_iii,

@@ -71,13 +71,16 @@ def seed(count: int, catalogue, rng: random.Random) -> None:
                 "processes_personal_data": rng.random() < 0.9,
                 "purpose_type": rng.choice(list(vocabulary.PURPOSE_TYPES)),
                 "biometric_identification": rng.choice(["none", "none", "post_event", "real_time"]),
-                "ai_act_role": rng.choice(list(vocabulary.AI_ACT_ROLES)),
+                "ai_act_roles": rng.choice([["deployer"], ["provider", "deployer"], ["provider"]]),
+                "annex_iii_areas": rng.choice(
+                    [[], [], ["law_enforcement"], ["biometrics"], ["employment"]]
+                ),
+                "profiling": rng.random() < 0.2,
+                "people_affected": rng.choice([[], ["suspects"], ["public", "victims"]]),
+                "public_authority": True,
+                "countries": [],
                 "public_facing": rng.random() < 0.2,
-                "answers": {
-                    "aia_annex_iii_6": rng.choice(
-                        ["none", "none", "d_offending_risk", "e_profiling"]
-                    )
-                },
+                "answers": {},
                 "jurisdictions": [],
                 "created_at": now - timedelta(days=400),
                 "updated_at": now,

@@ -23,13 +23,17 @@ def test_seeds_a_believable_agency_once(demo, settings, migrated):
         "Interview transcription",
     } <= names
     live = AISystem.get(AISystem.name == "Live facial recognition on body-worn cameras")
-    assert (live.biometric_identification, live.purpose_type, live.ai_act_role) == (
+    assert (live.biometric_identification, live.purpose_type, live.ai_act_roles) == (
         "real_time",
         "law_enforcement",
-        "deployer",
+        ["deployer"],
     )
     risk_score = AISystem.get(AISystem.name == "Re-offending risk score")
-    assert (risk_score.development_approach, risk_score.ai_act_role) == ("internal", "provider")
+    assert (risk_score.development_approach, risk_score.ai_act_roles) == (
+        "internal",
+        ["provider", "deployer"],
+    )
+    assert (risk_score.profiling, risk_score.annex_iii_areas) == (True, ["law_enforcement"])
     assert AISystem.get(AISystem.name == "Crime report chatbot").public_facing is True
     assert Operator.select().count() >= 10
     assert Evidence.select().where(Evidence.agency_wide == True).count() == 2

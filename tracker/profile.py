@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import iso3166
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -32,6 +33,28 @@ def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.St
 
 
 NonEmptyLine = fields.String(validate=validate.Length(min=1, max=300))
+
+
+def choice_set(options: Mapping[str, str], **kwargs: Any) -> fields.List:
+    """A list of distinct keys of a vocabulary (a set of choices), listing them when refused."""
+    description = kwargs.pop("description", "")
+    return fields.List(
+        choice(options),
+        validate=distinct,
+        metadata={"description": description, "uniqueItems": True},
+        **kwargs,
+    )
+
+
+def distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("Each value may be given once.")
+
+
+def country_code(value: str) -> None:
+    """ISO 3166-1 alpha-2, upper case: "BE", "KE"."""
+    if value not in iso3166.countries_by_alpha2:
+        raise ma.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. BE).")
 
 
 class SentFieldsOnly:
@@ -114,24 +137,86 @@ def check_answers(answers: Mapping[str, Any], questions: Iterable[ProfileQuestio
 class SystemProfileSchema(ma.Schema):
     """Every fact about an AI system that decides which evidence it needs."""
 
-    name = text(200, required=True)
-    version = text(80, load_default="")
-    vendor = text(200, load_default="")
+    name = text(200, required=True, metadata={"description": "The system's name"})
+    version = text(80, load_default="", metadata={"description": "Its version"})
+    vendor = text(200, load_default="", metadata={"description": "Who supplies it (if anyone)"})
     purpose = text(5000, required=True, metadata={"description": "What the system is for"})
-    authorised_use_cases = fields.List(NonEmptyLine, load_default=list)
-    development_approach = choice(vocab.DEVELOPMENT_APPROACHES, required=True)
-    lifecycle_stage = choice(vocab.LIFECYCLE_STAGES, required=True)
-    risk_level = choice(vocab.RISK_LEVELS, required=True)
-    processes_personal_data = fields.Boolean(required=True)
+    authorised_use_cases = fields.List(
+        NonEmptyLine,
+        load_default=list,
+        metadata={"description": "The uses it is authorised for, one per entry"},
+    )
+    development_approach = choice(
+        vocab.DEVELOPMENT_APPROACHES,
+        required=True,
+        description="How it was developed (the toolkit's four approaches)",
+    )
+    lifecycle_stage = choice(
+        vocab.LIFECYCLE_STAGES,
+        required=True,
+        description="Where it is in its life cycle; requirements are due before a stage",
+    )
+    risk_level = choice(
+        vocab.RISK_LEVELS, required=True, description="The agency's own risk rating"
+    )
+    processes_personal_data = fields.Boolean(
+        required=True, metadata={"description": "It processes personal data"}
+    )
     purpose_type = choice(
         vocab.PURPOSE_TYPES,
         required=True,
         description="law_enforcement: the Law Enforcement Directive applies; administrative: the GDPR",
     )
-    biometric_identification = choice(vocab.BIOMETRIC_IDENTIFICATION, load_default="none")
-    ai_act_role = choice(vocab.AI_ACT_ROLES, required=True)
-    public_facing = fields.Boolean(load_default=False)
-    units_with_access = fields.List(NonEmptyLine, load_default=list)
+    biometric_identification = choice(
+        vocab.BIOMETRIC_IDENTIFICATION,
+        load_default="none",
+        description="Remote biometric identification of people, and when",
+    )
+    ai_act_roles = choice_set(
+        vocab.AI_ACT_ROLES,
+        required=True,
+        description="The agency's roles under the AI Act: provider, deployer, both (an in-house "
+        "system the agency also uses) or neither",
+    )
+    profiling = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Profiles natural persons: evaluates personal aspects to analyse or "
+            "predict behaviour, location, reliability (LED Art 3(4), GDPR Art 4(4))"
+        },
+    )
+    people_affected = choice_set(
+        vocab.PEOPLE_AFFECTED,
+        load_default=list,
+        description="Whose data or lives the outputs concern",
+    )
+    annex_iii_areas = choice_set(
+        vocab.ANNEX_III_AREAS,
+        load_default=list,
+        description="AI Act Annex III areas the intended purpose falls in (empty: none)",
+    )
+    public_authority = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "The controller is a public authority or body (GDPR Art 37(1)(a), "
+            "AI Act Art 26(8))"
+        },
+    )
+    countries = fields.List(
+        fields.String(validate=country_code),
+        load_default=list,
+        metadata={
+            "description": "Countries (ISO 3166-1 alpha-2) the system is used in besides the "
+            "agency's own, for cross-border use"
+        },
+    )
+    public_facing = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Members of the public interact with it (e.g. a chatbot)"},
+    )
+    units_with_access = fields.List(
+        NonEmptyLine, load_default=list, metadata={"description": "Units that have access"}
+    )
     data_sharing = text(5000, load_default="", metadata={"description": "The data-sharing policy"})
     usage_description = text(
         5000, load_default="", metadata={"description": "How the system is used, day to day"}
@@ -159,7 +244,8 @@ class SystemProfileSchema(ma.Schema):
         fields.String(),
         load_default=list,
         metadata={
-            "description": "Jurisdiction ids the system falls under; empty: every enabled jurisdiction"
+            "description": "Overrides where the law applies: exactly these jurisdiction ids; "
+            "empty: the jurisdictions whose territory covers the agency's or the system's countries"
         },
     )
     answers = fields.Dict(
@@ -178,14 +264,138 @@ class SystemProfileSchema(ma.Schema):
     def biometrics_are_personal_data(self, data: dict, **kwargs: Any) -> None:
         if self.partial:
             return  # judged on the whole resulting profile by the register
-        if data.get("biometric_identification", "none") != "none" and (
-            data.get("processes_personal_data") is False
-        ):
+        identifies = data.get("biometric_identification", "none") != "none"
+        if identifies and data.get("processes_personal_data") is False:
             raise ma.ValidationError(
                 "A system that identifies people biometrically processes personal data; "
                 "set processes_personal_data to true.",
                 field_name="processes_personal_data",
             )
+        if identifies and "biometrics" not in data.get("annex_iii_areas", []):
+            raise ma.ValidationError(
+                "Remote biometric identification is AI Act Annex III point 1; "
+                "add 'biometrics' to annex_iii_areas.",
+                field_name="annex_iii_areas",
+            )
 
 
 PROFILE_FIELDS = tuple(SystemProfileSchema().fields)
+# Facts that hold a set of choices (rules read them with ``in``), and their vocabularies.
+SET_FACTS = {
+    "ai_act_roles": vocab.AI_ACT_ROLES,
+    "people_affected": vocab.PEOPLE_AFFECTED,
+    "annex_iii_areas": vocab.ANNEX_III_AREAS,
+}
+
+
+# Schema 5 kept one AI Act role and two built-in plugin answers where the facts above now stand.
+LEGACY_ANSWERS = ("aia_annex_iii_6", "aia_annex_iii_1")
+
+
+def has_legacy_facts(profile: Mapping[str, Any]) -> bool:
+    answers = profile.get("answers") or {}
+    return "ai_act_role" in profile or any(key in answers for key in LEGACY_ANSWERS)
+
+
+def upgrade_legacy_facts(profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile as schema 5 stored it, in today's facts, with the meaning it had.
+
+    The one translation, used by the schema upgrade (migration 0006) and when completeness
+    replays a date before it (the audit trail keeps the old facts, and is never rewritten):
+    a deployer stays a deployer and a provider, whose deployer duties schema 5 implied, becomes
+    provider and deployer; an Annex III point 6 use means the law-enforcement area,
+    and 6(e) profiling means profiling; point 1, or remote biometric identification, means
+    the biometrics area.
+    """
+    if "ai_act_role" in profile:
+        # Schema 5 gave a provider the deployer's duties too (an agency builds what it uses).
+        role = profile.pop("ai_act_role")
+        profile["ai_act_roles"] = {
+            "provider": ["provider", "deployer"],
+            "deployer": ["deployer"],
+        }.get(role, [])
+    answers = dict(profile.get("answers") or {})
+    point_6 = answers.pop("aia_annex_iii_6", None)
+    point_1 = answers.pop("aia_annex_iii_1", None)
+    if point_6 is not None or point_1 is not None:
+        areas = [
+            a
+            for a in profile.get("annex_iii_areas") or []
+            if a not in ("biometrics", "law_enforcement")
+        ]
+        if (point_1 or "none") != "none" or profile.get(
+            "biometric_identification", "none"
+        ) != "none":
+            areas.insert(0, "biometrics")
+        if (point_6 or "none") != "none":
+            areas.append("law_enforcement")
+        profile["annex_iii_areas"] = [a for a in vocab.ANNEX_III_AREAS if a in areas]
+        profile["profiling"] = point_6 == "e_profiling"
+        profile["answers"] = answers
+    return profile
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact rules can read: a profile field or a plugin's question, as plugin authors see it."""
+
+    id: str
+    type: str  # text, boolean, choice, set (of choices), list (of text), country list
+    values: Mapping[str, str]  # allowed values and their meaning (choice and set)
+    help: str
+    source: str  # "profile", or the question's plugin-facing origin "question"
+    default: Any = None
+
+
+def _fact_of(name: str, field: fields.Field) -> Fact:
+    help_text = field.metadata.get("description", "")
+    if isinstance(field, fields.Boolean):
+        kind, values = "boolean", {}
+    elif isinstance(field, fields.List):
+        inner = field.inner
+        enum = inner.metadata.get("enum")
+        if enum:
+            kind, values = "set", SET_FACTS.get(name, dict.fromkeys(enum, ""))
+        elif name == "countries":
+            kind, values = "country list", {}
+        else:
+            kind, values = "list", {}
+    elif field.metadata.get("enum"):
+        kind = "choice"
+        values = CHOICE_FACTS.get(name) or dict.fromkeys(field.metadata["enum"], "")
+    else:
+        kind, values = "text", {}
+    default = field.load_default if not callable(field.load_default) else field.load_default()
+    if default is ma.missing:
+        default = None
+    return Fact(name, kind, values, help_text, "profile", default)
+
+
+def facts(questions: Iterable[ProfileQuestion] = ()) -> list[Fact]:
+    """Every fact an applicability rule can read: the profile's fields and the plugins' questions."""
+    schema = SystemProfileSchema()
+    out = [
+        _fact_of(name, field) for name, field in schema.fields.items() if name not in NOT_RULE_FACTS
+    ]
+    for q in questions:
+        kind = {"boolean": "boolean", "choice": "choice", "text": "text"}[q.type]
+        out.append(
+            Fact(q.id, kind, dict.fromkeys(q.choices, ""), q.help or q.label, "question", q.default)
+        )
+    return out
+
+
+def fact_help() -> dict[str, str]:
+    """The help text of each profile field that has one."""
+    return {f.id: f.help for f in facts() if f.help}
+
+
+# Profile fields that describe publication and contact, not the system: no rule reads them.
+NOT_RULE_FACTS = ("published", "publication", "contacts", "answers")
+CHOICE_FACTS = {
+    "development_approach": vocab.DEVELOPMENT_APPROACHES,
+    "lifecycle_stage": vocab.LIFECYCLE_STAGES,
+    "risk_level": vocab.RISK_LEVELS,
+    "purpose_type": vocab.PURPOSE_TYPES,
+    "biometric_identification": vocab.BIOMETRIC_IDENTIFICATION,
+}

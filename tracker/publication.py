@@ -42,7 +42,12 @@ DEFAULT_LEVELS: dict[str, str] = {
     "data_sharing": "public",
     "units_with_access": "public",
     "public_facing": "public",
-    "ai_act_role": "public",
+    "ai_act_roles": "public",
+    "annex_iii_areas": "public",
+    "people_affected": "public",
+    "profiling": "public",
+    "public_authority": "public",
+    "countries": "public",
     "purpose_type": "authority",
     "risk_level": "authority",
     "biometric_identification": "authority",
@@ -68,7 +73,12 @@ PUBLIC_FIELDS: dict[str, str] = {
     "data_sharing": "Data-sharing policy",
     "units_with_access": "Units with access",
     "public_facing": "Interacts with the public",
-    "ai_act_role": "Role under the AI Act",
+    "ai_act_roles": "Roles under the AI Act",
+    "annex_iii_areas": "AI Act Annex III areas",
+    "people_affected": "People affected",
+    "profiling": "Profiles natural persons",
+    "public_authority": "Run by a public authority",
+    "countries": "Also used in (countries)",
     "purpose_type": "Kind of purpose",
     "risk_level": "Risk level",
     "biometric_identification": "Biometric identification",
@@ -78,7 +88,9 @@ PUBLIC_FIELDS: dict[str, str] = {
 LABELS = {
     "development_approach": vocabulary.DEVELOPMENT_APPROACHES,
     "lifecycle_stage": vocabulary.LIFECYCLE_STAGES,
-    "ai_act_role": vocabulary.AI_ACT_ROLES,
+    "ai_act_roles": vocabulary.AI_ACT_ROLES,
+    "annex_iii_areas": vocabulary.ANNEX_III_AREAS,
+    "people_affected": vocabulary.PEOPLE_AFFECTED,
     "purpose_type": vocabulary.PURPOSE_TYPES,
     "risk_level": vocabulary.RISK_LEVELS,
     "biometric_identification": vocabulary.BIOMETRIC_IDENTIFICATION,
@@ -135,7 +147,10 @@ class Entry:
 
 def _public_value(name: str, value: Any) -> Any:
     if name in LABELS:
-        return LABELS[name].get(value, value)
+        labels = LABELS[name]
+        if isinstance(value, list):  # a set of choices
+            return [labels.get(v, v) for v in value]
+        return labels.get(value, value)
     return value
 
 

@@ -32,10 +32,13 @@ SYSTEM_FILTERS = (
     "purpose_type",
     "development_approach",
     "biometric_identification",
-    "ai_act_role",
     "public_facing",
     "processes_personal_data",
+    "profiling",
+    "public_authority",
 )
+# Filters on set facts: systems whose set holds the value.
+SET_FILTERS = ("ai_act_roles", "people_affected", "annex_iii_areas", "countries")
 
 
 def profile_of(system: AISystem) -> dict[str, Any]:
@@ -137,6 +140,11 @@ def find_systems(filters: Mapping[str, Any]) -> pw.ModelSelect:
     for name in SYSTEM_FILTERS:
         if filters.get(name) is not None:
             query = query.where(getattr(AISystem, name) == filters[name])
+    for name in SET_FILTERS:
+        if filters.get(name) is not None:
+            # JSON text of a list of codes: the quoted code occurs exactly when the set holds it.
+            column = pw.Cast(getattr(AISystem, name), "TEXT")
+            query = query.where(column.contains(f'"{filters[name]}"'))
     if text := filters.get("q"):
         pattern = f"%{text}%"
         query = query.where(

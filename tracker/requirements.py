@@ -24,7 +24,7 @@ import rule_engine
 
 from tracker import vocabulary as vocab
 from tracker.lenient import closest, tolerant
-from tracker.profile import ProfileQuestion
+from tracker.profile import SET_FACTS, ProfileQuestion
 
 REQUIREMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9_]*$")
 SCOPES = {"agency": "Agency-wide", "system": "Per system", "operator": "Per authorised operator"}
@@ -165,7 +165,12 @@ def _profile_types(questions: Iterable[ProfileQuestion]) -> dict[str, rule_engin
         "processes_personal_data": boolean,
         "purpose_type": string,
         "biometric_identification": string,
-        "ai_act_role": string,
+        "ai_act_roles": strings,
+        "profiling": boolean,
+        "people_affected": strings,
+        "annex_iii_areas": strings,
+        "public_authority": boolean,
+        "countries": strings,
         "public_facing": boolean,
         "units_with_access": strings,
         "data_sharing": string,
@@ -184,10 +189,13 @@ def _sample_values(questions: Iterable[ProfileQuestion]) -> dict[str, list[Any]]
         "risk_level": list(vocab.RISK_LEVELS),
         "purpose_type": list(vocab.PURPOSE_TYPES),
         "biometric_identification": list(vocab.BIOMETRIC_IDENTIFICATION),
-        "ai_act_role": list(vocab.AI_ACT_ROLES),
         "processes_personal_data": [True, False],
         "public_facing": [True, False],
+        "profiling": [True, False],
+        "public_authority": [True, False],
     }
+    for name, choices in SET_FACTS.items():  # none, each one alone, all of them
+        values[name] = [(), *((choice,) for choice in choices), tuple(choices)]
     for question in questions:
         values[question.id] = (
             [True, False] if question.type == "boolean" else list(question.choices) or [""]

@@ -50,9 +50,33 @@ BIOMETRIC_IDENTIFICATION = {
     "real_time": "Real-time remote biometric identification in public spaces",
 }
 
+# A set: an agency that builds a system in-house and uses it is both (AI Act Art 25(1), Art 3).
 AI_ACT_ROLES = {
     "provider": "Provider (develops or puts into service under its own name)",
-    "deployer": "Deployer (procures and uses)",
+    "deployer": "Deployer (uses it under its authority)",
+}
+
+# The people whose data or lives the system's outputs concern; a set.
+PEOPLE_AFFECTED = {
+    "suspects": "Suspects",
+    "convicted": "Convicted persons",
+    "victims": "Victims",
+    "witnesses": "Witnesses",
+    "public": "The public (people in public spaces, people reporting to the agency)",
+    "staff": "The agency's own staff",
+    "applicants": "Applicants (for a job, a permit, a licence)",
+}
+
+# AI Act Annex III areas, by point; a set. A system in an area is high-risk unless Art 6(3) applies.
+ANNEX_III_AREAS = {
+    "biometrics": "1. Biometrics (remote identification, categorisation, emotion recognition)",
+    "critical_infrastructure": "2. Critical infrastructure",
+    "education": "3. Education and vocational training",
+    "employment": "4. Employment and workers management",
+    "essential_services": "5. Essential private and public services",
+    "law_enforcement": "6. Law enforcement",
+    "migration_border": "7. Migration, asylum and border control",
+    "justice": "8. Administration of justice and democratic processes",
 }
 
 ROLES = {

@@ -63,6 +63,7 @@ MATRIX = {
     ("GET", "/api/jurisdictions"): ALL,
     ("GET", "/api/plugins"): ALL,
     ("GET", "/api/profile-questions"): ALL,
+    ("GET", "/api/facts"): ALL,
     ("GET", "/api/notifications"): AUDIT,
     ("GET", "/api/me/notification-preferences"): ALL,
     ("PUT", "/api/me/notification-preferences"): ALL,

@@ -78,7 +78,7 @@ def test_missing_required_fields_are_each_named(client, auth):
         "risk_level",
         "processes_personal_data",
         "purpose_type",
-        "ai_act_role",
+        "ai_act_roles",
     } <= fields
 
 

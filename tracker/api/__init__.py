@@ -86,6 +86,8 @@ def init_api(app: Flask) -> Api:
             "purpose_types": vocabulary.PURPOSE_TYPES,
             "biometric_identification": vocabulary.BIOMETRIC_IDENTIFICATION,
             "ai_act_roles": vocabulary.AI_ACT_ROLES,
+            "people_affected": vocabulary.PEOPLE_AFFECTED,
+            "annex_iii_areas": vocabulary.ANNEX_III_AREAS,
             "roles": vocabulary.ROLES,
         }
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint, Page
 
+from tracker import profile
 from tracker.api.auth import require
 from tracker.api.schemas import (
+    FactOut,
     JurisdictionOut,
     PluginOut,
     QuestionOut,
@@ -112,3 +114,13 @@ class ProfileQuestions(MethodView):
     def get(self):
         """Extra profile questions the enabled plugins ask; answers go in a system's ``answers``."""
         return list(runtime().catalogue.questions)
+
+
+@blp.route("/facts")
+class Facts(MethodView):
+    @require("catalogue:read")
+    @blp.response(200, FactOut(many=True))
+    def get(self):
+        """Every fact an applicability rule can read: each profile field and each enabled plugin's
+        question, with its type, allowed values, help text and default."""
+        return profile.facts(runtime().catalogue.questions)

@@ -46,9 +46,18 @@ class SystemFilters(ma.Schema):
     purpose_type = choice(vocab.PURPOSE_TYPES)
     development_approach = choice(vocab.DEVELOPMENT_APPROACHES)
     biometric_identification = choice(vocab.BIOMETRIC_IDENTIFICATION)
-    ai_act_role = choice(vocab.AI_ACT_ROLES)
+    ai_act_roles = choice(
+        vocab.AI_ACT_ROLES, description="Systems where the agency has this role (of its roles)"
+    )
+    annex_iii_areas = choice(vocab.ANNEX_III_AREAS, description="Systems in this Annex III area")
+    people_affected = choice(vocab.PEOPLE_AFFECTED, description="Systems affecting these people")
+    countries = fields.String(
+        metadata={"description": "Systems also used in this country (ISO 3166-1 alpha-2)"}
+    )
     public_facing = fields.Boolean()
     processes_personal_data = fields.Boolean()
+    profiling = fields.Boolean()
+    public_authority = fields.Boolean()
     include_retired = fields.Boolean(load_default=False)
 
 
@@ -275,6 +284,19 @@ class QuestionOut(ma.Schema):
     type = fields.String()
     choices = fields.List(fields.String())
     help = fields.String()
+    default = fields.Raw(allow_none=True)
+
+
+class FactOut(ma.Schema):
+    id = fields.String()
+    type = fields.String(
+        metadata={"enum": ["text", "boolean", "choice", "set", "list", "country list"]}
+    )
+    values = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "value: meaning"}
+    )
+    help = fields.String()
+    source = fields.String(metadata={"enum": ["profile", "question"]})
     default = fields.Raw(allow_none=True)
 
 

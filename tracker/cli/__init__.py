@@ -197,11 +197,22 @@ from tracker.cli import (  # noqa: E402  (register commands)
     catalogue,
     completeness,
     evidence,
+    facts,
     operations,
     reminders,
     waivers,
 )
 
-for module in (operations, accounts, evidence, waivers, completeness, catalogue, reminders, audit):
+for module in (
+    operations,
+    accounts,
+    evidence,
+    waivers,
+    completeness,
+    catalogue,
+    facts,
+    reminders,
+    audit,
+):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -36,7 +36,7 @@ from tracker.models import (
     Waiver,
 )
 from tracker.plugin_host import Catalogue
-from tracker.profile import PROFILE_FIELDS
+from tracker.profile import PROFILE_FIELDS, has_legacy_facts, upgrade_legacy_facts
 from tracker.requirements import hashable
 
 
@@ -76,7 +76,19 @@ JSON_COLUMNS = {
 BOOLEAN_COLUMNS = {
     name for name, column in AISystem._meta.fields.items() if isinstance(column, pw.BooleanField)
 }
-ALWAYS_NEEDED = ("id", "name", "lifecycle_stage", "jurisdictions", "answers", "retired_at")
+# biometric_identification: replaying a date before schema 6 derives the Annex III areas from it.
+ALWAYS_NEEDED = (
+    "id",
+    "name",
+    "lifecycle_stage",
+    "jurisdictions",
+    "countries",
+    "answers",
+    "biometric_identification",
+    "retired_at",
+)
+# Audit actions that change a system's profile facts.
+PROFILE_ACTIONS = ("system.updated", "system.migrated")
 
 
 def _systems(
@@ -115,25 +127,32 @@ def _profile_history(
     by_id = {row["id"]: row for row in rows}
     query = (
         AuditEvent.select(
-            AuditEvent.entity_id, AuditEvent.occurred_at, AuditEvent.before, AuditEvent.after
+            AuditEvent.entity_id,
+            AuditEvent.occurred_at,
+            AuditEvent.before,
+            AuditEvent.after,
+            AuditEvent.action,
         )
-        .where((AuditEvent.action == "system.updated") & (AuditEvent.entity_type == "ai_system"))
+        .where(AuditEvent.action.in_(PROFILE_ACTIONS) & (AuditEvent.entity_type == "ai_system"))
         .order_by(AuditEvent.id.desc())
     )
     if restrict:
         query = query.where(AuditEvent.entity_id.in_([str(i) for i in by_id]))
     cutoff = end.isoformat(timespec="microseconds")
     last_changed: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for entity_id, occurred_at, before, after in query.tuples():
+    for entity_id, occurred_at, before, after, action in query.tuples():
         row = by_id.get(int(entity_id))
         if row is None:
             continue
         if occurred_at > cutoff:
             row.update(before or {})  # newest first, so earlier states are restored in order
-        else:
+        elif action != "system.migrated":  # a schema upgrade restates facts, it changes none
             changed = datetime.fromisoformat(occurred_at)
             for fact in after or {}:
                 last_changed[row["id"]].setdefault(fact, changed)
+    for row in rows:
+        if has_legacy_facts(row):  # a date before schema 6: its facts in today's terms
+            upgrade_legacy_facts(row)
     return last_changed
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from tracker import completeness, publication, register, vocabulary
+from tracker import completeness, profile, publication, register, vocabulary
 from tracker.app import runtime
 from tracker.completeness.engine import add_months
 from tracker.errors import NotFound, ValidationFailed
-from tracker.profile import PROFILE_FIELDS
+from tracker.profile import PROFILE_FIELDS, SET_FACTS
 from tracker.web import forms
 from tracker.web.session import requires, user
 
@@ -28,9 +28,15 @@ CHOICE_FIELDS = {
     "risk_level": vocabulary.RISK_LEVELS,
     "purpose_type": vocabulary.PURPOSE_TYPES,
     "biometric_identification": vocabulary.BIOMETRIC_IDENTIFICATION,
-    "ai_act_role": vocabulary.AI_ACT_ROLES,
 }
-FLAG_FIELDS = ("processes_personal_data", "public_facing", "published")
+SET_FIELDS = SET_FACTS  # a checkbox per choice
+FLAG_FIELDS = (
+    "processes_personal_data",
+    "profiling",
+    "public_authority",
+    "public_facing",
+    "published",
+)
 LIST_FIELDS = ("authorised_use_cases", "units_with_access")
 
 
@@ -103,6 +109,9 @@ def edit(system_id: int) -> Any:
         values=values,
         errors=errors,
         choices=CHOICE_FIELDS,
+        sets=SET_FIELDS,
+        help=profile.fact_help(),
+        public_fields=publication.PUBLIC_FIELDS,
         questions=runtime().catalogue.questions,
         jurisdictions=runtime().catalogue.jurisdictions,
         levels={
@@ -120,6 +129,8 @@ def profile_from_form(form: Any) -> dict[str, Any]:
     values.update({name: form.get(name, "") for name in CHOICE_FIELDS})
     values.update({name: name in form for name in FLAG_FIELDS})
     values.update({name: forms.lines(form.get(name, "")) for name in LIST_FIELDS})
+    values.update({name: form.getlist(name) for name in SET_FIELDS})
+    values["countries"] = form.get("countries", "").replace(",", " ").upper().split()
     values["jurisdictions"] = form.getlist("jurisdictions")
     values["contacts"] = forms.contacts(form.get("contacts", ""))
     answers: dict[str, Any] = {}
