@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pluggy
 
+from tracker.events.kinds import EventKind
 from tracker.profile import ProfileQuestion
 from tracker.requirements import Jurisdiction, Requirement
 
@@ -62,4 +63,20 @@ def tracker_profile_questions() -> list[ProfileQuestion]:
     ``choice`` or ``text``, the ``choices`` for a choice, and a ``default``).
     Answers are stored in the system profile's ``answers`` and validated by
     the API; rules refer to a question by its id.
+    """
+
+
+@hookspec
+def tracker_event_kinds() -> list[EventKind]:
+    """Declare kinds of events, beyond the core ones, that requirements count deadlines from.
+
+    Return a list of :class:`~tracker.events.kinds.EventKind` (an ``id`` of lower
+    case letters, digits and ``_``, unique across the tracker and every plugin, a
+    title, a description, and ``counted_from``: what the recorded time means, such
+    as "when the agency became aware of it"). The tracker itself declares ``use``,
+    ``personal_data_breach``, ``serious_incident``, ``significant_cyber_incident``
+    and ``substantial_modification``; a requirement counts from any declared kind
+    with ``deadline_after_event=(kind, hours)``. Events are recorded per system
+    (API, CLI, web); each event owes its own evidence, linked to it, by its own
+    deadline. A kind whose id is taken is reported and left out.
     """

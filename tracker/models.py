@@ -125,6 +125,22 @@ class Blob(BaseModel):
     stored_at = pw.DateTimeField(default=utcnow)
 
 
+class SystemEvent(BaseModel):
+    """Something that happened to a system and starts deadlines (one use, a breach, ...).
+
+    ``kind`` is an event kind id (tracker.events.kinds); ``occurred_at`` is the moment its
+    deadlines count from (for an incident, when the agency became aware of it).
+    """
+
+    label = "event"
+    system = pw.ForeignKeyField(AISystem, backref="events")
+    kind = pw.CharField(max_length=30)
+    occurred_at = pw.DateTimeField(index=True)
+    description = pw.TextField(default="")
+    recorded_by = pw.ForeignKeyField(User, null=True)
+    recorded_at = pw.DateTimeField(default=utcnow)
+
+
 class Evidence(BaseModel):
     """One version of a piece of evidence; versions of the same item share a lineage."""
 
@@ -144,6 +160,9 @@ class Evidence(BaseModel):
     uploaded_by = pw.ForeignKeyField(User, backref="uploads", null=True)
     created_at = pw.DateTimeField(default=utcnow)
     superseded_at = pw.DateTimeField(null=True, index=True)
+    # The event this evidence answers (e.g. the authorisation of one use); it then counts for
+    # that event's duties only, never for another event's.
+    event = pw.ForeignKeyField(SystemEvent, null=True, backref="evidence")
 
     class Meta:
         indexes = ((("lineage", "version"), True),)
@@ -234,18 +253,6 @@ class NotificationPreference(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
 
 
-class SystemEvent(BaseModel):
-    """Something that happened to a system and starts a deadline (e.g. one use of post-event RBI)."""
-
-    label = "event"
-    system = pw.ForeignKeyField(AISystem, backref="events")
-    kind = pw.CharField(max_length=30)
-    occurred_at = pw.DateTimeField(index=True)
-    description = pw.TextField(default="")
-    recorded_by = pw.ForeignKeyField(User, null=True)
-    recorded_at = pw.DateTimeField(default=utcnow)
-
-
 class AuditEvent(BaseModel):
     """An append-only, hash-chained record of one change."""
 
@@ -273,6 +280,7 @@ ALL_MODELS = [
     AISystem,
     Operator,
     Blob,
+    SystemEvent,
     Evidence,
     EvidenceSystem,
     EvidenceFile,
@@ -280,7 +288,6 @@ ALL_MODELS = [
     Waiver,
     Notification,
     NotificationPreference,
-    SystemEvent,
     AuditEvent,
     AuditHead,
 ]

@@ -35,6 +35,7 @@ from packaging.version import Version
 from tracker import hookspecs, plugin_api
 from tracker.config import ConfigError
 from tracker.errors import NotFound
+from tracker.events.kinds import CORE_EVENT_KINDS, EventKind, event_kind_problems
 from tracker.lenient import closest, short_path
 from tracker.profile import PROFILE_FIELDS, ProfileQuestion
 from tracker.requirements import (
@@ -93,6 +94,10 @@ class Catalogue:
     jurisdictions: dict[str, Jurisdiction] = field(default_factory=dict)
     requirements: dict[str, Requirement] = field(default_factory=dict)
     questions: tuple[ProfileQuestion, ...] = ()
+    # Kinds of events deadlines count from: the core ones, then those plugins declare.
+    event_kinds: dict[str, EventKind] = field(
+        default_factory=lambda: {kind.id: kind for kind in CORE_EVENT_KINDS}
+    )
     rules: dict[str, CompiledRule] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
     problems: list[PluginProblem] = field(default_factory=list)
@@ -397,13 +402,16 @@ def load_catalogue(
             questions[question.id] = question
             infos[plugin].question_count += 1
     catalogue.questions = tuple(questions.values())
+    _collect_event_kinds(catalogue, collector)
 
     declared_ids: dict[str, str] = {}
     named: set[str] = set()  # every id a plugin declared, sound or not
     candidates: list[tuple[str, Requirement]] = []
     for plugin, requirements in collector.collect("tracker_requirements", Requirement).items():
         for requirement in requirements:
-            trouble = _checked(problems_with, requirement, catalogue.questions)
+            trouble = _checked(
+                problems_with, requirement, catalogue.questions, catalogue.event_kinds
+            )
             label = (
                 f"requirement {requirement.id!r}"
                 if isinstance(requirement.id, str) and requirement.id
@@ -454,6 +462,32 @@ def load_catalogue(
     if strict and (error := catalogue.configuration_error()):
         raise error
     return catalogue
+
+
+def _collect_event_kinds(catalogue: Catalogue, collector: _Collector) -> None:
+    """Add the plugins' event kinds to the core ones; a kind whose id is taken is left out.
+
+    Kinds are vocabulary, not duties: every loaded plugin's kinds are known, whichever of its
+    jurisdictions are enabled, so that events already recorded keep their meaning.
+    """
+    declared_by = {kind_id: "the tracker" for kind_id in catalogue.event_kinds}
+    for plugin, declared in collector.collect("tracker_event_kinds", EventKind).items():
+        for kind in declared:
+            trouble = _checked(event_kind_problems, kind)
+            if not trouble and kind.id in declared_by:
+                trouble.append(
+                    f"event kind {kind.id!r} is already declared by "
+                    + (
+                        "the tracker (a core kind: count from it, do not declare it)"
+                        if declared_by[kind.id] == "the tracker"
+                        else f"plugin {declared_by[kind.id]!r}"
+                    )
+                )
+            if trouble:
+                catalogue.problems.extend(PluginProblem(plugin, t) for t in trouble)
+                continue
+            declared_by[kind.id] = plugin
+            catalogue.event_kinds[kind.id] = kind
 
 
 def _checked(check: Any, *args: Any) -> list[str]:

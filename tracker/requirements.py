@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import rule_engine
 
 from tracker import vocabulary as vocab
+from tracker.events.kinds import CORE_EVENT_KINDS, SUBSTANTIAL_MODIFICATION, unknown_kind
 from tracker.lenient import closest, tolerant
 from tracker.profile import SET_FACTS, ProfileQuestion
 
@@ -36,7 +37,9 @@ VERIFICATION = {
     "interpretation": "the compiler's interpretation, not verified",
     "guidance": "good-practice guidance, not law",
 }
-EVENT_KINDS = {"use": "One use of the system (e.g. a search)"}
+# The event kinds every deployment knows, by id; plugins add theirs (``tracker_event_kinds``) and
+# the plugin host checks deadlines against all of them (``problems_with(..., event_kinds)``).
+EVENT_KINDS = {kind.id: kind.title for kind in CORE_EVENT_KINDS}
 OWNERS = {
     "legal": "Legal team",
     "dpo": "Data protection officer",
@@ -79,7 +82,9 @@ class Requirement:
     scope: str = "system"
     due_before: str | None = None  # the life-cycle stage it must be satisfied before
     valid_for_months: int | None = None  # evidence lapses this long after it was issued
-    renew_on_change: tuple[str, ...] = ()  # profile facts whose change requires new evidence
+    # Profile facts whose change requires new evidence; a requirement naming any also renews
+    # after a recorded substantial modification (which may be named alone).
+    renew_on_change: tuple[str, ...] = ()
     recurrence: str = ""  # e.g. "annual", shown to people
     in_force_from: date | None = None
     owner: str = "legal"
@@ -87,7 +92,9 @@ class Requirement:
     # Evidence meant for these other requirements also satisfies this one (one DPIA, several duties).
     also_satisfied_by: tuple[str, ...] = ()
     lead_days: tuple[int, ...] = ()  # reminder lead times before expiry; empty: the deployment's
-    # A deadline counted from each system event of this kind, e.g. ("use", 48): evidence within 48 hours.
+    # A deadline counted from each recorded event of this kind, in hours (a day is 24), e.g.
+    # ("use", 48): evidence linked to each use within 48 hours. Such a requirement is judged
+    # per event only (see tracker.completeness.events).
     deadline_after_event: tuple[str, int] | None = None
 
     # Set only on an instance built from a call with wrong arguments (see tolerant()).
@@ -344,8 +351,15 @@ def _citation_problems(citation: Any) -> list[str]:
     return []
 
 
-def problems_with(requirement: Requirement, questions: Iterable[ProfileQuestion] = ()) -> list[str]:
-    """Everything wrong with a definition, as messages (empty when it is sound)."""
+def problems_with(
+    requirement: Requirement,
+    questions: Iterable[ProfileQuestion] = (),
+    event_kinds: Iterable[str] | None = None,
+) -> list[str]:
+    """Everything wrong with a definition, as messages (empty when it is sound).
+
+    ``event_kinds`` are the event kind ids deadlines may count from (default: the core ones).
+    """
     if requirement.construction_problems:
         return [_unconstructed(requirement)]
     out = _type_problems(requirement)
@@ -379,16 +393,21 @@ def problems_with(requirement: Requirement, questions: Iterable[ProfileQuestion]
     if requirement.owner not in OWNERS:
         out.append(f"owner {requirement.owner!r} is not one of {', '.join(OWNERS)}")
     if requirement.deadline_after_event is not None:
+        kinds = set(EVENT_KINDS if event_kinds is None else event_kinds)
         event, hours = requirement.deadline_after_event
-        if event not in EVENT_KINDS or not isinstance(hours, int) or hours <= 0:
+        if not isinstance(event, str) or event not in kinds:
+            out.append(f"deadline_after_event names {unknown_kind(event, kinds)}")
+        if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
             out.append(
-                f"deadline_after_event must be (one of {', '.join(EVENT_KINDS)}, positive hours)"
+                "deadline_after_event hours must be a positive whole number of hours "
+                f"(15 days is 360), not {hours!r}"
             )
     if requirement.valid_for_months is not None and requirement.valid_for_months <= 0:
         out.append("valid_for_months must be positive")
     profile_facts = _profile_types(questions)
     for fact in requirement.renew_on_change:
-        if fact not in profile_facts:
+        # A substantial modification (an event, not a fact) may be the only trigger named.
+        if fact not in profile_facts and fact != SUBSTANTIAL_MODIFICATION:
             out.append(f"renew_on_change names an {unknown_fact(fact, profile_facts)}")
     try:
         compile_rule(requirement.applies_when, questions)
