@@ -4,8 +4,18 @@ accept` / `diff` between the catalogue in use and what is installed now."""
 
 from __future__ import annotations
 
-from tracker import plugin_api
+import importlib
+from datetime import date
+
+import marshmallow
+import pytest
+
+from tests.factories import profile
+from tracker import plugin_api, register, testing
+from tracker.errors import TrackerError, ValidationFailed
+from tracker.plugin_api import Citation, ProfileQuestion, Requirement
 from tracker.plugin_host import load_catalogue
+from tracker.profile import SystemProfileSchema
 
 
 def _problems(catalogue, plugin: str) -> list[str]:
@@ -83,3 +93,223 @@ def test_plugins_list_and_check_show_the_declared_ranges(install_plugin, runner)
         "NOTE plugin 'range-undeclared' declares no TRACKER_PLUGIN_API; taken to be written for "
         "plugin API >=1,<2 (this tracker: 1.0)"
     ]
+
+
+# 2. The test helper (tracker.testing) and `tracker plugins affected`
+
+
+@pytest.fixture
+def ruritania(install_plugin):
+    install_plugin("example_jurisdiction")
+    return importlib.import_module("tracker_example_jurisdiction")
+
+
+def test_evaluate_judges_each_rule_on_a_partial_profile(ruritania):
+    assert testing.evaluate(
+        ruritania, {"purpose_type": "law_enforcement", "risk_level": "low"}
+    ) == {
+        "ruritania.register_entry": True,
+        "ruritania.ethics_review": False,
+    }
+    # The question's default (False) holds until it is answered: at the top level, as rules
+    # name it, or under "answers", as the API stores it.
+    for answered in (
+        {"ruritania_national_database": True},
+        {"answers": {"ruritania_national_database": True}},
+    ):
+        profile = {"purpose_type": "administrative", "risk_level": "low", **answered}
+        assert testing.evaluate(ruritania, profile) == {
+            "ruritania.register_entry": False,
+            "ruritania.ethics_review": True,
+        }
+    # The installed entry point's name, or the module's, finds the same plugin.
+    high = {"purpose_type": "administrative", "risk_level": "high"}
+    assert testing.evaluate("ruritania", high) == testing.evaluate(
+        "tracker_example_jurisdiction", high
+    )
+    assert testing.evaluate("ruritania", high)["ruritania.ethics_review"] is True
+
+
+def test_a_fact_a_rule_needs_without_a_default_is_named_not_guessed(ruritania):
+    with pytest.raises(ValidationFailed) as raised:
+        testing.evaluate(ruritania, {"purpose_type": "law_enforcement"})
+    assert raised.value.errors == {
+        "risk_level": [
+            "The rule of 'ruritania.ethics_review' reads it and it has no default: give one of "
+            "low, medium, high."
+        ]
+    }
+
+
+def test_bad_profile_values_are_refused_by_the_profile_rules(ruritania):
+    with pytest.raises(ValidationFailed) as raised:
+        testing.evaluate(ruritania, {"purpose_type": "policing", "risk_levle": "high"})
+    assert raised.value.errors == {
+        "risk_levle": ["Not a profile fact or plugin question; did you mean 'risk_level'?"]
+    }
+    with pytest.raises(ValidationFailed) as raised:
+        testing.evaluate(
+            ruritania,
+            {"purpose_type": "policing", "risk_level": "high", "ruritania_national_database": "y"},
+        )
+    assert raised.value.errors == {
+        "purpose_type": ["Must be one of: law_enforcement, administrative."],
+        "answers": {"ruritania_national_database": ["Must be true or false."]},
+    }
+
+
+def test_rule_profile_fills_the_schemas_defaults_and_the_question_defaults():
+    question = ProfileQuestion("kit_flag", "A flag?", "boolean", default=False)
+    completed = testing.rule_profile({"risk_level": "high"}, [question])
+    schema = SystemProfileSchema()
+    for name, field in schema.fields.items():
+        if field.load_default is not marshmallow.missing:
+            assert name in completed, name
+    assert completed["risk_level"] == "high" and completed["kit_flag"] is False
+    assert completed["public_facing"] is False and completed["units_with_access"] == []
+    # A required fact without a default is left out, never invented.
+    assert "purpose_type" not in completed
+
+
+def test_a_broken_plugin_is_reported_exactly_as_the_host_reports_it(install_plugin):
+    install_plugin("broken_plugins")
+    host = [p.problem for p in load_catalogue().problems if p.plugin == "broken-definitions"]
+    assert len(host) >= 5
+    assert testing.problems("broken-definitions") == host
+    with pytest.raises(testing.PluginDefinitionError) as raised:
+        testing.evaluate("broken-definitions", {"risk_level": "high"})
+    assert raised.value.problems == host
+    assert str(raised.value).startswith(f"plugin 'broken-definitions' has {len(host)} problem(s): ")
+    # A jurisdiction another plugin owns is found too: the built-ins are loaded beside it.
+    install_plugin("takeover_plugin")
+    assert testing.problems("a-led") == [
+        "refused: it declares jurisdiction 'eu-led', which built-in plugin 'eu-led' already "
+        "provides; a plugin cannot replace another plugin's jurisdiction"
+    ]
+
+
+def test_an_unknown_plugin_is_named_with_the_closest_installed_one(install_plugin):
+    install_plugin("example_jurisdiction")
+    with pytest.raises(
+        TrackerError,
+        match="no installed plugin or importable module is named "
+        "'ruritanai' \\(did you mean 'ruritania'\\?\\)",
+    ):
+        testing.problems("ruritanai")
+
+
+def test_evaluate_takes_a_plain_list_of_requirements():
+    citation = Citation("Test Act", "s. 2", "https://laws.example/test", "U")
+    sound = Requirement(
+        id="kit.sound",
+        title="Sound",
+        citation=citation,
+        evidence_kinds=("record",),
+        applies_when='risk_level == "high" and kit_flag',
+    )
+    question = ProfileQuestion("kit_flag", "A flag?", "boolean", default=True)
+    assert testing.evaluate([sound], {"risk_level": "high"}, questions=[question]) == {
+        "kit.sound": True
+    }
+    broken = Requirement(
+        id="kit.broken",
+        title="Broken",
+        citation=citation,
+        evidence_kinds=("record",),
+        applies_when='risk_levle == "high"',
+    )
+    with pytest.raises(testing.PluginDefinitionError) as raised:
+        testing.evaluate([sound, broken, sound], {"risk_level": "high"}, questions=[question])
+    assert raised.value.problems == [
+        "requirement 'kit.broken': applicability rule 'risk_levle == \"high\"' is invalid: "
+        "unknown fact 'risk_levle'; did you mean 'risk_level'?",
+        "requirement 'kit.sound': duplicate requirement id",
+    ]
+
+
+@pytest.fixture
+def registered(migrated):
+    """Systems registered before the Ruritanian plugin is installed: {name: id}."""
+    catalogue = load_catalogue()
+    administrative = {
+        "purpose_type": "administrative",
+        "biometric_identification": "none",
+        "annex_iii_areas": [],
+    }
+    bodies = {
+        "Hotspot forecasting": profile(name="Hotspot forecasting"),
+        "Interview transcription": profile(
+            name="Interview transcription", risk_level="low", **administrative
+        ),
+        "HR screening": profile(name="HR screening", risk_level="high", **administrative),
+        "Toolkit only": profile(name="Toolkit only", jurisdictions=["toolkit"]),
+        "Retired search": profile(name="Retired search"),
+    }
+    ids = {
+        name: register.create_system(body, "test", catalogue).id for name, body in bodies.items()
+    }
+    register.retire_system(register.get_system(ids["Retired search"]), "replaced", "test")
+    return ids
+
+
+def test_affected_systems_lists_whom_each_requirement_would_reach_before_enabling(
+    install_plugin, registered, settings
+):
+    install_plugin("example_jurisdiction")
+    hotspot, hr = registered["Hotspot forecasting"], registered["HR screening"]
+    expected = {
+        # Law enforcement only; the system with its own jurisdictions list and the retired one
+        # are not reached.
+        "ruritania.register_entry": [testing.AffectedSystem(hotspot, "Hotspot forecasting")],
+        "ruritania.ethics_review": [
+            testing.AffectedSystem(hotspot, "Hotspot forecasting"),
+            testing.AffectedSystem(hr, "HR screening"),
+        ],
+    }
+    assert testing.affected_systems("ruritania", settings) == expected
+    assert testing.affected_systems("ruritania", settings.database_url) == expected
+    # A deployment that enables other jurisdictions only still sees what enabling it would do.
+    narrow = settings.with_overrides(jurisdictions=("toolkit", "eu-led"))
+    assert testing.affected_systems("tracker_example_jurisdiction", narrow) == expected
+
+
+def test_plugins_affected_on_the_command_line(install_plugin, registered, runner):
+    install_plugin("example_jurisdiction")
+    hotspot, hr = registered["Hotspot forecasting"], registered["HR screening"]
+    result = runner.tracker("plugins", "affected", "ruritania")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "plugin 'ruritania' (tracker-example-jurisdiction 1.0.0): ruritania; the registered "
+        f"systems its requirements would apply to on {date.today().isoformat()}:",
+        "ruritania.register_entry: 1 system",
+        f"  #{hotspot} Hotspot forecasting",
+        "ruritania.ethics_review: 2 systems",
+        f"  #{hotspot} Hotspot forecasting",
+        f"  #{hr} HR screening",
+    ]
+    unknown = runner.tracker("plugins", "affected", "ruritanai")
+    assert unknown.exit_code == 1
+    assert unknown.output.splitlines() == [
+        "Error: no installed plugin or importable module is named 'ruritanai' (did you mean "
+        "'ruritania'?); give an entry point name from `tracker plugins list` or a module name"
+    ]
+
+
+def test_plugins_affected_lists_a_broken_plugins_problems_and_exits_1(
+    install_plugin, registered, runner
+):
+    install_plugin("broken_plugins")
+    result = runner.tracker("plugins", "affected", "broken-definitions")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    # Its sound requirement (which always applies) still counts, as the host would load it.
+    assert lines[1:5] == [
+        "broken.fine: 3 systems",
+        f"  #{registered['Hotspot forecasting']} Hotspot forecasting",
+        f"  #{registered['Interview transcription']} Interview transcription",
+        f"  #{registered['HR screening']} HR screening",
+    ]
+    problems = [line for line in lines if line.startswith("PROBLEM ")]
+    assert problems and "PROBLEM requirement 'broken.kind': evidence kinds ['horoscope']" in (
+        "\n".join(problems)
+    )

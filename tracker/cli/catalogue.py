@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from datetime import date
 
 import click
 
+from tracker import testing
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
 from tracker.cli.output import echo, printable
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
@@ -64,6 +66,41 @@ def check_plugins(ctx: Context) -> None:
         f"enabled, {len(problems)} problems"
     )
     if problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@plugins_group.command("affected")
+@click.argument("plugin")
+@pass_context
+def affected(ctx: Context, plugin: str) -> None:
+    """Which registered systems each requirement of PLUGIN would apply to, once enabled.
+
+    PLUGIN is an installed entry point name (see `tracker plugins list`) or an importable
+    module, such as a working copy on PYTHONPATH; it replaces an installed copy of itself.
+    The deployment's enabled jurisdictions stay as they are, plus the plugin's own. Exit 1
+    when the plugin has problems (listed after the systems; its sound definitions count).
+    """
+    day = date.today()
+    loaded = testing.load_plugin(plugin, ctx.settings.jurisdictions, ctx.settings.in_force_from)
+    ctx.connect()
+    found = testing.affected_in(loaded, day)
+    source = loaded.info.describe() if loaded.info else f"plugin {loaded.name!r}"
+    echo(
+        f"{printable(source)}: {', '.join(loaded.jurisdictions) or 'no jurisdiction'}; "
+        f"the registered systems its requirements would apply to on {day.isoformat()}:"
+    )
+    for requirement_id, systems in found.items():
+        count = (
+            f"{len(systems)} system{'s' if len(systems) != 1 else ''}" if systems else "no system"
+        )
+        echo(f"{printable(requirement_id)}: {count}")
+        for system in systems:
+            echo(f"  #{system.id} {printable(system.name)}")
+    if not found:
+        echo("(the plugin provides no requirement that loads)")
+    for problem in loaded.problems:
+        echo(f"PROBLEM {printable(problem)}")
+    if loaded.problems:
         sys.exit(EXIT_PROBLEMS)
 
 
