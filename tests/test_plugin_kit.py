@@ -5,13 +5,19 @@ accept` / `diff` between the catalogue in use and what is installed now."""
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import marshmallow
 import pytest
+from click.testing import CliRunner
 
 from tests.factories import profile
 from tracker import plugin_api, register, testing
+from tracker.cli import main as tracker_cli
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.plugin_api import Citation, ProfileQuestion, Requirement
 from tracker.plugin_host import load_catalogue
@@ -313,3 +319,151 @@ def test_plugins_affected_lists_a_broken_plugins_problems_and_exits_1(
     assert problems and "PROBLEM requirement 'broken.kind': evidence kinds ['horoscope']" in (
         "\n".join(problems)
     )
+
+
+# 1. The skeleton: `tracker plugins new NAME`
+
+
+def _tracker_here(*args: str, data_dir: Path):
+    """`tracker ...` in-process, for commands that need no database."""
+    env = {"TRACKER_ENV": "testing", "TRACKER_DATA_DIR": str(data_dir)}
+    return CliRunner().invoke(tracker_cli, list(args), env=env, catch_exceptions=False)
+
+
+def _pip_install(package: Path, target: Path) -> None:
+    """As the plugin_packages fixture installs the test plugins: offline, into a folder."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_a_new_plugin_installs_loads_and_passes_its_own_test(tmp_path, monkeypatch):
+    package = tmp_path / "tracker-kit-example"
+    made = _tracker_here("plugins", "new", "kit-example", "--dir", str(package), data_dir=tmp_path)
+    assert made.exit_code == 0, made.output
+    written = {
+        "pyproject.toml",
+        "README.md",
+        "tracker_kit_example/__init__.py",
+        "tests/test_tracker_kit_example.py",
+    }
+    assert {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()} == written
+    assert made.output.splitlines()[0] == f"wrote plugin 'kit-example' in {package}:"
+    readme = (package / "README.md").read_text()
+    for command in ("pip install -e .", "tracker plugins check", "pytest"):
+        assert command in readme
+
+    site = tmp_path / "site"
+    _pip_install(package, site)
+    monkeypatch.syspath_prepend(str(site))
+    catalogue = load_catalogue()
+    assert catalogue.problems == []
+    assert "kit-example" in catalogue.jurisdictions
+    requirement = catalogue.requirements["kit-example.register_entry"]
+    assert requirement.citation.verification == "U" and requirement.citation.url.startswith("https")
+    question = next(q for q in catalogue.questions if q.id == "kit_example_national_database")
+    assert question.help and question.default is False
+    plugin = next(p for p in catalogue.plugins if p.name == "kit-example")
+    assert (plugin.distribution, plugin.version, plugin.api_range) == (
+        "tracker-kit-example",
+        "0.1.0",
+        ">=1,<2",
+    )
+
+    # Its own test, run as its author runs it: pytest in the package, the plugin installed.
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "Ruritania",
+        "ruri_tania",
+        "-ruritania",
+        "ruritania-",
+        "ruri--tania",
+        "1ruritania",
+        "ruri tania",
+        "ruri/../tania",
+        "r" * 41,
+        "ruri\x1b[2Jtania",
+    ],
+)
+def test_a_bad_name_is_refused_with_one_line_and_nothing_is_written(name, tmp_path):
+    # After "--", so that click reads "-ruritania" as the name, not as an option.
+    result = _tracker_here(
+        "plugins", "new", "--dir", str(tmp_path / "out"), "--", name, data_dir=tmp_path
+    )
+    assert result.exit_code == 1
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith("Error: name: ")
+    assert "cannot name a plugin: use lower-case letters and digits" in result.output
+    assert "\x1b" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["eu-led", "toolkit"])
+def test_the_name_of_an_installed_plugin_or_jurisdiction_is_refused(name, tmp_path):
+    result = _tracker_here(
+        "plugins", "new", name, "--dir", str(tmp_path / "out"), data_dir=tmp_path
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: name: '{name}' is already the name of an installed plugin or jurisdiction; "
+        "a jurisdiction belongs to one plugin, so choose another name\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_files_are_never_overwritten(tmp_path):
+    package = tmp_path / "mine"
+    package.mkdir()
+    (package / "README.md").write_text("my own notes\n")
+    refused = _tracker_here(
+        "plugins", "new", "kit-example", "--dir", str(package), data_dir=tmp_path
+    )
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"Error: not writing the plugin skeleton: {package / 'README.md'} already exists; "
+        "choose another --dir, or move them away\n"
+    )
+    # Nothing else was written either.
+    assert [p.name for p in package.iterdir()] == ["README.md"]
+    assert (package / "README.md").read_text() == "my own notes\n"
+    # Into a folder of other files, it writes its own beside them; a second time, never.
+    (package / "README.md").unlink()
+    (package / "notes.txt").write_text("keep\n")
+    assert (
+        _tracker_here(
+            "plugins", "new", "kit-example", "--dir", str(package), data_dir=tmp_path
+        ).exit_code
+        == 0
+    )
+    before = {p: p.read_bytes() for p in package.rglob("*") if p.is_file()}
+    again = _tracker_here("plugins", "new", "kit-example", "--dir", str(package), data_dir=tmp_path)
+    assert again.exit_code == 1 and "already exist;" in again.output
+    assert {p: p.read_bytes() for p in package.rglob("*") if p.is_file()} == before

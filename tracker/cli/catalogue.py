@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 import textwrap
 from datetime import date
+from pathlib import Path
 
 import click
 
-from tracker import testing
+from tracker import plugin_skeleton, testing
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
 from tracker.cli.output import echo, printable
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
@@ -102,6 +103,37 @@ def affected(ctx: Context, plugin: str) -> None:
         echo(f"PROBLEM {printable(problem)}")
     if loaded.problems:
         sys.exit(EXIT_PROBLEMS)
+
+
+@plugins_group.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The package's folder (default: ./tracker-NAME); existing files are never replaced.",
+)
+@pass_context
+@reports_errors
+def new_plugin(ctx: Context, name: str, folder: Path | None) -> None:
+    """Write a ready-to-install package for a new jurisdiction plugin called NAME.
+
+    NAME is the jurisdiction id and entry point name (e.g. ruritania). The package has a
+    pyproject.toml, a module with one jurisdiction, question and requirement, a test and a
+    README saying how to install, check and test it.
+    """
+    catalogue = ctx.catalogue(strict=False, report=False)
+    taken = {p.name for p in catalogue.plugins} | {
+        j for p in catalogue.plugins for j in p.jurisdictions
+    }
+    skeleton = plugin_skeleton.write(name, folder, taken)
+    echo(f"wrote plugin {skeleton.name!r} in {printable(skeleton.folder)}:")
+    for path in skeleton.files:
+        echo(f"  {printable(path)}")
+    echo(
+        f"next: pip install -e {printable(skeleton.folder)} && tracker plugins check "
+        f"(see {printable(skeleton.folder / 'README.md')})"
+    )
 
 
 def _api_note(plugin: PluginInfo) -> str:
