@@ -15,10 +15,21 @@ import marshmallow
 import pytest
 from click.testing import CliRunner
 
+from evidence import ContentStore
+from tests import sample_files
 from tests.factories import profile
-from tracker import plugin_api, register, testing
+from tracker import (
+    accounts,
+    audit,
+    catalogue_record,
+    evidence_items,
+    plugin_api,
+    register,
+    testing,
+)
 from tracker.cli import main as tracker_cli
 from tracker.errors import TrackerError, ValidationFailed
+from tracker.models import AuditEvent, Evidence
 from tracker.plugin_api import Citation, ProfileQuestion, Requirement
 from tracker.plugin_host import load_catalogue
 from tracker.profile import SystemProfileSchema
@@ -467,3 +478,177 @@ def test_existing_files_are_never_overwritten(tmp_path):
     again = _tracker_here("plugins", "new", "kit-example", "--dir", str(package), data_dir=tmp_path)
     assert again.exit_code == 1 and "already exist;" in again.output
     assert {p: p.read_bytes() for p in package.rglob("*") if p.is_file()} == before
+
+
+# 4. `tracker plugins accept` and `tracker plugins diff`
+
+
+def test_diff_says_when_nothing_was_accepted_yet(runner):
+    result = runner.tracker("plugins", "diff")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: no catalogue has been accepted yet, so there is nothing to compare with: "
+        "`tracker plugins accept --as USER` records the one installed now as the one in use\n"
+    )
+
+
+def test_accept_records_the_full_catalogue_as_an_audit_event(runner, tokens):
+    refused = runner.tracker("plugins", "accept", "--as", "viewer-user")
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: accepted_by: Only an active administrator, legal or data protection user "
+        "accepts the catalogue; viewer-user is viewer.\n"
+    )
+    accepted = runner.tracker("plugins", "accept", "--as", "legal-user")
+    assert accepted.exit_code == 0, accepted.output
+    catalogue = load_catalogue()
+    event = AuditEvent.get(AuditEvent.action == "catalogue.accepted")
+    assert accepted.output == (
+        f"accepted the catalogue in use: {len(catalogue.requirements)} requirements of "
+        f"{len(catalogue.jurisdictions)} jurisdictions from {len(catalogue.plugins)} plugins "
+        f"(audit event {event.id}, digest {event.entity_id[:12]})\n"
+    )
+    assert (event.entity_type, event.actor.split(" ")[0]) == ("catalogue", "legal-user")
+    after = event.after
+    assert after == catalogue_record.serialise(catalogue)
+    assert event.entity_id == after["digest"] == catalogue_record.digest(after)
+    dpia = after["requirements"]["eu-led.dpia"]
+    assert dpia["title"] == catalogue.requirements["eu-led.dpia"].title
+    assert (
+        dpia["citation"]["verification"]
+        == catalogue.requirements["eu-led.dpia"].citation.verification
+    )
+    assert {p["name"]: p["distribution"] for p in after["plugins"]}[
+        "eu-led"
+    ] == "ai-evidence-tracker"
+    assert audit.verify().ok
+    # The same catalogue again: nothing new to record.
+    again = runner.tracker("plugins", "accept", "--as", "dpo-user")
+    assert again.exit_code == 0
+    assert again.output.endswith(f"(audit event {event.id}); nothing recorded\n")
+    assert AuditEvent.select().where(AuditEvent.action == "catalogue.accepted").count() == 1
+    assert runner.tracker("plugins", "diff").output.splitlines()[-1] == "no differences"
+    assert runner.tracker("plugins", "diff").exit_code == 0
+
+
+def test_diff_shows_an_installed_plugin_as_added(runner, tokens, install_plugin):
+    assert runner.tracker("plugins", "accept", "--as", "legal-user").exit_code == 0
+    install_plugin("example_jurisdiction")
+    result = runner.tracker("plugins", "diff")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("the installed catalogue against the one accepted on ")
+    assert lines[1:] == [
+        "plugin ruritania: (absent) -> 1.0.0",
+        "jurisdictions added (1):",
+        "  + ruritania",
+        "questions added (1):",
+        "  + ruritania_national_database",
+        "requirements added (2):",
+        "  + ruritania.register_entry: Entry in the national algorithm register",
+        "  + ruritania.ethics_review: Annual review by the Algorithms Ethics Board",
+        "4 differences (4 added, 0 removed, 0 changed); `tracker plugins accept --as USER` "
+        "makes the installed one the catalogue in use",
+    ]
+
+
+def test_diff_shows_changes_field_by_field_and_the_evidence_a_removal_orphans(
+    runner, tokens, install_plugin, plugin_packages, monkeypatch, settings, tmp_path
+):
+    install_plugin("example_jurisdiction")
+    catalogue = load_catalogue()
+    system = register.create_system(
+        profile(answers={"ruritania_national_database": True}), "test", catalogue
+    ).id
+    document = tmp_path / "review.pdf"
+    document.write_bytes(sample_files.pdf("Ethics review"))
+
+    def add(title: str, *requirements: str) -> int:
+        args = ["--requirement=" + r for r in requirements]
+        added = runner.tracker(
+            "evidence", "add", str(document), "--kind", "audit", "--title", title,
+            "--system", str(system), *args, "--as", "legal-user",
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+        return int(added.output.split()[2])
+
+    review = add("Ethics board review 2026", "ruritania.ethics_review")
+    shared = add("Register entry and review", "ruritania.register_entry", "ruritania.ethics_review")
+    add("Register entry", "ruritania.register_entry")
+    # Only the newest version of an item counts: the first one's second version stands for it.
+    newer = evidence_items.add_evidence(
+        ContentStore(settings.evidence_dir),
+        {"title": "Ethics board review 2026 (signed)"},
+        [],
+        accounts.get_user("legal-user"),
+        "test",
+        previous=Evidence.get_by_id(review),
+        known_requirements=catalogue.requirements,
+    ).id
+    assert runner.tracker("plugins", "accept", "--as", "dpo-user").exit_code == 0
+
+    # Version 2 of the plugin replaces version 1.
+    gone = str(plugin_packages["example_jurisdiction"])
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != gone])
+    install_plugin("example_jurisdiction_v2")
+    result = runner.tracker("plugins", "diff")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        "plugin ruritania: 1.0.0 -> 2.0.0",
+        "requirements added (1):",
+        "  + ruritania.bias_audit: Bias audit before deployment",
+        "requirements removed (1):",
+        "  - ruritania.ethics_review: Annual review by the Algorithms Ethics Board",
+        "      evidence that would be orphaned (2):",
+        f"      #{shared} Register entry and review (still serves ruritania.register_entry)",
+        f"      #{newer} Ethics board review 2026 (signed) (serves nothing else)",
+        "requirements changed (1):",
+        "  ~ ruritania.register_entry: Entry in the national algorithm register",
+        "      citation.article: 's. 4(1)' -> 's. 4(1)-(2)'",
+        "      due_before: 'deployment' -> 'testing'",
+        "3 differences (1 added, 1 removed, 1 changed); `tracker plugins accept --as USER` "
+        "makes the installed one the catalogue in use",
+    ]
+    # Accepting version 2 makes it the catalogue in use.
+    assert runner.tracker("plugins", "accept", "--as", "dpo-user").exit_code == 0
+    assert runner.tracker("plugins", "diff").exit_code == 0
+
+
+def test_compare_reports_nested_fields_and_every_kind_of_definition():
+    old = {
+        "requirements": {
+            "x.a": {
+                "title": "A",
+                "citation": {"verification": "V", "article": "1"},
+                "lead_days": [30],
+            },
+            "x.b": {"title": "B"},
+        },
+        "questions": {"q": {"id": "q", "default": False}},
+        "plugins": [{"name": "x", "version": "1"}],
+    }
+    new = {
+        "requirements": {
+            "x.a": {
+                "title": "A",
+                "citation": {"verification": "P", "article": "1"},
+                "lead_days": [30, 7],
+            },
+            "x.c": {"title": "C"},
+        },
+        "questions": {"q": {"id": "q", "default": True}},
+        "plugins": [{"name": "x", "version": "2"}],
+    }
+    found = catalogue_record.compare(old, new)
+    assert found.requirements.added == ["x.c"] and found.requirements.removed == ["x.b"]
+    assert found.requirements.changed == {
+        "x.a": [
+            catalogue_record.FieldChange("citation.verification", "V", "P"),
+            catalogue_record.FieldChange("lead_days", [30], [30, 7]),
+        ]
+    }
+    assert found.sections["questions"].changed == {
+        "q": [catalogue_record.FieldChange("default", False, True)]
+    }
+    assert found.plugin_versions == {"x": ("1", "2")}
+    assert not catalogue_record.compare(new, new)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
-from tracker import plugin_skeleton, testing
-from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
+from tracker import accounts, catalogue_record, plugin_skeleton, testing
+from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
+from tracker.cli.params import RecordRef
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
 from tracker.plugin_host import PluginInfo
 from tracker.requirements import SCOPES, VERIFICATION
@@ -134,6 +135,131 @@ def new_plugin(ctx: Context, name: str, folder: Path | None) -> None:
         f"next: pip install -e {printable(skeleton.folder)} && tracker plugins check "
         f"(see {printable(skeleton.folder / 'README.md')})"
     )
+
+
+class NothingAccepted(click.ClickException):
+    """No catalogue was ever accepted: trouble, not a difference (exit 2, like diff)."""
+
+    exit_code = 2
+
+
+@plugins_group.command("accept")
+@click.option(
+    "--as",
+    "username",
+    required=True,
+    type=RecordRef("user"),
+    help="The administrator, legal or data protection user accepting it.",
+)
+@pass_context
+@reports_errors
+def accept_catalogue(ctx: Context, username: str | int) -> None:
+    """Record the catalogue installed now as the one in use (an audit event).
+
+    `tracker plugins diff` compares the installed plugins with the catalogue accepted last.
+    """
+    ctx.connect()
+    user = accounts.get_user(username)
+    catalogue = ctx.catalogue()
+    accepted, new = catalogue_record.accept(catalogue, user, cli_actor(user.username))
+    data = accepted.catalogue
+    if not new:
+        echo(
+            f"the catalogue in use is already the one accepted on {accepted.occurred_at} "
+            f"(audit event {accepted.event_id}); nothing recorded"
+        )
+        return
+    echo(
+        f"accepted the catalogue in use: {len(data['requirements'])} requirements of "
+        f"{len(data['jurisdictions'])} jurisdictions from {len(data['plugins'])} plugins "
+        f"(audit event {accepted.event_id}, digest {data['digest'][:12]})"
+    )
+
+
+@plugins_group.command("diff")
+@pass_context
+def diff_catalogue(ctx: Context) -> None:
+    """What the installed plugins change in the catalogue accepted last.
+
+    Lists jurisdictions, questions and requirements added, removed and changed (each
+    changed field, old -> new), plugin versions, and the current evidence a removed
+    requirement would orphan. Exit 0: no differences; 1: differences; 2: nothing accepted yet.
+    """
+    ctx.connect()
+    accepted = catalogue_record.last_accepted()
+    if accepted is None:
+        raise NothingAccepted(
+            "no catalogue has been accepted yet, so there is nothing to compare with: "
+            "`tracker plugins accept --as USER` records the one installed now as the one in use"
+        )
+    now = catalogue_record.serialise(ctx.catalogue())
+    found = catalogue_record.compare(accepted.catalogue, now)
+    echo(
+        f"the installed catalogue against the one accepted on {accepted.occurred_at} by "
+        f"{printable(accepted.actor)} (audit event {accepted.event_id}):"
+    )
+    for name, (old, new) in found.plugin_versions.items():
+        echo(
+            f"plugin {printable(name)}: {printable(old or '(absent)')} -> {printable(new or '(absent)')}"
+        )
+    orphans = catalogue_record.orphaned_evidence(found.requirements.removed, now["requirements"])
+    titles = {
+        **{rid: r["title"] for rid, r in accepted.catalogue.get("requirements", {}).items()},
+        **{rid: r["title"] for rid, r in now["requirements"].items()},
+    }
+    for section, diff in found.sections.items():
+        if diff.added:
+            echo(f"{section} added ({len(diff.added)}):")
+            for key in diff.added:
+                echo(f"  + {_named(key, titles, section)}")
+        if diff.removed:
+            echo(f"{section} removed ({len(diff.removed)}):")
+            for key in diff.removed:
+                echo(f"  - {_named(key, titles, section)}")
+                if section == "requirements":
+                    _echo_orphans(orphans[key])
+        if diff.changed:
+            echo(f"{section} changed ({len(diff.changed)}):")
+            for key, changes in diff.changed.items():
+                echo(f"  ~ {_named(key, titles, section)}")
+                for change in changes:
+                    echo(
+                        f"      {printable(change.field)}: {printable(repr(change.old))} -> "
+                        f"{printable(repr(change.new))}"
+                    )
+    if not found:
+        echo("no differences")
+        return
+    added, removed, changed = (
+        sum(len(getattr(d, part)) for d in found.sections.values())
+        for part in ("added", "removed", "changed")
+    )
+    total = added + removed + changed
+    echo(
+        f"{total} difference{'s' if total != 1 else ''} ({added} added, {removed} removed, "
+        f"{changed} changed); `tracker plugins accept --as USER` makes the installed one the "
+        "catalogue in use"
+    )
+    sys.exit(EXIT_PROBLEMS)
+
+
+def _named(key: str, titles: dict[str, str], section: str) -> str:
+    title = titles.get(key) if section == "requirements" else None
+    return printable(key) + (f": {printable(title)}" if title else "")
+
+
+def _echo_orphans(orphans: list[catalogue_record.OrphanedEvidence]) -> None:
+    if not orphans:
+        echo("      no evidence would be orphaned")
+        return
+    echo(f"      evidence that would be orphaned ({len(orphans)}):")
+    for item in orphans:
+        serves = (
+            f"still serves {', '.join(item.still_serves)}"
+            if item.still_serves
+            else "serves nothing else"
+        )
+        echo(f"      #{item.id} {printable(item.title)} ({printable(serves)})")
 
 
 def _api_note(plugin: PluginInfo) -> str:
