@@ -652,3 +652,26 @@ def test_compare_reports_nested_fields_and_every_kind_of_definition():
     }
     assert found.plugin_versions == {"x": ("1", "2")}
     assert not catalogue_record.compare(new, new)
+
+
+def test_a_module_that_is_not_installed_can_be_tried_as_it_is(tmp_path, monkeypatch):
+    (tmp_path / "kit_loose_plugin.py").write_text(
+        "from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl\n"
+        "TRACKER_PLUGIN_API = '>=1,<2'\n"
+        "@hookimpl\n"
+        "def tracker_jurisdictions():\n"
+        "    return [Jurisdiction('kit-loose', 'Loose Act', '', 'https://laws.example/loose')]\n"
+        "@hookimpl\n"
+        "def tracker_requirements():\n"
+        "    return [Requirement('kit-loose.record', 'A record',\n"
+        "        Citation('Loose Act', 's. 1', 'https://laws.example/loose', 'U'), ('record',),\n"
+        "        applies_when='public_facing')]\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert testing.problems("kit_loose_plugin") == []
+    assert testing.evaluate("kit_loose_plugin", {"public_facing": True}) == {
+        "kit-loose.record": True
+    }
+    assert testing.evaluate("kit_loose_plugin", {}) == {"kit-loose.record": False}
+    # Not installed, so the tracker itself does not see it.
+    assert "kit-loose" not in load_catalogue().jurisdictions
