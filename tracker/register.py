@@ -7,7 +7,7 @@ profile rules and written with its audit event in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -16,6 +16,7 @@ import peewee as pw
 from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
+from tracker.events.kinds import unknown_kind
 from tracker.models import AISystem, Operator, SystemEvent, User
 from tracker.plugin_host import Catalogue
 from tracker.profile import (
@@ -237,7 +238,11 @@ def remove_operator(operator: Operator, actor: str) -> Operator:
     return operator
 
 
-# Dated events: a use of a system starts the deadlines that requirements count from it.
+# Dated events: a use, a breach, an incident ... starts the deadlines requirements count from it.
+
+EVENT_DESCRIPTION_MAX = 2000
+# A clock a little ahead of the server's is not "the future".
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def record_event(
@@ -247,8 +252,34 @@ def record_event(
     description: str,
     user: User | None,
     actor: str,
+    catalogue: Catalogue | None = None,
+    *,
+    now: datetime | None = None,
 ) -> SystemEvent:
-    """Record that something happened to a system at ``occurred_at`` (naive UTC)."""
+    """Record that something happened to a system at ``occurred_at`` (UTC; an aware time is
+    converted). The kind must be one the catalogue knows (the core kinds and the plugins');
+    the moment must have passed, and fall before the system was retired. ``now`` is the moment
+    of recording (default: the clock), from which replays know of the event."""
+    catalogue = catalogue or Catalogue()
+    now = now or utcnow()
+    if occurred_at.tzinfo is not None:
+        occurred_at = occurred_at.astimezone(UTC).replace(tzinfo=None)
+    errors: dict[str, list[str]] = {}
+    if kind not in catalogue.event_kinds:
+        errors["kind"] = [f"{unknown_kind(kind, catalogue.event_kinds)}."]
+    if occurred_at > now + CLOCK_SKEW:
+        errors["occurred_at"] = [
+            f"Must not be in the future (it is {now:%Y-%m-%d %H:%M} UTC): record an event once "
+            "it has happened."
+        ]
+    elif system.retired_at is not None and occurred_at > system.retired_at:
+        errors["occurred_at"] = [
+            f"Must be before the system was retired ({system.retired_at:%Y-%m-%d %H:%M} UTC)."
+        ]
+    if len(description) > EVENT_DESCRIPTION_MAX:
+        errors["description"] = [f"Longer than {EVENT_DESCRIPTION_MAX} characters."]
+    if errors:
+        raise ValidationFailed(errors)
     with write_transaction():
         event = SystemEvent.create(
             system=system,
@@ -256,6 +287,7 @@ def record_event(
             occurred_at=occurred_at,
             description=description,
             recorded_by=user,
+            recorded_at=now,
         )
         audit.record(
             actor,
@@ -272,11 +304,22 @@ def record_event(
     return event
 
 
-def events_of(system: AISystem) -> pw.ModelSelect:
-    """The system's events, newest first, with who recorded them (joined, not fetched per row)."""
-    return (
+def events_of(system: AISystem, kind: str | None = None) -> pw.ModelSelect:
+    """The system's events (of one kind, if given), newest first, with who recorded them
+    (joined, not fetched per row)."""
+    query = (
         SystemEvent.select(SystemEvent, User)
         .join(User, pw.JOIN.LEFT_OUTER)
         .where(SystemEvent.system == system)
-        .order_by(SystemEvent.occurred_at.desc())
+        .order_by(SystemEvent.occurred_at.desc(), SystemEvent.id.desc())
+    )
+    if kind:
+        query = query.where(SystemEvent.kind == kind)
+    return query
+
+
+def get_event(system: AISystem, event_id: int) -> SystemEvent:
+    """One of the system's events (NotFound for another system's)."""
+    return SystemEvent.find(
+        (SystemEvent.id == event_id) & (SystemEvent.system == system), identifier=event_id
     )

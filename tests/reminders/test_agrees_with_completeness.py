@@ -156,9 +156,14 @@ def scenario(demo, settings, migrated):
     waive(live, "eu-ai-act.rt_rbi_authorisation", 60)  # counted from each use
     waive(post, "eu-led.dpia", 100)  # met until its evidence lapses after 65 days
     for days in (5, 30, 120, 250):
-        register.record_event(live, "use", later(days), "Search", None, "test")
+        # Each use is recorded as it happens: a replay before that day does not know of it.
+        register.record_event(
+            live, "use", later(days), "Search", None, "test", catalogue, now=later(days)
+        )
     for days in (20, 200, 330):
-        register.record_event(post, "use", later(days, 15), "Search", None, "test")
+        register.record_event(
+            post, "use", later(days, 15), "Search", None, "test", catalogue, now=later(days, 15)
+        )
     return settings, catalogue
 
 

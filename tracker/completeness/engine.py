@@ -19,11 +19,13 @@ import functools
 from datetime import date
 from operator import itemgetter
 
+from tracker.completeness import events as event_duties
 from tracker.completeness.facts import (
     MET,
     NOT_BLOCKING,
     RANK,
     STATUSES,
+    EventDuty,
     EvidenceByRequirement,
     EvidenceFact,
     EvidenceRef,
@@ -44,6 +46,9 @@ STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
 NO_EVIDENCE: EvidenceByRequirement = {}
 MISSING_RANK = RANK["missing"]
 NO_OPERATORS = "no operators recorded"
+# Statuses a waiver leaves as they are: met, or owed nothing yet (no event of the kind recorded).
+NOTHING_TO_WAIVE = MET | {"not_triggered"}
+NO_DUTIES: dict[str, list[EventDuty]] = {}
 DATES_KEPT = 4  # dates whose baselines an evaluator keeps
 
 
@@ -126,13 +131,17 @@ class Evaluator:
         snapshot: Snapshot,
         mine: EvidenceByRequirement,
         upcoming_index: int | None,
+        duties: dict[str, list[EventDuty]] = NO_DUTIES,
     ) -> tuple:
         """(status, note, waiver id, blocking, judged item or None) for one requirement."""
         requirement = constants.requirement
         agency, as_of = snapshot.agency_evidence, snapshot.as_of
         judged = None
         status, note, waiver_id = "missing", "", None
-        if requirement.scope == "operator" or any(
+        if requirement.deadline_after_event:  # judged per event only (completeness.events)
+            judged = self._event_item(constants, system, snapshot, mine, duties)
+            status, note = judged.status, judged.detail
+        elif requirement.scope == "operator" or any(
             rid in agency or (rid in mine and requirement.scope != "agency")
             for rid in requirement.accepted_ids
         ):
@@ -142,7 +151,7 @@ class Evaluator:
             # Evidence already held is still listed: the agency can see it is prepared.
             status, note = "not_in_force", f"in force from {requirement.in_force_from.isoformat()}"
         elif (
-            status not in MET
+            status not in NOTHING_TO_WAIVE
             and (waiver := snapshot.waivers.get((system.id, requirement.id))) is not None
         ):
             status, waiver_id = "waived", waiver.id
@@ -165,13 +174,14 @@ class Evaluator:
         upcoming_index = STAGE_INDEX[upcoming] if upcoming is not None else None
         mine = snapshot.evidence.get(system.id, NO_EVIDENCE)
         applicable = self._applicable_set(system)
+        duties = event_duties.duties_of(system, applicable, snapshot, detail)
         items: list[ItemStatus] = []
         if detail:
             counts: dict[str, dict[str, int]] = {}
             reasons = []
             for constants in applicable.constants:
                 status, note, waiver_id, blocking, judged = self._decide(
-                    constants, system, snapshot, mine, upcoming_index
+                    constants, system, snapshot, mine, upcoming_index, duties
                 )
                 framework_counts = counts.get(constants.framework)
                 if framework_counts is None:
@@ -183,7 +193,9 @@ class Evaluator:
                             constants.requirement,
                             status,
                             judged.operators_missing if judged else (),
-                            note if note == NO_OPERATORS else "",
+                            note
+                            if note == NO_OPERATORS or constants.requirement.deadline_after_event
+                            else "",
                         )
                     )
                 item = judged or constants.item(status)
@@ -198,7 +210,7 @@ class Evaluator:
             overall = Score.of({s: sum(c[s] for c in counts.values()) for s in STATUSES})
         else:
             frameworks, overall, reasons = self._summary(
-                applicable, system, snapshot, mine, upcoming_index
+                applicable, system, snapshot, mine, upcoming_index, duties
             )
         nothing_applies = "" if applicable.constants else self._why_nothing_applies(system)
         if upcoming is None:
@@ -222,6 +234,8 @@ class Evaluator:
             reasons,
             system.retired,
             nothing_applies,
+            events=event_duties.flatten(duties) if detail else [],
+            event_counts=event_duties.count(duties),
         )
 
     def _why_nothing_applies(self, system: SystemFact) -> str:
@@ -253,6 +267,7 @@ class Evaluator:
         snapshot: Snapshot,
         mine: EvidenceByRequirement,
         upcoming_index: int | None,
+        duties: dict[str, list[EventDuty]] = NO_DUTIES,
     ) -> tuple[dict[str, Score], Score, list[str]]:
         """Scores and blocking reasons, judging only what the system has something for.
 
@@ -267,6 +282,7 @@ class Evaluator:
         touched = applicable.touched(
             mine, index.waived.get(system.id, ()), index.agency_ids, self._serving
         )
+        touched.update(duties)  # requirements owed by the system's events
         tally = baseline.tally
         changed: dict[str, dict[str, int]] = {}
         overall_counts = None
@@ -290,7 +306,7 @@ class Evaluator:
             position = applicable.positions[requirement_id]
             constants = applicable.constants[position]
             status, blocking, missing, why = self._quick(
-                constants, system, snapshot, mine, upcoming_index
+                constants, system, snapshot, mine, upcoming_index, duties
             )
             was = tally.status[requirement_id]
             if status != was:
@@ -347,6 +363,7 @@ class Evaluator:
         snapshot: Snapshot,
         mine: EvidenceByRequirement,
         upcoming_index: int | None,
+        duties: dict[str, list[EventDuty]] = NO_DUTIES,
     ) -> tuple[str, bool, list[str], str]:
         """(status, blocking, operators missing, why): what :meth:`_decide` says, without
         building objects."""
@@ -354,7 +371,11 @@ class Evaluator:
         candidates = _candidates(requirement, mine, snapshot.agency_evidence)
         missing: list[str] = []
         why = ""
-        if requirement.scope == "operator":
+        if requirement.deadline_after_event:
+            status, why = event_duties.row_status(
+                constants, duties.get(requirement.id, ()), self.catalogue.event_kinds
+            )
+        elif requirement.scope == "operator":
             operators = snapshot.operators.get(system.id, ())
             status = "missing"
             if not operators:
@@ -383,7 +404,7 @@ class Evaluator:
                     status, best = judged, RANK[judged]
         if requirement.in_force_from and as_of < requirement.in_force_from:
             status = "not_in_force"
-        elif status not in MET and (system.id, requirement.id) in snapshot.waivers:
+        elif status not in NOTHING_TO_WAIVE and (system.id, requirement.id) in snapshot.waivers:
             status = "waived"
         blocking = (
             upcoming_index is not None
@@ -393,7 +414,35 @@ class Evaluator:
         )
         if status in MET:
             return status, blocking, [], ""
-        return status, blocking, missing, why if status == "missing" else ""
+        return (
+            status,
+            blocking,
+            missing,
+            why if status == "missing" or requirement.deadline_after_event else "",
+        )
+
+    def _event_item(
+        self,
+        constants: Constants,
+        system: SystemFact,
+        snapshot: Snapshot,
+        mine: EvidenceByRequirement,
+        duties: dict[str, list[EventDuty]],
+    ) -> ItemStatus:
+        """An event-triggered requirement's row: its event duties summarised. Evidence meant for
+        it but linked to no event is listed, saying that it counts for none."""
+        requirement = constants.requirement
+        status, detail = event_duties.row_status(
+            constants, duties.get(requirement.id, ()), self.catalogue.event_kinds
+        )
+        item = constants.item(status)
+        item.detail = detail
+        for evidence in _candidates(requirement, mine, snapshot.agency_evidence):
+            if evidence.event_id is None:  # linked evidence is listed with its event's duty
+                ref = self._judge(evidence, constants, system, snapshot.as_of)
+                ref.note = "not linked to an event: it counts for none of them"
+                item.evidence.append(ref)
+        return item
 
     def _judged_item(
         self,
@@ -465,7 +514,7 @@ def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as
     if requirement.valid_for_months:
         lapse = add_months(evidence.reference_day, requirement.valid_for_months)
         until = min(until, lapse) if until else lapse
-    for fact in requirement.renew_on_change:
+    for fact in constants.watched:  # renew_on_change, and a recorded substantial modification
         changed = system.last_changed.get(fact)
         if changed is not None and changed.date() > evidence.reference_day:
             return "expired", until, f"stale: {fact} changed on {changed.date().isoformat()}"

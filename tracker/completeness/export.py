@@ -9,13 +9,23 @@ from dataclasses import asdict
 from typing import Any
 
 from tracker.audit import jsonable
-from tracker.completeness.facts import STATUSES, ItemStatus, SystemCompleteness
+from tracker.completeness.facts import (
+    EVENT_DUTY_STATUSES,
+    STATUSES,
+    EventDuty,
+    ItemStatus,
+    SystemCompleteness,
+)
 
 
 def item_dict(item: ItemStatus) -> dict[str, Any]:
     data = asdict(item)
     data["operators_missing"] = item.operators_missing
     return jsonable(data)
+
+
+def duty_dict(duty: EventDuty) -> dict[str, Any]:
+    return jsonable(asdict(duty))
 
 
 def system_dict(result: SystemCompleteness, with_items: bool = True) -> dict[str, Any]:
@@ -45,9 +55,11 @@ def system_dict(result: SystemCompleteness, with_items: bool = True) -> dict[str
             for name, s in sorted(result.frameworks.items())
         },
         "blocking": [item.requirement_id for item in result.items if item.blocking],
+        "event_counts": result.event_counts,
     }
     if with_items:
         data["requirements"] = [item_dict(item) for item in result.items]
+        data["events"] = [duty_dict(duty) for duty in result.events]
     return data
 
 
@@ -119,6 +131,7 @@ def portfolio_csv(results: list[SystemCompleteness]) -> str:
         "overall_percent",
         *(f"{name}_percent" for name in frameworks),
         *STATUSES,
+        *(f"event_{status}" for status in EVENT_DUTY_STATUSES),
     ]
     rows = (
         [
@@ -135,6 +148,7 @@ def portfolio_csv(results: list[SystemCompleteness]) -> str:
                 for name in frameworks
             ),
             *(r.overall.counts[status] for status in STATUSES),
+            *(r.event_counts[status] for status in EVENT_DUTY_STATUSES),
         ]
         for r in results
     )
@@ -174,6 +188,7 @@ def system_table(result: SystemCompleteness) -> str:
         )
         if item.operators_missing:
             lines.append(f"{'':<44} missing operators: {', '.join(item.operators_missing)}")
+    lines += _duties_to_act_on(result)
     if result.ready is False:
         lines += ["", f"Not ready for {result.next_stage}:"] + [
             f"  - {reason}" for reason in result.reasons
@@ -181,9 +196,29 @@ def system_table(result: SystemCompleteness) -> str:
     return "\n".join(lines)
 
 
+def _when(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _duties_to_act_on(result: SystemCompleteness) -> list[str]:
+    """The open and overdue event duties, one line each (none: nothing)."""
+    due = [d for d in result.events if d.status in ("open", "overdue")]
+    if not due:
+        return []
+    lines = ["", f"Event duties open or overdue ({len(due)}):"]
+    for duty in due:
+        lines.append(
+            f"  event {duty.event_id} ({duty.kind}, {_when(duty.occurred_at)}): "
+            f"{duty.requirement_id} {duty.status.upper() if duty.status == 'overdue' else duty.status}, "
+            f"deadline {_when(duty.deadline)}"
+        )
+    return lines
+
+
 def portfolio_table(results: list[SystemCompleteness]) -> str:
     lines = [
         f"{'id':>4} {'system':<44} {'stage':<27} {'ready':<5} {'overall':>7}  missing pending expiring expired"
+        " overdue"
     ]
     for r in results:
         counts = r.overall.counts
@@ -192,7 +227,7 @@ def portfolio_table(results: list[SystemCompleteness]) -> str:
             f"{r.system_id:>4} {r.name[:44]:<44} {r.lifecycle_stage:<27} {ready:<5} "
             f"{percent_text(r.overall.percent):>7}  "
             f"{counts['missing']:>7} {counts['pending_review']:>7} {counts['expiring_soon']:>8} "
-            f"{counts['expired']:>7}"
+            f"{counts['expired']:>7} {r.event_counts['overdue']:>7}"
         )
     unexplained = [r for r in results if r.nothing_applies]
     if unexplained:

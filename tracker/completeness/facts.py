@@ -16,17 +16,39 @@ STATUSES = {
     "expired": "Accepted evidence that has lapsed, or is stale after a profile change",
     "rejected": "The DPO rejected the evidence",
     "missing": "No evidence",
+    "overdue": "A deadline counted from an event (e.g. a use) passed without accepted evidence "
+    "linked to that event",
     "waived": "Waived by an approved, unexpired waiver (never counts as satisfied)",
     "not_in_force": "The rule is not yet in force on the date",
+    "not_triggered": "Owed after each event of its kind (e.g. each use); none is recorded by the "
+    "date, so nothing is owed yet (not counted as applicable)",
 }
 RANK = {
     status: rank
     for rank, status in enumerate(
-        ("satisfied", "expiring_soon", "pending_review", "expired", "rejected", "missing")
+        (
+            "satisfied",
+            "expiring_soon",
+            "pending_review",
+            "expired",
+            "rejected",
+            "missing",
+            "overdue",
+        )
     )
 }
 MET = frozenset({"satisfied", "expiring_soon"})
-NOT_BLOCKING = MET | {"waived", "not_in_force"}
+NOT_BLOCKING = MET | {"waived", "not_in_force", "not_triggered"}
+# Statuses that owe nothing on the date, so neither count as applicable nor as met.
+NOT_OWED = ("not_in_force", "not_triggered")
+# What one event owes for one requirement triggered by its kind (see completeness.events).
+EVENT_DUTY_STATUSES = {
+    "satisfied": "Accepted evidence linked to the event",
+    "pending_review": "Evidence linked to the event awaits the DPO's review",
+    "open": "No accepted evidence linked to the event yet; its deadline has not passed",
+    "overdue": "The deadline passed without accepted evidence linked to the event",
+    "waived": "The requirement is waived for the system",
+}
 
 
 @functools.lru_cache(maxsize=16384)
@@ -56,6 +78,7 @@ class EvidenceFact:
     # The newest DPO decision as of the date (None: not reviewed yet) and its reason.
     decision: str | None = None
     decision_reason: str = ""
+    event_id: int | None = None  # the recorded event it answers, if any
 
     @property
     def reference_day(self) -> date:
@@ -86,6 +109,17 @@ class WaiverFact:
 
 
 @dataclass(slots=True)
+class EventFact:
+    """One recorded event: its deadlines count from ``occurred_at``."""
+
+    id: int
+    system_id: int
+    kind: str
+    occurred_at: datetime
+    description: str
+
+
+@dataclass(slots=True)
 class SystemFact:
     id: int
     name: str
@@ -106,6 +140,11 @@ class Snapshot:
     operators: dict[int, list[OperatorFact]]
     waivers: dict[tuple[int, str], WaiverFact]
     index: Any = field(default=None, repr=False, compare=False)  # the engine's lookups, built once
+    # Events recorded by the date, per system, oldest first; evidence linked to each event.
+    events: dict[int, list[EventFact]] = field(default_factory=dict)
+    event_evidence: dict[int, list[EvidenceFact]] = field(default_factory=dict)
+    # The moment event deadlines are judged at: the end of the date, or now for today.
+    moment: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -150,6 +189,28 @@ class ItemStatus:
         return [o.name for o in self.operators if o.status not in MET]
 
 
+@dataclass(slots=True)
+class EventDuty:
+    """What one recorded event owes for one requirement counted from its kind, by its deadline."""
+
+    event_id: int
+    kind: str
+    occurred_at: datetime
+    description: str
+    requirement_id: str
+    framework: str
+    title: str
+    citation: str
+    verification: str
+    owner: str
+    deadline: datetime
+    status: str  # a key of EVENT_DUTY_STATUSES
+    late: bool = False  # satisfied by evidence filed after the deadline
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    waiver_id: int | None = None
+    detail: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """Scores are shared between results with the same counts: never change one."""
@@ -161,7 +222,7 @@ class Score:
     @classmethod
     def of(cls, counts: dict[str, int]) -> Score:
         """A score from status counts."""
-        applicable = sum(counts.values()) - counts["not_in_force"]
+        applicable = sum(counts.values()) - sum(counts[status] for status in NOT_OWED)
         return cls(applicable, counts["satisfied"] + counts["expiring_soon"], counts)
 
     @property
@@ -185,3 +246,9 @@ class SystemCompleteness:
     retired: bool = False
     # Why no requirement at all applies (empty when some do); such a system is never "ready".
     nothing_applies: str = ""
+    # Each recorded event's duties (detailed answers only), newest event first, and how many
+    # duties are in each status (summaries too).
+    events: list[EventDuty] = field(default_factory=list)
+    event_counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(EVENT_DUTY_STATUSES, 0)
+    )

@@ -1,11 +1,12 @@
 """Reading the facts completeness needs, as they stood at the end of a date.
 
-Six queries whatever the number of systems: systems, their profile changes
-(from the audit trail), operators, evidence with the systems it covers,
-reviews and waivers. Replaying a past date uses only what was true then:
-evidence not yet uploaded or already superseded, decisions not yet taken,
-operators not yet added or already removed, and profile changes made later
-are all left out or undone.
+Seven queries whatever the number of systems: systems, their profile changes
+(from the audit trail), recorded events, operators, evidence with the systems
+it covers (and the event it answers), reviews and waivers. Replaying a past
+date uses only what was true then: evidence not yet uploaded or already
+superseded, decisions not yet taken, operators not yet added or already
+removed, events not yet recorded, and profile changes made later are all left
+out or undone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import peewee as pw
 
 from tracker.completeness.facts import (
+    EventFact,
     EvidenceByRequirement,
     EvidenceFact,
     OperatorFact,
@@ -26,6 +28,8 @@ from tracker.completeness.facts import (
     SystemFact,
     WaiverFact,
 )
+from tracker.db import utcnow
+from tracker.events.kinds import SUBSTANTIAL_MODIFICATION
 from tracker.models import (
     AISystem,
     AuditEvent,
@@ -33,6 +37,7 @@ from tracker.models import (
     EvidenceReview,
     EvidenceSystem,
     Operator,
+    SystemEvent,
     Waiver,
 )
 from tracker.plugin_host import Catalogue
@@ -156,6 +161,35 @@ def _profile_history(
     return last_changed
 
 
+def _events(
+    end: datetime, ids: list[int], restrict: bool
+) -> tuple[dict[int, list[EventFact]], dict[int, datetime]]:
+    """Events that happened and were recorded by ``end``, per system, oldest first; and when
+    each system was last substantially modified."""
+    query = (
+        SystemEvent.select(
+            SystemEvent.id,
+            SystemEvent.system,
+            SystemEvent.kind,
+            SystemEvent.occurred_at,
+            SystemEvent.description,
+        )
+        # What was recorded later was not known on the date, however early it happened.
+        .where((SystemEvent.occurred_at <= end) & (SystemEvent.recorded_at <= end))
+        .order_by(SystemEvent.occurred_at, SystemEvent.id)
+    )
+    if restrict:
+        query = query.where(SystemEvent.system.in_(ids))
+    events: dict[int, list[EventFact]] = defaultdict(list)
+    modified: dict[int, datetime] = {}
+    for event_id, system_id, kind, occurred_at, description in _raw_rows(query):
+        event = EventFact(event_id, system_id, kind, _moment(occurred_at), description)
+        events[system_id].append(event)
+        if kind == SUBSTANTIAL_MODIFICATION:
+            modified[system_id] = event.occurred_at  # oldest first: the last one stays
+    return dict(events), modified
+
+
 def load_snapshot(
     as_of: date,
     catalogue: Catalogue,
@@ -171,6 +205,10 @@ def load_snapshot(
     ids = [row["id"] for row in rows]
     restrict = system_ids is not None
     last_changed = _profile_history(rows, end, restrict)
+    events, modified = _events(end, ids, restrict)
+    for system_id, moment in modified.items():
+        # A pseudo-fact every requirement with renew_on_change watches (sets.Constants.watched).
+        last_changed.setdefault(system_id, {})[SUBSTANTIAL_MODIFICATION] = moment
     defaults = catalogue.question_defaults()
     systems = []
     profile_columns = [name for name in columns if name in PROFILE_FIELDS]
@@ -223,6 +261,7 @@ def load_snapshot(
             Evidence.certified_person,
             Evidence.created_at,
             EvidenceSystem.system,
+            Evidence.event,
         )
         .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
         .where(
@@ -238,6 +277,7 @@ def load_snapshot(
     evidence: dict[int, EvidenceFact] = {}
     by_system: dict[int, EvidenceByRequirement] = defaultdict(dict)
     agency: dict[str, list[EvidenceFact]] = defaultdict(list)
+    by_event: dict[int, list[EvidenceFact]] = defaultdict(list)
     parsed = _ParsedList()
     for row in _raw_rows(evidence_query):
         fact = evidence.get(row[0])
@@ -262,7 +302,10 @@ def load_snapshot(
                 row[9],
                 row[10],
                 row[11],
+                event_id=row[13],
             )
+            if fact.event_id is not None:
+                by_event[fact.event_id].append(fact)
             if fact.agency_wide:
                 for requirement_id in fact.requirement_ids:
                     agency[requirement_id].append(fact)
@@ -302,4 +345,17 @@ def load_snapshot(
         (system_id, requirement_id): WaiverFact(*fields)
         for system_id, requirement_id, *fields in waiver_query.tuples()
     }
-    return Snapshot(as_of, systems, dict(by_system), dict(agency), dict(operators), waivers)
+    # Event deadlines are judged at the end of the date; for today, at this moment, so that a
+    # deadline later today is not yet overdue.
+    moment = min(end, utcnow()) if as_of == date.today() else end
+    return Snapshot(
+        as_of,
+        systems,
+        dict(by_system),
+        dict(agency),
+        dict(operators),
+        waivers,
+        events=events,
+        event_evidence=dict(by_event),
+        moment=moment,
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.completeness.facts import STATUSES, ItemStatus, Score, Snapshot
+from tracker.events.kinds import SUBSTANTIAL_MODIFICATION
 from tracker.requirements import Requirement
 
 
@@ -27,6 +28,14 @@ class Constants:
     missing_reason: str  # the blocking reason when nothing was ever uploaded
     # The blocking reason of a per-operator requirement when the system has no operators.
     no_operators_reason: str
+    # What makes its evidence stale: the facts in renew_on_change and, when there are any, a
+    # recorded substantial modification (set from the requirement, never passed).
+    watched: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        renew = self.requirement.renew_on_change
+        watched = tuple(dict.fromkeys((*renew, SUBSTANTIAL_MODIFICATION))) if renew else ()
+        object.__setattr__(self, "watched", watched)
 
     def item(self, status: str) -> ItemStatus:
         r = self.requirement
@@ -65,6 +74,8 @@ class Tally:
             in_force = requirement.in_force_from
             if in_force and as_of < in_force:
                 state = "not_in_force"
+            elif requirement.deadline_after_event:
+                state = "not_triggered"  # owed per event; a system with events is judged
             else:
                 state = "missing"
                 if c.due_index is not None:
@@ -143,6 +154,11 @@ class ApplicableSet:
     def __init__(self, constants: list[Constants]) -> None:
         self.constants = constants
         self.positions = {c.requirement.id: position for position, c in enumerate(constants)}
+        # Requirements owed per event, by the event kind they count from.
+        self.event_triggered: dict[str, list[Constants]] = {}
+        for c in constants:
+            if c.requirement.deadline_after_event:
+                self.event_triggered.setdefault(c.requirement.deadline_after_event[0], []).append(c)
         self._baselines: dict[tuple, Baseline] = {}
         self._tallies: dict[tuple[date, bool], Tally] = {}
         self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
