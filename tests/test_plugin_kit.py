@@ -675,3 +675,9 @@ def test_a_module_that_is_not_installed_can_be_tried_as_it_is(tmp_path, monkeypa
     assert testing.evaluate("kit_loose_plugin", {}) == {"kit-loose.record": False}
     # Not installed, so the tracker itself does not see it.
     assert "kit-loose" not in load_catalogue().jurisdictions
+    # A module that is there but cannot be imported is the host's to report, as at start-up.
+    (tmp_path / "kit_broken_syntax.py").write_text("def tracker_requirements(:\n")
+    [problem] = testing.problems("kit_broken_syntax")
+    assert problem.startswith("cannot be imported (kit_broken_syntax): SyntaxError")
+    with pytest.raises(TrackerError, match="give the plugin's entry point name or module name"):
+        testing.problems(" ")

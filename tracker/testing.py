@@ -106,10 +106,12 @@ def _entry_point(plugin: ModuleType | str) -> tuple[EntryPoint, list[EntryPoint]
     if same:
         return same[0], [p for p in installed if p is not same[0]]
     module_name = reference.split(":", 1)[0]
+    if not module_name:
+        raise TrackerError("give the plugin's entry point name or module name")
     try:
         importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        if error.name and module_name.startswith(error.name):
+        if error.name == module_name or module_name.startswith(f"{error.name}."):
             known = sorted(p.name for p in installed)
             guess = closest(reference, known)
             raise TrackerError(
@@ -118,6 +120,8 @@ def _entry_point(plugin: ModuleType | str) -> tuple[EntryPoint, list[EntryPoint]
                 + "; give an entry point name from `tracker plugins list` or a module name"
             ) from None
         # The module exists but imports something missing: the host reports that, as it would.
+    except Exception:
+        pass  # the module is there but fails to import: the host reports how, as at start-up
     return EntryPoint(reference, reference, ENTRY_POINT_GROUP), installed
 
 
