@@ -162,9 +162,9 @@ def test_a_profile_change_makes_earlier_evidence_stale():
         item.status == "expired"
         and "stale: lifecycle_stage changed on 2026-06-01" in item.evidence[0].note
     )
-    assert (
-        status(req, snapshot(evidence(issued_on=date(2026, 6, 2))), changed).status == "satisfied"
-    )
+    later = evidence(issued_on=date(2026, 6, 2))
+    later.created_at = datetime(2026, 6, 2, 9)  # dated and uploaded after the change
+    assert status(req, snapshot(later), changed).status == "satisfied"
 
 
 def test_not_yet_in_force():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 import functools
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter
 
 from tracker.completeness import events as event_duties
@@ -516,8 +516,8 @@ def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as
         until = min(until, lapse) if until else lapse
     for fact in constants.watched:  # renew_on_change, and a recorded substantial modification
         changed = system.last_changed.get(fact)
-        if changed is not None and changed.date() > evidence.reference_day:
-            return "expired", until, f"stale: {fact} changed on {changed.date().isoformat()}"
+        if changed is not None and (stale := _staleness(evidence, fact, changed)):
+            return "expired", until, stale
     start = as_day(evidence.valid_from)
     if start and as_of < start:
         return "missing", until, f"valid only from {start.isoformat()}"
@@ -528,6 +528,30 @@ def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as
     if until and (until - as_of).days < constants.window:
         return "expiring_soon", until, ""
     return "satisfied", until, ""
+
+
+def _staleness(evidence: EvidenceFact, fact: str, changed: datetime) -> str:
+    """Why ``evidence`` no longer speaks for the system after ``fact`` changed at ``changed``
+    (UTC), or "" when it still does.
+
+    Evidence speaks for the state the system was in when it was made. It is stale when
+    - its date (issued, else valid from, else uploaded) is a day before the change's day: an
+      old document stays old however late it is uploaded or reviewed; or
+    - it was uploaded at or before the moment of the change: it could not know the new
+      state, whatever date it bears (a same-day change after the upload counts).
+    Evidence dated on or after the change's day and uploaded after the change is for the new
+    state. The review's time does not count: accepting a document does not rewrite it, so an
+    old document accepted after a change is as stale as one accepted before it.
+    """
+    when = f"stale: {fact} changed on {changed:%Y-%m-%d} at {changed:%H:%M} UTC"
+    dated = evidence.reference_day
+    if dated < changed.date():
+        return f"{when}, after the evidence's date ({dated.isoformat()})"
+    created = evidence.created_at
+    uploaded = datetime.fromisoformat(created) if isinstance(created, str) else created
+    if uploaded <= changed:
+        return f"{when}, after the evidence was uploaded ({uploaded:%Y-%m-%d %H:%M} UTC)"
+    return ""
 
 
 def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):

@@ -125,10 +125,43 @@ def _systems(
     return rows
 
 
+def _changed_facts(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, defaults: dict[str, Any]
+) -> list[str]:
+    """The facts one audited update changed: each profile field, and each plugin answer under
+    its question id (an unanswered question counts as its default, as the profile reads it).
+
+    Lists compare as sets: reordering units or roles changes nothing a rule or a document
+    speaks about.
+    """
+    before, after = before or {}, after or {}
+    changed = []
+    for name, value in after.items():
+        if name == "answers":
+            old, new = before.get("answers") or {}, value or {}
+            changed += [
+                qid
+                for qid in dict.fromkeys((*old, *new))
+                if not _same(old.get(qid, defaults.get(qid)), new.get(qid, defaults.get(qid)))
+            ]
+        elif not _same(before.get(name), value):
+            changed.append(name)
+    return changed
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, list) and isinstance(new, list):
+        return sorted(json.dumps(v, sort_keys=True) for v in old) == sorted(
+            json.dumps(v, sort_keys=True) for v in new
+        )
+    return old == new
+
+
 def _profile_history(
-    rows: list[dict], end: datetime, restrict: bool
+    rows: list[dict], end: datetime, restrict: bool, defaults: dict[str, Any] | None = None
 ) -> dict[int, dict[str, datetime]]:
-    """Undo changes made after the date; return when each fact last changed up to it."""
+    """Undo changes made after the date; return when each fact (profile field, or plugin
+    question by its id) last changed up to it. ``defaults``: the plugin questions' defaults."""
     by_id = {row["id"]: row for row in rows}
     query = (
         AuditEvent.select(
@@ -153,7 +186,7 @@ def _profile_history(
             row.update(before or {})  # newest first, so earlier states are restored in order
         elif action != "system.migrated":  # a schema upgrade restates facts, it changes none
             changed = datetime.fromisoformat(occurred_at)
-            for fact in after or {}:
+            for fact in _changed_facts(before, after, defaults or {}):
                 last_changed[row["id"]].setdefault(fact, changed)
     for row in rows:
         if has_legacy_facts(row):  # a date before schema 6: its facts in today's terms
@@ -204,7 +237,7 @@ def load_snapshot(
     rows = _systems(end, system_ids, include_retired, columns)
     ids = [row["id"] for row in rows]
     restrict = system_ids is not None
-    last_changed = _profile_history(rows, end, restrict)
+    last_changed = _profile_history(rows, end, restrict, catalogue.question_defaults())
     events, modified = _events(end, ids, restrict)
     for system_id, moment in modified.items():
         # A pseudo-fact every requirement with renew_on_change watches (sets.Constants.watched).
