@@ -13,8 +13,15 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from tracker import accounts, completeness, register, reviews, waivers
-from tracker.completeness.facts import ItemStatus, SystemCompleteness
-from tracker.models import AISystem, Waiver
+from tracker.completeness.facts import EventDuty, ItemStatus, SystemCompleteness
+from tracker.models import (
+    AISystem,
+    Evidence,
+    EvidenceReview,
+    EvidenceSystem,
+    SystemEvent,
+    Waiver,
+)
 from tracker.plugin_host import load_catalogue
 from tracker.reminders.items import People, ReminderItem, collect, derive
 
@@ -29,6 +36,8 @@ PINNED = ("eu-ai-act.human_oversight_assignment", "eu-ai-act.post_rbi_authorisat
 # about to lapse. Everything else (met, waiting for the DPO, waived, not in force) is not a task
 # for the owner or the operator.
 TO_ACT = {"missing", "rejected", "expired", "expiring_soon"}
+# An event duty with no accepted evidence linked to its event: its deadline runs, or has passed.
+EVENT_TO_ACT = {"open", "overdue"}
 NOTHING_OWED = {"not_in_force", "waived"}
 
 
@@ -49,6 +58,10 @@ class Answers:
         self.by_key = {(r.system_id, i.requirement_id): i for r in results for i in r.items}
         self.agency: dict[str, list[ItemStatus]] = {}
         self.evidence: dict[int, set[str]] = {}
+        # Each event's duties, by "event:<event id>:<requirement id>" as reminders name them.
+        self.duties: dict[str, tuple[SystemCompleteness, EventDuty]] = {
+            f"event:{d.event_id}:{d.requirement_id}": (r, d) for r in results for d in r.events
+        }
         for result in results:
             for item in result.items:
                 if item.scope == "agency":
@@ -107,9 +120,15 @@ def contradiction(
             return f"a waiver completeness does not apply (it shows {[a.status for a in shown]})"
         return None
     if kind == "event_deadline":
-        if all(a.status in NOTHING_OWED for a in shown):
+        found = answers.duties.get(reminder.item_key)
+        if found is None:
+            return "an event duty completeness does not show"
+        result, duty = found
+        if result.system_id != reminder.system_id or duty.status not in EVENT_TO_ACT:
+            return f"an event duty completeness shows as {duty.status}"
+        if any(a.status in NOTHING_OWED for a in shown):
             return f"a requirement that is {shown[0].status}"
-        return None
+        return None if reminder.status == duty.status else "another status"
     # missing, rejected, expired, expiring: the requirement's own status.
     agreeing = [
         a
@@ -164,6 +183,23 @@ def scenario(demo, settings, migrated):
         register.record_event(
             post, "use", later(days, 15), "Search", None, "test", catalogue, now=later(days, 15)
         )
+    # The use on day 120 is authorised the next day: that duty is met, the others are not.
+    authorised = SystemEvent.get(
+        (SystemEvent.system == live) & (SystemEvent.occurred_at == later(120))
+    )
+    authorisation = Evidence.create(
+        lineage=0,
+        kind="authorisation",
+        title="Court authorisation of the day-120 search",
+        requirement_ids=["eu-ai-act.rt_rbi_authorisation"],
+        event=authorised,
+        created_at=later(121),
+    )
+    Evidence.update(lineage=authorisation.id).where(Evidence.id == authorisation.id).execute()
+    EvidenceSystem.create(evidence=authorisation, system=live)
+    EvidenceReview.create(
+        evidence=authorisation, decision="accepted", reviewer=dpo, decided_at=later(121, 14)
+    )
     return settings, catalogue
 
 
@@ -182,6 +218,13 @@ def test_no_reminder_contradicts_completeness_on_any_of_400_days(scenario):
         reminders = derive(as_of, results, catalogue, settings, people)
         answers = Answers(results)
         keys = {r.item_key for r in reminders}
+        # The other way round for event duties: each one to act on is reminded, with its status.
+        for key, (_result, duty) in answers.duties.items():
+            seen[("duty", duty.requirement_id, duty.status)] += 1
+            if duty.status in EVENT_TO_ACT and not any(
+                r.item_key == key and r.status == duty.status for r in reminders
+            ):
+                wrong.append(f"{as_of} {key} ({duty.status}): completeness shows it, no reminder")
         for reminder in reminders:
             why = contradiction(
                 reminder,
@@ -204,6 +247,10 @@ def test_no_reminder_contradicts_completeness_on_any_of_400_days(scenario):
     kinds = {kind for kind, _, _ in seen}
     assert {"missing", "rejected", "expired", "expiring", "operator_certificate"} <= kinds
     assert {"event_deadline", "waiver_expiring", "review_overdue"} <= kinds
+    # ... event duties in every state: open, overdue, waived, and met by evidence linked to its use
+    authorisation = "eu-ai-act.rt_rbi_authorisation"
+    for status in ("open", "overdue", "waived", "satisfied"):
+        assert seen[("duty", authorisation, status)], status
     # ... and the duties pinned to come into force did, with their reminders only from then on.
     for requirement_id, kind in zip(
         PINNED, ("operator_certificate", "event_deadline"), strict=True

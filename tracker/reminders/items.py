@@ -1,8 +1,9 @@
 """What needs a reminder on a date, and who should get it.
 
-Every item comes from the completeness answer for the same date, or from dated
-facts beside it (reviews waiting, events starting a deadline), never from a
-second set of rules. A requirement completeness shows as not yet in force or
+Every item comes from the completeness answer for the same date (each event's
+duties included: an event's deadline is reminded exactly as completeness shows
+it), or from dated facts beside it (reviews waiting), never from a second set
+of rules. A requirement completeness shows as not yet in force or
 waived is reminded to nobody, neither for the system nor for any of its
 operators, and an operator is reminded only of what completeness shows for
 that operator. Items carry a stable key; the reminder *window* (a lead time
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from tracker import completeness
@@ -24,10 +25,8 @@ from tracker.models import (
     AISystem,
     Evidence,
     EvidenceReview,
-    EvidenceSystem,
     Notification,
     Operator,
-    SystemEvent,
     User,
     Waiver,
 )
@@ -45,7 +44,7 @@ KINDS = {
     "operator_certificate": "An operator's certificate is missing or expiring",
     "review_overdue": "Evidence waiting too long for review",
     "waiver_expiring": "A waiver you approved is ending",
-    "event_deadline": "A deadline counted from a use of the system",
+    "event_deadline": "A deadline counted from an event (a use, a breach, an incident ...)",
     "escalation": "Reminded repeatedly with no change",
 }
 # Completeness statuses of a requirement that rule out every reminder about it: nothing is owed
@@ -54,6 +53,8 @@ NOTHING_OWED = frozenset({"not_in_force", "waived"})
 # An operator's own status that asks that operator for a certificate. ``pending_review`` is not
 # here: the certificate is uploaded and waits for the DPO, whom the review reminders reach.
 OPERATOR_TO_ACT = frozenset({"missing", "rejected", "expired", "expiring_soon"})
+# Event duties someone must act on (completeness.events): no evidence yet, deadline running or past.
+EVENT_TO_ACT = frozenset({"open", "overdue"})
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,8 @@ def _from_item(
     if item.status in NOTHING_OWED:
         return []
     requirement = catalogue.requirements[item.requirement_id]
+    if requirement.deadline_after_event:
+        return []  # owed per event: each event's duty is reminded (_event_duties), not the row
     common = dict(
         system_id=result.system_id,
         system_name=result.name,
@@ -332,67 +335,31 @@ def _waivers_ending(
     return out
 
 
-def _event_deadlines(
-    results: dict[int, SystemCompleteness], as_of: date, catalogue: Catalogue, people: People
-) -> list[ReminderItem]:
-    """A requirement with a deadline after each use: evidence must follow every use in time."""
-    with_deadline = {r.id: r for r in catalogue.requirements.values() if r.deadline_after_event}
-    if not with_deadline:
-        return []
-    end = end_of(as_of)
-    longest = max(hours for _, hours in (r.deadline_after_event for r in with_deadline.values()))
-    events = list(
-        SystemEvent.select().where(
-            (SystemEvent.occurred_at <= end)
-            & (SystemEvent.occurred_at > end - timedelta(days=30, hours=longest))
-        )
-    )
-    if not events:
-        return []
-    uploads: dict[tuple[int, str], list[datetime]] = defaultdict(list)
-    for created, requirement_ids, system_id in (
-        Evidence.select(Evidence.created_at, Evidence.requirement_ids, EvidenceSystem.system)
-        .join(EvidenceSystem)
-        .where(Evidence.created_at <= end)
-        .tuples()
-    ):
-        for requirement_id in requirement_ids or ():
-            if requirement_id in with_deadline:
-                uploads[(system_id, requirement_id)].append(created)
+def _event_duties(results: list[SystemCompleteness], people: People) -> list[ReminderItem]:
+    """The event duties completeness shows open or overdue: each event's own deadline for each
+    requirement counted from it, never worked out a second time here."""
     out = []
-    for event in events:
-        result = results.get(event.system_id)
-        if result is None:
-            continue
-        for item in result.items:
-            requirement = with_deadline.get(item.requirement_id)
-            if (
-                requirement is None
-                or item.status in NOTHING_OWED
-                or requirement.deadline_after_event[0] != event.kind
-            ):
+    for result in results:
+        for duty in result.events:
+            if duty.status not in EVENT_TO_ACT:
                 continue
-            deadline = event.occurred_at + timedelta(hours=requirement.deadline_after_event[1])
-            if any(
-                created >= event.occurred_at
-                for created in uploads[(event.system_id, requirement.id)]
-            ):
-                continue
-            overdue = end >= deadline
+            overdue = duty.status == "overdue"
             out.append(
                 ReminderItem(
                     "event_deadline",
-                    f"event:{event.id}:{requirement.id}",
-                    _unique(people.owners(requirement.owner, event.system_id) + people.dpos()),
-                    title=f"{requirement.title} after the use on {event.occurred_at:%Y-%m-%d %H:%M} UTC",
-                    status="overdue" if overdue else "due",
-                    system_id=event.system_id,
+                    f"event:{duty.event_id}:{duty.requirement_id}",
+                    _unique(people.owners(duty.owner, result.system_id) + people.dpos()),
+                    title=f"{duty.title} after the {duty.kind.replace('_', ' ')} of "
+                    f"{duty.occurred_at:%Y-%m-%d %H:%M} UTC",
+                    status=duty.status,
+                    system_id=result.system_id,
                     system_name=result.name,
-                    requirement_id=requirement.id,
-                    citation=str(requirement.citation),
-                    due=deadline.date(),
-                    detail=f"deadline {deadline:%Y-%m-%d %H:%M} UTC",
-                    window=None if overdue else "due",
+                    requirement_id=duty.requirement_id,
+                    citation=duty.citation,
+                    due=duty.deadline.date(),
+                    detail=f"deadline {duty.deadline:%Y-%m-%d %H:%M} UTC",
+                    # Open: once, when the deadline starts; overdue: every digest until it is met.
+                    window=None if overdue else "open",
                 )
             )
     return out
@@ -478,7 +445,7 @@ def derive(
             items.extend(_from_item(result, item, people, catalogue, settings))
     items += _reviews_waiting(as_of, settings, people)
     items += _waivers_ending(results, as_of, settings, people)
-    items += _event_deadlines({r.system_id: r for r in results}, as_of, catalogue, people)
+    items += _event_duties(results, people)
     items += _escalations(items, as_of, settings, people)
     unique: dict[tuple[str, str], ReminderItem] = {}
     for item in items:
