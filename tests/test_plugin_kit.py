@@ -521,6 +521,7 @@ def test_accept_records_the_full_catalogue_as_an_audit_event(runner, tokens):
     assert {p["name"]: p["distribution"] for p in after["plugins"]}[
         "eu-led"
     ] == "ai-evidence-tracker"
+    assert after["event_kinds"]["personal_data_breach"]["id"] == "personal_data_breach"
     assert audit.verify().ok
     # The same catalogue again: nothing new to record.
     again = runner.tracker("plugins", "accept", "--as", "dpo-user")

@@ -34,7 +34,7 @@ ACTION = "catalogue.accepted"
 ENTITY = "catalogue"
 FORMAT = 1  # of the serialised catalogue; raised when its shape changes
 # The kinds of definition a catalogue holds, in the order a comparison reports them.
-SECTIONS = ("jurisdictions", "questions", "requirements")
+SECTIONS = ("jurisdictions", "event_kinds", "questions", "requirements")
 
 
 def plain(value: Any) -> Any:
@@ -64,9 +64,10 @@ def digest(data: Mapping[str, Any]) -> str:
 def serialise(catalogue: Catalogue) -> dict[str, Any]:
     """The catalogue in use as plain data: what an agency accepts, and what a diff compares.
 
-    Holds the enabled jurisdictions, the plugins' questions and every enabled requirement
-    in full (with deployment overrides such as in-force dates applied), the loaded plugins
-    with their distributions and versions, the plugin API version and a digest.
+    Holds the enabled jurisdictions, the event kinds (the tracker's and the plugins'), the
+    plugins' questions and every enabled requirement in full (with deployment overrides such
+    as in-force dates applied), the loaded plugins with their distributions and versions, the
+    plugin API version and a digest.
     """
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -83,6 +84,7 @@ def serialise(catalogue: Catalogue) -> dict[str, Any]:
             if p.loaded
         ],
         "jurisdictions": {jid: plain(j) for jid, j in catalogue.jurisdictions.items()},
+        "event_kinds": {kid: plain(k) for kid, k in catalogue.event_kinds.items()},
         "questions": {q.id: plain(q) for q in catalogue.questions},
         "requirements": {rid: plain(r) for rid, r in catalogue.requirements.items()},
     }
