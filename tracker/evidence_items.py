@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,9 +22,17 @@ from marshmallow import fields, validate
 from evidence import ContentStore, PendingFile
 from evidence.sniff import DisallowedType, check_allowed
 from tracker import audit
-from tracker.db import utcnow, write_transaction
+from tracker.db import MAX_ID, utcnow, write_transaction
 from tracker.errors import Conflict, NotFound, ValidationFailed
-from tracker.models import AISystem, Blob, Evidence, EvidenceFile, EvidenceSystem, User
+from tracker.models import (
+    AISystem,
+    Blob,
+    Evidence,
+    EvidenceFile,
+    EvidenceSystem,
+    SystemEvent,
+    User,
+)
 from tracker.profile import choice, text
 from tracker.vocabulary import EVIDENCE_KINDS
 
@@ -41,6 +49,7 @@ METADATA_FIELDS = (
     "requirement_ids",
     "system_ids",
     "agency_wide",
+    "event_id",
 )
 
 
@@ -67,6 +76,16 @@ class EvidenceMetadataSchema(ma.Schema):
     )
     system_ids = fields.List(fields.Integer(strict=False), load_default=list)
     agency_wide = fields.Boolean(load_default=False)
+    event_id = fields.Integer(
+        strict=False,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="Must be an event id from 1 to {max}."),
+        metadata={
+            "description": "The recorded event this evidence answers (e.g. the authorisation of "
+            "one use): it then counts for that event's duties, and for no other event's"
+        },
+    )
 
     @ma.validates_schema
     def consistent(self, data: dict, **kwargs: Any) -> None:
@@ -131,7 +150,53 @@ def validate_metadata(
         if missing:
             raise ValidationFailed({"system_ids": [f"No AI system with id {', '.join(missing)}."]})
         clean["system_ids"] = sorted(set(clean["system_ids"]))
+    if clean["event_id"] is not None:
+        _check_event(clean, known_requirements)
     return clean
+
+
+def _check_event(clean: dict[str, Any], known_requirements: Container[str] | None) -> None:
+    """Evidence for an event covers that event's system and serves a requirement counted from
+    events of its kind (when the requirements are known), or it would count for nothing."""
+    event = SystemEvent.get_or_none(SystemEvent.id == clean["event_id"])
+    if event is None:
+        raise ValidationFailed({"event_id": [f"No event with id {clean['event_id']}."]})
+    if clean["agency_wide"]:
+        raise ValidationFailed(
+            {"event_id": ["Evidence for an event covers that event's system, not every system."]}
+        )
+    if event.system_id not in clean["system_ids"]:
+        raise ValidationFailed(
+            {
+                "event_id": [
+                    f"Event {event.id} happened to AI system {event.system_id}, which this "
+                    "evidence does not cover: add it to system_ids."
+                ]
+            }
+        )
+    if isinstance(known_requirements, Mapping):
+        counted = _counted_from(event.kind, known_requirements.values())
+        if not any(set(r.accepted_ids) & set(clean["requirement_ids"]) for r in counted):
+            names = ", ".join(r.id for r in counted) or "none is enabled"
+            raise ValidationFailed(
+                {
+                    "requirement_ids": [
+                        f"Event {event.id} is a {event.kind!r} event: name a requirement counted "
+                        f"from it ({names}), or the evidence counts for none of its duties."
+                    ]
+                }
+            )
+
+
+def _counted_from(kind: str, requirements: Iterable[Any]) -> list[Any]:
+    return sorted(
+        (
+            r
+            for r in requirements
+            if getattr(r, "deadline_after_event", None) and r.deadline_after_event[0] == kind
+        ),
+        key=lambda r: r.id,
+    )
 
 
 def _checked_files(files: Sequence[IncomingFile], required: bool) -> list[tuple[IncomingFile, str]]:
@@ -270,8 +335,8 @@ def versions(item: Evidence) -> pw.ModelSelect:
 
 
 def find_evidence(filters: Mapping[str, Any]) -> pw.ModelSelect:
-    """Evidence matching ``filters``: kind, system_id, requirement_id, valid_on, agency_wide,
-    q (title), include_superseded."""
+    """Evidence matching ``filters``: kind, system_id, requirement_id, event_id, valid_on,
+    agency_wide, q (title), include_superseded."""
     query = Evidence.select().order_by(Evidence.id)
     if not filters.get("include_superseded"):
         query = query.where(Evidence.superseded_at.is_null())
@@ -284,6 +349,8 @@ def find_evidence(filters: Mapping[str, Any]) -> pw.ModelSelect:
             EvidenceSystem.system == filters["system_id"]
         )
         query = query.where(Evidence.id.in_(covered) | (Evidence.agency_wide == True))
+    if filters.get("event_id") is not None:
+        query = query.where(Evidence.event == filters["event_id"])
     if filters.get("requirement_id"):
         query = query.where(Evidence.requirement_ids.contains([filters["requirement_id"]]))
     if (day := filters.get("valid_on")) is not None:

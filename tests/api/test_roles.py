@@ -67,6 +67,7 @@ MATRIX = {
     ("GET", "/api/notifications"): AUDIT,
     ("GET", "/api/me/notification-preferences"): ALL,
     ("PUT", "/api/me/notification-preferences"): ALL,
+    ("GET", "/api/event-kinds"): ALL,
     ("GET", "/api/systems/<int:system_id>/events"): ALL,
     ("POST", "/api/systems/<int:system_id>/events"): WRITE,
 }

@@ -184,7 +184,11 @@ def test_events_are_recorded_through_the_api(seeded, client, auth):
     created = client.post(
         f"/api/systems/{live.id}/events",
         headers=auth("legal"),
-        json={"occurred_at": "2026-11-20T10:30:00+01:00", "description": "Stadium search"},
+        json={
+            "kind": "use",
+            "occurred_at": "2026-11-20T10:30:00+01:00",
+            "description": "Stadium search",
+        },
     )
     assert created.status_code == 201 and created.json["occurred_at"].startswith("2026-11-20T09:30")
     listed = client.get(f"/api/systems/{live.id}/events", headers=auth("viewer")).json

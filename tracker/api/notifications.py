@@ -1,8 +1,7 @@
-"""API: the reminder ledger, one's own reminder preferences, one-click unsubscribe, and system events."""
+"""API: the reminder ledger, one's own reminder preferences, one-click unsubscribe, and system
+events (uses, breaches, incidents ...) with the kinds they can have."""
 
 from __future__ import annotations
-
-from datetime import UTC
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -12,12 +11,14 @@ from tracker.api.auth import actor, current_user, require
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import (
     EventIn,
+    EventKindOut,
     EventOut,
     NotificationFilters,
     NotificationOut,
     PreferenceIn,
     PreferenceOut,
 )
+from tracker.app import runtime
 from tracker.errors import ValidationFailed
 from tracker.reminders import ledger, planning
 
@@ -25,7 +26,8 @@ blp = Blueprint(
     "notifications",
     __name__,
     url_prefix="/api",
-    description="Reminder e-mails sent, pending and failed; preferences; dated system events.",
+    description="Reminder e-mails sent, pending and failed; preferences; dated system events "
+    "(a use, a breach, an incident), each starting the deadlines of the duties it triggers.",
 )
 
 
@@ -78,28 +80,37 @@ class Unsubscribe(MethodView):
         return planning.unsubscribe(token)
 
 
+@blp.route("/event-kinds")
+class EventKinds(MethodView):
+    @require("systems:read")
+    @blp.response(200, EventKindOut(many=True))
+    def get(self):
+        """The kinds of events that can be recorded: the tracker's core kinds and the plugins'."""
+        return list(runtime().catalogue.event_kinds.values())
+
+
 @blp.route("/systems/<int:system_id>/events")
 class SystemEvents(MethodView):
     @require("systems:read")
     @blp.response(200, EventOut(many=True))
     @blp.paginate(QueryPage)
     def get(self, system_id):
-        """Dated events of a system (uses), newest first; deadlines are counted from them."""
+        """Dated events of a system (uses, breaches, incidents ...), newest first. Each one's
+        duties, deadlines and status are in the system's completeness (``events``)."""
         return register.events_of(register.get_system(system_id))
 
     @require("systems:write")
     @blp.arguments(EventIn)
     @blp.response(201, EventOut)
     def post(self, body, system_id):
-        """Record a use of the system; requirements with a deadline after a use start counting."""
-        occurred = body["occurred_at"]
-        if occurred.tzinfo is not None:
-            occurred = occurred.astimezone(UTC).replace(tzinfo=None)
+        """Record an event; every requirement counted from its kind owes evidence linked to it
+        by its own deadline (hours after ``occurred_at``)."""
         return register.record_event(
             register.get_system(system_id),
             body["kind"],
-            occurred,
+            body["occurred_at"],
             body["description"],
             current_user(),
             actor(),
+            runtime().catalogue,
         )

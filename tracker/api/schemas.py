@@ -14,6 +14,9 @@ from marshmallow import fields, validate
 
 from tracker import vocabulary as vocab
 from tracker.completeness import STATUSES
+from tracker.completeness.facts import EVENT_DUTY_STATUSES
+from tracker.db import MAX_ID
+from tracker.events.kinds import CORE_EVENT_KIND_IDS, unknown_kind
 from tracker.evidence_items import EvidenceMetadataSchema
 from tracker.profile import (
     ContactSchema,
@@ -135,6 +138,10 @@ class EvidenceFilters(ma.Schema):
     )
     agency_wide = fields.Boolean()
     include_superseded = fields.Boolean(load_default=False)
+    event_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Only evidence linked to this recorded event"},
+    )
 
 
 class UserIn(ma.Schema):
@@ -376,10 +383,51 @@ class CompletenessSummaryOut(ma.Schema):
     overall = fields.Nested(ScoreOut)
     frameworks = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreOut))
     blocking = fields.List(fields.String())
+    event_counts = fields.Dict(
+        keys=fields.String(metadata={"enum": list(EVENT_DUTY_STATUSES)}),
+        values=fields.Integer(),
+        metadata={
+            "description": "How many event duties (what each recorded event owes, by its own "
+            "deadline) are in each state: "
+            + "; ".join(f"{k}: {v}" for k, v in EVENT_DUTY_STATUSES.items())
+        },
+    )
+
+
+class EventDutyOut(ma.Schema):
+    event_id = fields.Integer()
+    kind = fields.String()
+    occurred_at = fields.String(metadata={"description": "UTC; deadlines count from it"})
+    description = fields.String()
+    requirement_id = fields.String()
+    framework = fields.String()
+    title = fields.String()
+    citation = fields.String()
+    verification = fields.String()
+    owner = fields.String()
+    deadline = fields.String(metadata={"description": "UTC"})
+    status = fields.String(metadata={"enum": list(EVENT_DUTY_STATUSES)})
+    late = fields.Boolean(
+        metadata={"description": "Satisfied by evidence filed after the deadline"}
+    )
+    evidence = fields.List(
+        fields.Nested(EvidenceRefOut),
+        metadata={"description": "Evidence linked to this event and meant for the requirement"},
+    )
+    waiver_id = fields.Integer(allow_none=True)
+    detail = fields.String()
 
 
 class CompletenessOut(CompletenessSummaryOut):
     requirements = fields.List(fields.Nested(ItemStatusOut))
+    events = fields.List(
+        fields.Nested(EventDutyOut),
+        metadata={
+            "description": "Each recorded event's duties, newest event first. A requirement "
+            "counted from events is satisfied only by evidence linked to the event; its own row "
+            "in requirements summarises its duties (not_triggered while no event is recorded)."
+        },
+    )
 
 
 class ReviewIn(ma.Schema):
@@ -476,14 +524,41 @@ class PreferenceOut(ma.Schema):
     opted_out = fields.List(fields.String())
 
 
+def _known_event_kind(kind: str) -> None:
+    """A kind the running tracker knows: the core ones, and those its plugins declare."""
+    from tracker.app import runtime  # the app's catalogue, read when a request is checked
+
+    kinds = runtime().catalogue.event_kinds
+    if kind not in kinds:
+        raise ma.ValidationError(f"{unknown_kind(kind, kinds)}.")
+
+
 class EventIn(ma.Schema):
-    kind = fields.String(load_default="use", validate=validate.OneOf(["use"]))
+    kind = fields.String(
+        required=True,
+        validate=_known_event_kind,
+        metadata={
+            "description": "The event kind: one of "
+            + ", ".join(sorted(CORE_EVENT_KIND_IDS))
+            + ", or one an enabled plugin declares (GET /api/event-kinds)"
+        },
+    )
     occurred_at = fields.AwareDateTime(
         required=True,
         default_timezone=None,
-        metadata={"description": "When it happened (UTC if no offset)"},
+        metadata={
+            "description": "The moment its deadlines count from (UTC if no offset): when it "
+            "happened or, for an incident, when the agency became aware of it; not in the future"
+        },
     )
     description = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class EventKindOut(ma.Schema):
+    id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    counted_from = fields.String(metadata={"description": "What the recorded time means"})
 
 
 class EventOut(ma.Schema):
