@@ -10,10 +10,11 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from evidence import IntegrityError
 from tracker import evidence_items, register, reviews, vocabulary
 from tracker.app import runtime
+from tracker.db import MAX_ID
 from tracker.downloads import verified_download
 from tracker.errors import Conflict, ValidationFailed
 from tracker.evidence_items import IncomingFile
-from tracker.models import AISystem, EvidenceFile, EvidenceSystem
+from tracker.models import AISystem, EvidenceFile, EvidenceSystem, SystemEvent
 from tracker.web.session import requires, user
 
 bp = Blueprint("evidence_pages", __name__, template_folder="templates")
@@ -30,7 +31,31 @@ def _metadata(form: Any) -> dict[str, Any]:
     data["requirement_ids"] = form.getlist("requirement_ids")
     data["system_ids"] = form.getlist("system_ids")
     data["agency_wide"] = "agency_wide" in form
+    data["event_id"] = form.get("event_id") or None
     return data
+
+
+RECENT_EVENTS = 50
+
+
+def _events_to_answer(values: dict) -> list[SystemEvent]:
+    """Events the evidence may answer: the chosen systems' recent ones, and the event asked for
+    (a system page's "Upload evidence for this event" link names it)."""
+    system_ids = [int(i) for i in values.get("system_ids") or () if str(i).isdigit()]
+    query = (
+        SystemEvent.select(SystemEvent, AISystem)
+        .join(AISystem)
+        .where(SystemEvent.system.in_(system_ids))
+        .order_by(SystemEvent.occurred_at.desc(), SystemEvent.id.desc())
+        .limit(RECENT_EVENTS)
+    )
+    events = list(query) if system_ids else []
+    wanted = str(values.get("event_id") or "")
+    if wanted.isdigit() and int(wanted) <= MAX_ID and all(e.id != int(wanted) for e in events):
+        found = SystemEvent.get_or_none(SystemEvent.id == int(wanted))
+        if found is not None:
+            events.insert(0, found)
+    return events
 
 
 def _upload_page(values: dict, errors: dict, status: int = 200) -> Any:
@@ -39,6 +64,8 @@ def _upload_page(values: dict, errors: dict, status: int = 200) -> Any:
         values=values,
         errors=errors,
         systems=list(register.find_systems({})),
+        events=_events_to_answer(values),
+        event_kinds=runtime().catalogue.event_kinds,
         requirements=sorted(runtime().catalogue.requirements.values(), key=lambda r: r.id),
         kinds=vocabulary.EVIDENCE_KINDS,
     ), status
@@ -52,6 +79,7 @@ def upload() -> Any:
         values = {
             "system_ids": request.args.getlist("system_id"),
             "requirement_ids": request.args.getlist("requirement_id"),
+            "event_id": request.args.get("event_id", ""),
         }
         return _upload_page(values, {})
     values = _metadata(request.form)

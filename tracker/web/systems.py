@@ -4,14 +4,16 @@ over time, editing the profile and filing the public statement."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from tracker import completeness, profile, publication, register, vocabulary
 from tracker.app import runtime
 from tracker.completeness.engine import add_months
+from tracker.completeness.facts import EventDuty, SystemCompleteness
+from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
 from tracker.profile import PROFILE_FIELDS, SET_FACTS
 from tracker.web import forms
@@ -85,7 +87,70 @@ def show(system_id: int) -> Any:
         levels=publication.levels(system),
         public_fields=publication.PUBLIC_FIELDS,
         chart=history(system_id, today),
+        **events_section(system, result),
     )
+
+
+# Events: the form that records one, and each recent event with the duties it started.
+
+RECENT_EVENTS = 20
+EVENT_FIELDS = ("kind", "occurred_at", "description")
+
+
+def events_section(system: Any, result: SystemCompleteness) -> dict[str, Any]:
+    """What the system page shows about events: open and overdue duties first, then recent
+    events with their duties, and the recording form (with what was entered and its errors
+    after a refused submission)."""
+    by_event: dict[int, list[EventDuty]] = defaultdict(list)
+    for duty in result.events:
+        by_event[duty.event_id].append(duty)
+    form = g.get("event_form") or {
+        "kind": "use",
+        "occurred_at": f"{utcnow():%Y-%m-%dT%H:%M}",
+        "description": "",
+    }
+    return {
+        "event_kinds": runtime().catalogue.event_kinds,
+        "duties_to_act_on": [d for d in result.events if d.status in ("open", "overdue")],
+        "recent_events": [
+            (event, by_event.get(event.id, []))
+            for event in register.events_of(system).limit(RECENT_EVENTS)
+        ],
+        "event_form": form,
+        "event_errors": g.get("event_errors") or {},
+    }
+
+
+@bp.route("/systems/<int:system_id>/events", methods=["POST"])
+@requires("systems:write")
+def record_event(system_id: int) -> Any:
+    """Record an event from the system page; a refused one is shown again with its errors."""
+    system = register.get_system(system_id)
+    values = {name: request.form.get(name, "") for name in EVENT_FIELDS}
+    try:
+        occurred_at = datetime.fromisoformat(values["occurred_at"])
+    except ValueError:
+        errors: dict[str, Any] = {
+            "occurred_at": ["Give a date and time, e.g. 2026-05-01T14:30 (UTC)."]
+        }
+    else:
+        try:
+            event = register.record_event(
+                system,
+                values["kind"],
+                occurred_at,
+                values["description"],
+                user(),
+                user().username,
+                runtime().catalogue,
+            )
+        except ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            flash(f"Event {event.id} recorded; the duties it starts are listed under Events.")
+            return redirect(url_for("system_pages.show", system_id=system.id, _anchor="events"))
+    g.event_form, g.event_errors = values, errors
+    return show(system_id), 422
 
 
 @bp.route("/systems/<int:system_id>/edit", methods=["GET", "POST"])
