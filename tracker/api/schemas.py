@@ -359,6 +359,14 @@ class ItemStatusOut(ma.Schema):
     verification = fields.String()
     owner = fields.String()
     detail = fields.String()
+    why = fields.String(
+        metadata={
+            "description": "Why the requirement applies: the jurisdiction's reason, then each "
+            "fact or answer that made its rule true, with its value, separated by '; ' (e.g. "
+            "'eu-led: listed in the system's jurisdictions (override: eu-led); "
+            "processes_personal_data is true; purpose_type is law_enforcement')"
+        }
+    )
     waiver_id = fields.Integer(allow_none=True)
     evidence = fields.List(fields.Nested(EvidenceRefOut))
     operators = fields.List(fields.Nested(OperatorStatusOut))

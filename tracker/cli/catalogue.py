@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 
-from tracker import accounts, catalogue_record, plugin_skeleton, testing
+from tracker import accounts, catalogue_record, completeness, plugin_skeleton, testing
 from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
+from tracker.cli.completeness import _system_id as system_id_of
 from tracker.cli.output import echo, printable
-from tracker.cli.params import RecordRef
+from tracker.cli.params import AS_OF, RecordRef
+from tracker.errors import NotFound
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
 from tracker.plugin_host import PluginInfo
 from tracker.requirements import SCOPES, VERIFICATION
@@ -318,6 +320,42 @@ def show_requirement(ctx: Context, requirement_id: str) -> None:
         lines.append(f"also satisfied by evidence for: {', '.join(r.also_satisfied_by)}")
     if r.description:
         lines += ["", *textwrap.wrap(r.description, 100)]
+    echo("\n".join(lines))
+
+
+@requirements_group.command("why")
+@click.argument("requirement_id")
+@click.argument("system", type=RecordRef("AI system"))
+@click.option("--as-of", type=AS_OF, help="As the system stood on this date (default: today).")
+@pass_context
+@reports_errors
+def why_requirement(
+    ctx: Context, requirement_id: str, system: int | str, as_of: date | None
+) -> None:
+    """Why REQUIREMENT_ID applies to SYSTEM (id or name), or which condition fails.
+
+    Lists the jurisdiction's reason and each fact or plugin answer that decides the
+    requirement's rule, with the actual values; exit 0 whether it applies or not.
+    """
+    ctx.connect()
+    day = as_of or date.today()
+    catalogue = ctx.catalogue()
+    requirement = catalogue.requirement(requirement_id)
+    system_id = system_id_of(system)
+    snapshot = completeness.load_snapshot(day, catalogue, [system_id], include_retired=True)
+    if not snapshot.systems:
+        raise NotFound("AI system", f"{system_id} on {day.isoformat()} (not registered by then)")
+    fact = snapshot.systems[0]
+    verdict = completeness.evaluator_for(catalogue).verdict(fact, requirement, day)
+    outcome = "applies to" if verdict.applies else "does not apply to"
+    lines = [
+        f"{requirement.id} ({printable(requirement.title)}) {outcome} system {fact.id} "
+        f"({printable(fact.name)}) on {day.isoformat()}:",
+        *(f"  - {printable(reason)}" for reason in verdict.reasons),
+        f"rule: {printable(requirement.applies_when)}",
+    ]
+    if verdict.applies and requirement.in_force_from and day < requirement.in_force_from:
+        lines.append(f"not yet in force: in force from {requirement.in_force_from.isoformat()}")
     echo("\n".join(lines))
 
 

@@ -37,10 +37,16 @@ def _system_id(system: int | str) -> int:
     show_default=True,
 )
 @click.option("--include-retired", is_flag=True, help="Portfolio: include retired systems.")
+@click.option("--why", is_flag=True, help="One system's table: why each requirement applies.")
 @pass_context
 @reports_errors
 def completeness_command(
-    ctx: Context, system: int | str | None, as_of: date | None, output: str, include_retired: bool
+    ctx: Context,
+    system: int | str | None,
+    as_of: date | None,
+    output: str,
+    include_retired: bool,
+    why: bool,
 ) -> None:
     """What the law requires of SYSTEM (id or name), or of every system, and what is missing."""
     ctx.connect()
@@ -49,7 +55,7 @@ def completeness_command(
     if system is not None:
         result = completeness.for_system(_system_id(system), day, catalogue, window)
         render = {
-            "table": export.system_table,
+            "table": lambda r: export.system_table(r, why=why),
             "csv": export.system_csv,
             "json": lambda r: json.dumps(export.system_dict(r), indent=2),
         }

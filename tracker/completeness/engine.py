@@ -38,6 +38,7 @@ from tracker.completeness.facts import (
     as_day,
 )
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
+from tracker.completeness.why import Explainer, Verdict
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
@@ -179,6 +180,7 @@ class Evaluator:
         if detail:
             counts: dict[str, dict[str, int]] = {}
             reasons = []
+            whys = iter(self._whys(applicable, system, snapshot.as_of))
             for constants in applicable.constants:
                 status, note, waiver_id, blocking, judged = self._decide(
                     constants, system, snapshot, mine, upcoming_index, duties
@@ -205,6 +207,7 @@ class Evaluator:
                     waiver_id,
                     blocking,
                 )
+                item.why = next(whys)
                 items.append(item)
             frameworks = {name: Score.of(c) for name, c in counts.items()}
             overall = Score.of({s: sum(c[s] for c in counts.values()) for s in STATUSES})
@@ -237,6 +240,55 @@ class Evaluator:
             events=event_duties.flatten(duties) if detail else [],
             event_counts=event_duties.count(duties),
         )
+
+    # Why a requirement applies. Detailed evaluations and `tracker requirements why` only: the
+    # summary path (a portfolio) never explains.
+
+    def jurisdiction_reason(
+        self, system: SystemFact, framework: str, as_of: date
+    ) -> tuple[bool, str]:
+        """Whether ``framework``'s jurisdiction reaches the system on the date, and why, in one
+        line. The hook for territory: it must say what :meth:`_applicable_set` decides (the
+        system's jurisdictions override; otherwise every enabled jurisdiction)."""
+        if framework not in self.catalogue.jurisdictions:
+            return False, f"jurisdiction {framework} is not enabled in this deployment"
+        if system.jurisdictions:
+            listed = ", ".join(system.jurisdictions)
+            if framework in system.jurisdictions:
+                return (
+                    True,
+                    f"{framework}: listed in the system's jurisdictions (override: {listed})",
+                )
+            return False, f"{framework}: not in the system's jurisdictions (override: {listed})"
+        return True, f"{framework}: applies wherever the deployment enables it (no territory)"
+
+    def verdict(self, system: SystemFact, requirement: Requirement, as_of: date) -> Verdict:
+        """Whether ``requirement`` applies to the system on the date, and the deciding reasons."""
+        covered, jurisdiction = self.jurisdiction_reason(system, requirement.framework, as_of)
+        rule = self._explainer.explain(self.catalogue.rules[requirement.id], system.profile)
+        return Verdict(covered and rule.holds, jurisdiction, covered, rule)
+
+    def _whys(self, applicable: ApplicableSet, system: SystemFact, as_of: date) -> list[str]:
+        """Each applicable requirement's reasons as one line (jurisdiction; facts; answers), in
+        the set's order. Shared by every system with the same jurisdictions whose rules read
+        the same facts: one look-up per system after the first."""
+        key = (system.jurisdictions, self._key_of(system.profile))
+        found = self._why_memo.get(key)
+        if found is None:
+            found = self._why_memo[key] = [
+                "; ".join(self.verdict(system, c.requirement, as_of).reasons)
+                for c in applicable.constants
+            ]
+        return found
+
+    @functools.cached_property
+    def _why_memo(self) -> dict[tuple, list[str]]:
+        return {}
+
+    @functools.cached_property
+    def _explainer(self) -> Explainer:
+        # Built on first use, so that summaries never pay for it; memoised per rule and values.
+        return Explainer(question.id for question in self.catalogue.questions)
 
     def _why_nothing_applies(self, system: SystemFact) -> str:
         """Explain an empty applicable set: no jurisdiction, or every rule false for the profile."""

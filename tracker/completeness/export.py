@@ -91,6 +91,7 @@ def system_csv(result: SystemCompleteness) -> str:
         "verification",
         "owner",
         "detail",
+        "why",
     ]
     rows = (
         [
@@ -111,6 +112,7 @@ def system_csv(result: SystemCompleteness) -> str:
             i.verification,
             i.owner,
             i.detail,
+            i.why,
         ]
         for i in result.items
     )
@@ -164,7 +166,8 @@ def percent_text(percent: float | None) -> str:
     return "n/a" if percent is None else f"{percent}%"
 
 
-def system_table(result: SystemCompleteness) -> str:
+def system_table(result: SystemCompleteness, why: bool = False) -> str:
+    """The system's requirements as a table; with ``why``, each one's reasons under it."""
     ready = {True: "yes", False: "NO", None: "n/a"}[result.ready]
     head = [f"{result.name} (system {result.system_id}) as of {result.as_of.isoformat()}"]
     if result.nothing_applies:
@@ -188,6 +191,8 @@ def system_table(result: SystemCompleteness) -> str:
         )
         if item.operators_missing:
             lines.append(f"{'':<44} missing operators: {', '.join(item.operators_missing)}")
+        if why and item.why:
+            lines.append(f"{'':<44} applies because: {item.why}")
     lines += _duties_to_act_on(result)
     if result.ready is False:
         lines += ["", f"Not ready for {result.next_stage}:"] + [

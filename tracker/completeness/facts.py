@@ -183,6 +183,9 @@ class ItemStatus:
     operators: list[OperatorStatus] = field(default_factory=list)
     waiver_id: int | None = None
     detail: str = ""
+    # Why it applies: the jurisdiction's reason, then the facts and answers that made its rule
+    # true (see tracker.completeness.why). Filled in by detailed evaluations only.
+    why: str = ""
 
     @property
     def operators_missing(self) -> list[str]:
