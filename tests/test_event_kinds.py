@@ -137,6 +137,7 @@ def test_a_deadline_counted_from_an_unknown_kind_or_without_hours_is_refused(plu
                 counted("ruritania.typo", "uses"),
                 counted("ruritania.days", "use", "3 days"),
                 counted("ruritania.none", "use", 0),
+                counted("ruritania.per_operator", "use", 24, scope="operator"),
                 counted("ruritania.sound", "use", 24),
             ],
         )
@@ -152,6 +153,10 @@ def test_a_deadline_counted_from_an_unknown_kind_or_without_hours_is_refused(plu
         "positive whole number of hours (15 days is 360), not '3 days'"
     ) in problems
     assert any(p.startswith("plugin 'ruritania': requirement 'ruritania.none'") for p in problems)
+    assert (
+        "plugin 'ruritania': requirement 'ruritania.per_operator': deadline_after_event is owed "
+        "per event, not per operator: use scope 'system'"
+    ) in problems
     assert set(catalogue.requirements) == {"ruritania.sound"}
 
 

@@ -402,6 +402,10 @@ def problems_with(
                 "deadline_after_event hours must be a positive whole number of hours "
                 f"(15 days is 360), not {hours!r}"
             )
+        if requirement.scope == "operator":
+            out.append(
+                "deadline_after_event is owed per event, not per operator: use scope 'system'"
+            )
     if requirement.valid_for_months is not None and requirement.valid_for_months <= 0:
         out.append("valid_for_months must be positive")
     profile_facts = _profile_types(questions)

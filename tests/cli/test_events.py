@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -156,3 +157,29 @@ def test_an_unknown_system_or_user_is_named(runner, live):
     )
     assert nobody.exit_code == 1 and "nobody" in nobody.output
     assert SystemEvent.select().count() == 0
+
+
+def test_completeness_shows_the_event_duties_to_act_on(runner, live):
+    catalogue = load_catalogue()
+    old = datetime(2026, 1, 5, 9, 30)
+    event = register.record_event(live, "use", old, "Search", None, "test", catalogue, now=old)
+    table = runner.tracker("completeness", str(live.id), "--as-of", "2026-01-10")
+    assert table.exit_code == 0, table.output
+    assert (
+        f"  event {event.id} (use, 2026-01-05 09:30 UTC): {AUTHORISATION} OVERDUE, "
+        "deadline 2026-01-06 09:30 UTC"
+    ) in table.output.splitlines()
+    as_json = json.loads(
+        runner.tracker(
+            "completeness", str(live.id), "--as-of", "2026-01-10", "--format", "json"
+        ).output
+    )
+    duty = next(d for d in as_json["events"] if d["requirement_id"] == AUTHORISATION)
+    assert (duty["event_id"], duty["status"], duty["deadline"]) == (
+        event.id,
+        "overdue",
+        "2026-01-06T09:30:00.000000",
+    )
+    assert as_json["event_counts"]["overdue"] >= 1
+    portfolio = runner.tracker("completeness", "--as-of", "2026-01-10").output.splitlines()
+    assert portfolio[0].endswith("expired overdue")
