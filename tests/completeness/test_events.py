@@ -406,3 +406,24 @@ def test_the_loader_reads_events_and_their_evidence_in_a_fixed_number_of_queries
     many, snapshot = queries_for_snapshot()
     assert len(snapshot.events[system.id]) == 30
     assert many == few
+
+
+def test_an_event_after_retirement_or_in_the_future_or_of_an_unknown_kind_is_refused(
+    system, catalogue
+):
+    from tracker.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as unknown:
+        record(system, catalogue, BASE, kind="data_breach")
+    assert unknown.value.errors["kind"][0].startswith(
+        "'data_breach' is not a known event kind (did you mean 'personal_data_breach'?)"
+    )
+    with pytest.raises(ValidationFailed) as future:
+        record(system, catalogue, BASE, recorded=BASE - timedelta(hours=1))
+    assert future.value.errors["occurred_at"][0].startswith("Must not be in the future")
+    register.retire_system(system, "Replaced by a new system.", "test")
+    retired = AISystem.get_by_id(system.id)
+    with pytest.raises(ValidationFailed) as late:
+        record(retired, catalogue, retired.retired_at + timedelta(hours=1))
+    assert late.value.errors["occurred_at"][0].startswith("Must be before the system was retired")
+    record(retired, catalogue, BASE)  # what happened while it ran can still be recorded
