@@ -59,6 +59,14 @@ def _serves(evidence: EvidenceFact, constants: Constants) -> bool:
     )
 
 
+def moment_of(event: EventFact) -> datetime:
+    """When the event happened, parsed once (the loader keeps SQLite's text as it comes)."""
+    occurred = event.occurred_at
+    if isinstance(occurred, str):
+        occurred = event.occurred_at = datetime.fromisoformat(occurred)
+    return occurred
+
+
 def duty_for(
     event: EventFact,
     constants: Constants,
@@ -69,7 +77,8 @@ def duty_for(
 ) -> EventDuty:
     """The duty ``event`` owes for one requirement, judged at ``moment``."""
     requirement = constants.requirement
-    deadline = event.occurred_at + timedelta(hours=requirement.deadline_after_event[1])
+    occurred = moment_of(event)
+    deadline = occurred + timedelta(hours=requirement.deadline_after_event[1])
     refs: list[EvidenceRef] = []
     best, best_evidence = None, None
     for evidence in linked:
@@ -110,7 +119,7 @@ def duty_for(
     return EventDuty(
         event.id,
         event.kind,
-        event.occurred_at,
+        occurred,
         event.description,
         requirement.id,
         constants.framework,
@@ -144,7 +153,7 @@ def duties_of(
         if not triggered:
             continue
         linked = snapshot.event_evidence.get(event.id, ())
-        day = event.occurred_at.date()
+        day = moment_of(event).date()
         for constants in triggered:
             in_force = constants.requirement.in_force_from
             if in_force and day < in_force:

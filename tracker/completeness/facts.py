@@ -115,7 +115,7 @@ class EventFact:
     id: int
     system_id: int
     kind: str
-    occurred_at: datetime
+    occurred_at: datetime | str  # ISO text from SQLite until a duty needs it (events.moment_of)
     description: str
 
 

@@ -195,10 +195,15 @@ def _profile_history(
 
 
 def _events(
-    end: datetime, ids: list[int], restrict: bool
+    end: datetime, ids: list[int], restrict: bool, catalogue: Catalogue
 ) -> tuple[dict[int, list[EventFact]], dict[int, datetime]]:
     """Events that happened and were recorded by ``end``, per system, oldest first; and when
-    each system was last substantially modified."""
+    each system was last substantially modified. Only kinds that matter: those an enabled
+    requirement counts from, and substantial modifications."""
+    kinds = {
+        r.deadline_after_event[0] for r in catalogue.requirements.values() if r.deadline_after_event
+    }
+    kinds.add(SUBSTANTIAL_MODIFICATION)
     query = (
         SystemEvent.select(
             SystemEvent.id,
@@ -208,18 +213,23 @@ def _events(
             SystemEvent.description,
         )
         # What was recorded later was not known on the date, however early it happened.
-        .where((SystemEvent.occurred_at <= end) & (SystemEvent.recorded_at <= end))
+        .where(
+            (SystemEvent.occurred_at <= end)
+            & (SystemEvent.recorded_at <= end)
+            & SystemEvent.kind.in_(sorted(kinds))
+        )
         .order_by(SystemEvent.occurred_at, SystemEvent.id)
     )
     if restrict:
         query = query.where(SystemEvent.system.in_(ids))
     events: dict[int, list[EventFact]] = defaultdict(list)
     modified: dict[int, datetime] = {}
-    for event_id, system_id, kind, occurred_at, description in _raw_rows(query):
-        event = EventFact(event_id, system_id, kind, _moment(occurred_at), description)
-        events[system_id].append(event)
-        if kind == SUBSTANTIAL_MODIFICATION:
-            modified[system_id] = event.occurred_at  # oldest first: the last one stays
+    for row in _raw_rows(query):
+        # The time stays text (SQLite) until a duty needs it: most events owe nothing.
+        event = EventFact(*row)
+        events[event.system_id].append(event)
+        if event.kind == SUBSTANTIAL_MODIFICATION:
+            modified[event.system_id] = _moment(event.occurred_at)  # oldest first: last stays
     return dict(events), modified
 
 
@@ -238,7 +248,7 @@ def load_snapshot(
     ids = [row["id"] for row in rows]
     restrict = system_ids is not None
     last_changed = _profile_history(rows, end, restrict, catalogue.question_defaults())
-    events, modified = _events(end, ids, restrict)
+    events, modified = _events(end, ids, restrict, catalogue)
     for system_id, moment in modified.items():
         # A pseudo-fact every requirement with renew_on_change watches (sets.Constants.watched).
         last_changed.setdefault(system_id, {})[SUBSTANTIAL_MODIFICATION] = moment
