@@ -11,6 +11,10 @@ PORT   ?= 5000
 # server's own address (a wildcard HOST is reached on loopback; an IPv6 address goes in brackets).
 LINK_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),::1,$(HOST)))
 run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :,$(LINK_HOST)),[$(LINK_HOST)],$(LINK_HOST)):$(PORT)
+# The demo agency works in Belgium, and answers that CETS 225 binds it from the EU's ratification.
+# A real installation sets its own (see the README's configuration): `make serve` sets nothing.
+run: export TRACKER_AGENCY_COUNTRIES ?= BE
+run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
 .PHONY: run serve worker base-url mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean \
         system-packages-run system-packages-test

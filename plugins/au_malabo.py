@@ -6,7 +6,7 @@ paragraph-level duties are unverified and marked so: re-verify before relying
 on them.
 """
 
-from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl
+from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl, uncertain
 
 MALABO = "AU Convention on Cyber Security and Personal Data Protection (Malabo, 2014)"
 URL = "https://au.int/en/treaties/african-union-convention-cyber-security-and-personal-data-protection"
@@ -25,6 +25,12 @@ def tracker_jurisdictions():
             "AU Malabo Convention (2014)",
             "Personal data protection duties in ratifying African Union states.",
             URL,
+            territory=uncertain(
+                "parties to the Malabo Convention",
+                URL,
+                "in force since 8 June 2023 for ratifying AU states (Art 36; V2, several secondary "
+                "sources); which states have ratified, and since when, is not in this catalogue",
+            ),
         )
     ]
 

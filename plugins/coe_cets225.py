@@ -5,7 +5,7 @@ Its entry into force is reported inconsistently (catalogue R11); content is
 paraphrased from secondary sources and marked partly verified.
 """
 
-from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl
+from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl, uncertain
 
 CETS = "Council of Europe Framework Convention on Artificial Intelligence (CETS No. 225)"
 URL = "https://www.coe.int/en/web/conventions/full-list?module=treaty-detail&treatynum=225"
@@ -23,6 +23,12 @@ def tracker_jurisdictions():
             "Council of Europe AI Convention (CETS 225)",
             "Risk and impact management, transparency, accountability and remedies.",
             URL,
+            territory=uncertain(
+                "parties to CETS 225",
+                URL,
+                "binds only states that ratify it; whether it is in force is conflicting in the "
+                "sources (R11: not in force as of Sept 2026 per two, since 1 Nov 2025 per one)",
+            ),
         )
     ]
 

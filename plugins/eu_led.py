@@ -4,7 +4,7 @@ Duties reach agencies through national transposition, which can add to them.
 Statuses follow the obligations catalogue; several timings are only partly verified.
 """
 
-from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl
+from tracker.plugin_api import EU_MEMBER_STATES, Citation, Jurisdiction, Requirement, hookimpl
 
 LED = "Directive (EU) 2016/680 (Law Enforcement Directive)"
 URL = "https://eur-lex.europa.eu/eli/dir/2016/680/oj"
@@ -25,6 +25,7 @@ def tracker_jurisdictions():
             "EU Law Enforcement Directive 2016/680",
             "Personal data processed to prevent, investigate, detect or prosecute crime.",
             URL,
+            territory=EU_MEMBER_STATES,
         )
     ]
 
@@ -66,7 +67,7 @@ def tracker_requirements():
             "Automated decisions and profiling: legal basis and human intervention",
             art("Art 11(1)-(3)", "V2"),
             ("policy",),
-            applies_when=f'{LE} and (risk_level == "high" or {BIOMETRIC})',
+            applies_when=f"{LE} and profiling",
             due_before="deployment",
             owner="legal",
         ),
@@ -164,5 +165,33 @@ def tracker_requirements():
             scope="agency",
             due_before="deployment",
             owner="legal",
+        ),
+        Requirement(
+            "eu-led.breach_notification",
+            "Personal data breach notified to the supervisory authority within 72 hours",
+            art(
+                "Art 30",
+                "P",
+                "where feasible within 72 h; document every breach; tell the other Member "
+                "State's controller where data was exchanged",
+            ),
+            ("incident_report",),
+            applies_when=LE,
+            owner="dpo",
+            deadline_after_event=("personal_data_breach", 72),
+        ),
+        Requirement(
+            "eu-led.breach_data_subjects",
+            "People told of a high-risk breach (or a documented restriction)",
+            art(
+                "Art 31",
+                "P",
+                "only a breach likely to result in a high risk; may be delayed, restricted or "
+                "omitted on Art 13(3) grounds; without undue delay: 72 h here",
+            ),
+            ("public_communication", "record"),
+            applies_when=LE,
+            owner="public_relations",
+            deadline_after_event=("personal_data_breach", 72),
         ),
     ]

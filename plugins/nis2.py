@@ -6,11 +6,19 @@ security duties apply only where the agency answers that it is in scope
 under national transposition (for example a unit or an administrative system).
 """
 
-from tracker.plugin_api import Citation, Jurisdiction, ProfileQuestion, Requirement, hookimpl
+from tracker.plugin_api import (
+    EU_MEMBER_STATES,
+    Citation,
+    Jurisdiction,
+    ProfileQuestion,
+    Requirement,
+    hookimpl,
+)
 
 NIS2 = "Directive (EU) 2022/2555 (NIS2)"
 URL = "https://eur-lex.europa.eu/eli/dir/2022/2555/oj"
 IN_SCOPE = "nis2_in_scope"
+INCIDENT = "significant_cyber_incident"
 
 
 def art(article: str, status: str = "V", note: str = "") -> Citation:
@@ -25,6 +33,7 @@ def tracker_jurisdictions():
             "EU NIS2 Directive 2022/2555",
             "Cybersecurity risk management and incident reporting, where in scope.",
             URL,
+            territory=EU_MEMBER_STATES,
         )
     ]
 
@@ -103,5 +112,44 @@ def tracker_requirements():
             scope="agency",
             due_before="deployment",
             owner="legal",
+        ),
+        Requirement(
+            "nis2.incident_early_warning",
+            "Early warning of a significant incident to the CSIRT within 24 hours",
+            art("Art 23(1),(4)(a)", note="say whether it is suspected malicious or cross-border"),
+            ("incident_report",),
+            applies_when=IN_SCOPE,
+            owner="technology",
+            deadline_after_event=(INCIDENT, 24),
+        ),
+        Requirement(
+            "nis2.incident_notification",
+            "Incident notification with an initial assessment within 72 hours",
+            art("Art 23(4)(b)"),
+            ("incident_report",),
+            applies_when=IN_SCOPE,
+            owner="technology",
+            deadline_after_event=(INCIDENT, 72),
+        ),
+        Requirement(
+            "nis2.incident_final_report",
+            "Final (or progress) report within one month of the notification",
+            art(
+                "Art 23(4)(d)-(e)",
+                note="one month after the 72-hour notification: 33 days from awareness here",
+            ),
+            ("incident_report",),
+            applies_when=IN_SCOPE,
+            owner="technology",
+            deadline_after_event=(INCIDENT, 33 * 24),
+        ),
+        Requirement(
+            "nis2.recipient_notice",
+            "Recipients of the service told of the significant incident",
+            art("Art 23(1)-(2)", note="without undue delay; the law sets no hours: 72 h here"),
+            ("public_communication",),
+            applies_when=IN_SCOPE,
+            owner="public_relations",
+            deadline_after_event=(INCIDENT, 72),
         ),
     ]

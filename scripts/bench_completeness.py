@@ -34,10 +34,15 @@ from tracker.models import (
     EvidenceReview,
     EvidenceSystem,
     Operator,
+    SystemEvent,
     User,
     Waiver,
 )
 from tracker.plugin_host import load_catalogue
+from tracker.territory import Deployment
+
+# The benchmark agency works in Belgium: the EU frameworks reach its systems by territory.
+AGENCY = Deployment(("BE",))
 
 FLOOR_QUERIES = [
     "SELECT * FROM ai_system",
@@ -46,7 +51,9 @@ FLOOR_QUERIES = [
     "SELECT * FROM evidence_system",
     "SELECT * FROM evidence_review",
     "SELECT * FROM waiver",
-    "SELECT entity_id, occurred_at, before, after FROM audit_event WHERE action = 'system.updated'",
+    "SELECT * FROM system_event",
+    "SELECT entity_id, occurred_at, before, after, action FROM audit_event "
+    "WHERE action IN ('system.updated', 'system.migrated')",
 ]
 
 
@@ -117,6 +124,47 @@ def seed(count: int, catalogue, rng: random.Random) -> None:
                     "_system": system_id,
                 }
             )
+    # Ten recorded events per system (uses, and now and then a breach or an incident), from
+    # which event-triggered duties count; a fifth of them answered by linked evidence below.
+    event_kinds = ["use"] * 7 + ["personal_data_breach", "serious_incident", "use"]
+    events = [
+        {
+            "system": system_id,
+            "kind": rng.choice(event_kinds),
+            "occurred_at": now - timedelta(hours=rng.randint(1, 24 * 400)),
+            "description": "Benchmark event",
+            "recorded_at": now - timedelta(days=400),
+        }
+        for system_id in ids
+        for _ in range(10)
+    ]
+    for batch in range(0, len(events), 1000):
+        SystemEvent.insert_many(events[batch : batch + 1000]).execute()
+    answered = {
+        system_id: event_id
+        for event_id, system_id in SystemEvent.select(SystemEvent.id, SystemEvent.system)
+        .where(SystemEvent.system.in_(ids) & (SystemEvent.kind == "use"))
+        .tuples()
+        if rng.random() < 0.2
+    }
+    triggered = [r.id for r in catalogue.requirements.values() if r.deadline_after_event]
+    for system_id, event_id in answered.items():
+        rid = rng.choice(triggered)
+        if catalogue.requirements[rid].deadline_after_event[0] != "use":
+            continue
+        evidence.append(
+            {
+                "lineage": -len(evidence) - 1,
+                "kind": kinds_of[rid][0],
+                "title": f"Evidence for event {event_id}",
+                "requirement_ids": [rid],
+                "issued_on": date.today(),
+                "uploaded_by": legal.id,
+                "created_at": now - timedelta(hours=1),
+                "event": event_id,
+                "_system": system_id,
+            }
+        )
     for batch in range(0, len(operators), 1000):
         Operator.insert_many(operators[batch : batch + 1000]).execute()
     with db.database.atomic():
@@ -217,7 +265,7 @@ def main() -> None:
     database = db.bind(args.database_url or f"sqlite:///{folder / 'bench.db'}")
     database.connect()
     schema.upgrade(database)
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(deployment=AGENCY)
     rng = random.Random(2026)
     today = date.today()
 

@@ -33,7 +33,10 @@ from tracker.plugin_host import load_catalogue
 from tracker.reminders import ledger
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.planning import load_preferences
+from tracker.territory import Deployment
 
+# The benchmark agency works in Belgium: the EU frameworks reach its systems by territory.
+AGENCY = Deployment(("BE",))
 HERE = Path(__file__).resolve().parent
 
 
@@ -85,7 +88,7 @@ def main() -> None:
     database = db.bind(args.database_url or f"sqlite:///{folder / 'bench.db'}")
     database.connect()
     schema.upgrade(database)
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(deployment=AGENCY)
     rng = random.Random(2026)
     port = free_port()
     settings = config.Settings(data_dir=folder, smtp_host="127.0.0.1", smtp_port=port).validated()

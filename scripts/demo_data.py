@@ -31,16 +31,19 @@ from tracker import (
     sign_in,
     waivers,
 )
+from tracker.db import utcnow
 from tracker.evidence_items import IncomingFile
 from tracker.models import AISystem, Evidence, User
-from tracker.plugin_host import Catalogue, load_catalogue
+from tracker.plugin_host import Catalogue, load_catalogue_for
 
 ACTOR = "demo-seed"
 AGENCY = "Northland Police Service"
 TODAY = date.today()
 
 # A European agency: every enabled framework but the AU Malabo Convention.
-EU_JURISDICTIONS = ["toolkit", "eu-gdpr", "eu-led", "eu-ai-act", "nis2", "coe-cets225"]
+# Where the law applies comes from the agency's country (TRACKER_AGENCY_COUNTRIES, BE for the
+# demo) and the EU's membership; one system shows an explicit override instead.
+OVERRIDE_JURISDICTIONS = ["toolkit", "eu-gdpr", "eu-led", "eu-ai-act", "nis2", "coe-cets225"]
 
 DEMO_USERS = [
     ("admin", "admin", "Sam Admin", "admin@police.example"),
@@ -81,7 +84,6 @@ SYSTEMS = [
                 "role": "system owner",
             }
         ],
-        "jurisdictions": EU_JURISDICTIONS,
         "operators": [
             ("Tom Becker", "Public order unit"),
             ("Ines Duarte", "Public order unit"),
@@ -114,7 +116,6 @@ SYSTEMS = [
         "contacts": [
             {"name": "Dr. Hana Novak", "email": "hana.novak@police.example", "role": "system owner"}
         ],
-        "jurisdictions": EU_JURISDICTIONS,
         "operators": [
             ("Hana Novak", "Forensic imaging unit"),
             ("Pieter de Vries", "Forensic imaging unit"),
@@ -147,7 +148,6 @@ SYSTEMS = [
                 "role": "data science lead",
             }
         ],
-        "jurisdictions": EU_JURISDICTIONS,
         "operators": [("Jonas Weber", "Analysis unit"), ("Amira Haddad", "Neighbourhood policing")],
     },
     {
@@ -177,7 +177,6 @@ SYSTEMS = [
                 "role": "data science lead",
             }
         ],
-        "jurisdictions": EU_JURISDICTIONS,
         "operators": [],
     },
     {
@@ -210,7 +209,7 @@ SYSTEMS = [
                 "role": "service owner",
             }
         ],
-        "jurisdictions": EU_JURISDICTIONS,
+        "jurisdictions": OVERRIDE_JURISDICTIONS,
         "operators": [("Chloe Dubois", "Contact centre"), ("Marek Nowak", "Contact centre")],
     },
     {
@@ -236,7 +235,6 @@ SYSTEMS = [
         "contacts": [
             {"name": "Ruth Adeyemi", "email": "ruth.adeyemi@police.example", "role": "system owner"}
         ],
-        "jurisdictions": EU_JURISDICTIONS,
         "operators": [
             ("Ruth Adeyemi", "Criminal investigation department"),
             ("Liam O'Connor", "Criminal investigation department"),
@@ -264,7 +262,6 @@ SYSTEMS = [
         "contacts": [
             {"name": "Olga Ivanova", "email": "olga.ivanova@police.example", "role": "HR lead"}
         ],
-        "jurisdictions": EU_JURISDICTIONS,
         "operators": [("Olga Ivanova", "Human resources")],
     },
 ]
@@ -301,11 +298,103 @@ def add(
 
 
 # Titles of demo evidence the DPO has not reviewed yet, or rejected (with the reason).
+BREACH_REPORT = "Breach notification to the supervisory authority (rostering)"
 PENDING = {
     "Training register - chatbot supervisors",
+    BREACH_REPORT,
     "Prior consultation of the supervisory authority (acknowledgement)",
 }
 REJECTED = {"Vendor technical documentation": "Describes version 5.1; the deployed version is 5.2."}
+
+
+def seed_events(
+    store: ContentStore, systems: dict[str, AISystem], legal: User, catalogue: Catalogue
+) -> None:
+    """Uses of the identification systems and one personal data breach, each owing its own
+    duties: one use has its authorisation and notification on file, the newest has not yet."""
+    now = utcnow().replace(microsecond=0)
+    live = systems["Live facial recognition on body-worn cameras"]
+    answered = register.record_event(
+        live,
+        "use",
+        now - timedelta(days=3, hours=4),
+        "Urgent search for a missing child at the central station",
+        legal,
+        ACTOR,
+        catalogue,
+    )
+    for kind, title, requirement in (
+        (
+            "authorisation",
+            "Investigating judge's authorisation of the urgent search",
+            "eu-ai-act.rt_rbi_authorisation",
+        ),
+        (
+            "record",
+            "Notification of the use to the MSA and the DPA (notification)",
+            "eu-ai-act.rt_rbi_use_notification",
+        ),
+    ):
+        add(
+            store,
+            legal,
+            [
+                (
+                    pdf(title, f"Use of {now - timedelta(days=3, hours=4):%d %B %Y %H:%M} UTC."),
+                    f"{requirement.split('.')[1]}.pdf",
+                )
+            ],
+            kind=kind,
+            title=title,
+            system_ids=[live.id],
+            issued_on=(now - timedelta(days=3)).date().isoformat(),
+            requirement_ids=[requirement],
+            event_id=answered.id,
+        )
+    register.record_event(
+        live,
+        "use",
+        now - timedelta(hours=5),
+        "Search for a suspect in a knife attack, football stadium",
+        legal,
+        ACTOR,
+        catalogue,
+    )
+    search = systems["Post-event face search"]
+    for days_ago, description in ((9, "Burglary series, CCTV stills"), (1, "Armed robbery")):
+        register.record_event(
+            search, "use", now - timedelta(days=days_ago), description, legal, ACTOR, catalogue
+        )
+    rostering = systems["Staff rostering assistant"]
+    breach = register.record_event(
+        rostering,
+        "personal_data_breach",
+        now - timedelta(days=2, hours=6),
+        "Shift schedules with home addresses e-mailed to a wrong distribution list",
+        legal,
+        ACTOR,
+        catalogue,
+    )
+    add(
+        store,
+        legal,
+        [
+            (
+                email(
+                    BREACH_REPORT,
+                    "Notification under Article 33 GDPR of a breach of "
+                    "confidentiality affecting 212 staff members.",
+                ),
+                "breach-notification.eml",
+            )
+        ],
+        kind="incident_report",
+        title=BREACH_REPORT,
+        system_ids=[rostering.id],
+        issued_on=(now - timedelta(days=1)).date().isoformat(),
+        requirement_ids=["eu-gdpr.breach_notification"],
+        event_id=breach.id,
+    )
 
 
 def seed_reviews_and_waivers(
@@ -566,7 +655,7 @@ def seed(settings: config.Settings) -> bool:
     """
     if AISystem.select().exists():
         return False
-    catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+    catalogue = load_catalogue_for(settings)
     users = {
         username: accounts.create_user(username, role, ACTOR, full_name=name, email=mail)
         for username, role, name, mail in DEMO_USERS
@@ -582,7 +671,9 @@ def seed(settings: config.Settings) -> bool:
         systems[system.name] = system
     for name, publication in PUBLISHED.items():
         register.update_system(systems[name], {**publication, "published": True}, ACTOR, catalogue)
-    seed_evidence(ContentStore(settings.evidence_dir), systems, users["l.martin"])
+    store = ContentStore(settings.evidence_dir)
+    seed_evidence(store, systems, users["l.martin"])
+    seed_events(store, systems, users["l.martin"], catalogue)
     seed_reviews_and_waivers(users["d.okafor"], users["l.martin"], systems, catalogue)
     return True
 

@@ -10,6 +10,7 @@ import importlib.util
 import itertools
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import peewee
@@ -20,8 +21,12 @@ from tests import services as test_services
 from tracker import accounts, config, db, schema
 from tracker.app import create_app
 from tracker.cli import main as tracker_cli
+from tracker.territory import Deployment
 
 BACKENDS = ["sqlite", "postgres"]
+# The tests' agency works in Belgium; the deployment answers that CETS 225 binds it from the
+# EU's ratification (as the demo agency does).
+DEPLOYMENT = Deployment(("BE",), {"coe-cets225": date(2026, 5, 15)})
 _schema_numbers = itertools.count()
 
 
@@ -68,6 +73,8 @@ def settings(database_url, tmp_path) -> config.Settings:
         database_url=database_url,
         evidence_dir=tmp_path / "evidence-store",
         max_upload_bytes=4 * 1024 * 1024,
+        agency_countries=DEPLOYMENT.countries,
+        binding=dict(DEPLOYMENT.binding),
     ).validated()
 
 
@@ -101,6 +108,8 @@ def runner(settings, migrated) -> CliRunner:
         "TRACKER_DATA_DIR": str(settings.data_dir),
         "TRACKER_DATABASE_URL": settings.database_url,
         "TRACKER_EVIDENCE_DIR": str(settings.evidence_dir),
+        "TRACKER_AGENCY_COUNTRIES": ",".join(settings.agency_countries),
+        "TRACKER_BINDING": ",".join(f"{k}={v}" for k, v in settings.binding.items()),
     }
 
     class Runner(CliRunner):

@@ -30,7 +30,7 @@ def test_built_in_jurisdictions_load_through_entry_points_without_problems():
     assert {p.name for p in catalogue.plugins} == BUILT_IN
     assert all(p.distribution == "ai-evidence-tracker" for p in catalogue.plugins)
     assert len(catalogue.requirements) > 80
-    assert {q.id for q in catalogue.questions} >= {"aia_annex_iii_6", "nis2_in_scope"}
+    assert {q.id for q in catalogue.questions} >= {"nis2_in_scope"}
 
 
 def test_every_requirement_cites_an_article_with_a_verification_status():
@@ -117,11 +117,11 @@ def test_a_third_party_plugin_cannot_take_over_a_built_in_jurisdiction(install_p
     ]
     # The built-ins keep everything; the newcomer is refused as a whole.
     assert catalogue.jurisdictions["eu-led"].title != "Not the Law Enforcement Directive"
-    assert sum(r.framework == "eu-led" for r in catalogue.requirements.values()) == 14
+    assert sum(r.framework == "eu-led" for r in catalogue.requirements.values()) == 16
     assert catalogue.requirements["eu-led.dpia"].title == "Data protection impact assessment (LED)"
     assert "takeover" not in catalogue.jurisdictions and "impostor" not in catalogue.jurisdictions
     plugins = {p.name: p for p in catalogue.plugins}
-    assert plugins["eu-led"].loaded and plugins["eu-led"].requirement_count == 14
+    assert plugins["eu-led"].loaded and plugins["eu-led"].requirement_count == 16
     assert plugins["toolkit"].loaded and plugins["toolkit"].built_in
     assert not plugins["a-led"].loaded and not plugins["toolkit (tracker-takeover-plugin)"].loaded
 
@@ -281,7 +281,7 @@ def test_a_broken_plugin_does_not_take_the_service_down(install_plugin, settings
     assert plugins["broken-import"]["loaded"] is False
     assert any("cannot be imported" in problem for problem in plugins["broken-import"]["problems"])
     # The built-ins are never blamed for a plugin that tried to take their place.
-    assert plugins["eu-led"]["problems"] == [] and plugins["eu-led"]["requirement_count"] == 14
+    assert plugins["eu-led"]["problems"] == [] and plugins["eu-led"]["requirement_count"] == 16
     assert plugins["toolkit"]["problems"] == [] and plugins["toolkit"]["loaded"] is True
     assert plugins["a-led"]["loaded"] is False
     assert "declares jurisdiction 'eu-led'" in plugins["a-led"]["problems"][0]

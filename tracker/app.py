@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from evidence import ContentStore, PendingFile
 from tracker import config, db, schema
-from tracker.plugin_host import Catalogue, load_catalogue
+from tracker.plugin_host import Catalogue, load_catalogue_for
 
 
 @dataclass
@@ -89,7 +89,7 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
     )
     # Raises CatalogueConfigError (a ConfigError) when the settings name an unknown
     # jurisdiction or requirement: better no server than one that calls everything compliant.
-    catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+    catalogue = load_catalogue_for(settings)
     for problem in catalogue.problems:  # reported here, once, whatever server runs the app
         logging.getLogger(__name__).warning("%s (the rest keeps working)", problem)
     app.extensions["tracker"] = Runtime(

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import iso3166
+
+from tracker.territory import parse_binding
+
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
 ENVIRONMENTS = ("development", "testing", "production")
 SMTP_SECURITY = ("none", "starttls", "ssl")
@@ -51,6 +55,11 @@ class Settings:
     jurisdictions: tuple[str, ...] | None = None
     # Requirement id -> the date it is in force from, overriding the plugin's date.
     in_force_from: dict[str, date] = field(default_factory=dict)
+    # Where the agency works (ISO 3166-1 alpha-2): laws reach it by their territory.
+    agency_countries: tuple[str, ...] = ()
+    # Jurisdiction id -> the date it binds the agency from, or None: it does not (the deployment's
+    # answer where a law's membership is uncertain, e.g. "au-malabo=2023-06-08,coe-cets225=no").
+    binding: dict[str, date | None] = field(default_factory=dict)
     # Days before expiry at which evidence counts as "expiring soon" (and reminders go out).
     lead_days: tuple[int, ...] = (60, 30, 7)
     expiring_soon_days: int = 30
@@ -181,6 +190,15 @@ def _seconds(environ: Mapping[str, str], name: str, default: tuple[int, ...]) ->
     return seconds
 
 
+def _countries(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    codes = tuple(dict.fromkeys(code.upper() for code in _names(environ, name) or ()))
+    if bad := [code for code in codes if code not in iso3166.countries_by_alpha2]:
+        raise ConfigError(
+            f"{name} must list ISO 3166-1 alpha-2 country codes (e.g. BE,NL), not {', '.join(bad)}"
+        )
+    return codes
+
+
 def _dated_ids(environ: Mapping[str, str], name: str) -> dict[str, date]:
     out = {}
     for part in _names(environ, name) or ():
@@ -195,6 +213,8 @@ def _dated_ids(environ: Mapping[str, str], name: str) -> dict[str, date]:
 
 
 SPECIAL = {
+    "agency_countries",
+    "binding",
     "max_upload_bytes",
     "smtp_port",
     "jurisdictions",
@@ -221,6 +241,11 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["smtp_port"] = _integer(env, "TRACKER_SMTP_PORT", 25)
     values["jurisdictions"] = _names(env, "TRACKER_JURISDICTIONS")
     values["in_force_from"] = _dated_ids(env, "TRACKER_IN_FORCE_FROM")
+    values["agency_countries"] = _countries(env, "TRACKER_AGENCY_COUNTRIES")
+    try:
+        values["binding"] = parse_binding(env.get("TRACKER_BINDING", ""))
+    except ValueError as error:
+        raise ConfigError(f"TRACKER_BINDING: {error}") from None
     values["lead_days"] = _day_numbers(env, "TRACKER_LEAD_DAYS", (60, 30, 7))
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
     values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)

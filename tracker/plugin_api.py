@@ -17,6 +17,7 @@ from tracker.events.kinds import EventKind
 from tracker.hookspecs import hookimpl
 from tracker.profile import ProfileQuestion
 from tracker.requirements import Citation, Jurisdiction, Requirement
+from tracker.territory import EU_MEMBER_STATES, Membership, Territory, uncertain
 
 API_VERSION = "1.0"
 # What a plugin that declares no TRACKER_PLUGIN_API is taken to be written for: the API as it
@@ -26,10 +27,14 @@ ASSUMED_RANGE = ">=1,<2"
 __all__ = [
     "API_VERSION",
     "ASSUMED_RANGE",
+    "EU_MEMBER_STATES",
     "Citation",
     "EventKind",
     "Jurisdiction",
+    "Membership",
     "ProfileQuestion",
     "Requirement",
+    "Territory",
     "hookimpl",
+    "uncertain",
 ]

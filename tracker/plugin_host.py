@@ -33,7 +33,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from tracker import hookspecs, plugin_api
-from tracker.config import ConfigError
+from tracker.config import ConfigError, Settings
 from tracker.errors import NotFound
 from tracker.events.kinds import CORE_EVENT_KINDS, EventKind, event_kind_problems
 from tracker.lenient import closest, short_path
@@ -46,6 +46,7 @@ from tracker.requirements import (
     jurisdiction_problems,
     problems_with,
 )
+from tracker.territory import BINDING_SETTING, Deployment
 
 ENTRY_POINT_GROUP = "tracker.plugins"
 BUILT_IN_DISTRIBUTION = "ai-evidence-tracker"
@@ -104,6 +105,8 @@ class Catalogue:
     disabled: set[str] = field(default_factory=set)
     # What the settings name that no plugin provides; load_catalogue raises it unless strict=False.
     configuration: list[str] = field(default_factory=list)
+    # Where the deployment works: its countries and its answers for uncertain territories.
+    deployment: Deployment = field(default_factory=Deployment)
     # What other modules derive from the catalogue and keep with it, such as the completeness
     # engine's evaluators and their caches. A loaded catalogue never changes, so neither do they.
     derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -331,18 +334,21 @@ def load_catalogue(
     points: Iterable[EntryPoint] | None = None,
     *,
     strict: bool = True,
+    deployment: Deployment | None = None,
 ) -> Catalogue:
     """Load every plugin, validate what it declares, and keep what is sound and enabled.
 
     ``enabled`` lists the jurisdiction ids the deployment wants (None: all installed);
-    ``in_force_overrides`` moves a requirement's in-force date. When either names
+    ``in_force_overrides`` moves a requirement's in-force date; ``deployment`` says where the
+    agency works (tracker.territory; default: no country, so laws with a territory reach only
+    systems that name their countries or jurisdictions). When a setting names
     something no plugin provides, raise :class:`CatalogueConfigError`; with
     ``strict=False`` return the catalogue with those mistakes in ``configuration``
     instead (for ``tracker plugins list`` and ``check``, which show them).
     """
     manager = pluggy.PluginManager("tracker")
     manager.add_hookspecs(hookspecs)
-    catalogue = Catalogue()
+    catalogue = Catalogue(deployment=deployment or Deployment())
     problems = catalogue.problems
     points = sorted(
         points if points is not None else entry_points(group=ENTRY_POINT_GROUP),
@@ -459,9 +465,25 @@ def load_catalogue(
             + ", ".join(_with_guess(name, named) for name in unknown)
             + ", which no installed plugin declares"
         )
+    if unknown := sorted(set(catalogue.deployment.binding or {}) - set(owner_of)):
+        catalogue.configuration.append(
+            f"{BINDING_SETTING} names "
+            + ", ".join(_with_guess(name, owner_of) for name in unknown)
+            + ", which no installed plugin provides"
+        )
     if strict and (error := catalogue.configuration_error()):
         raise error
     return catalogue
+
+
+def load_catalogue_for(settings: Settings, *, strict: bool = True) -> Catalogue:
+    """The catalogue a deployment configured: its jurisdictions, dates, countries and answers."""
+    return load_catalogue(
+        settings.jurisdictions,
+        settings.in_force_from,
+        strict=strict,
+        deployment=Deployment(settings.agency_countries, settings.binding),
+    )
 
 
 def _collect_event_kinds(catalogue: Catalogue, collector: _Collector) -> None:

@@ -290,6 +290,9 @@ SET_FACTS = {
 
 # Schema 5 kept one AI Act role and two built-in plugin answers where the facts above now stand.
 LEGACY_ANSWERS = ("aia_annex_iii_6", "aia_annex_iii_1")
+# Schema 5 gave a provider the deployer's duties too (an agency builds what it uses).
+LEGACY_ROLES = {"provider": ["provider", "deployer"], "deployer": ["deployer"]}
+LEGACY_AREAS = ("biometrics", "law_enforcement")  # the two areas schema 5 could express
 
 
 def has_legacy_facts(profile: Mapping[str, Any]) -> bool:
@@ -303,35 +306,26 @@ def upgrade_legacy_facts(profile: dict[str, Any]) -> dict[str, Any]:
     The one translation, used by the schema upgrade (migration 0006) and when completeness
     replays a date before it (the audit trail keeps the old facts, and is never rewritten):
     a deployer stays a deployer and a provider, whose deployer duties schema 5 implied, becomes
-    provider and deployer; an Annex III point 6 use means the law-enforcement area,
-    and 6(e) profiling means profiling; point 1, or remote biometric identification, means
-    the biometrics area.
+    provider and deployer; an Annex III point 6 use means the law-enforcement area, and 6(e)
+    profiling means profiling; point 1, or remote biometric identification, means the
+    biometrics area. A profile with no schema-5 facts is returned as it is.
     """
+    if not has_legacy_facts(profile):
+        return profile
     if "ai_act_role" in profile:
-        # Schema 5 gave a provider the deployer's duties too (an agency builds what it uses).
         role = profile.pop("ai_act_role")
-        profile["ai_act_roles"] = {
-            "provider": ["provider", "deployer"],
-            "deployer": ["deployer"],
-        }.get(role, [])
+        profile["ai_act_roles"] = LEGACY_ROLES.get(role, [])
     answers = dict(profile.get("answers") or {})
-    point_6 = answers.pop("aia_annex_iii_6", None)
-    point_1 = answers.pop("aia_annex_iii_1", None)
-    if point_6 is not None or point_1 is not None:
-        areas = [
-            a
-            for a in profile.get("annex_iii_areas") or []
-            if a not in ("biometrics", "law_enforcement")
-        ]
-        if (point_1 or "none") != "none" or profile.get(
-            "biometric_identification", "none"
-        ) != "none":
-            areas.insert(0, "biometrics")
-        if (point_6 or "none") != "none":
-            areas.append("law_enforcement")
-        profile["annex_iii_areas"] = [a for a in vocab.ANNEX_III_AREAS if a in areas]
-        profile["profiling"] = point_6 == "e_profiling"
-        profile["answers"] = answers
+    point_6 = answers.pop("aia_annex_iii_6", None) or "none"
+    point_1 = answers.pop("aia_annex_iii_1", None) or "none"
+    kept = [a for a in profile.get("annex_iii_areas") or () if a not in LEGACY_AREAS]
+    if point_1 != "none" or profile.get("biometric_identification", "none") != "none":
+        kept.append("biometrics")
+    if point_6 != "none":
+        kept.append("law_enforcement")
+    profile["annex_iii_areas"] = [area for area in vocab.ANNEX_III_AREAS if area in kept]
+    profile["profiling"] = point_6 == "e_profiling"
+    profile["answers"] = answers
     return profile
 
 

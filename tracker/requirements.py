@@ -26,6 +26,7 @@ from tracker import vocabulary as vocab
 from tracker.events.kinds import CORE_EVENT_KINDS, SUBSTANTIAL_MODIFICATION, unknown_kind
 from tracker.lenient import closest, tolerant
 from tracker.profile import SET_FACTS, ProfileQuestion
+from tracker.territory import Territory
 
 REQUIREMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9_]*$")
 SCOPES = {"agency": "Agency-wide", "system": "Per system", "operator": "Per authorised operator"}
@@ -120,6 +121,8 @@ class Jurisdiction:
     title: str
     description: str = ""
     url: str = ""
+    # Where the law applies (dated membership); None: wherever the deployment enables it.
+    territory: Territory | None = None
 
     # Set only on an instance built from a call with wrong arguments (see tolerant()).
     construction_problems: ClassVar[tuple[str, ...]] = ()
@@ -143,6 +146,17 @@ def jurisdiction_problems(jurisdiction: Jurisdiction) -> list[str]:
             out.append(f"jurisdiction {name} must be text")
     if isinstance(jurisdiction.title, str) and not jurisdiction.title.strip():
         out.append("jurisdiction has no title")
+    territory = jurisdiction.territory
+    if territory is not None:
+        if not isinstance(territory, Territory):
+            out.append("jurisdiction territory must be a Territory (tracker.plugin_api)")
+        elif territory.verification not in VERIFICATION:
+            out.append(
+                f"territory verification {territory.verification!r} is not one of "
+                f"{', '.join(VERIFICATION)}"
+            )
+        elif not territory.source.startswith("http"):
+            out.append("territory has no source: an http(s) link is required")
     return out
 
 

@@ -257,19 +257,19 @@ def test_catalogue_browsing(client, auth):
         p["problems"] == [] for p in plugins
     )
     questions = {q["id"] for q in client.get("/api/profile-questions", headers=auth("viewer")).json}
-    assert "aia_annex_iii_6" in questions
+    assert "nis2_in_scope" in questions
 
 
 def test_plugin_answers_are_validated(client, auth, system_id):
     bad = client.patch(
         f"/api/systems/{system_id}",
-        json={"answers": {"aia_annex_iii_6": "z_crystal_ball"}},
+        json={"answers": {"nis2_in_scope": "perhaps"}},
         headers=auth("legal"),
     )
-    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "answers.aia_annex_iii_6"
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "answers.nis2_in_scope"
     ok = client.patch(
         f"/api/systems/{system_id}",
-        json={"answers": {"aia_annex_iii_6": "d_offending_risk"}},
+        json={"answers": {"nis2_in_scope": True}},
         headers=auth("legal"),
     )
     assert ok.status_code == 200

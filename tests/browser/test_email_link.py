@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from tests.conftest import DEPLOYMENT
 from tests.reminders.conftest import SmtpServer
 from tests.web.conftest import PASSWORD
 from tracker import accounts, sign_in
@@ -22,7 +23,7 @@ def delivered_text(settings, base_url: str, address: str) -> str:
         sending = settings.with_overrides(
             smtp_host="127.0.0.1", smtp_port=server.port, base_url=base_url
         )
-        sweep(date.today(), load_catalogue(), sending)
+        sweep(date.today(), load_catalogue(deployment=DEPLOYMENT), sending)
         deliver(ledger.messages(load_preferences()), sending, final_attempt=True)
     finally:
         server.stop()
@@ -38,7 +39,7 @@ def test_a_link_from_a_delivered_email_opens_its_item_after_sign_in(
     assert links, text
     link = links[0]
     requirement_id = link.rsplit("=", 1)[1]
-    title = load_catalogue().requirements[requirement_id].title
+    title = load_catalogue(deployment=DEPLOYMENT).requirements[requirement_id].title
     sign_in.set_password(accounts.get_user("d.okafor"), PASSWORD, "test")
 
     page.goto(link)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests import sample_files
+from tests.conftest import DEPLOYMENT
 from tests.factories import profile
 from tracker import register
 from tracker.plugin_host import load_catalogue
@@ -20,7 +21,7 @@ def day(offset: int) -> str:
 @pytest.fixture
 def system_id(tokens):
     body = profile(jurisdictions=["toolkit", "eu-led"])
-    return register.create_system(body, "test", load_catalogue()).id
+    return register.create_system(body, "test", load_catalogue(deployment=DEPLOYMENT)).id
 
 
 def status_of(runner, system_id, requirement_id, *extra):

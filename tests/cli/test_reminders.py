@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from tests.conftest import DEPLOYMENT
 from tests.reminders.conftest import SmtpServer
 from tests.services import free_port
 
@@ -87,7 +88,7 @@ def test_run_sends_what_failed_before_and_history_keeps_the_failures(
 
     demo.seed(settings)
     down = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port())
-    sweep(date.today(), load_catalogue(), down)
+    sweep(date.today(), load_catalogue(deployment=DEPLOYMENT), down)
     with pytest.raises(DeliveryFailed):  # the worker's last retry, refused
         deliver(ledger.messages(load_preferences()), down, final_attempt=True)
     assert (

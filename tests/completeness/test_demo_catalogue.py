@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from tests.conftest import DEPLOYMENT
 from tracker import completeness
 from tracker.plugin_host import load_catalogue
 
@@ -11,7 +12,7 @@ from tracker.plugin_host import load_catalogue
 @pytest.fixture
 def answers(demo, settings, migrated):
     demo.seed(settings)
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(deployment=DEPLOYMENT)
     results = completeness.for_portfolio(date.today(), catalogue, detail=True)
     return {r.name: {item.requirement_id: item for item in r.items} for r in results}
 
@@ -98,7 +99,7 @@ def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated
     from datetime import timedelta
 
     demo.seed(settings)
-    catalogue, day = load_catalogue(), date.today() + timedelta(days=offset)
+    catalogue, day = load_catalogue(deployment=DEPLOYMENT), date.today() + timedelta(days=offset)
     detailed = completeness.for_portfolio(day, catalogue, detail=True)
     summaries = completeness.for_portfolio(day, catalogue, detail=False)
     for full, summary in zip(detailed, summaries, strict=True):
@@ -115,12 +116,12 @@ def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(demo, setti
     from tracker.completeness.engine import DATES_KEPT
 
     demo.seed(settings)
-    kept = load_catalogue()
+    kept = load_catalogue(deployment=DEPLOYMENT)
     days = [date.today() + timedelta(days=d) for d in (0, -40, 90, 400, 800, 1200, 0)]
     assert len(set(days)) > DATES_KEPT  # the first date's baselines are dropped, then rebuilt
     for day in days:
         reused = completeness.for_portfolio(day, kept)
-        fresh = completeness.for_portfolio(day, load_catalogue())
+        fresh = completeness.for_portfolio(day, load_catalogue(deployment=DEPLOYMENT))
         assert [(r.overall, r.frameworks, r.ready, r.reasons) for r in reused] == [
             (r.overall, r.frameworks, r.ready, r.reasons) for r in fresh
         ]

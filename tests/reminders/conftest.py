@@ -102,6 +102,8 @@ def worker_environment(reminder_settings, monkeypatch):
         "TRACKER_DATABASE_URL": s.database_url,
         "TRACKER_DATA_DIR": str(s.data_dir),
         "TRACKER_EVIDENCE_DIR": str(s.evidence_dir),
+        "TRACKER_AGENCY_COUNTRIES": ",".join(s.agency_countries),
+        "TRACKER_BINDING": ",".join(f"{k}={v}" for k, v in s.binding.items()),
         "TRACKER_SMTP_HOST": s.smtp_host,
         "TRACKER_SMTP_PORT": str(s.smtp_port),
         "TRACKER_REDIS_URL": s.redis_url,

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from tests.conftest import DEPLOYMENT
 from tracker import accounts, completeness, register, reviews, waivers
 from tracker.completeness.facts import EventDuty, ItemStatus, SystemCompleteness
 from tracker.models import (
@@ -22,7 +23,7 @@ from tracker.models import (
     SystemEvent,
     Waiver,
 )
-from tracker.plugin_host import load_catalogue
+from tracker.plugin_host import load_catalogue, load_catalogue_for
 from tracker.reminders.items import People, ReminderItem, collect, derive
 
 TODAY = date.today()
@@ -153,7 +154,11 @@ def later(days: int, hour: int = 10) -> datetime:
 def scenario(demo, settings, migrated):
     """The demo, plus waivers and uses that reminders must respect."""
     demo.seed(settings)
-    catalogue = load_catalogue(settings.jurisdictions, dict.fromkeys(PINNED, IN_FORCE))
+    catalogue = load_catalogue(
+        settings.jurisdictions,
+        dict.fromkeys(PINNED, IN_FORCE),
+        deployment=DEPLOYMENT,
+    )
     legal, dpo = accounts.get_user("l.martin"), accounts.get_user("d.okafor")
     system = {s.name: s for s in AISystem.select()}
     live = system["Live facial recognition on body-worn cameras"]
@@ -262,7 +267,7 @@ def test_no_reminder_contradicts_completeness_on_any_of_400_days(scenario):
 def test_the_demo_tells_no_operator_to_get_a_certificate_not_in_force_yet(demo, settings, migrated):
     """The case the issue found: an AI Act duty applying from 2027-12-02 reminded today."""
     demo.seed(settings)
-    catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+    catalogue = load_catalogue_for(settings)
     requirement = catalogue.requirements["eu-ai-act.human_oversight_assignment"]
     if requirement.in_force_from is None or requirement.in_force_from <= TODAY:
         pytest.skip("the duty is in force by now; the 400-day test pins its date instead")
@@ -273,7 +278,7 @@ def test_the_demo_tells_no_operator_to_get_a_certificate_not_in_force_yet(demo, 
 
 def test_operators_of_a_waived_requirement_are_not_reminded(demo, settings, migrated):
     demo.seed(settings)
-    catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+    catalogue = load_catalogue_for(settings)
     hotspot = AISystem.get(AISystem.name == "Crime hotspot forecasting")
 
     def certificates():

@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 from urllib.parse import unquote, urlsplit
 
+from tests.conftest import DEPLOYMENT
 from tests.web.conftest import PASSWORD, csrf_token
 from tracker import accounts, sign_in
 from tracker.models import Evidence, Notification, Waiver
@@ -22,7 +23,7 @@ LINK = re.compile(re.escape(BASE) + r"[^\s\"<>]*")
 
 
 def sweep_and_send(settings, as_of: date) -> None:
-    sweep(as_of, load_catalogue(), settings)
+    sweep(as_of, load_catalogue(deployment=DEPLOYMENT), settings)
     deliver(ledger.messages(load_preferences()), settings, final_attempt=True)
 
 
@@ -47,7 +48,7 @@ def test_every_link_in_a_reminder_leads_to_its_page_after_sign_in(seeded, smtp, 
         mail_links |= set(LINK.findall(text)) | {html.unescape(u) for u in LINK.findall(page)}
     assert mail_links and not [u for u in mail_links if "/api/" in u]
 
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(deployment=DEPLOYMENT)
     expected = {}
     for payload in Notification.select(Notification.payload).where(Notification.state == "sent"):
         link = item_link(payload.payload, BASE)

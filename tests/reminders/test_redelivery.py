@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from rq import Queue, SimpleWorker
 
+from tests.conftest import DEPLOYMENT
 from tracker import accounts, config, waivers
 from tracker.models import AISystem, Notification
 from tracker.plugin_host import load_catalogue
@@ -23,7 +24,7 @@ TODAY = date.today()
 
 def run(settings, as_of=TODAY, final=False):
     """What ``tracker reminders run`` does: sweep, then send everything deliverable."""
-    result = sweep(as_of, load_catalogue(), settings)
+    result = sweep(as_of, load_catalogue(deployment=DEPLOYMENT), settings)
     sent = deliver(ledger.messages(load_preferences()), settings, final_attempt=final)
     return result, sent
 
@@ -115,7 +116,7 @@ def test_a_failed_reminder_whose_item_is_no_longer_due_is_closed_not_sent(
         TODAY + timedelta(days=200),
         accounts.get_user("l.martin"),
         "test",
-        load_catalogue(),
+        load_catalogue(deployment=DEPLOYMENT),
     )
     waivers.approve_waiver(waiver, accounts.get_user("d.okafor"), "Accepted.", "test")
 

@@ -20,7 +20,7 @@ import peewee
 from tracker import config, db, schema
 from tracker.cli.output import echo, one_line, printable
 from tracker.errors import TrackerError, flatten_messages
-from tracker.plugin_host import Catalogue, load_catalogue
+from tracker.plugin_host import Catalogue, load_catalogue_for
 
 EXIT_PROBLEMS = 1
 
@@ -78,9 +78,7 @@ class Context:
         """
         first_load = self._catalogue is None
         if first_load:
-            self._catalogue = load_catalogue(
-                self.settings.jurisdictions, self.settings.in_force_from, strict=False
-            )
+            self._catalogue = load_catalogue_for(self.settings, strict=False)
         if strict and (error := self._catalogue.configuration_error()):
             raise click.ClickException(str(error))
         if first_load and report:

@@ -41,6 +41,7 @@ from tracker.completeness.sets import ApplicableSet, Constants, Serving, Snapsho
 from tracker.completeness.why import Explainer, Verdict
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
+from tracker.territory import Reach, reach
 from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
 
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
@@ -71,6 +72,7 @@ class Evaluator:
         self._key_of = _getter(self.symbols)
         self._applicable: dict[tuple, ApplicableSet] = {}
         self._recent_dates: dict[date, None] = {}  # oldest first
+        self._reaches: dict[date, dict[tuple, dict[str, Reach]]] = {}  # per date, oldest first
         self._sets: dict[int, ApplicableSet] = {}
         self._constants = {
             r.id: Constants(
@@ -100,16 +102,53 @@ class Evaluator:
         self._framework_masks = framework_masks
         self._serving = Serving.of(self._constants.values())
 
-    def applicable(self, system: SystemFact) -> list[Requirement]:
-        """The requirements of the system's jurisdictions whose rule matches its profile."""
-        return [c.requirement for c in self._applicable_set(system).constants]
+    def applicable(self, system: SystemFact, as_of: date | None = None) -> list[Requirement]:
+        """The requirements of the jurisdictions reaching the system on ``as_of`` (default:
+        today) whose rule matches its profile."""
+        return [
+            c.requirement for c in self._applicable_set(system, as_of or date.today()).constants
+        ]
 
-    def _applicable_set(self, system: SystemFact) -> ApplicableSet:
+    def reaches(self, system: SystemFact, as_of: date) -> dict[str, Reach]:
+        """For each enabled jurisdiction: does it reach the system on the date, and why.
+
+        A system's explicit jurisdictions override territory; otherwise a law reaches it when
+        the agency's or the system's countries are members on the date (or the deployment says
+        it binds them). Shared by every system with the same override and countries."""
+        countries = tuple(system.profile.get("countries") or ())
+        by_date = self._reaches.get(as_of)
+        if by_date is None:
+            if len(self._reaches) >= DATES_KEPT:
+                del self._reaches[next(iter(self._reaches))]
+            by_date = self._reaches[as_of] = {}
+        key = (system.jurisdictions, countries)
+        found = by_date.get(key)
+        if found is None:
+            enabled = self.catalogue.jurisdictions
+            if system.jurisdictions:
+                listed = ", ".join(system.jurisdictions)
+                found = {
+                    j: Reach(True, f"listed in the system's jurisdictions (override: {listed})")
+                    if j in system.jurisdictions
+                    else Reach(False, f"not in the system's jurisdictions (override: {listed})")
+                    for j in enabled
+                }
+            else:
+                deployment = self.catalogue.deployment
+                found = {
+                    j.id: reach(j.id, j.territory, deployment, countries, as_of)
+                    for j in enabled.values()
+                }
+            by_date[key] = found
+        return found
+
+    def _applicable_set(self, system: SystemFact, as_of: date) -> ApplicableSet:
         profile = system.profile
-        key = (system.jurisdictions, self._key_of(profile))
+        reaching = self.reaches(system, as_of)
+        wanted = tuple(j for j, found in reaching.items() if found.applies)
+        key = (wanted, self._key_of(profile))
         found = self._applicable.get(key)
         if found is None:
-            wanted = system.jurisdictions or self.catalogue.jurisdictions
             mask = 0
             for framework in wanted:
                 mask |= self._framework_masks.get(framework, 0)
@@ -174,7 +213,7 @@ class Evaluator:
         upcoming = next_stage(stage)
         upcoming_index = STAGE_INDEX[upcoming] if upcoming is not None else None
         mine = snapshot.evidence.get(system.id, NO_EVIDENCE)
-        applicable = self._applicable_set(system)
+        applicable = self._applicable_set(system, snapshot.as_of)
         duties = event_duties.duties_of(system, applicable, snapshot, detail)
         items: list[ItemStatus] = []
         if detail:
@@ -215,7 +254,9 @@ class Evaluator:
             frameworks, overall, reasons = self._summary(
                 applicable, system, snapshot, mine, upcoming_index, duties
             )
-        nothing_applies = "" if applicable.constants else self._why_nothing_applies(system)
+        nothing_applies = (
+            "" if applicable.constants else self._why_nothing_applies(system, snapshot.as_of)
+        )
         if upcoming is None:
             ready, reasons = None, [f"the system is {stage}: there is no next stage"]
         elif nothing_applies:
@@ -248,19 +289,12 @@ class Evaluator:
         self, system: SystemFact, framework: str, as_of: date
     ) -> tuple[bool, str]:
         """Whether ``framework``'s jurisdiction reaches the system on the date, and why, in one
-        line. The hook for territory: it must say what :meth:`_applicable_set` decides (the
-        system's jurisdictions override; otherwise every enabled jurisdiction)."""
-        if framework not in self.catalogue.jurisdictions:
+        line: the same answer :meth:`reaches` gives :meth:`_applicable_set` (the override, or
+        territory), so that the reason shown is the one that decided."""
+        found = self.reaches(system, as_of).get(framework)
+        if found is None:
             return False, f"jurisdiction {framework} is not enabled in this deployment"
-        if system.jurisdictions:
-            listed = ", ".join(system.jurisdictions)
-            if framework in system.jurisdictions:
-                return (
-                    True,
-                    f"{framework}: listed in the system's jurisdictions (override: {listed})",
-                )
-            return False, f"{framework}: not in the system's jurisdictions (override: {listed})"
-        return True, f"{framework}: applies wherever the deployment enables it (no territory)"
+        return found.applies, f"{framework}: {found.reason}"
 
     def verdict(self, system: SystemFact, requirement: Requirement, as_of: date) -> Verdict:
         """Whether ``requirement`` applies to the system on the date, and the deciding reasons."""
@@ -270,9 +304,10 @@ class Evaluator:
 
     def _whys(self, applicable: ApplicableSet, system: SystemFact, as_of: date) -> list[str]:
         """Each applicable requirement's reasons as one line (jurisdiction; facts; answers), in
-        the set's order. Shared by every system with the same jurisdictions whose rules read
-        the same facts: one look-up per system after the first."""
-        key = (system.jurisdictions, self._key_of(system.profile))
+        the set's order. Shared by every system the same laws reach in the same way and whose
+        rules read the same facts: one look-up per system after the first."""
+        reaching = self.reaches(system, as_of)
+        key = (tuple(reaching.items()), self._key_of(system.profile))
         found = self._why_memo.get(key)
         if found is None:
             found = self._why_memo[key] = [
@@ -290,7 +325,7 @@ class Evaluator:
         # Built on first use, so that summaries never pay for it; memoised per rule and values.
         return Explainer(question.id for question in self.catalogue.questions)
 
-    def _why_nothing_applies(self, system: SystemFact) -> str:
+    def _why_nothing_applies(self, system: SystemFact, as_of: date) -> str:
         """Explain an empty applicable set: no jurisdiction, or every rule false for the profile."""
         enabled = self.catalogue.jurisdictions
         if system.jurisdictions:
@@ -301,9 +336,14 @@ class Evaluator:
                     "is enabled in this deployment"
                 )
         else:
-            chosen = list(enabled)
-            if not chosen:
+            if not enabled:
                 return "no jurisdiction is enabled in this deployment"
+            reaching = self.reaches(system, as_of)
+            chosen = [j for j, found in reaching.items() if found.applies]
+            if not chosen:
+                return "no law reaches it: " + "; ".join(
+                    f"{j}: {found.reason}" for j, found in reaching.items()
+                )
         declared = sum(1 for c in self._ordered if c.framework in chosen)
         if not declared:
             return f"the jurisdictions {', '.join(chosen)} declare no requirements"

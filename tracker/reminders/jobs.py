@@ -16,7 +16,7 @@ from redis import Redis
 from rq import Queue, Retry, get_current_job
 
 from tracker import config, db
-from tracker.plugin_host import Catalogue, load_catalogue
+from tracker.plugin_host import Catalogue, load_catalogue_for
 from tracker.reminders import ledger
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.planning import load_preferences
@@ -38,7 +38,7 @@ def context() -> tuple[config.Settings, Catalogue]:
     global _context
     if _context is None:
         settings = config.from_environ()
-        catalogue = load_catalogue(settings.jurisdictions, settings.in_force_from)
+        catalogue = load_catalogue_for(settings)
         for problem in catalogue.problems:
             log.warning("%s (the rest keeps working)", problem)
         db.bind(settings.database_url)
