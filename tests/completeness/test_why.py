@@ -12,6 +12,7 @@ from tracker.completeness.why import Explainer
 from tracker.plugin_host import load_catalogue
 from tracker.profile import SET_FACTS, ProfileQuestion
 from tracker.requirements import compile_rule
+from tracker.territory import Deployment
 
 QUESTIONS = (
     ProfileQuestion(
@@ -136,10 +137,10 @@ def test_explanations_are_memoised_per_rule_and_values():
     assert explainer.explain(rule, {**PROFILE, "risk_level": "low"}) is not first
 
 
-def _profiles(count: int):
-    """Random profiles of every fact, with the built-in catalogue."""
+def _profiles(count: int, countries: tuple[str, ...] = ()):
+    """Random profiles of every fact, with a catalogue for an agency in ``countries``."""
     rng = random.Random(7)
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(deployment=Deployment(countries))
     closed = {
         "risk_level": list(vocab.RISK_LEVELS),
         "purpose_type": list(vocab.PURPOSE_TYPES),
@@ -153,6 +154,7 @@ def _profiles(count: int):
             profile[name] = rng.random() < 0.5
         for name, choices in SET_FACTS.items():
             profile[name] = tuple(c for c in choices if rng.random() < 0.4)
+        profile["countries"] = rng.choice(((), ("KE",), ("FR", "KE")))
         for question in catalogue.questions:
             profile[question.id] = (
                 rng.random() < 0.5 if question.type == "boolean" else rng.choice(question.choices)
@@ -196,14 +198,15 @@ def test_the_summary_path_does_no_explanation_work():
     assert {"_explainer", "_why_memo"} <= set(vars(evaluator))
 
 
+@pytest.mark.parametrize("agency", [(), ("BE",), ("KE",)])
 @pytest.mark.parametrize("jurisdictions", [(), ("eu-led", "toolkit"), ("nis2",)])
-def test_the_verdict_agrees_with_the_applicable_set(jurisdictions):
+def test_the_verdict_agrees_with_the_applicable_set(jurisdictions, agency):
     """Whatever decides where a law applies, `requirements why` says what the engine does."""
     evaluator = None
-    for catalogue, profile in _profiles(40):
+    for catalogue, profile in _profiles(40, agency):
         evaluator = evaluator or Evaluator(catalogue)
         fact = system(jurisdictions=jurisdictions, **profile)
-        applicable = {r.id for r in evaluator.applicable(fact)}
+        applicable = {r.id for r in evaluator.applicable(fact, TODAY)}
         for requirement_ in catalogue.requirements.values():
             verdict = evaluator.verdict(fact, requirement_, TODAY)
             assert verdict.applies == (requirement_.id in applicable), requirement_.id
