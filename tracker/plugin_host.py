@@ -476,13 +476,18 @@ def load_catalogue(
     return catalogue
 
 
+def deployment_of(settings: Settings) -> Deployment:
+    """Where the deployment works: its countries and its binding answers."""
+    return Deployment(settings.agency_countries, settings.binding)
+
+
 def load_catalogue_for(settings: Settings, *, strict: bool = True) -> Catalogue:
     """The catalogue a deployment configured: its jurisdictions, dates, countries and answers."""
     return load_catalogue(
         settings.jurisdictions,
         settings.in_force_from,
         strict=strict,
-        deployment=Deployment(settings.agency_countries, settings.binding),
+        deployment=deployment_of(settings),
     )
 
 

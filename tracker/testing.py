@@ -39,9 +39,16 @@ from tracker import db
 from tracker.completeness import evaluator_for, load_snapshot
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.lenient import closest
-from tracker.plugin_host import ENTRY_POINT_GROUP, Catalogue, PluginInfo, load_catalogue
+from tracker.plugin_host import (
+    ENTRY_POINT_GROUP,
+    Catalogue,
+    PluginInfo,
+    deployment_of,
+    load_catalogue,
+)
 from tracker.profile import ProfileQuestion, SystemProfileSchema, check_answers
 from tracker.requirements import CompiledRule, Requirement, compile_rule, problems_with
+from tracker.territory import Deployment
 
 PluginRef = ModuleType | str | Iterable[Requirement]
 
@@ -301,8 +308,8 @@ def affected_systems(plugin: ModuleType | str, where: Any) -> dict[str, list[Aff
     """The registered systems each of the plugin's requirements would apply to, if enabled.
 
     ``where`` is the deployment's :class:`tracker.config.Settings` (its database, enabled
-    jurisdictions and in-force dates) or a database URL (every installed jurisdiction
-    enabled), to which the tracker's database proxy is bound. Applicability is decided by the completeness engine itself, on the systems'
+    jurisdictions, in-force dates, countries and binding answers) or a database URL (every
+    installed jurisdiction enabled, no country declared), to which the tracker's database proxy is bound. Applicability is decided by the completeness engine itself, on the systems'
     profiles as they are today, retired systems left out; whether a
     requirement is already in force does not matter here. Returns ``{requirement id:
     [AffectedSystem(id, name), ...]}`` with every requirement of the plugin, affected or not.
@@ -310,10 +317,11 @@ def affected_systems(plugin: ModuleType | str, where: Any) -> dict[str, list[Aff
     and so does this (see :func:`problems`).
     """
     if isinstance(where, str):
-        url, enabled, overrides = where, None, {}
+        url, enabled, overrides, deployment = where, None, {}, Deployment()
     else:
         url, enabled, overrides = where.database_url, where.jurisdictions, where.in_force_from
-    loaded = load_plugin(plugin, enabled, overrides)
+        deployment = deployment_of(where)
+    loaded = load_plugin(plugin, enabled, overrides, deployment=deployment)
     # Binds the tracker's database proxy to ``url``, as the `tracker` command does.
     database = db.connect(url, create=False)
     try:

@@ -16,7 +16,7 @@ from tracker.cli.output import echo, printable
 from tracker.cli.params import AS_OF, RecordRef
 from tracker.errors import NotFound
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
-from tracker.plugin_host import PluginInfo
+from tracker.plugin_host import PluginInfo, deployment_of
 from tracker.requirements import SCOPES, VERIFICATION
 
 
@@ -85,7 +85,13 @@ def affected(ctx: Context, plugin: str) -> None:
     when the plugin has problems (listed after the systems; its sound definitions count).
     """
     day = date.today()
-    loaded = testing.load_plugin(plugin, ctx.settings.jurisdictions, ctx.settings.in_force_from)
+    settings = ctx.settings
+    loaded = testing.load_plugin(
+        plugin,
+        settings.jurisdictions,
+        settings.in_force_from,
+        deployment=deployment_of(settings),
+    )
     ctx.connect()
     found = testing.affected_in(loaded, day)
     source = loaded.info.describe() if loaded.info else f"plugin {loaded.name!r}"
