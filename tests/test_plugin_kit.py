@@ -43,7 +43,7 @@ def _problems(catalogue, plugin: str) -> list[str]:
 
 
 def test_the_host_declares_its_plugin_api_version():
-    assert plugin_api.API_VERSION == "1.0"
+    assert plugin_api.API_VERSION == "1.1"
     assert plugin_api.ASSUMED_RANGE == ">=1,<2"
 
 
@@ -53,7 +53,7 @@ def test_a_plugin_whose_range_excludes_the_host_is_refused_naming_both_versions(
     plugins = {p.name: p for p in catalogue.plugins}
     assert _problems(catalogue, "range-future") == [
         "refused: it is written for plugin API >=2,<3 (TRACKER_PLUGIN_API), and this tracker "
-        "provides plugin API 1.0"
+        "provides plugin API 1.1"
     ]
     assert not plugins["range-future"].loaded
     assert "range-future" not in catalogue.jurisdictions

@@ -19,7 +19,7 @@ from tracker.profile import ProfileQuestion
 from tracker.requirements import Citation, Jurisdiction, Requirement
 from tracker.territory import EU_MEMBER_STATES, Membership, Territory, uncertain
 
-API_VERSION = "1.0"
+API_VERSION = "1.1"
 # What a plugin that declares no TRACKER_PLUGIN_API is taken to be written for: the API as it
 # was before plugins could declare a range, so it keeps loading until the major version changes.
 ASSUMED_RANGE = ">=1,<2"

@@ -39,6 +39,7 @@ from tracker.completeness.facts import (
 )
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.completeness.why import Explainer, Verdict
+from tracker.events.kinds import SUBSTANTIAL_MODIFICATION
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.territory import Reach, reach
@@ -635,7 +636,12 @@ def _staleness(evidence: EvidenceFact, fact: str, changed: datetime) -> str:
     state. The review's time does not count: accepting a document does not rewrite it, so an
     old document accepted after a change is as stale as one accepted before it.
     """
-    when = f"stale: {fact} changed on {changed:%Y-%m-%d} at {changed:%H:%M} UTC"
+    what = (
+        "a substantial modification was put into service"
+        if fact == SUBSTANTIAL_MODIFICATION
+        else f"{fact} changed"
+    )
+    when = f"stale: {what} on {changed:%Y-%m-%d} at {changed:%H:%M} UTC"
     dated = evidence.reference_day
     if dated < changed.date():
         return f"{when}, after the evidence's date ({dated.isoformat()})"
