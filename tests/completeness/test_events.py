@@ -361,7 +361,7 @@ def test_a_substantial_modification_makes_renew_on_change_evidence_stale(system,
         item = row(after, rid)
         assert item.status == "expired", rid
         assert (
-            "substantial_modification" in item.evidence[0].note
+            "a substantial modification was put into service" in item.evidence[0].note
             and "2026-03-12" in item.evidence[0].note
         )
     assert row(after, "test.policy").status == "satisfied"  # it renews on nothing
