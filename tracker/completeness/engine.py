@@ -73,7 +73,8 @@ class Evaluator:
         self._key_of = _getter(self.symbols)
         self._applicable: dict[tuple, ApplicableSet] = {}
         self._recent_dates: dict[date, None] = {}  # oldest first
-        self._reaches: dict[date, dict[tuple, dict[str, Reach]]] = {}  # per date, oldest first
+        # Per date (oldest first), per override and countries: what reaches, and its ids.
+        self._reaches: dict[date, dict[tuple, tuple[dict[str, Reach], tuple[str, ...]]]] = {}
         self._sets: dict[int, ApplicableSet] = {}
         self._constants = {
             r.id: Constants(
@@ -116,15 +117,22 @@ class Evaluator:
         A system's explicit jurisdictions override territory; otherwise a law reaches it when
         the agency's or the system's countries are members on the date (or the deployment says
         it binds them). Shared by every system with the same override and countries."""
-        countries = tuple(system.profile.get("countries") or ())
+        return self._reaching(system, as_of)[0]
+
+    def _reaching(
+        self, system: SystemFact, as_of: date
+    ) -> tuple[dict[str, Reach], tuple[str, ...]]:
+        """:meth:`reaches`, and the ids of the jurisdictions that do reach the system."""
+        countries = system.profile.get("countries") or ()
         by_date = self._reaches.get(as_of)
         if by_date is None:
             if len(self._reaches) >= DATES_KEPT:
                 del self._reaches[next(iter(self._reaches))]
             by_date = self._reaches[as_of] = {}
         key = (system.jurisdictions, countries)
-        found = by_date.get(key)
-        if found is None:
+        cached = by_date.get(key)
+        if cached is None:
+            countries = tuple(countries)
             enabled = self.catalogue.jurisdictions
             if system.jurisdictions:
                 listed = ", ".join(system.jurisdictions)
@@ -140,13 +148,13 @@ class Evaluator:
                     j.id: reach(j.id, j.territory, deployment, countries, as_of)
                     for j in enabled.values()
                 }
-            by_date[key] = found
-        return found
+            wanted = tuple(j for j, reached in found.items() if reached.applies)
+            cached = by_date[key] = (found, wanted)
+        return cached
 
     def _applicable_set(self, system: SystemFact, as_of: date) -> ApplicableSet:
         profile = system.profile
-        reaching = self.reaches(system, as_of)
-        wanted = tuple(j for j, found in reaching.items() if found.applies)
+        wanted = self._reaching(system, as_of)[1]
         key = (wanted, self._key_of(profile))
         found = self._applicable.get(key)
         if found is None:
@@ -465,8 +473,9 @@ class Evaluator:
         missing: list[str] = []
         why = ""
         if requirement.deadline_after_event:
+            # The detail words a blocking reason only: asked for below when the row blocks.
             status, why = event_duties.row_status(
-                constants, duties.get(requirement.id, ()), self.catalogue.event_kinds
+                constants, duties.get(requirement.id, ()), self.catalogue.event_kinds, False
             )
         elif requirement.scope == "operator":
             operators = snapshot.operators.get(system.id, ())
@@ -505,6 +514,10 @@ class Evaluator:
             and constants.due_index <= upcoming_index
             and status not in NOT_BLOCKING
         )
+        if blocking and requirement.deadline_after_event:
+            why = event_duties.row_status(
+                constants, duties.get(requirement.id, ()), self.catalogue.event_kinds
+            )[1]
         if status in MET:
             return status, blocking, [], ""
         return (

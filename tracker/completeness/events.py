@@ -17,6 +17,7 @@ satisfied; with no event it is ``not_triggered`` (nothing is owed yet).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tracker.completeness.facts import (
@@ -67,6 +68,14 @@ def moment_of(event: EventFact) -> datetime:
     return occurred
 
 
+@dataclass(slots=True)
+class DutySummary:
+    """What a portfolio summary needs of an event duty: its status and its deadline."""
+
+    status: str
+    deadline: datetime
+
+
 def duty_for(
     event: EventFact,
     constants: Constants,
@@ -74,8 +83,9 @@ def duty_for(
     moment: datetime,
     waiver: WaiverFact | None,
     detail: bool,
-) -> EventDuty:
-    """The duty ``event`` owes for one requirement, judged at ``moment``."""
+) -> EventDuty | DutySummary:
+    """The duty ``event`` owes for one requirement, judged at ``moment`` (only its status and
+    deadline without ``detail``)."""
     requirement = constants.requirement
     occurred = moment_of(event)
     deadline = occurred + timedelta(hours=requirement.deadline_after_event[1])
@@ -116,6 +126,8 @@ def duty_for(
     if waiver is not None and status != "satisfied":
         status, waiver_id = "waived", waiver.id
         note = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
+    if not detail:  # a portfolio summary reads only the status and the deadline
+        return DutySummary(status, deadline)
     return EventDuty(
         event.id,
         event.kind,
@@ -166,24 +178,45 @@ def duties_of(
     return out
 
 
+# A row's status from its duties' counts, first match wins (as row_status words it).
+_ROW_ORDER = (
+    ("overdue", "overdue"),
+    ("open", "missing"),
+    ("waived", "waived"),
+    ("pending_review", "pending_review"),
+)
+
+
 def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def row_status(
-    constants: Constants, duties: Sequence[EventDuty], kinds: Mapping[str, EventKind]
+    constants: Constants,
+    duties: Sequence[EventDuty],
+    kinds: Mapping[str, EventKind],
+    with_detail: bool = True,
 ) -> tuple[str, str]:
     """(status, detail) of an event-triggered requirement's own row, from its duties.
 
     The waiver of the requirement is already in the duties: the row is waived when a duty is.
+    Without ``with_detail`` the detail is "" (a portfolio summary asks for it only when the
+    row blocks the next stage).
     """
-    kind = constants.requirement.deadline_after_event[0]
-    label = title_of(kind, kinds)
     if not duties:
+        if not with_detail:
+            return "not_triggered", ""
+        label = title_of(constants.requirement.deadline_after_event[0], kinds)
         return "not_triggered", f"owed after each event '{label}'; none is recorded"
     counts = dict.fromkeys(EVENT_DUTY_STATUSES, 0)
     for duty in duties:
         counts[duty.status] += 1
+    if not with_detail:
+        for status, row in _ROW_ORDER:
+            if counts[status]:
+                return row, ""
+        return "satisfied", ""
+    label = title_of(constants.requirement.deadline_after_event[0], kinds)
     shown = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n)
     detail = f"{len(duties)} event{'s' if len(duties) != 1 else ''} '{label}': {shown}"
     if counts["overdue"]:
