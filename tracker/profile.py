@@ -160,7 +160,11 @@ class SystemProfileSchema(ma.Schema):
         vocab.RISK_LEVELS, required=True, description="The agency's own risk rating"
     )
     processes_personal_data = fields.Boolean(
-        required=True, metadata={"description": "It processes personal data"}
+        required=True,
+        metadata={
+            "description": "Any information about an identifiable person, images and voices "
+            "included (GDPR Art 4(1), LED Art 3(1))"
+        },
     )
     purpose_type = choice(
         vocab.PURPOSE_TYPES,
