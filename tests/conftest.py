@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -167,11 +169,30 @@ def live_server(app) -> Iterator[str]:
 PLUGIN_PACKAGES = Path(__file__).parent / "plugin_packages"
 
 
+def install_package(package: Path, target: Path) -> None:
+    """pip-install a package (with its entry points) into a folder: offline, no dependencies."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def plugin_packages(tmp_path_factory) -> dict[str, Path]:
     """The test plugin packages, each pip-installed (with its entry points) into its own folder."""
-    import subprocess
-    import sys
 
     installed = {}
     for package in (
@@ -182,23 +203,7 @@ def plugin_packages(tmp_path_factory) -> dict[str, Path]:
         "example_jurisdiction_v2",
     ):
         target = tmp_path_factory.mktemp(package)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--no-build-isolation",
-                "--no-index",
-                "--target",
-                str(target),
-                str(PLUGIN_PACKAGES / package),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        install_package(PLUGIN_PACKAGES / package, target)
         installed[package] = target
     return installed
 

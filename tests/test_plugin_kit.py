@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from evidence import ContentStore
 from tests import sample_files
+from tests.conftest import install_package
 from tests.factories import profile
 from tracker import (
     accounts,
@@ -108,7 +109,7 @@ def test_plugins_list_and_check_show_the_declared_ranges(install_plugin, runner)
     notes = [line for line in checked.output.splitlines() if line.startswith("NOTE")]
     assert notes == [
         "NOTE plugin 'range-undeclared' declares no TRACKER_PLUGIN_API; taken to be written for "
-        "plugin API >=1,<2 (this tracker: 1.0)"
+        "plugin API >=1,<2 (this tracker: 1.1)"
     ]
 
 
@@ -343,23 +344,7 @@ def _tracker_here(*args: str, data_dir: Path):
 
 def _pip_install(package: Path, target: Path) -> None:
     """As the plugin_packages fixture installs the test plugins: offline, into a folder."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(package),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    install_package(package, target)
 
 
 def test_a_new_plugin_installs_loads_and_passes_its_own_test(tmp_path, monkeypatch):

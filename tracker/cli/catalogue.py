@@ -13,7 +13,7 @@ from tracker import accounts, catalogue_record, completeness, plugin_skeleton, t
 from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
 from tracker.cli.completeness import _system_id as system_id_of
 from tracker.cli.output import echo, printable
-from tracker.cli.params import AS_OF, RecordRef
+from tracker.cli.params import AS_OF, RecordRef, acting_user
 from tracker.errors import NotFound
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
 from tracker.plugin_host import PluginInfo, deployment_of
@@ -152,13 +152,7 @@ class NothingAccepted(click.ClickException):
 
 
 @plugins_group.command("accept")
-@click.option(
-    "--as",
-    "username",
-    required=True,
-    type=RecordRef("user"),
-    help="The administrator, legal or data protection user accepting it.",
-)
+@acting_user("The administrator, legal or data protection user accepting it.")
 @pass_context
 @reports_errors
 def accept_catalogue(ctx: Context, username: str | int) -> None:

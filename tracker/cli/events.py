@@ -17,7 +17,7 @@ from tracker import accounts, completeness, register
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
 from tracker.cli.completeness import _system_id
 from tracker.cli.output import echo, printable
-from tracker.cli.params import AS_OF, FIRST_DAY, RecordRef
+from tracker.cli.params import AS_OF, FIRST_DAY, RecordRef, acting_user
 from tracker.completeness.facts import EventDuty
 from tracker.completeness.loader import end_of
 from tracker.errors import NotFound
@@ -81,9 +81,7 @@ def events_group() -> None:
     "agency became aware of it (UTC unless an offset is given).",
 )
 @click.option("--description", default="", help="What happened (at most 2000 characters).")
-@click.option(
-    "--as", "username", required=True, type=RecordRef("user"), help="The user recording it."
-)
+@acting_user("The user recording it.")
 @pass_context
 @reports_errors
 def add(

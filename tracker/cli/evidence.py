@@ -13,7 +13,7 @@ from evidence.check import check_store
 from tracker import accounts, evidence_items, reviews
 from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
-from tracker.cli.params import DAY, RecordId, RecordRef
+from tracker.cli.params import DAY, RecordId, acting_user
 from tracker.evidence_items import IncomingFile
 from tracker.vocabulary import EVIDENCE_KINDS
 
@@ -64,9 +64,7 @@ def evidence_group() -> None:
 @click.option("--issuer", default="")
 @click.option("--certified-person", default="", help="For training certificates: who is certified.")
 @click.option("--description", default="")
-@click.option(
-    "--as", "username", required=True, type=RecordRef("user"), help="The user uploading it."
-)
+@acting_user("The user uploading it.")
 @pass_context
 @reports_errors
 def add(
@@ -119,13 +117,7 @@ def add(
 @click.option("--accept", "decision", flag_value="accepted", help="Accept the evidence.")
 @click.option("--reject", "decision", flag_value="rejected", help="Reject it (give --reason).")
 @click.option("--reason", default="")
-@click.option(
-    "--as",
-    "username",
-    required=True,
-    type=RecordRef("user"),
-    help="The data protection officer deciding.",
-)
+@acting_user("The data protection officer deciding.")
 @pass_context
 @reports_errors
 def review(

@@ -8,8 +8,9 @@ store or the calendar a day that does not exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -99,3 +100,11 @@ class Number(click.IntRange):
 DAY = Day()  # a date that is stored: issued, valid, expires
 AS_OF = Day(last=LAST_AS_OF)  # the day a sweep or a completeness replay is computed for
 PORT = Number(1, 65535)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def acting_user(help: str) -> Callable[[F], F]:
+    """``--as USER``: who a command acts for, as the audit trail names them (required)."""
+    return click.option("--as", "username", required=True, type=RecordRef("user"), help=help)

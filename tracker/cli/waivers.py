@@ -9,7 +9,7 @@ import click
 from tracker import accounts, register, waivers
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
-from tracker.cli.params import DAY, RecordId, RecordRef
+from tracker.cli.params import DAY, RecordId, acting_user
 from tracker.models import Waiver
 
 
@@ -23,9 +23,7 @@ def waivers_group() -> None:
 @click.argument("requirement_id")
 @click.option("--justification", required=True)
 @click.option("--expires", required=True, type=DAY, help="YYYY-MM-DD")
-@click.option(
-    "--as", "username", required=True, type=RecordRef("user"), help="The user requesting it."
-)
+@acting_user("The user requesting it.")
 @pass_context
 @reports_errors
 def request(
@@ -54,13 +52,7 @@ def request(
 def _decision(name: str, decide) -> click.Command:
     @click.argument("waiver_id", type=RecordId("waiver"))
     @click.option("--note", default="")
-    @click.option(
-        "--as",
-        "username",
-        required=True,
-        type=RecordRef("user"),
-        help="The data protection officer deciding.",
-    )
+    @acting_user("The data protection officer deciding.")
     @pass_context
     @reports_errors
     def command(ctx: Context, waiver_id: int, note: str, username: str | int) -> None:

@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from tracker import completeness, profile, publication, register, vocabulary
+from tracker import completeness, profile, publication, register
 from tracker.app import runtime
 from tracker.completeness.engine import add_months
 from tracker.completeness.facts import EventDuty, SystemCompleteness
 from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
-from tracker.profile import PROFILE_FIELDS, SET_FACTS
+from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
 from tracker.web import forms
 from tracker.web.session import requires, user
 
@@ -24,13 +24,7 @@ bp = Blueprint("system_pages", __name__, template_folder="templates")
 CHART_MONTHS = 12
 TEXT_FIELDS = ("name", "version", "vendor")
 LONG_TEXT_FIELDS = ("purpose", "usage_description", "personal_data_handling", "data_sharing")
-CHOICE_FIELDS = {
-    "development_approach": vocabulary.DEVELOPMENT_APPROACHES,
-    "lifecycle_stage": vocabulary.LIFECYCLE_STAGES,
-    "risk_level": vocabulary.RISK_LEVELS,
-    "purpose_type": vocabulary.PURPOSE_TYPES,
-    "biometric_identification": vocabulary.BIOMETRIC_IDENTIFICATION,
-}
+CHOICE_FIELDS = CHOICE_FACTS  # a select per fact, in the profile's own order
 SET_FIELDS = SET_FACTS  # a checkbox per choice
 FLAG_FIELDS = (
     "processes_personal_data",
