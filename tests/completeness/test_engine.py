@@ -4,7 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
-from tracker.completeness.engine import Evaluator, add_months
+from tracker.completeness.assess import add_months
+from tracker.completeness.engine import Evaluator
 from tracker.completeness.facts import (
     EvidenceFact,
     OperatorFact,

@@ -1,10 +1,10 @@
 """Deciding each requirement's status for a system on a date.
 
-Plain functions over a :class:`~tracker.completeness.facts.Snapshot`: which
-requirements apply (jurisdictions, in-force dates and the applicability
-rule), which evidence could serve each one, what state that evidence is in
-(review, validity window, staleness after a profile change), and what blocks
-the system's next life-cycle stage.
+An :class:`Evaluator` over a :class:`~tracker.completeness.facts.Snapshot`: which
+requirements apply (the jurisdictions that reach the system, in-force dates and the
+applicability rule), the state of the evidence that could serve each one (judged in
+:mod:`tracker.completeness.assess`), the duties of recorded events
+(:mod:`tracker.completeness.events`), and what blocks the system's next life-cycle stage.
 
 A portfolio means tens of thousands of requirement statuses, so the
 per-requirement constants are computed once, applicability is cached by the
@@ -14,12 +14,12 @@ short path.
 
 from __future__ import annotations
 
-import calendar
 import functools
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter
 
 from tracker.completeness import events as event_duties
+from tracker.completeness.assess import assess, candidates_for
 from tracker.completeness.facts import (
     MET,
     NOT_BLOCKING,
@@ -35,11 +35,9 @@ from tracker.completeness.facts import (
     Snapshot,
     SystemCompleteness,
     SystemFact,
-    as_day,
 )
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.completeness.why import Explainer, Verdict
-from tracker.events.kinds import SUBSTANTIAL_MODIFICATION
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.territory import Reach, reach
@@ -53,13 +51,6 @@ NO_OPERATORS = "no operators recorded"
 NOTHING_TO_WAIVE = MET | {"not_triggered"}
 NO_DUTIES: dict[str, list[EventDuty]] = {}
 DATES_KEPT = 4  # dates whose baselines an evaluator keeps
-
-
-@functools.lru_cache(maxsize=16384)
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Evaluator:
@@ -469,7 +460,7 @@ class Evaluator:
         """(status, blocking, operators missing, why): what :meth:`_decide` says, without
         building objects."""
         requirement, as_of = constants.requirement, snapshot.as_of
-        candidates = _candidates(requirement, mine, snapshot.agency_evidence)
+        candidates = candidates_for(requirement, mine, snapshot.agency_evidence)
         missing: list[str] = []
         why = ""
         if requirement.deadline_after_event:
@@ -489,7 +480,7 @@ class Evaluator:
                 for operator in operators:
                     names = {operator.name.casefold(), operator.email.casefold()}
                     own = [
-                        _assess(e, constants, system, as_of)[0]
+                        assess(e, constants, system, as_of)[0]
                         for e in candidates
                         if e.certified_person.strip().casefold() in names
                     ]
@@ -501,7 +492,7 @@ class Evaluator:
         else:
             status, best = "missing", MISSING_RANK
             for evidence in candidates:
-                judged = _assess(evidence, constants, system, as_of)[0]
+                judged = assess(evidence, constants, system, as_of)[0]
                 if RANK[judged] < best:
                     status, best = judged, RANK[judged]
         if requirement.in_force_from and as_of < requirement.in_force_from:
@@ -543,7 +534,7 @@ class Evaluator:
         )
         item = constants.item(status)
         item.detail = detail
-        for evidence in _candidates(requirement, mine, snapshot.agency_evidence):
+        for evidence in candidates_for(requirement, mine, snapshot.agency_evidence):
             if evidence.event_id is None:  # linked evidence is listed with its event's duty
                 ref = self._judge(evidence, constants, system, snapshot.as_of)
                 ref.note = "not linked to an event: it counts for none of them"
@@ -559,7 +550,7 @@ class Evaluator:
     ) -> ItemStatus:
         requirement = constants.requirement
         item = constants.item("missing")
-        candidates = _candidates(requirement, mine, snapshot.agency_evidence)
+        candidates = candidates_for(requirement, mine, snapshot.agency_evidence)
         if requirement.scope == "operator":
             self._per_operator(item, constants, system, snapshot, candidates)
             return item
@@ -604,65 +595,10 @@ class Evaluator:
         self, evidence: EvidenceFact, constants: Constants, system: SystemFact, as_of: date
     ) -> EvidenceRef:
         """The state of one piece of evidence for one requirement on the date."""
-        status, until, note = _assess(evidence, constants, system, as_of)
+        status, until, note = assess(evidence, constants, system, as_of)
         return EvidenceRef(
             evidence.id, evidence.title, evidence.kind, evidence.version, status, until, note
         )
-
-
-def _assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as_of: date) -> tuple:
-    """(status, valid until, note) of one piece of evidence for one requirement on the date."""
-    requirement = constants.requirement
-    decision = evidence.decision
-    until = as_day(evidence.valid_until)
-    if decision == "rejected":
-        return "rejected", until, evidence.decision_reason
-    if requirement.valid_for_months:
-        lapse = add_months(evidence.reference_day, requirement.valid_for_months)
-        until = min(until, lapse) if until else lapse
-    for fact in constants.watched:  # renew_on_change, and a recorded substantial modification
-        changed = system.last_changed.get(fact)
-        if changed is not None and (stale := _staleness(evidence, fact, changed)):
-            return "expired", until, stale
-    start = as_day(evidence.valid_from)
-    if start and as_of < start:
-        return "missing", until, f"valid only from {start.isoformat()}"
-    if until and as_of > until:
-        return "expired", until, ""
-    if decision is None:
-        return "pending_review", until, ""
-    if until and (until - as_of).days < constants.window:
-        return "expiring_soon", until, ""
-    return "satisfied", until, ""
-
-
-def _staleness(evidence: EvidenceFact, fact: str, changed: datetime) -> str:
-    """Why ``evidence`` no longer speaks for the system after ``fact`` changed at ``changed``
-    (UTC), or "" when it still does.
-
-    Evidence speaks for the state the system was in when it was made. It is stale when
-    - its date (issued, else valid from, else uploaded) is a day before the change's day: an
-      old document stays old however late it is uploaded or reviewed; or
-    - it was uploaded at or before the moment of the change: it could not know the new
-      state, whatever date it bears (a same-day change after the upload counts).
-    Evidence dated on or after the change's day and uploaded after the change is for the new
-    state. The review's time does not count: accepting a document does not rewrite it, so an
-    old document accepted after a change is as stale as one accepted before it.
-    """
-    what = (
-        "a substantial modification was put into service"
-        if fact == SUBSTANTIAL_MODIFICATION
-        else f"{fact} changed"
-    )
-    when = f"stale: {what} on {changed:%Y-%m-%d} at {changed:%H:%M} UTC"
-    dated = evidence.reference_day
-    if dated < changed.date():
-        return f"{when}, after the evidence's date ({dated.isoformat()})"
-    created = evidence.created_at
-    uploaded = datetime.fromisoformat(created) if isinstance(created, str) else created
-    if uploaded <= changed:
-        return f"{when}, after the evidence was uploaded ({uploaded:%Y-%m-%d %H:%M} UTC)"
-    return ""
 
 
 def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
@@ -673,29 +609,6 @@ def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
     if as_tuple and len(names) == 1:
         return lambda profile: (getter(profile),)
     return getter
-
-
-def _candidates(
-    requirement: Requirement,
-    mine: EvidenceByRequirement,
-    agency: EvidenceByRequirement,
-) -> list[EvidenceFact]:
-    """Evidence meant for this requirement (or one whose evidence serves it), of an accepted kind."""
-    kinds = requirement.evidence_kinds
-    if not agency and not requirement.also_satisfied_by:  # the common case, kept short
-        if requirement.scope == "agency":
-            return []
-        return [e for e in mine.get(requirement.id, ()) if e.kind in kinds]
-    found: dict[int, EvidenceFact] = {}
-    for requirement_id in requirement.accepted_ids:
-        for evidence in agency.get(requirement_id, ()):
-            if evidence.kind in kinds:
-                found[evidence.id] = evidence
-        if requirement.scope != "agency":
-            for evidence in mine.get(requirement_id, ()):
-                if evidence.kind in kinds:
-                    found[evidence.id] = evidence
-    return list(found.values())
 
 
 def _reason(requirement: Requirement, status: str, operators_missing, why: str = "") -> str:

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from tracker import completeness, profile, publication, register
 from tracker.app import runtime
-from tracker.completeness.engine import add_months
+from tracker.completeness.assess import add_months
 from tracker.completeness.facts import EventDuty, SystemCompleteness
 from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
