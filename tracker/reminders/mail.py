@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -73,6 +75,40 @@ def item_link(payload: dict, base_url: str) -> str:
     return f"{base_url}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
+# How urgent an item is, most urgent first: the summary line counts these, and each system lists
+# its items in this order. Every item falls in exactly one, so the counts add up to the total.
+URGENCY = {
+    "overdue": "overdue",
+    "due_soon": "due within 30 days",
+    "to_review": "to review",
+    "later": "due later",
+}
+DUE_SOON_DAYS = 30
+# Statuses that are already late. A ``missing`` or ``rejected`` requirement is reminded only while
+# it blocks (owed before the stage the system is in or entering, see items._from_item); for an
+# operator it means acting without a valid certificate.
+LATE_STATUSES = frozenset({"overdue", "expired", "missing", "rejected"})
+
+
+def urgency(payload: dict, sweep_date: date) -> str:
+    """The urgency bucket (a key of ``URGENCY``) of one notification payload on ``sweep_date``."""
+    if payload.get("status") == "pending_review":  # a review waiting, or its escalation
+        return "to_review"
+    due = date.fromisoformat(payload["due"]) if payload.get("due") else None
+    if payload.get("status") in LATE_STATUSES or (due is not None and due < sweep_date):
+        return "overdue"
+    if payload.get("status") == "expiring_soon" and due is None:  # an operator's certificate
+        return "due_soon"
+    if due is not None and (due - sweep_date).days <= DUE_SOON_DAYS:
+        return "due_soon"
+    return "later"
+
+
+def summary_line(counts: dict[str, int]) -> str:
+    """``"3 overdue, 5 due within 30 days, 2 to review"``: the non-zero buckets, most urgent first."""
+    return ", ".join(f"{counts[key]} {label}" for key, label in URGENCY.items() if counts.get(key))
+
+
 def compose(
     rows: Sequence[Claimed],
     recipient: str,
@@ -83,9 +119,14 @@ def compose(
 ) -> MIMEMultipart:
     """One e-mail for ``rows``, grouped by system, in plain text and HTML.
 
+    Agency-wide items (no system) come once, in a group of their own ahead of the systems; each
+    group lists its items most urgent first and says how many of each urgency it holds.
+
     Built with the ``email.mime`` classes: the newer ``EmailMessage`` re-parses every header it is
     given, which at hundreds of e-mails a second is most of the cost of sending them.
     """
+    sweep_date = rows[0].sweep_date
+    order = list(URGENCY)
     systems: dict[object, dict] = {}
     for row in rows:
         payload = row.payload
@@ -97,11 +138,27 @@ def compose(
                 or ("Agency-wide" if key == "agency" else f"System {key}"),
                 "link": f"{settings.base_url}/systems/{key}"
                 if key != "agency"
-                else f"{settings.base_url}/reviews",
+                else f"{settings.base_url}/portfolio",
+                "agency": key == "agency",
                 "items": [],
             },
         )
-        system["items"].append({**payload, "link": item_link(payload, settings.base_url)})
+        system["items"].append(
+            {
+                **payload,
+                "link": item_link(payload, settings.base_url),
+                "urgency": urgency(payload, sweep_date),
+            }
+        )
+    for system in systems.values():
+        system["items"].sort(key=lambda item: order.index(item["urgency"]))
+        counts = Counter(item["urgency"] for item in system["items"])
+        system["summary"] = summary_line(counts)
+        if system["agency"] and all(i["kind"] == "review_overdue" for i in system["items"]):
+            system["link"] = f"{settings.base_url}/reviews"  # nothing but reviews: their queue
+    # Agency-wide first: it is about every system, and it is listed only once.
+    groups = sorted(systems.values(), key=lambda system: not system["agency"])
+    counts = Counter(item["urgency"] for system in groups for item in system["items"])
     optional = any(not row.mandatory for row in rows)
     # The body links to a page that asks first; the one-click header posts to the API (RFC 8058).
     unsubscribe_url = (
@@ -114,15 +171,16 @@ def compose(
     subject = (
         f"[AI Evidence Tracker] {rows[0].payload['title']}"
         if total == 1
-        else f"[AI Evidence Tracker] {total} items need your attention ({len(systems)} "
-        f"system{'s' if len(systems) != 1 else ''})"
+        else f"[AI Evidence Tracker] {total} items need your attention: {summary_line(counts)}"
     )
     context = {
         "recipient": recipient,
         "name": name,
-        "systems": list(systems.values()),
+        "systems": groups,
         "total": total,
-        "as_of": rows[0].sweep_date.isoformat(),
+        "summary": summary_line(counts),
+        "urgency": URGENCY,
+        "as_of": sweep_date.isoformat(),
         "kinds": KINDS,
         "base_url": settings.base_url,
         "unsubscribe_url": unsubscribe_url,
