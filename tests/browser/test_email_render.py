@@ -44,7 +44,7 @@ def test_the_digest_reads_well_on_a_desktop_and_a_phone(page, demo, settings, mi
 
     summary = page.locator("#summary")
     assert summary.is_visible()
-    assert "overdue" in summary.inner_text()
+    assert "needed before the next stage" in summary.inner_text()
     button = page.locator("a.system-button", has_text="Live facial recognition").first
     assert button.is_visible()
     assert button.get_attribute("href").startswith(f"{BASE}/systems/")

@@ -92,8 +92,8 @@ def digest(payloads: list[dict] = ROWS, optional: bool = True):
 @pytest.mark.parametrize(
     ("fields", "bucket"),
     [
-        ({"kind": "missing", "status": "missing"}, "overdue"),  # reminded only while it blocks
-        ({"kind": "rejected", "status": "rejected"}, "overdue"),
+        ({"kind": "missing", "status": "missing"}, "needed"),  # reminded only while it blocks
+        ({"kind": "rejected", "status": "rejected"}, "needed"),
         ({"kind": "expired", "status": "expired", "due": "2026-01-31"}, "overdue"),
         ({"kind": "event_deadline", "status": "overdue", "due": "2026-03-01"}, "overdue"),
         ({"kind": "event_deadline", "status": "open", "due": "2026-03-03"}, "due_soon"),
@@ -101,10 +101,10 @@ def digest(payloads: list[dict] = ROWS, optional: bool = True):
         ({"kind": "expiring", "status": "satisfied", "due": "2026-04-02"}, "later"),
         ({"kind": "waiver_expiring", "status": "waived", "due": "2026-03-09"}, "due_soon"),
         ({"kind": "operator_certificate", "status": "expiring_soon"}, "due_soon"),
-        ({"kind": "operator_certificate", "status": "missing"}, "overdue"),
+        ({"kind": "operator_certificate", "status": "missing"}, "needed"),
         ({"kind": "review_overdue", "status": "pending_review", "due": "2026-02-01"}, "to_review"),
         ({"kind": "escalation", "status": "pending_review", "due": "2026-02-01"}, "to_review"),
-        ({"kind": "escalation", "status": "missing"}, "overdue"),
+        ({"kind": "escalation", "status": "missing"}, "needed"),
     ],
 )
 def test_each_payload_falls_in_one_urgency_bucket(fields, bucket):
@@ -112,14 +112,15 @@ def test_each_payload_falls_in_one_urgency_bucket(fields, bucket):
 
 
 def test_the_summary_line_counts_the_non_zero_buckets_most_urgent_first():
-    assert summary_line({"to_review": 2, "overdue": 3, "due_soon": 5, "later": 0}) == (
-        "3 overdue, 5 due within 30 days, 2 to review"
+    counts = {"to_review": 2, "overdue": 3, "needed": 4, "due_soon": 5, "later": 0}
+    assert summary_line(counts) == (
+        "3 overdue, 4 needed before the next stage, 5 due within 30 days, 2 to review"
     )
 
 
 def test_both_parts_open_with_the_same_summary_line_and_group_by_system():
     message, text, page = digest()
-    summary = "2 overdue, 1 due within 30 days, 1 to review, 1 due later"
+    summary = "2 needed before the next stage, 1 due within 30 days, 1 to review, 1 due later"
     assert summary in str(message["Subject"])
     assert text.splitlines()[3] == summary  # the line right under the greeting's sentence
     assert 'id="summary"' in page and f">{summary}</p>" in page
@@ -128,9 +129,11 @@ def test_both_parts_open_with_the_same_summary_line_and_group_by_system():
     assert headings == ["Agency-wide", "Live facial recognition", "Crime report chatbot"]
     assert re.findall(r"<h2[^>]*>([^<]+)</h2>", page) == headings
     live = text.split("== Live facial recognition ==")[1].split("== Crime")[0]
-    assert live.splitlines()[1] == "1 overdue, 1 due within 30 days"
+    assert live.splitlines()[1] == "1 needed before the next stage, 1 due within 30 days"
     # Most urgent first inside a group; each item with status, due date, citation and link.
-    assert live.index("[OVERDUE] Data protection") < live.index("[DUE WITHIN 30 DAYS] Accuracy")
+    assert live.index("[NEEDED BEFORE THE NEXT STAGE] Data protection") < live.index(
+        "[DUE WITHIN 30 DAYS] Accuracy"
+    )
     assert "Status: Evidence expiring soon: expiring soon" in live
     assert "Due: 2026-03-20" in live and "Why: Regulation (EU) 2024/1689, Art 15" in live
     assert f"{BASE}/systems/1?requirement=eu-ai-act.accuracy" in live

@@ -79,15 +79,18 @@ def item_link(payload: dict, base_url: str) -> str:
 # its items in this order. Every item falls in exactly one, so the counts add up to the total.
 URGENCY = {
     "overdue": "overdue",
+    "needed": "needed before the next stage",
     "due_soon": "due within 30 days",
     "to_review": "to review",
     "later": "due later",
 }
 DUE_SOON_DAYS = 30
-# Statuses that are already late. A ``missing`` or ``rejected`` requirement is reminded only while
-# it blocks (owed before the stage the system is in or entering, see items._from_item); for an
-# operator it means acting without a valid certificate.
-LATE_STATUSES = frozenset({"overdue", "expired", "missing", "rejected"})
+# Already late: a deadline passed (an event's duty, lapsed evidence).
+LATE_STATUSES = frozenset({"overdue", "expired"})
+# Owed before the system may move to its next stage (items._from_item reminds them only while they
+# block), or an operator acting without a valid certificate: needed, but not late. The portfolio
+# calls a requirement overdue only once the system is past the stage it was due before.
+NEEDED_STATUSES = frozenset({"missing", "rejected"})
 
 
 def urgency(payload: dict, sweep_date: date) -> str:
@@ -97,6 +100,8 @@ def urgency(payload: dict, sweep_date: date) -> str:
     due = date.fromisoformat(payload["due"]) if payload.get("due") else None
     if payload.get("status") in LATE_STATUSES or (due is not None and due < sweep_date):
         return "overdue"
+    if payload.get("status") in NEEDED_STATUSES:
+        return "needed"
     if payload.get("status") == "expiring_soon" and due is None:  # an operator's certificate
         return "due_soon"
     if due is not None and (due - sweep_date).days <= DUE_SOON_DAYS:
@@ -105,7 +110,8 @@ def urgency(payload: dict, sweep_date: date) -> str:
 
 
 def summary_line(counts: dict[str, int]) -> str:
-    """``"3 overdue, 5 due within 30 days, 2 to review"``: the non-zero buckets, most urgent first."""
+    """``"3 overdue, 4 needed before the next stage, 5 due within 30 days, 2 to review"``: the
+    non-zero buckets, most urgent first."""
     return ", ".join(f"{counts[key]} {label}" for key, label in URGENCY.items() if counts.get(key))
 
 
