@@ -1,28 +1,186 @@
-"""The portfolio dashboard: every system's completeness at a glance, filtered and sorted."""
+"""The portfolio dashboard: where to act, per system, at a glance; filtered, sorted, as of a date.
+
+The main table shows, per system, what needs doing (overdue, missing, expiring soon, pending
+review, expired), its risk level and stage; the frameworks' percentages are a secondary view
+(``view=frameworks``). ``/portfolio.csv`` exports exactly the rows and columns shown, with the
+same filters, sort and date. Everything comes from one :func:`completeness.for_portfolio` call
+(summaries) and one query for the systems' risk levels: nothing is read per system.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from tracker import completeness, vocabulary
 from tracker.app import runtime
+from tracker.completeness.facts import STATUSES, SystemCompleteness
+from tracker.models import AISystem
+from tracker.plugin_host import Catalogue
 from tracker.web.session import requires
 
 bp = Blueprint("portfolio", __name__, template_folder="templates")
 
+STAGE_INDEX = {stage: index for index, stage in enumerate(vocabulary.LIFECYCLE_STAGES)}
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+RISK_ORDER = {level: index for index, level in enumerate(vocabulary.RISK_LEVELS)}
+# A blocking reason reads "<id> (<title>) is <status words>...": longest words first, so that
+# "expiring soon" is never taken for a shorter status.
+_STATUS_WORDS = sorted(
+    ((status.replace("_", " "), status) for status in STATUSES), key=lambda p: -len(p[0])
+)
+# The counts shown, in order: (key, column heading, what it counts).
+COUNTS = (
+    (
+        "overdue",
+        "Overdue",
+        "Requirements due before a stage the system has already reached and not met, "
+        "plus event deadlines passed without accepted evidence",
+    ),
+    ("missing", "Missing", "No evidence yet, not overdue"),
+    ("expiring_soon", "Expiring soon", "Accepted evidence that expires within the lead time"),
+    ("pending_review", "Pending review", "Uploaded, waiting for the DPO, not overdue"),
+    ("expired", "Expired", "Lapsed or stale evidence, not overdue"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One system as the portfolio shows it: each requirement counted once."""
+
+    result: SystemCompleteness
+    risk_level: str
+    stage_overdue: int  # requirements past their due stage
+    event_overdue: int  # event duties past their deadline
+    counts: dict[str, int]  # COUNTS keys -> number
+
+    @property
+    def name(self) -> str:
+        return self.result.name
+
+
+def stage_overdue(result: SystemCompleteness, catalogue: Catalogue) -> dict[str, str]:
+    """Requirement id -> status of each requirement *overdue by stage* on the result's date.
+
+    Definition: a requirement is overdue by stage when it blocks the system (not met, waived,
+    or owed nothing: missing, rejected, expired or pending review) and the stage it is due
+    before is the system's current stage or an earlier one, i.e. the system already entered
+    that stage without it. A blocking requirement due before the *next* stage only is not
+    overdue: it is what remains to do before moving on. Requirements owed per event
+    (``deadline_after_event``) are never overdue by stage: their event duties are overdue by
+    deadline (``event_counts["overdue"]``), counted apart. A system with no next stage
+    (decommissioned) has nothing blocking, so nothing overdue by stage.
+
+    Read off the summary's blocking reasons (one per blocking requirement, starting with its
+    id and title, as the engine words them), so the portfolio needs no detailed evaluation;
+    ``tests/web/test_portfolio_page.py`` checks this agrees with the detailed items.
+    """
+    if result.next_stage is None:
+        return {}
+    current = STAGE_INDEX[result.lifecycle_stage]
+    found = {}
+    for reason in result.reasons:
+        requirement = catalogue.requirements.get(reason.split(" ", 1)[0])
+        if (
+            requirement is None
+            or requirement.deadline_after_event
+            or not requirement.due_before
+            or STAGE_INDEX[requirement.due_before] > current
+        ):
+            continue
+        prefix = f"{requirement.id} ({requirement.title}) is "
+        if not reason.startswith(prefix):
+            continue
+        words = reason[len(prefix) :]
+        found[requirement.id] = next(
+            (status for text, status in _STATUS_WORDS if words.startswith(text)), "missing"
+        )
+    return found
+
+
+def row_of(result: SystemCompleteness, risk_level: str, catalogue: Catalogue) -> Row:
+    """The portfolio's counts for one system: an overdue requirement is counted as overdue
+    only, never again as missing, pending or expired."""
+    overdue = stage_overdue(result, catalogue)
+    counts = result.overall.counts
+    event_overdue = result.event_counts.get("overdue", 0)
+    shown = {"overdue": len(overdue) + event_overdue}
+    for key in ("missing", "expiring_soon", "pending_review", "expired"):
+        shown[key] = counts[key] - sum(1 for status in overdue.values() if status == key)
+    return Row(result, risk_level, len(overdue), event_overdue, shown)
+
+
 SORTS = {
     "name": lambda r: r.name.casefold(),
     # Nothing in force sorts below 0 %: it is the least known, not the best.
-    "percent": lambda r: -1.0 if r.overall.percent is None else r.overall.percent,
-    "missing": lambda r: r.overall.counts["missing"],
-    "expiring": lambda r: r.overall.counts["expiring_soon"],
-    "pending": lambda r: r.overall.counts["pending_review"],
-    "expired": lambda r: r.overall.counts["expired"],
-    "stage": lambda r: list(vocabulary.LIFECYCLE_STAGES).index(r.lifecycle_stage),
+    "percent": lambda r: -1.0 if r.result.overall.percent is None else r.result.overall.percent,
+    "overdue": lambda r: r.counts["overdue"],
+    "missing": lambda r: r.counts["missing"],
+    "expiring": lambda r: r.counts["expiring_soon"],
+    "pending": lambda r: r.counts["pending_review"],
+    "expired": lambda r: r.counts["expired"],
+    "stage": lambda r: STAGE_INDEX[r.result.lifecycle_stage],
+    "risk": lambda r: RISK_ORDER.get(r.risk_level, -1),
 }
+SORT_OF_COUNT = {
+    "overdue": "overdue",
+    "missing": "missing",
+    "expiring_soon": "expiring",
+    "pending_review": "pending",
+    "expired": "expired",
+}
+
+
+class BadDate(ValueError):
+    pass
+
+
+def as_of_from(text: str) -> date:
+    """The ``as_of`` parameter: empty means today; anything but YYYY-MM-DD is refused."""
+    if not text:
+        return date.today()
+    try:
+        # fromisoformat alone would also take "20260101" or week dates: the form sends ISO days.
+        if not ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadDate(
+            f"as_of: '{text}' is not a date; give it as YYYY-MM-DD, e.g. {date.today()}"
+        ) from None
+
+
+def _query() -> dict[str, Any]:
+    """The page's parameters, as given (the CSV link and sort links repeat them)."""
+    names = ("q", "stage", "risk", "ready", "as_of", "sort", "order", "view")
+    return {name: request.args.get(name, "") for name in names}
+
+
+def _rows(query: dict[str, str], as_of: date) -> list[Row]:
+    catalogue = runtime().catalogue
+    results = completeness.for_portfolio(as_of, catalogue, runtime().settings.expiring_soon_days)
+    # One query for every system's risk level (the summaries do not carry it).
+    risks = dict(AISystem.select(AISystem.id, AISystem.risk_level).tuples())
+    rows = [row_of(r, risks.get(r.system_id, ""), catalogue) for r in results]
+    if query["stage"]:
+        rows = [r for r in rows if r.result.lifecycle_stage == query["stage"]]
+    if query["risk"]:
+        rows = [r for r in rows if r.risk_level == query["risk"]]
+    if query["ready"] in ("yes", "no"):
+        rows = [r for r in rows if r.result.ready is (query["ready"] == "yes")]
+    if query["q"]:
+        rows = [r for r in rows if query["q"].casefold() in r.name.casefold()]
+    # Sorted by name first, so that ties keep a stable, readable order.
+    rows.sort(key=SORTS["name"])
+    sort = query["sort"] if query["sort"] in SORTS else "name"
+    rows.sort(key=SORTS[sort], reverse=query["order"] == "desc")
+    return rows
 
 
 @bp.route("/")
@@ -33,32 +191,99 @@ def home() -> Any:
 @bp.route("/portfolio")
 @requires("completeness:read")
 def dashboard() -> Any:
-    settings = runtime().settings
-    results = completeness.for_portfolio(
-        date.today(), runtime().catalogue, settings.expiring_soon_days
-    )
-    stage, ready, text = (request.args.get(k, "") for k in ("stage", "ready", "q"))
-    if stage:
-        results = [r for r in results if r.lifecycle_stage == stage]
-    if ready in ("yes", "no"):
-        results = [r for r in results if r.ready is (ready == "yes")]
-    if text:
-        results = [r for r in results if text.casefold() in r.name.casefold()]
-    sort = request.args.get("sort", "name")
-    descending = request.args.get("order") == "desc"
-    results.sort(key=SORTS.get(sort, SORTS["name"]), reverse=descending)
-    frameworks = sorted({name for r in results for name in r.frameworks})
-    totals = {
-        status: sum(r.overall.counts[status] for r in results)
-        for status in ("missing", "expiring_soon", "pending_review", "expired")
+    query = _query()
+    try:
+        as_of = as_of_from(query["as_of"])
+    except BadDate as bad:
+        return render_template("portfolio.html", error=str(bad), **_page(query, [], None)), 400
+    rows = _rows(query, as_of)
+    return render_template("portfolio.html", error="", **_page(query, rows, as_of))
+
+
+def _page(query: dict[str, str], rows: list[Row], as_of: date | None) -> dict[str, Any]:
+    frameworks = sorted({name for r in rows for name in r.result.frameworks})
+    filters = {k: v for k, v in query.items() if k not in ("sort", "order") and v}
+    return {
+        "rows": rows,
+        "as_of": as_of,
+        "today": as_of == date.today(),
+        "frameworks": frameworks,
+        "jurisdictions": runtime().catalogue.jurisdictions,
+        "totals": {key: sum(r.counts[key] for r in rows) for key, _, _ in COUNTS},
+        "count_columns": COUNTS,
+        "sort_of_count": SORT_OF_COUNT,
+        "query": query,
+        "filters": filters,
+        "sort": query["sort"] if query["sort"] in SORTS else "name",
+        "descending": query["order"] == "desc",
+        "view": "frameworks" if query["view"] == "frameworks" else "act",
     }
-    return render_template(
-        "portfolio.html",
-        results=results,
-        frameworks=frameworks,
-        jurisdictions=runtime().catalogue.jurisdictions,
-        totals=totals,
-        filters={"stage": stage, "ready": ready, "q": text},
-        sort=sort,
-        descending=descending,
+
+
+@bp.route("/portfolio.csv")
+@requires("completeness:read")
+def export_csv() -> Any:
+    """Exactly the rows and columns the page shows for the same parameters."""
+    query = _query()
+    try:
+        as_of = as_of_from(query["as_of"])
+    except BadDate as bad:
+        return Response(str(bad) + "\n", status=400, mimetype="text/plain")
+    rows = _rows(query, as_of)
+    frameworks_view = query["view"] == "frameworks"
+    frameworks = sorted({name for r in rows for name in r.result.frameworks})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if frameworks_view:
+        writer.writerow(["System", "Stage", "Overall", *frameworks])
+    else:
+        # The page's headings; "Next stage" is the readiness column, "Met" the overall share.
+        writer.writerow(
+            ["System", "Risk", "Stage", *(heading for _, heading, _ in COUNTS), "Next stage", "Met"]
+        )
+    for r in rows:
+        stage = vocabulary.LIFECYCLE_STAGES[r.result.lifecycle_stage]
+        if frameworks_view:
+            scores = r.result.frameworks
+            writer.writerow(
+                [
+                    _cell(r.name),
+                    stage,
+                    _percent(r.result.overall.percent),
+                    *(_percent(scores[f].percent) if f in scores else "" for f in frameworks),
+                ]
+            )
+        else:
+            writer.writerow(
+                [
+                    _cell(r.name),
+                    vocabulary.RISK_LEVELS.get(r.risk_level, r.risk_level),
+                    stage,
+                    *(r.counts[key] for key, _, _ in COUNTS),
+                    _ready_text(r.result),
+                    _percent(r.result.overall.percent),
+                ]
+            )
+    name = f"portfolio-{as_of.isoformat()}{'-frameworks' if frameworks_view else ''}.csv"
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value} %"
+
+
+def _ready_text(result: SystemCompleteness) -> str:
+    if result.nothing_applies:
+        return "nothing applies"
+    if result.ready is None:
+        return "—"
+    return "ready" if result.ready else "not ready"
+
+
+def _cell(text: str) -> str:
+    # A name a spreadsheet would run as a formula is kept as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

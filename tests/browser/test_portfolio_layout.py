@@ -1,0 +1,37 @@
+"""The demo portfolio fits a 1366 px screen: every count in view, no horizontal scroll."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.web.conftest import PASSWORD
+
+
+def test_the_demo_portfolio_fits_1366_px_without_horizontal_scroll(
+    browser, demo, settings, people, live_server
+):
+    demo.seed(settings)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server}/sign-in")
+        page.get_by_label("Username").fill(people["dpo"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server}/portfolio")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        # The last count column (Expired) and the overdue column are within the viewport.
+        for selector in ("thead th.c-overdue", "thead th.c-expired"):
+            box = page.locator(selector).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1366, selector
+        assert page.locator("tbody td.c-overdue a").count() > 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "portfolio-1366.png"), full_page=True)
+        # The as-of picker: a past date replays the portfolio.
+        page.locator("#as_of").fill("2026-01-15")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**as_of=2026-01-15**")
+        assert "as of 15 Jan 2026" in page.locator("h1").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    finally:
+        context.close()
