@@ -108,6 +108,8 @@ def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated
             k: v.counts for k, v in full.frameworks.items()
         }
         assert (summary.ready, summary.reasons) == (full.ready, full.reasons)
+        assert summary.blocking_statuses == full.blocking_statuses
+        assert list(full.blocking_statuses) == [i.requirement_id for i in full.items if i.blocking]
 
 
 def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(demo, settings, migrated):

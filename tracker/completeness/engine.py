@@ -219,6 +219,7 @@ class Evaluator:
         if detail:
             counts: dict[str, dict[str, int]] = {}
             reasons = []
+            blocking_statuses: dict[str, str] = {}
             whys = iter(self._whys(applicable, system, snapshot.as_of))
             for constants in applicable.constants:
                 status, note, waiver_id, blocking, judged = self._decide(
@@ -229,6 +230,7 @@ class Evaluator:
                     framework_counts = counts[constants.framework] = dict.fromkeys(STATUSES, 0)
                 framework_counts[status] += 1
                 if blocking:
+                    blocking_statuses[constants.requirement.id] = status
                     reasons.append(
                         _reason(
                             constants.requirement,
@@ -251,7 +253,7 @@ class Evaluator:
             frameworks = {name: Score.of(c) for name, c in counts.items()}
             overall = Score.of({s: sum(c[s] for c in counts.values()) for s in STATUSES})
         else:
-            frameworks, overall, reasons = self._summary(
+            frameworks, overall, reasons, blocking_statuses = self._summary(
                 applicable, system, snapshot, mine, upcoming_index, duties
             )
         nothing_applies = (
@@ -280,6 +282,7 @@ class Evaluator:
             nothing_applies,
             events=event_duties.flatten(duties) if detail else [],
             event_counts=event_duties.count(duties),
+            blocking_statuses=blocking_statuses if upcoming is not None else {},
         )
 
     # Why a requirement applies. Detailed evaluations and `tracker requirements why` only: the
@@ -360,8 +363,9 @@ class Evaluator:
         mine: EvidenceByRequirement,
         upcoming_index: int | None,
         duties: dict[str, list[EventDuty]] = NO_DUTIES,
-    ) -> tuple[dict[str, Score], Score, list[str]]:
-        """Scores and blocking reasons, judging only what the system has something for.
+    ) -> tuple[dict[str, Score], Score, list[str], dict[str, str]]:
+        """Scores, blocking reasons and blocking statuses, judging only what the system has
+        something for.
 
         Every requirement without evidence, waiver or operators is simply missing (or not yet in
         force); that baseline is computed once per applicable set and stage, then corrected for
@@ -394,6 +398,7 @@ class Evaluator:
                 if requirement_id not in judged_reasons
             ]
         found_reasons = []
+        found_statuses: dict[str, str] = {}
         for requirement_id in touched:
             position = applicable.positions[requirement_id]
             constants = applicable.constants[position]
@@ -417,17 +422,23 @@ class Evaluator:
                 found_reasons.append(
                     (position, _reason(constants.requirement, status, missing, why))
                 )
+                found_statuses[requirement_id] = status
         if found_reasons:
             found_reasons.extend(kept)
             found_reasons.sort()
         else:
             found_reasons = kept
         reasons = [reason for _, reason in found_reasons]
+        # In the reasons' order; the baseline's are requirements with nothing on file: missing.
+        blocking_statuses = {}
+        for position, _ in found_reasons:
+            requirement_id = applicable.constants[position].requirement.id
+            blocking_statuses[requirement_id] = found_statuses.get(requirement_id, "missing")
         if overall_counts is None:
-            return tally.frameworks, tally.overall, reasons
+            return tally.frameworks, tally.overall, reasons, blocking_statuses
         frameworks = dict(tally.frameworks)
         frameworks.update((name, Score.of(c)) for name, c in changed.items())
-        return frameworks, Score.of(overall_counts), reasons
+        return frameworks, Score.of(overall_counts), reasons, blocking_statuses
 
     def _index(self, snapshot: Snapshot) -> SnapshotIndex:
         # Kept on the snapshot: the lookups belong to the data, not to the evaluator.

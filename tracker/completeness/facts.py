@@ -255,3 +255,6 @@ class SystemCompleteness:
     event_counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(EVENT_DUTY_STATUSES, 0)
     )
+    # Requirement id -> status of each requirement blocking the next stage, in the reasons'
+    # order (summaries too: what a portfolio needs without one object per requirement).
+    blocking_statuses: dict[str, str] = field(default_factory=dict)

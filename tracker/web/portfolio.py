@@ -20,7 +20,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from tracker import completeness, vocabulary
 from tracker.app import runtime
-from tracker.completeness.facts import STATUSES, SystemCompleteness
+from tracker.completeness.facts import SystemCompleteness
 from tracker.models import AISystem
 from tracker.plugin_host import Catalogue
 from tracker.web.session import requires
@@ -30,11 +30,6 @@ bp = Blueprint("portfolio", __name__, template_folder="templates")
 STAGE_INDEX = {stage: index for index, stage in enumerate(vocabulary.LIFECYCLE_STAGES)}
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 RISK_ORDER = {level: index for index, level in enumerate(vocabulary.RISK_LEVELS)}
-# A blocking reason reads "<id> (<title>) is <status words>...": longest words first, so that
-# "expiring soon" is never taken for a shorter status.
-_STATUS_WORDS = sorted(
-    ((status.replace("_", " "), status) for status in STATUSES), key=lambda p: -len(p[0])
-)
 # The counts shown, in order: (key, column heading, what it counts).
 COUNTS = (
     (
@@ -77,16 +72,15 @@ def stage_overdue(result: SystemCompleteness, catalogue: Catalogue) -> dict[str,
     deadline (``event_counts["overdue"]``), counted apart. A system with no next stage
     (decommissioned) has nothing blocking, so nothing overdue by stage.
 
-    Read off the summary's blocking reasons (one per blocking requirement, starting with its
-    id and title, as the engine words them), so the portfolio needs no detailed evaluation;
+    Read off the summary's blocking statuses, so the portfolio needs no detailed evaluation;
     ``tests/web/test_portfolio_page.py`` checks this agrees with the detailed items.
     """
     if result.next_stage is None:
         return {}
     current = STAGE_INDEX[result.lifecycle_stage]
     found = {}
-    for reason in result.reasons:
-        requirement = catalogue.requirements.get(reason.split(" ", 1)[0])
+    for requirement_id, status in result.blocking_statuses.items():
+        requirement = catalogue.requirements.get(requirement_id)
         if (
             requirement is None
             or requirement.deadline_after_event
@@ -94,13 +88,7 @@ def stage_overdue(result: SystemCompleteness, catalogue: Catalogue) -> dict[str,
             or STAGE_INDEX[requirement.due_before] > current
         ):
             continue
-        prefix = f"{requirement.id} ({requirement.title}) is "
-        if not reason.startswith(prefix):
-            continue
-        words = reason[len(prefix) :]
-        found[requirement.id] = next(
-            (status for text, status in _STATUS_WORDS if words.startswith(text)), "missing"
-        )
+        found[requirement_id] = status
     return found
 
 
