@@ -31,6 +31,8 @@ $(STAMP): setup.cfg pyproject.toml
 system-packages-run:
 	@bash scripts/install_system_packages.sh libmagic1
 
+# The browser tests drive the system Chromium: as root this runs `apt-get install chromium
+# libmagic1` when they are missing (apt-get update first if apt does not know them).
 system-packages-test:
 	@bash scripts/install_system_packages.sh chromium libmagic1
 
