@@ -60,6 +60,8 @@ def test_the_system_page_shows_requirements_citations_operators_and_history(sign
     assert "Operators and their certificates" in page
     assert "Completeness over time" in page and "<polyline" in page
     assert "Blocking the next stage" in page
+    # The stage by its name, not its code.
+    assert "not ready for Deployment and use" in page and "ready for deployment<" not in page
 
 
 def test_editing_the_profile_shows_errors_beside_fields_and_saves_nothing(sign_in_as, agency):
