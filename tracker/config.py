@@ -157,37 +157,34 @@ def _names(environ: Mapping[str, str], name: str) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in raw.split(",") if part.strip()) or None
 
 
-def _day_numbers(
+def _positive_numbers(
     environ: Mapping[str, str], name: str, default: tuple[int, ...]
 ) -> tuple[int, ...]:
+    """Whole positive numbers separated by commas, in the order given."""
     parts = _names(environ, name)
     if parts is None:
         return default
     try:
-        days = tuple(sorted({int(p) for p in parts}, reverse=True))
+        numbers = tuple(int(p) for p in parts)
     except ValueError:
         raise ConfigError(
             f"{name} must be whole numbers separated by commas, not {environ[name]!r}"
         ) from None
-    if any(d <= 0 for d in days):
+    if any(n <= 0 for n in numbers):
         raise ConfigError(f"{name} must list positive numbers")
-    return days
+    return numbers
+
+
+def _day_numbers(
+    environ: Mapping[str, str], name: str, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    """Lead times: each counted once, longest first."""
+    return tuple(sorted(set(_positive_numbers(environ, name, default)), reverse=True))
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     """Waits in the order given; a repeat is one more try ("60,60,60" is three), never dropped."""
-    parts = _names(environ, name)
-    if parts is None:
-        return default
-    try:
-        seconds = tuple(int(p) for p in parts)
-    except ValueError:
-        raise ConfigError(
-            f"{name} must be whole numbers of seconds separated by commas, not {environ[name]!r}"
-        ) from None
-    if any(s <= 0 for s in seconds):
-        raise ConfigError(f"{name} must list positive numbers")
-    return seconds
+    return _positive_numbers(environ, name, default)
 
 
 def _countries(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
