@@ -50,6 +50,8 @@ class User(BaseModel):
     failed_sign_ins = pw.IntegerField(default=0)
     locked_until = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
+    # The language pages, e-mails and PDFs use for this user ("" = the browser's, then English).
+    language = pw.CharField(max_length=10, default="")
 
 
 class ApiToken(BaseModel):
@@ -267,6 +269,23 @@ class AuditEvent(BaseModel):
     hash = pw.CharField(max_length=64, unique=True)
 
 
+class AgencyProfile(BaseModel):
+    """The agency running the tracker, as pages, e-mails, PDFs and the public register name it.
+
+    One row at most; an installation without one shows the product's name.
+    """
+
+    label = "agency profile"
+    name = pw.CharField(max_length=200, default="")
+    dpo_contact = pw.CharField(max_length=254, default="")  # the DPO's e-mail address
+    complaints = pw.TextField(default="")  # how the public complains (address, URL, authority)
+    contact = pw.TextField(default="")  # the agency's general contact for the register
+    logo = pw.BlobField(null=True)  # a small PNG, JPEG or SVG shown in the page header
+    logo_type = pw.CharField(max_length=40, default="")
+    updated_at = pw.DateTimeField(null=True)
+    updated_by = pw.CharField(max_length=120, default="")
+
+
 class AuditHead(BaseModel):
     """The newest event's id and hash, so that removing the tail of the chain is detected."""
 
@@ -290,4 +309,5 @@ ALL_MODELS = [
     NotificationPreference,
     AuditEvent,
     AuditHead,
+    AgencyProfile,
 ]

@@ -7,20 +7,21 @@ errors to messages beside the field they concern.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import Flask, Response, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from tracker import vocabulary
+from tracker import agency, i18n, vocabulary
 from tracker.app import runtime
 from tracker.errors import TrackerError
 from tracker.web import (
     activity,
+    agency_pages,
     evidence,
     forms,
+    languages,
     portfolio,
     public,
     reviews,
@@ -48,6 +49,7 @@ def init_web(app: Flask) -> None:
         SESSION_COOKIE_NAME="tracker_session",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
+    languages.init_languages(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "session.sign_in_page"
@@ -57,7 +59,9 @@ def init_web(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.filters.update(local_time=local_time, day=day, label=label)
-    app.jinja_env.globals.update(vocabulary=vocabulary, can=session.can, percent=percent)
+    app.jinja_env.globals.update(
+        vocabulary=vocabulary, can=session.can, percent=i18n.format_percent, agency=agency.current
+    )
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> tuple[str, int]:
@@ -83,7 +87,19 @@ def _check_csrf() -> None:
 
 
 BLUEPRINTS = [
-    m.bp for m in (session, portfolio, systems, evidence, reviews, activity, public, unsubscribe)
+    m.bp
+    for m in (
+        session,
+        languages,
+        portfolio,
+        systems,
+        evidence,
+        reviews,
+        activity,
+        agency_pages,
+        public,
+        unsubscribe,
+    )
 ]
 for _blueprint in BLUEPRINTS:  # once, at import: blueprints are shared by every app made
     _blueprint.before_request(_check_csrf)
@@ -91,21 +107,15 @@ for _blueprint in BLUEPRINTS:  # once, at import: blueprints are shared by every
 
 
 def local_time(moment: datetime | None) -> str:
-    """A stored UTC time in the agency's time zone."""
-    if moment is None:
-        return ""
-    zone = ZoneInfo(runtime().settings.timezone)
-    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d %b %Y %H:%M %Z")
+    """A stored UTC time in the agency's time zone and the reader's language."""
+    return i18n.format_moment(moment, runtime().settings.timezone)
 
 
 def day(value: date | None) -> str:
-    return value.strftime("%d %b %Y") if value else ""
-
-
-def percent(value: float | None) -> str:
-    """A score for the pages: "n/a" when nothing is in force, never a fake 100 %."""
-    return "n/a" if value is None else f"{value} %"
+    return i18n.format_day(value)
 
 
 def label(code: str | None, vocabulary_name: str) -> str:
-    return getattr(vocabulary, vocabulary_name).get(code, code or "")
+    """The reader's-language label of an enum value (stage, role, status...), else the code."""
+    text = getattr(vocabulary, vocabulary_name).get(code)
+    return i18n.gettext(text) if text else (code or "")

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from tracker import completeness, vocabulary
+from tracker import completeness, i18n, vocabulary
 from tracker.app import runtime
 from tracker.completeness.facts import SystemCompleteness
 from tracker.models import AISystem
@@ -237,8 +237,11 @@ def export_csv() -> Any:
                 [
                     _cell(r.name),
                     stage,
-                    _percent(r.result.overall.percent),
-                    *(_percent(scores[f].percent) if f in scores else "" for f in frameworks),
+                    i18n.format_percent(r.result.overall.percent),
+                    *(
+                        i18n.format_percent(scores[f].percent) if f in scores else ""
+                        for f in frameworks
+                    ),
                 ]
             )
         else:
@@ -249,7 +252,7 @@ def export_csv() -> Any:
                     stage,
                     *(r.counts[key] for key, _, _ in COUNTS),
                     _ready_text(r.result),
-                    _percent(r.result.overall.percent),
+                    i18n.format_percent(r.result.overall.percent),
                 ]
             )
     name = f"portfolio-{as_of.isoformat()}{'-frameworks' if frameworks_view else ''}.csv"
@@ -258,10 +261,6 @@ def export_csv() -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value} %"
 
 
 def _ready_text(result: SystemCompleteness) -> str:
