@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import iso3166
@@ -76,10 +77,38 @@ class ContactSchema(ma.Schema):
     role = text(120, load_default="", metadata={"description": "e.g. system owner, DPO"})
 
 
+# A day an authorisation can end on (it ends at the start of the next day).
+LAST_DAY_RULE = validate.Range(
+    min=date(1900, 1, 1), max=date(9999, 12, 30), error="Must be from {min} to {max}."
+)
+
+
 class OperatorSchema(ma.Schema):
     name = text(200, required=True)
     email = fields.Email(required=True)
     unit = text(200, load_default="")
+    # The authorisation's days; stored as the moments it starts and ends (added_at, removed_at).
+    authorised_from = fields.Date(
+        load_only=True,
+        allow_none=True,
+        validate=LAST_DAY_RULE,
+        metadata={"description": "First day of the authorisation (default: now)"},
+    )
+    authorised_until = fields.Date(
+        load_only=True,
+        allow_none=True,
+        validate=LAST_DAY_RULE,
+        metadata={"description": "Last day of the authorisation (empty: until removed)"},
+    )
+
+    @ma.validates_schema
+    def ends_after_it_starts(self, data: dict, **kwargs: Any) -> None:
+        start, end = data.get("authorised_from"), data.get("authorised_until")
+        if start is not None and end is not None and end < start:
+            raise ma.ValidationError(
+                "Must be on or after the first day of the authorisation.",
+                field_name="authorised_until",
+            )
 
 
 class OperatorPatchSchema(SentFieldsOnly, OperatorSchema):

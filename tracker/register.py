@@ -7,7 +7,7 @@ profile rules and written with its audit event in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -160,16 +160,51 @@ def find_systems(filters: Mapping[str, Any]) -> pw.ModelSelect:
 
 
 def _operator_data(data: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
+    """The operator's columns: the authorisation's days become the moments it starts (the
+    first day's midnight UTC) and ends (the midnight after its last day)."""
     try:
-        return (OperatorPatchSchema() if partial else OperatorSchema()).load(data)
+        clean = (OperatorPatchSchema() if partial else OperatorSchema()).load(data)
     except ma.ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
+    if "authorised_from" in clean:
+        first = clean.pop("authorised_from")
+        if first is not None:
+            clean["added_at"] = datetime.combine(first, time.min)
+    if "authorised_until" in clean:
+        last = clean.pop("authorised_until")
+        clean["removed_at"] = datetime.combine(last + timedelta(days=1), time.min) if last else None
+    return clean
+
+
+def last_day(operator: Operator) -> date | None:
+    """The last day an operator is (or was) authorised; None: until removed."""
+    if operator.removed_at is None:
+        return None
+    return (operator.removed_at - timedelta(microseconds=1)).date()
+
+
+def has_ended(operator: Operator, now: datetime | None = None) -> bool:
+    """Removed, or past the last day of the authorisation."""
+    return operator.removed_at is not None and operator.removed_at <= (now or utcnow())
+
+
+def _check_period(start: datetime, end: datetime | None) -> None:
+    if end is not None and end <= start:
+        raise ValidationFailed(
+            {
+                "authorised_until": [
+                    f"Must be on or after the first day of the authorisation ({start:%Y-%m-%d})."
+                ]
+            }
+        )
 
 
 def list_operators(system: AISystem, include_removed: bool = False) -> pw.ModelSelect:
+    """The system's operators: those authorised now or later (and, if asked, those whose
+    authorisation has ended)."""
     query = Operator.select().where(Operator.system == system).order_by(Operator.id)
     if not include_removed:
-        query = query.where(Operator.removed_at.is_null())
+        query = query.where(Operator.removed_at.is_null() | (Operator.removed_at > utcnow()))
     return query
 
 
@@ -191,7 +226,10 @@ def add_operator(system: AISystem, data: Mapping[str, Any], actor: str) -> Opera
     if system.retired_at is not None:
         raise Conflict(f"AI system {system.id} is retired; operators can no longer be added")
     clean = _operator_data(data)
-    _refuse_duplicate(system, clean["email"])
+    clean.setdefault("added_at", utcnow())
+    _check_period(clean["added_at"], clean.get("removed_at"))
+    if not (clean.get("removed_at") and clean["removed_at"] <= utcnow()):  # a past one is history
+        _refuse_duplicate(system, clean["email"])
     with write_transaction():
         operator = Operator.create(system=system, **clean)
         audit.record(
@@ -205,9 +243,12 @@ def add_operator(system: AISystem, data: Mapping[str, Any], actor: str) -> Opera
 
 
 def update_operator(operator: Operator, data: Mapping[str, Any], actor: str) -> Operator:
-    if operator.removed_at is not None:
+    if has_ended(operator):
         raise Conflict(f"operator {operator.id} was removed and can no longer change")
     clean = _operator_data(data, partial=True)
+    _check_period(
+        clean.get("added_at", operator.added_at), clean.get("removed_at", operator.removed_at)
+    )
     if "email" in clean:
         _refuse_duplicate(operator.system, clean["email"], exclude=operator.id)
     before = {k: getattr(operator, k) for k in clean}
@@ -222,8 +263,9 @@ def update_operator(operator: Operator, data: Mapping[str, Any], actor: str) -> 
 
 def remove_operator(operator: Operator, actor: str) -> Operator:
     """End an operator's authorisation; the record stays for past completeness."""
-    if operator.removed_at is not None:
+    if has_ended(operator):
         raise Conflict(f"operator {operator.id} was already removed")
+    before = operator.removed_at  # a last day still ahead, or None
     with write_transaction():
         operator.removed_at = utcnow()
         operator.save()
@@ -232,7 +274,7 @@ def remove_operator(operator: Operator, actor: str) -> Operator:
             "operator.removed",
             "operator",
             operator.id,
-            before={"removed_at": None},
+            before={"removed_at": before},
             after={"removed_at": operator.removed_at},
         )
     return operator
