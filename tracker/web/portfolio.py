@@ -21,8 +21,10 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from tracker import completeness, i18n, vocabulary
 from tracker.app import runtime
 from tracker.completeness.facts import SystemCompleteness
+from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.models import AISystem
 from tracker.plugin_host import Catalogue
+from tracker.web.csv_export import cell as _cell
 from tracker.web.session import requires
 
 bp = Blueprint("portfolio", __name__, template_folder="templates")
@@ -60,48 +62,12 @@ class Row:
         return self.result.name
 
 
-def stage_overdue(result: SystemCompleteness, catalogue: Catalogue) -> dict[str, str]:
-    """Requirement id -> status of each requirement *overdue by stage* on the result's date.
-
-    Definition: a requirement is overdue by stage when it blocks the system (not met, waived,
-    or owed nothing: missing, rejected, expired or pending review) and the stage it is due
-    before is the system's current stage or an earlier one, i.e. the system already entered
-    that stage without it. A blocking requirement due before the *next* stage only is not
-    overdue: it is what remains to do before moving on. Requirements owed per event
-    (``deadline_after_event``) are never overdue by stage: their event duties are overdue by
-    deadline (``event_counts["overdue"]``), counted apart. A system with no next stage
-    (decommissioned) has nothing blocking, so nothing overdue by stage.
-
-    Read off the summary's blocking statuses, so the portfolio needs no detailed evaluation;
-    ``tests/web/test_portfolio_page.py`` checks this agrees with the detailed items.
-    """
-    if result.next_stage is None:
-        return {}
-    current = STAGE_INDEX[result.lifecycle_stage]
-    found = {}
-    for requirement_id, status in result.blocking_statuses.items():
-        requirement = catalogue.requirements.get(requirement_id)
-        if (
-            requirement is None
-            or requirement.deadline_after_event
-            or not requirement.due_before
-            or STAGE_INDEX[requirement.due_before] > current
-        ):
-            continue
-        found[requirement_id] = status
-    return found
-
-
 def row_of(result: SystemCompleteness, risk_level: str, catalogue: Catalogue) -> Row:
     """The portfolio's counts for one system: an overdue requirement is counted as overdue
     only, never again as missing, pending or expired."""
     overdue = stage_overdue(result, catalogue)
-    counts = result.overall.counts
     event_overdue = result.event_counts.get("overdue", 0)
-    shown = {"overdue": len(overdue) + event_overdue}
-    for key in ("missing", "expiring_soon", "pending_review", "expired"):
-        shown[key] = counts[key] - sum(1 for status in overdue.values() if status == key)
-    return Row(result, risk_level, len(overdue), event_overdue, shown)
+    return Row(result, risk_level, len(overdue), event_overdue, action_counts(result, overdue))
 
 
 SORTS = {
@@ -269,8 +235,3 @@ def _ready_text(result: SystemCompleteness) -> str:
     if result.ready is None:
         return "—"
     return "ready" if result.ready else "not ready"
-
-
-def _cell(text: str) -> str:
-    # A name a spreadsheet would run as a formula is kept as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
