@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import click
 
-from tracker import accounts, sign_in
+from tracker import accounts, i18n, sign_in
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
 from tracker.cli.params import DAY, RecordId, RecordRef
@@ -16,7 +16,7 @@ from tracker.vocabulary import ROLES
 
 @click.group("users")
 def users_group() -> None:
-    """Create and list users."""
+    """Create, list and administer users."""
 
 
 @users_group.command("create")
@@ -49,11 +49,100 @@ def set_password(ctx: Context, username: str | int, password: str) -> None:
 @users_group.command("list")
 @pass_context
 def list_users(ctx: Context) -> None:
-    """List users and their roles."""
+    """List users, their roles and whether they are deactivated or locked."""
     ctx.connect()
     for user in User.select().order_by(User.username):
-        state = "" if user.is_active else " (inactive)"
+        state = ""
+        if not user.is_active:
+            state = " (inactive)"
+        elif accounts.is_locked(user):
+            state = f" (locked until {user.locked_until:%Y-%m-%d %H:%M} UTC)"
         echo(f"{printable(user.username):<24} {user.role:<8} {printable(user.full_name)}{state}")
+
+
+@users_group.command("roles")
+def describe_roles() -> None:
+    """What each role may do."""
+    for role, label in ROLES.items():
+        echo(f"{role} ({label}):")
+        for ability in accounts.abilities(role):
+            echo(f"  - {ability}")
+
+
+@users_group.command("set-role")
+@click.argument("username", type=RecordRef("user"))
+@click.argument("role", type=click.Choice(list(ROLES)))
+@pass_context
+@reports_errors
+def set_role(ctx: Context, username: str | int, role: str) -> None:
+    """Give a user another role (the last active administrator keeps theirs)."""
+    ctx.connect()
+    user = accounts.change_role(accounts.get_user(username), role, cli_actor())
+    echo(f"{printable(user.username)} is now {user.role}")
+
+
+@users_group.command("deactivate")
+@click.argument("username", type=RecordRef("user"))
+@pass_context
+@reports_errors
+def deactivate(ctx: Context, username: str | int) -> None:
+    """Stop a user signing in and using API tokens (reversible with reactivate)."""
+    ctx.connect()
+    user = accounts.set_active(accounts.get_user(username), False, cli_actor())
+    echo(f"deactivated {printable(user.username)}")
+
+
+@users_group.command("reactivate")
+@click.argument("username", type=RecordRef("user"))
+@pass_context
+@reports_errors
+def reactivate(ctx: Context, username: str | int) -> None:
+    """Let a deactivated user sign in and use their unrevoked API tokens again."""
+    ctx.connect()
+    user = accounts.set_active(accounts.get_user(username), True, cli_actor())
+    echo(f"reactivated {printable(user.username)}")
+
+
+@users_group.command("unlock")
+@click.argument("username", type=RecordRef("user"))
+@pass_context
+@reports_errors
+def unlock(ctx: Context, username: str | int) -> None:
+    """Lift the lock after too many wrong passwords before it ends by itself."""
+    ctx.connect()
+    user = accounts.unlock(accounts.get_user(username), cli_actor())
+    echo(f"unlocked {printable(user.username)}")
+
+
+@users_group.command("edit")
+@click.argument("username", type=RecordRef("user"))
+@click.option("--full-name", help="The user's name as people read it.")
+@click.option("--email", help="Where reminders reach the user ('' removes it).")
+@pass_context
+@reports_errors
+def edit(ctx: Context, username: str | int, full_name: str | None, email: str | None) -> None:
+    """Change a user's full name or e-mail address (options not given stay as they are)."""
+    ctx.connect()
+    user = accounts.get_user(username)
+    user = accounts.update_details(
+        user,
+        cli_actor(),
+        user.full_name if full_name is None else full_name,
+        user.email if email is None else email,
+    )
+    echo(f"{printable(user.username)}: {printable(user.full_name)} <{printable(user.email)}>")
+
+
+@users_group.command("set-language")
+@click.argument("username", type=RecordRef("user"))
+@click.argument("language", type=click.Choice(["", *i18n.LANGUAGES]))
+@pass_context
+@reports_errors
+def set_language(ctx: Context, username: str | int, language: str) -> None:
+    """The language of a user's pages and e-mails ('' = their browser's)."""
+    ctx.connect()
+    user = accounts.set_language(accounts.get_user(username), language, cli_actor())
+    echo(f"{printable(user.username)} reads {user.language or 'the browser language'}")
 
 
 @click.group("tokens")
