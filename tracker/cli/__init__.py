@@ -191,6 +191,7 @@ def main(ctx: click.Context) -> None:
 
 from tracker.cli import (  # noqa: E402  (register commands)
     accounts,
+    agency,
     audit,
     catalogue,
     completeness,
@@ -205,6 +206,7 @@ from tracker.cli import (  # noqa: E402  (register commands)
 for module in (
     operations,
     accounts,
+    agency,
     evidence,
     waivers,
     completeness,
