@@ -1,0 +1,181 @@
+"""The reminder ledger as people read it: one entry per e-mail, with the items it carried.
+
+The ledger keeps one row per (person, item); an e-mail is a group of them. Rows sent together
+share their Message-ID. Rows not sent (yet) have none, so they are grouped as they would go out:
+per recipient, sweep date and state (a digest waiting, failed, or closed unsent).
+
+A page of e-mails costs a fixed number of queries whatever its size: the groups of the page, the
+rows of those groups, the count per state, and the names of the systems they mention.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import peewee as pw
+
+from tracker.completeness.facts import as_day
+from tracker.models import AISystem, Notification
+
+UNSENT = Notification.message_id == pw.SQL("''")
+# Rows sent together share a Message-ID; the others are grouped by their sweep date too.
+SWEEP_OF_UNSENT = pw.Case(None, [(UNSENT, Notification.sweep_date)], None)
+GROUPING = (Notification.recipient, Notification.message_id, SWEEP_OF_UNSENT, Notification.state)
+
+
+@dataclass
+class Item:
+    """One reminder inside an e-mail."""
+
+    kind: str
+    system_id: int | None
+    system_name: str  # the system's current name, else the one the e-mail gave; "" agency-wide
+    requirement_id: str | None
+    title: str  # what the e-mail said about the item
+    mandatory: bool
+
+
+@dataclass
+class Email:
+    """One e-mail: sent, failed, waiting (pending or being sent), or closed unsent (obsolete)."""
+
+    recipient: str
+    name: str
+    state: str
+    message_id: str
+    sweep_date: date  # the earliest sweep among its items
+    sent_at: datetime | None
+    attempts: int
+    last_error: str
+    count: int
+    items: list[Item] = field(default_factory=list)
+
+
+def _filtered(query: pw.ModelSelect, filters: Mapping[str, Any]) -> pw.ModelSelect:
+    if filters.get("state"):
+        query = query.where(Notification.state == filters["state"])
+    if filters.get("kind"):
+        query = query.where(Notification.kind == filters["kind"])
+    if filters.get("recipient"):
+        query = query.where(Notification.recipient == filters["recipient"].strip().casefold())
+    return query
+
+
+def counts(filters: Mapping[str, Any]) -> dict[str, int]:
+    """Number of e-mails per state, under the filters other than the state (one query)."""
+    others = {name: value for name, value in filters.items() if name != "state"}
+    grouped = (
+        _filtered(Notification.select(Notification.state.alias("state")), others)
+        .group_by(*GROUPING)
+        .alias("emails")
+    )
+    query = (
+        pw.Select([grouped], [grouped.c.state, pw.fn.COUNT(pw.SQL("*"))])
+        .group_by(grouped.c.state)
+        .bind(Notification._meta.database)
+    )
+    return dict(query.tuples())
+
+
+def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]:
+    """One page of e-mails, newest first, each with its items (two queries, and one for names)."""
+    groups = (
+        _filtered(
+            Notification.select(
+                Notification.recipient,
+                Notification.message_id,
+                SWEEP_OF_UNSENT.alias("unsent_sweep"),
+                Notification.state,
+                pw.fn.MAX(Notification.recipient_name).alias("name"),
+                pw.fn.MIN(Notification.sweep_date).alias("first_sweep"),
+                pw.fn.MAX(Notification.sent_at).alias("sent_at"),
+                pw.fn.MAX(Notification.attempts).alias("attempts"),
+                pw.fn.COUNT(Notification.id).alias("count"),
+                pw.fn.MAX(Notification.id).alias("newest"),
+            ),
+            filters,
+        )
+        .group_by(*GROUPING)
+        .order_by(pw.SQL("newest").desc())
+        .paginate(page, page_size)
+        .dicts()
+    )
+    found: dict[tuple, Email] = {}
+    conditions = []
+    for g in groups:
+        sweep = as_day(g["unsent_sweep"]) if g["unsent_sweep"] is not None else None
+        key = (g["recipient"], g["message_id"], sweep, g["state"])
+        found[key] = Email(
+            recipient=g["recipient"],
+            name=g["name"] or "",
+            state=g["state"],
+            message_id=g["message_id"],
+            sweep_date=as_day(g["first_sweep"]),
+            sent_at=_moment(g["sent_at"]),
+            attempts=g["attempts"] or 0,
+            last_error="",
+            count=g["count"],
+        )
+        if g["message_id"]:
+            conditions.append(Notification.message_id == g["message_id"])
+        else:
+            conditions.append(
+                UNSENT
+                & (Notification.recipient == g["recipient"])
+                & (Notification.sweep_date == sweep)
+                & (Notification.state == g["state"])
+            )
+    if not found:
+        return []
+    rows = _filtered(
+        Notification.select(
+            Notification.id,
+            Notification.recipient,
+            Notification.message_id,
+            Notification.sweep_date,
+            Notification.state,
+            Notification.kind,
+            Notification.system_id,
+            Notification.requirement_id,
+            Notification.mandatory,
+            Notification.payload,
+            Notification.last_error,
+        ).where(functools.reduce(operator.or_, conditions)),
+        filters,
+    ).order_by(Notification.system_id, Notification.id)
+    rows = list(rows)
+    names = dict(
+        AISystem.select(AISystem.id, AISystem.name)
+        .where(AISystem.id.in_(sorted({r.system_id for r in rows if r.system_id})))
+        .tuples()
+    )
+    for row in rows:
+        sweep = None if row.message_id else as_day(row.sweep_date)
+        email = found.get((row.recipient, row.message_id, sweep, row.state))
+        if email is None:  # a row of another group that shares the Message-ID: none exist
+            continue
+        payload = row.payload or {}
+        email.items.append(
+            Item(
+                kind=row.kind,
+                system_id=row.system_id,
+                system_name=names.get(row.system_id, payload.get("system_name") or ""),
+                requirement_id=row.requirement_id,
+                title=payload.get("title") or "",
+                mandatory=row.mandatory,
+            )
+        )
+        if row.last_error and not email.last_error:
+            email.last_error = row.last_error
+    return list(found.values())
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
