@@ -109,11 +109,22 @@ def _systems(
         query = query.where(AISystem.id.in_(list(system_ids)))
     if not include_retired:
         query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
+    return system_rows(_raw_rows(query), columns)
+
+
+def system_columns(catalogue: Catalogue) -> tuple[str, ...]:
+    """The system columns completeness reads: the profile facts rules use, and a few more."""
+    facts = {name for rule in catalogue.rules.values() for name in rule.symbols}
+    return tuple(dict.fromkeys((*ALWAYS_NEEDED, *(f for f in facts if f in PROFILE_FIELDS))))
+
+
+def system_rows(raw: Iterable[tuple], columns: tuple[str, ...]) -> list[dict]:
+    """System rows as dicts of ``columns`` (JSON parsed, booleans as bool)."""
     json_columns = [name for name in columns if name in JSON_COLUMNS]
     boolean_columns = [name for name in columns if name in BOOLEAN_COLUMNS]
     parsed = _ParsedJson()
     rows = []
-    for values in _raw_rows(query):
+    for values in raw:
         row = dict(zip(columns, values, strict=True))
         for name in json_columns:
             if isinstance(row[name], str):  # SQLite hands JSON back as text
@@ -157,12 +168,9 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
-def _profile_history(
-    rows: list[dict], end: datetime, restrict: bool, defaults: dict[str, Any] | None = None
-) -> dict[int, dict[str, datetime]]:
-    """Undo changes made after the date; return when each fact (profile field, or plugin
-    question by its id) last changed up to it. ``defaults``: the plugin questions' defaults."""
-    by_id = {row["id"]: row for row in rows}
+def profile_changes(system_ids: list[int] | None) -> list[tuple]:
+    """The audited profile changes of the given systems (default: all), newest first:
+    (entity id, occurred_at as ISO text, before, after, action)."""
     query = (
         AuditEvent.select(
             AuditEvent.entity_id,
@@ -174,11 +182,21 @@ def _profile_history(
         .where(AuditEvent.action.in_(PROFILE_ACTIONS) & (AuditEvent.entity_type == "ai_system"))
         .order_by(AuditEvent.id.desc())
     )
-    if restrict:
-        query = query.where(AuditEvent.entity_id.in_([str(i) for i in by_id]))
+    if system_ids is not None:
+        query = query.where(AuditEvent.entity_id.in_([str(i) for i in system_ids]))
+    return list(query.tuples())
+
+
+def replay_profiles(
+    rows: list[dict], changes: list[tuple], end: datetime, defaults: dict[str, Any] | None = None
+) -> dict[int, dict[str, datetime]]:
+    """Undo, in ``rows``, the changes made after ``end``; return when each fact (profile field,
+    or plugin question by its id) last changed up to it. ``changes``: :func:`profile_changes`;
+    ``defaults``: the plugin questions' defaults."""
+    by_id = {row["id"]: row for row in rows}
     cutoff = end.isoformat(timespec="microseconds")
     last_changed: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for entity_id, occurred_at, before, after, action in query.tuples():
+    for entity_id, occurred_at, before, after, action in changes:
         row = by_id.get(int(entity_id))
         if row is None:
             continue
@@ -194,37 +212,51 @@ def _profile_history(
     return last_changed
 
 
-def _events(
-    end: datetime, ids: list[int], restrict: bool, catalogue: Catalogue
-) -> tuple[dict[int, list[EventFact]], dict[int, datetime]]:
-    """Events that happened and were recorded by ``end``, per system, oldest first; and when
-    each system was last substantially modified. Only kinds that matter: those an enabled
-    requirement counts from, and substantial modifications."""
+def event_kinds_counted(catalogue: Catalogue) -> list[str]:
+    """The event kinds that matter: those an enabled requirement counts from, and substantial
+    modifications."""
     kinds = {
         r.deadline_after_event[0] for r in catalogue.requirements.values() if r.deadline_after_event
     }
     kinds.add(SUBSTANTIAL_MODIFICATION)
+    return sorted(kinds)
+
+
+EVENT_COLUMNS = (
+    SystemEvent.id,
+    SystemEvent.system,
+    SystemEvent.kind,
+    SystemEvent.occurred_at,
+    SystemEvent.description,
+)
+
+
+def _events(end: datetime, ids: list[int], restrict: bool, catalogue: Catalogue) -> list[tuple]:
+    """Events that happened and were recorded by ``end`` (of the kinds that matter), oldest
+    first."""
     query = (
-        SystemEvent.select(
-            SystemEvent.id,
-            SystemEvent.system,
-            SystemEvent.kind,
-            SystemEvent.occurred_at,
-            SystemEvent.description,
-        )
+        SystemEvent.select(*EVENT_COLUMNS)
         # What was recorded later was not known on the date, however early it happened.
         .where(
             (SystemEvent.occurred_at <= end)
             & (SystemEvent.recorded_at <= end)
-            & SystemEvent.kind.in_(sorted(kinds))
+            & SystemEvent.kind.in_(event_kinds_counted(catalogue))
         )
         .order_by(SystemEvent.occurred_at, SystemEvent.id)
     )
     if restrict:
         query = query.where(SystemEvent.system.in_(ids))
+    return _raw_rows(query)
+
+
+def event_facts(
+    rows: Iterable[tuple],
+) -> tuple[dict[int, list[EventFact]], dict[int, datetime]]:
+    """Events per system, in the rows' order (oldest first); and when each system was last
+    substantially modified."""
     events: dict[int, list[EventFact]] = defaultdict(list)
     modified: dict[int, datetime] = {}
-    for row in _raw_rows(query):
+    for row in rows:
         # The time stays text (SQLite) until a duty needs it: most events owe nothing.
         event = EventFact(*row)
         events[event.system_id].append(event)
@@ -241,18 +273,116 @@ def load_snapshot(
 ) -> Snapshot:
     """The facts of the given systems (default: all) at the end of ``as_of``."""
     end = end_of(as_of)
-    facts = {name for rule in catalogue.rules.values() for name in rule.symbols}
-    # The columns completeness reads: the profile facts rules use, and a few more.
-    columns = tuple(dict.fromkeys((*ALWAYS_NEEDED, *(f for f in facts if f in PROFILE_FIELDS))))
+    columns = system_columns(catalogue)
     rows = _systems(end, system_ids, include_retired, columns)
     ids = [row["id"] for row in rows]
     restrict = system_ids is not None
-    last_changed = _profile_history(rows, end, restrict, catalogue.question_defaults())
-    events, modified = _events(end, ids, restrict, catalogue)
+    defaults = catalogue.question_defaults()
+    last_changed = replay_profiles(rows, profile_changes(ids if restrict else None), end, defaults)
+    events, modified = event_facts(_events(end, ids, restrict, catalogue))
+    systems = system_facts(rows, columns, last_changed, modified, defaults, end)
+
+    operator_query = (
+        Operator.select(*OPERATOR_COLUMNS)
+        .where(
+            (Operator.added_at <= end)
+            & (Operator.removed_at.is_null() | (Operator.removed_at > end))
+        )
+        .order_by(Operator.id)
+    )
+    if restrict:
+        operator_query = operator_query.where(Operator.system.in_(ids))
+    operators = operator_facts(_raw_rows(operator_query))
+
+    evidence_query = (
+        Evidence.select(*EVIDENCE_COLUMNS)
+        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
+        .where(
+            (Evidence.created_at <= end)
+            & (Evidence.superseded_at.is_null() | (Evidence.superseded_at > end))
+        )
+    )
+    if restrict:
+        evidence_query = evidence_query.where(
+            EvidenceSystem.system.in_(ids) | (Evidence.agency_wide == True)
+        )
+    evidence, by_system, agency, by_event = evidence_facts(_raw_rows(evidence_query))
+
+    reviews = (
+        EvidenceReview.select(*REVIEW_COLUMNS)
+        .where(EvidenceReview.decided_at <= end)
+        .order_by(EvidenceReview.id)
+    )
+    if restrict:
+        reviews = reviews.where(EvidenceReview.evidence.in_(list(evidence)))
+    apply_reviews(evidence, _raw_rows(reviews))
+
+    waiver_query = Waiver.select(*WAIVER_COLUMNS).where(
+        Waiver.state.in_(WAIVER_STATES)
+        & (Waiver.decided_at <= end)
+        & (Waiver.expires_on > as_of)
+        & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
+    )
+    if restrict:
+        waiver_query = waiver_query.where(Waiver.system.in_(ids))
+    return Snapshot(
+        as_of,
+        systems,
+        by_system,
+        agency,
+        operators,
+        waiver_facts(waiver_query.tuples()),
+        events=events,
+        event_evidence=by_event,
+        moment=moment_of(as_of),
+    )
+
+
+# The builders below turn rows into facts; :func:`load_snapshot` and the replay of many dates
+# from one load (:mod:`tracker.completeness.history`) both use them, so both read rows alike.
+
+OPERATOR_COLUMNS = (Operator.system, Operator.id, Operator.name, Operator.email, Operator.unit)
+# Evidence with the systems it covers, one row per (evidence, system): one query, one pass.
+EVIDENCE_COLUMNS = (
+    Evidence.id,
+    Evidence.lineage,
+    Evidence.version,
+    Evidence.kind,
+    Evidence.title,
+    Evidence.requirement_ids,
+    Evidence.agency_wide,
+    Evidence.issued_on,
+    Evidence.valid_from,
+    Evidence.valid_until,
+    Evidence.certified_person,
+    Evidence.created_at,
+    EvidenceSystem.system,
+    Evidence.event,
+)
+REVIEW_COLUMNS = (EvidenceReview.evidence, EvidenceReview.decision, EvidenceReview.reason)
+WAIVER_COLUMNS = (
+    Waiver.system,
+    Waiver.requirement_id,
+    Waiver.id,
+    Waiver.expires_on,
+    Waiver.justification,
+)
+# A revoked waiver counted until it was revoked.
+WAIVER_STATES = ("approved", "revoked")
+
+
+def system_facts(
+    rows: list[dict],
+    columns: tuple[str, ...],
+    last_changed: dict[int, dict[str, datetime]],
+    modified: dict[int, datetime],
+    defaults: dict[str, Any],
+    end: datetime,
+) -> list[SystemFact]:
+    """Each system row (its profile as of ``end``) as the engine reads it."""
     for system_id, moment in modified.items():
         # A pseudo-fact every requirement with renew_on_change watches (sets.Constants.watched).
         last_changed.setdefault(system_id, {})[SUBSTANTIAL_MODIFICATION] = moment
-    defaults = catalogue.question_defaults()
     systems = []
     profile_columns = [name for name in columns if name in PROFILE_FIELDS]
     # Hashable values (JSON lists as tuples): applicability is cached by them.
@@ -273,56 +403,33 @@ def load_snapshot(
                 retired=row["retired_at"] is not None and row["retired_at"] <= end,
             )
         )
+    return systems
 
+
+def operator_facts(rows: Iterable[tuple]) -> dict[int, list[OperatorFact]]:
+    """Operators per system, from rows of :data:`OPERATOR_COLUMNS`."""
     operators: dict[int, list[OperatorFact]] = defaultdict(list)
-    operator_query = (
-        Operator.select(Operator.system, Operator.id, Operator.name, Operator.email, Operator.unit)
-        .where(
-            (Operator.added_at <= end)
-            & (Operator.removed_at.is_null() | (Operator.removed_at > end))
-        )
-        .order_by(Operator.id)
-    )
-    if restrict:
-        operator_query = operator_query.where(Operator.system.in_(ids))
-    for system_id, *fields in _raw_rows(operator_query):
+    for system_id, *fields in rows:
         operators[system_id].append(OperatorFact(*fields))
+    return dict(operators)
 
-    # Evidence with the systems it covers, one row per (evidence, system): one query, one pass.
-    evidence_query = (
-        Evidence.select(
-            Evidence.id,
-            Evidence.lineage,
-            Evidence.version,
-            Evidence.kind,
-            Evidence.title,
-            Evidence.requirement_ids,
-            Evidence.agency_wide,
-            Evidence.issued_on,
-            Evidence.valid_from,
-            Evidence.valid_until,
-            Evidence.certified_person,
-            Evidence.created_at,
-            EvidenceSystem.system,
-            Evidence.event,
-        )
-        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
-        .where(
-            (Evidence.created_at <= end)
-            & (Evidence.superseded_at.is_null() | (Evidence.superseded_at > end))
-        )
-    )
-    if restrict:
-        evidence_query = evidence_query.where(
-            EvidenceSystem.system.in_(ids) | (Evidence.agency_wide == True)
-        )
-    # One pass builds the facts and the lookups by system and by requirement.
+
+def evidence_facts(
+    rows: Iterable[tuple],
+) -> tuple[
+    dict[int, EvidenceFact],
+    dict[int, EvidenceByRequirement],
+    EvidenceByRequirement,
+    dict[int, list[EvidenceFact]],
+]:
+    """From rows of :data:`EVIDENCE_COLUMNS`, in one pass: the facts by id, and the lookups by
+    system, agency-wide by requirement, and by event."""
     evidence: dict[int, EvidenceFact] = {}
     by_system: dict[int, EvidenceByRequirement] = defaultdict(dict)
     agency: dict[str, list[EvidenceFact]] = defaultdict(list)
     by_event: dict[int, list[EvidenceFact]] = defaultdict(list)
     parsed = _ParsedList()
-    for row in _raw_rows(evidence_query):
+    for row in rows:
         fact = evidence.get(row[0])
         if fact is None:
             requirement_ids = row[5]
@@ -359,46 +466,27 @@ def load_snapshot(
                 # Tuples: most systems hold one item per requirement, and tuples are cheaper.
                 found = mine.get(requirement_id)
                 mine[requirement_id] = (fact,) if found is None else (*found, fact)
+    return evidence, dict(by_system), dict(agency), dict(by_event)
 
-    reviews = (
-        EvidenceReview.select(
-            EvidenceReview.evidence, EvidenceReview.decision, EvidenceReview.reason
-        )
-        .where(EvidenceReview.decided_at <= end)
-        .order_by(EvidenceReview.id)
-    )
-    if restrict:
-        reviews = reviews.where(EvidenceReview.evidence.in_(list(evidence)))
-    for evidence_id, decision, reason in _raw_rows(reviews):
+
+def apply_reviews(evidence: dict[int, EvidenceFact], rows: Iterable[tuple]) -> None:
+    """Set each fact's decision from rows of :data:`REVIEW_COLUMNS` ordered by review id."""
+    for evidence_id, decision, reason in rows:
         fact = evidence.get(evidence_id)
         if fact is not None:  # ordered by id: the newest decision wins
             fact.decision, fact.decision_reason = decision, reason
 
-    waiver_query = Waiver.select(
-        Waiver.system, Waiver.requirement_id, Waiver.id, Waiver.expires_on, Waiver.justification
-    ).where(
-        Waiver.state.in_(("approved", "revoked"))
-        & (Waiver.decided_at <= end)
-        & (Waiver.expires_on > as_of)
-        & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
-    )
-    if restrict:
-        waiver_query = waiver_query.where(Waiver.system.in_(ids))
-    waivers = {
+
+def waiver_facts(rows: Iterable[tuple]) -> dict[tuple[int, str], WaiverFact]:
+    """(system id, requirement id) -> waiver, from rows of :data:`WAIVER_COLUMNS`."""
+    return {
         (system_id, requirement_id): WaiverFact(*fields)
-        for system_id, requirement_id, *fields in waiver_query.tuples()
+        for system_id, requirement_id, *fields in rows
     }
-    # Event deadlines are judged at the end of the date; for today, at this moment, so that a
-    # deadline later today is not yet overdue.
-    moment = min(end, utcnow()) if as_of == date.today() else end
-    return Snapshot(
-        as_of,
-        systems,
-        dict(by_system),
-        dict(agency),
-        dict(operators),
-        waivers,
-        events=events,
-        event_evidence=dict(by_event),
-        moment=moment,
-    )
+
+
+def moment_of(as_of: date) -> datetime:
+    """The moment event deadlines are judged at: the end of the date; for today, this moment,
+    so that a deadline later today is not yet overdue."""
+    end = end_of(as_of)
+    return min(end, utcnow()) if as_of == date.today() else end

@@ -1,0 +1,257 @@
+"""One system's completeness on many dates from one load: the completeness-over-time chart.
+
+:func:`tracker.completeness.for_system` reads the facts as they stood on one date, in seven
+queries; a chart of thirteen dates would run ninety-one. Here the system's facts are read once,
+up to the last date, with the moments that bound each row's life (uploaded, superseded, decided,
+added, removed, revoked, recorded), and each date's snapshot is cut from them in Python with the
+rules :func:`~tracker.completeness.loader.load_snapshot` applies in SQL. The rows become facts
+through the loader's own builders, so a replayed date gives exactly what ``for_system`` gives
+(``tests/completeness/test_history.py`` checks it on varied data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import peewee as pw
+
+from tracker.completeness.assess import add_months
+from tracker.completeness.engine import Evaluator
+from tracker.completeness.facts import Snapshot, SystemCompleteness, as_day
+from tracker.completeness.loader import (
+    EVENT_COLUMNS,
+    EVIDENCE_COLUMNS,
+    OPERATOR_COLUMNS,
+    REVIEW_COLUMNS,
+    WAIVER_COLUMNS,
+    WAIVER_STATES,
+    _raw_rows,
+    apply_reviews,
+    end_of,
+    event_facts,
+    event_kinds_counted,
+    evidence_facts,
+    moment_of,
+    operator_facts,
+    profile_changes,
+    replay_profiles,
+    system_columns,
+    system_facts,
+    system_rows,
+    waiver_facts,
+)
+from tracker.models import (
+    AISystem,
+    Evidence,
+    EvidenceReview,
+    EvidenceSystem,
+    Operator,
+    SystemEvent,
+    Waiver,
+)
+from tracker.plugin_host import Catalogue
+
+CHART_MONTHS = 12
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A stored moment as a datetime (SQLite hands them back as ISO text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _by(moment: datetime | None, end: datetime) -> bool:
+    """SQL's ``moment <= end``: an empty moment never is."""
+    return moment is not None and moment <= end
+
+
+def _after(moment: datetime | None, end: datetime) -> bool:
+    """``moment IS NULL OR moment > end``: not yet ended at ``end``."""
+    return moment is None or moment > end
+
+
+@dataclass
+class Timeline:
+    """One system's rows up to the last date asked for, each with the moments that bound it.
+
+    Each list holds (row as the loader reads it, moments...) pairs: the row is handed to the
+    loader's builders unchanged once the date's rules keep it.
+    """
+
+    system_id: int
+    columns: tuple[str, ...]
+    system: dict | None  # None: not registered by the last date
+    created_at: datetime | None
+    changes: list[tuple]
+    events: list[tuple[tuple, datetime, datetime]]  # (row, occurred_at, recorded_at)
+    operators: list[tuple[tuple, datetime, datetime | None]]  # (row, added_at, removed_at)
+    evidence: list[tuple[tuple, datetime, datetime | None]]  # (row, created_at, superseded_at)
+    reviews: list[tuple[tuple, datetime]]  # (row, decided_at)
+    waivers: list[tuple[tuple, datetime, date, datetime | None]]  # (row, decided, expires, revoked)
+
+
+def load_timeline(system_id: int, first: date, last: date, catalogue: Catalogue) -> Timeline:
+    """Everything :func:`snapshot_on` needs for any date from ``first`` to ``last``: seven
+    queries, whatever the number of dates."""
+    end = end_of(last)
+    columns = system_columns(catalogue)
+    found = list(
+        _raw_rows(
+            AISystem.select(
+                *(getattr(AISystem, name) for name in columns), AISystem.created_at
+            ).where((AISystem.id == system_id) & (AISystem.created_at <= end))
+        )
+    )
+    system = system_rows([row[:-1] for row in found], columns)[0] if found else None
+    created_at = _moment(found[0][-1]) if found else None
+    changes = profile_changes([system_id])
+    events = _raw_rows(
+        SystemEvent.select(*EVENT_COLUMNS, SystemEvent.recorded_at)
+        .where(
+            (SystemEvent.system == system_id)
+            & (SystemEvent.occurred_at <= end)
+            & (SystemEvent.recorded_at <= end)
+            & SystemEvent.kind.in_(event_kinds_counted(catalogue))
+        )
+        .order_by(SystemEvent.occurred_at, SystemEvent.id)
+    )
+    operators = _raw_rows(
+        Operator.select(*OPERATOR_COLUMNS, Operator.added_at, Operator.removed_at)
+        .where((Operator.system == system_id) & (Operator.added_at <= end))
+        .order_by(Operator.id)
+    )
+    evidence = _raw_rows(
+        Evidence.select(*EVIDENCE_COLUMNS, Evidence.superseded_at)
+        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
+        .where(
+            (Evidence.created_at <= end)
+            & ((EvidenceSystem.system == system_id) | (Evidence.agency_wide == True))
+        )
+    )
+    evidence_ids = list(dict.fromkeys(row[0] for row in evidence))
+    reviews = _raw_rows(
+        EvidenceReview.select(*REVIEW_COLUMNS, EvidenceReview.decided_at)
+        .where(EvidenceReview.evidence.in_(evidence_ids) & (EvidenceReview.decided_at <= end))
+        .order_by(EvidenceReview.id)
+    )
+    waivers = (
+        Waiver.select(*WAIVER_COLUMNS, Waiver.decided_at, Waiver.revoked_at)
+        .where(
+            (Waiver.system == system_id)
+            & Waiver.state.in_(WAIVER_STATES)
+            & (Waiver.decided_at <= end)
+            & (Waiver.expires_on > first)
+        )
+        .tuples()
+    )
+    width = len(EVIDENCE_COLUMNS)
+    return Timeline(
+        system_id,
+        columns,
+        system,
+        created_at,
+        changes,
+        [(row[:-1], _moment(row[3]), _moment(row[-1])) for row in events],
+        [(row[:-2], _moment(row[-2]), _moment(row[-1])) for row in operators],
+        [(row[:width], _moment(row[11]), _moment(row[width])) for row in evidence],
+        [(row[:-1], _moment(row[-1])) for row in reviews],
+        [(row[:-2], _moment(row[-2]), as_day(row[3]), _moment(row[-1])) for row in waivers],
+    )
+
+
+def snapshot_on(timeline: Timeline, as_of: date, catalogue: Catalogue) -> Snapshot | None:
+    """The system's snapshot at the end of ``as_of``, as ``load_snapshot(as_of, catalogue,
+    [system_id], include_retired=True)`` reads it; None before the system was registered."""
+    end = end_of(as_of)
+    if timeline.system is None or not _by(timeline.created_at, end):
+        return None
+    row = dict(timeline.system)  # the replay undoes later changes in its own copy
+    defaults = catalogue.question_defaults()
+    last_changed = replay_profiles([row], timeline.changes, end, defaults)
+    events, modified = event_facts(
+        row for row, occurred, recorded in timeline.events if occurred <= end and recorded <= end
+    )
+    systems = system_facts([row], timeline.columns, last_changed, modified, defaults, end)
+    operators = operator_facts(
+        row
+        for row, added, removed in timeline.operators
+        if _by(added, end) and _after(removed, end)
+    )
+    # Fresh facts per date: reviews set each one's decision as of the date.
+    evidence, by_system, agency, by_event = evidence_facts(
+        row
+        for row, created, superseded in timeline.evidence
+        if created <= end and _after(superseded, end)
+    )
+    apply_reviews(evidence, (row for row, decided in timeline.reviews if _by(decided, end)))
+    waivers = waiver_facts(
+        row
+        for row, decided, expires, revoked in timeline.waivers
+        if _by(decided, end) and expires > as_of and _after(revoked, end)
+    )
+    return Snapshot(
+        as_of,
+        systems,
+        by_system,
+        agency,
+        operators,
+        waivers,
+        events=events,
+        event_evidence=by_event,
+        moment=moment_of(as_of),
+    )
+
+
+def replay_evaluator(catalogue: Catalogue, expiring_soon_days: int = 30) -> Evaluator:
+    """The evaluator replays use, built once per catalogue. Not the server's shared one
+    (:func:`tracker.completeness.evaluator_for`): that one keeps the baselines of the last few
+    dates for the portfolio, and a replay of a dozen dates would push today's out."""
+    key = ("history", Evaluator, expiring_soon_days)
+    found = catalogue.derived.get(key)
+    if found is None:
+        found = catalogue.derived[key] = Evaluator(catalogue, expiring_soon_days)
+    return found
+
+
+def replay(
+    system_id: int,
+    dates: Iterable[date],
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    detailed: Iterable[date] = (),
+) -> dict[date, SystemCompleteness]:
+    """The system's completeness on each date it was registered by, from one load: summaries
+    (scores, readiness, blocking statuses), with every requirement for the ``detailed`` dates.
+    Dates before the system was registered have no entry."""
+    wanted = sorted(set(dates) | set(detailed))
+    if not wanted:
+        return {}
+    detailed = set(detailed)
+    timeline = load_timeline(system_id, wanted[0], wanted[-1], catalogue)
+    evaluator = replay_evaluator(catalogue, expiring_soon_days)
+    results = {}
+    for day in wanted:
+        snapshot = snapshot_on(timeline, day, catalogue)
+        if snapshot is not None:
+            results[day] = evaluator.evaluate(snapshot.systems[0], snapshot, day in detailed)
+    return results
+
+
+def chart_dates(registered: date, today: date, months: int = CHART_MONTHS) -> list[date]:
+    """The chart's dates: the first of each of the last ``months`` months, and today; a system
+    registered within them starts on the day it was registered (no point before it)."""
+    starts = [add_months(today.replace(day=1), -back) for back in range(months - 1, -1, -1)]
+    dates = [day for day in starts if day > registered] + [today]
+    if registered < today:
+        dates.insert(0, max(registered, starts[0]))
+    return sorted(set(dates))
+
+
+def overall_history(
+    system_id: int, dates: Sequence[date], catalogue: Catalogue, expiring_soon_days: int = 30
+) -> list[tuple[date, float | None]]:
+    """(date, overall percent) for each date the system was registered by, from one load; the
+    percent is None when nothing was in force."""
+    results = replay(system_id, dates, catalogue, expiring_soon_days)
+    return [(day, result.overall.percent) for day, result in sorted(results.items())]
