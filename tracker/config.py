@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import iso3166
 
+from tracker import i18n
 from tracker.territory import parse_binding
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
@@ -41,6 +42,8 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     base_url: str = "http://127.0.0.1:5000"
     timezone: str = "UTC"
+    # The language of e-mails to people who have not picked one (an operator, a system contact).
+    language: str = "en"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_security: str = "none"
@@ -124,6 +127,14 @@ class Settings:
             raise ConfigError(
                 f"TRACKER_TIMEZONE {self.timezone!r} is not a known IANA time zone"
             ) from None
+        # "fr", "fr_BE", "fr-BE.UTF-8": the language part must be one the tracker speaks.
+        if (
+            self.language.replace("-", "_").split(".")[0].split("_")[0].lower()
+            not in i18n.LANGUAGES
+        ):
+            raise ConfigError(
+                f"TRACKER_LANGUAGE must be one of {', '.join(i18n.LANGUAGES)}, not {self.language!r}"
+            )
         if self.is_production and self.secret_key == DEFAULT_SECRET_KEY:
             raise ConfigError(
                 "TRACKER_SECRET_KEY is still the development default; "
@@ -135,6 +146,7 @@ class Settings:
         return replace(
             self,
             data_dir=data_dir,
+            language=i18n.supported(self.language),
             database_url=self.database_url or f"sqlite:///{(data_dir / 'tracker.db').resolve()}",
             evidence_dir=Path(self.evidence_dir)
             if str(self.evidence_dir) not in ("", ".")

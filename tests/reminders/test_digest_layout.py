@@ -135,7 +135,7 @@ def test_both_parts_open_with_the_same_summary_line_and_group_by_system():
         "[DUE WITHIN 30 DAYS] Accuracy"
     )
     assert "Status: Evidence expiring soon: expiring soon" in live
-    assert "Due: 2026-03-20" in live and "Why: Regulation (EU) 2024/1689, Art 15" in live
+    assert "Due: 20 Mar 2026" in live and "Why: Regulation (EU) 2024/1689, Art 15" in live
     assert f"{BASE}/systems/1?requirement=eu-ai-act.accuracy" in live
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
 
+from tracker import agency
 from tracker.config import Settings
+from tracker.models import User
 from tracker.plugin_host import Catalogue
 from tracker.reminders import ledger
 from tracker.reminders.items import ReminderItem, collect
@@ -75,6 +77,13 @@ def refused_for_good(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
+def chosen_languages() -> dict[str, str]:
+    """E-mail address (casefolded) -> the language its user picked; people who picked none, and
+    people who are not users (operators, system contacts), get the deployment's language."""
+    query = User.select(User.email, User.language).where((User.language != "") & (User.email != ""))
+    return {email.casefold(): language for email, language in query.tuples()}
+
+
 def deliver(
     messages: Sequence[ledger.Message], settings: Settings, final_attempt: bool
 ) -> DeliveryResult:
@@ -88,6 +97,8 @@ def deliver(
     if not messages:
         return result
     templates = environment(settings)
+    languages = chosen_languages()
+    signed = agency.current()  # every e-mail names the agency and its DPO
     tokens = unsubscribe_tokens({message.recipient for message in messages})
     sender = parseaddr(settings.mail_sender)[1]
     done = 0  # messages dealt with; the rest were never reached when the connection failed
@@ -106,6 +117,8 @@ def deliver(
                     settings,
                     tokens[message.recipient],
                     templates,
+                    language=languages.get(message.recipient.casefold(), settings.language),
+                    agency=signed,
                 )
                 try:
                     smtp.send(email, sender, message.recipient)

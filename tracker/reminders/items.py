@@ -79,6 +79,9 @@ class ReminderItem:
     window: str | None = None  # fixed window (a lead time, an event); None: once per digest period
     evidence_id: int | None = None  # a review waiting: which evidence (its page is the link)
     waiver_id: int | None = None  # a waiver ending: which waiver
+    # What ``title`` and ``detail`` are made of, so an e-mail can say them in its reader's
+    # language (tracker.reminders.mail.localised); ``title`` and ``detail`` stay the English.
+    parts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mandatory(self) -> bool:
@@ -97,6 +100,7 @@ class ReminderItem:
             "detail": self.detail,
             "evidence_id": self.evidence_id,
             "waiver_id": self.waiver_id,
+            "parts": self.parts,
         }
 
 
@@ -230,6 +234,7 @@ def _from_item(
                     recipients,
                     status=operator.status,
                     due=None,
+                    parts={"title": item.title, "operator": operator.name},
                     **{**common, "title": f"{item.title}: {operator.name}"},
                 )
             )
@@ -242,6 +247,7 @@ def _from_item(
                 owners,
                 status=item.status,
                 detail=item.detail,
+                parts={"title": item.title, "due_before": item.due_before},
                 **{**common, "title": f"{item.title} (due before {stage_label(item.due_before)})"},
             )
         )
@@ -290,6 +296,7 @@ def _reviews_waiting(as_of: date, settings: Settings, people: People) -> list[Re
             due=created.date() + timedelta(days=settings.review_overdue_days),
             detail=f"uploaded {created.date().isoformat()}",
             evidence_id=evidence_id,
+            parts={"title": title, "uploaded": created.date().isoformat()},
         )
         for evidence_id, title, created in waiting
     ]
@@ -330,6 +337,7 @@ def _waivers_ending(
                 due=waiver.expires_on,
                 window=f"lead-{bucket}",
                 waiver_id=waiver.id,
+                parts={"waiver_of": waiver.requirement_id},
             )
         )
     return out
@@ -358,6 +366,12 @@ def _event_duties(results: list[SystemCompleteness], people: People) -> list[Rem
                     citation=duty.citation,
                     due=duty.deadline.date(),
                     detail=f"deadline {duty.deadline:%Y-%m-%d %H:%M} UTC",
+                    parts={
+                        "title": duty.title,
+                        "event": duty.kind,
+                        "occurred_at": duty.occurred_at.isoformat(),
+                        "deadline": duty.deadline.isoformat(),
+                    },
                     # Open: once, when the deadline starts; overdue: every digest until it is met.
                     window=None if overdue else "open",
                 )
@@ -415,6 +429,7 @@ def _escalations(
                     window=f"escalation-{rounds}",
                     evidence_id=item.evidence_id,
                     waiver_id=item.waiver_id,
+                    parts={"title": item.title, **item.parts, "reminded": times},
                 )
             )
     return out

@@ -4,16 +4,21 @@ A deployment can override the templates by putting its own ``digest.txt.j2``
 and ``digest.html.j2`` in ``TRACKER_TEMPLATE_DIR``. The Message-ID is derived
 from the notifications a message carries, so a message sent again after a
 worker was killed mid-send is recognisably the same message.
+
+Each e-mail is in its recipient's language (the user with that address, else the deployment's
+``TRACKER_LANGUAGE``): subject, sentences, dates (in the agency's time zone) and the words of
+each item are made in that language here, from the parts the sweep stored with each item.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import smtplib
 import ssl
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -25,9 +30,14 @@ from urllib.parse import urlencode
 
 import jinja2
 
+from tracker import i18n
+from tracker.agency import Agency
 from tracker.config import Settings
+from tracker.i18n import N_, gettext, ngettext
 from tracker.reminders.items import KINDS
 from tracker.reminders.ledger import Claimed
+from tracker.requirements import EVENT_KINDS
+from tracker.vocabulary import LIFECYCLE_STAGES, STATUS_WORDS
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
@@ -36,7 +46,7 @@ def environment(settings: Settings) -> jinja2.Environment:
     folders = [str(PACKAGED_TEMPLATES)]
     if settings.template_dir:
         folders.insert(0, settings.template_dir)
-    return jinja2.Environment(
+    templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folders),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html.j2",), default_for_string=False
@@ -44,7 +54,18 @@ def environment(settings: Settings) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Newstyle, as on the pages: ``_("Hello %(name)s,", name=name)``, escaped in HTML. Jinja does
+    # the %-formatting, so it gets the catalogue's raw text in the language current at rendering.
+    templates.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: i18n.translations(i18n.current_language()).gettext(message),
+        ngettext=lambda singular, plural, count: i18n.translations(
+            i18n.current_language()
+        ).ngettext(singular, plural, count),
+        newstyle=True,
+    )
+    return templates
 
 
 def message_id(rows: Sequence[Claimed], settings: Settings) -> str:
@@ -78,13 +99,28 @@ def item_link(payload: dict, base_url: str) -> str:
 # How urgent an item is, most urgent first: the summary line counts these, and each system lists
 # its items in this order. Every item falls in exactly one, so the counts add up to the total.
 URGENCY = {
-    "overdue": "overdue",
-    "needed": "needed before the next stage",
-    "due_soon": "due within 30 days",
-    "to_review": "to review",
-    "later": "due later",
+    "overdue": N_("overdue"),
+    "needed": N_("needed before the next stage"),
+    "due_soon": N_("due within 30 days"),
+    "to_review": N_("to review"),
+    "later": N_("due later"),
 }
 DUE_SOON_DAYS = 30
+# "3 overdue": each bucket counted, in the current language and its plural forms.
+COUNTED = {
+    "overdue": lambda n: ngettext("%(num)s overdue", "%(num)s overdue", n),
+    "needed": lambda n: ngettext(
+        "%(num)s needed before the next stage", "%(num)s needed before the next stage", n
+    ),
+    "due_soon": lambda n: ngettext(
+        "%(num)s due within %(days)s days",
+        "%(num)s due within %(days)s days",
+        n,
+        days=DUE_SOON_DAYS,
+    ),
+    "to_review": lambda n: ngettext("%(num)s to review", "%(num)s to review", n),
+    "later": lambda n: ngettext("%(num)s due later", "%(num)s due later", n),
+}
 # Already late: a deadline passed (an event's duty, lapsed evidence).
 LATE_STATUSES = frozenset({"overdue", "expired"})
 # Owed before the system may move to its next stage (items._from_item reminds them only while they
@@ -111,8 +147,71 @@ def urgency(payload: dict, sweep_date: date) -> str:
 
 def summary_line(counts: dict[str, int]) -> str:
     """``"3 overdue, 4 needed before the next stage, 5 due within 30 days, 2 to review"``: the
-    non-zero buckets, most urgent first."""
-    return ", ".join(f"{counts[key]} {label}" for key, label in URGENCY.items() if counts.get(key))
+    non-zero buckets, most urgent first, in the current language."""
+    return ", ".join(COUNTED[key](counts[key]) for key in URGENCY if counts.get(key))
+
+
+def _day(iso: str | None) -> str:
+    return _day_in(iso, i18n.current_language()) if iso else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_in(iso: str, language: str) -> str:
+    # A digest run formats the same few dates thousands of times: each once per language.
+    return i18n.format_day(date.fromisoformat(iso))
+
+
+def _moment(iso: str, timezone: str) -> str:
+    return i18n.format_moment(datetime.fromisoformat(iso), timezone, style="short")
+
+
+def localised(payload: dict, timezone: str) -> dict[str, str]:
+    """One item's title, status and detail in the current language.
+
+    Made from the item's ``parts`` (tracker.reminders.items); an item stored before they were
+    (or a part this code does not know) keeps the English ``title`` and ``detail`` it was stored
+    with. Requirement titles, citations and completeness details are the plugins' own text.
+    """
+    parts = payload.get("parts") or {}
+    title, detail = parts.get("title", payload["title"]), payload.get("detail") or ""
+    if "operator" in parts:
+        title = gettext("%(title)s: %(operator)s", title=title, operator=parts["operator"])
+    if parts.get("due_before") in LIFECYCLE_STAGES:
+        stage = gettext(LIFECYCLE_STAGES[parts["due_before"]]).lower()
+        title = gettext("%(title)s (due before %(stage)s)", title=title, stage=stage)
+    if "waiver_of" in parts:
+        title = gettext("Waiver of %(requirement)s", requirement=parts["waiver_of"])
+    if "event" in parts and "occurred_at" in parts:
+        event = EVENT_KINDS.get(parts["event"]) or parts["event"].replace("_", " ")
+        title = gettext(
+            "%(title)s after the %(event)s of %(moment)s",
+            title=title,
+            event=gettext(event).lower(),
+            moment=_moment(parts["occurred_at"], timezone),
+        )
+    if "deadline" in parts:
+        detail = gettext("deadline %(moment)s", moment=_moment(parts["deadline"], timezone))
+    if "uploaded" in parts:
+        detail = gettext("uploaded %(date)s", date=_day(parts["uploaded"]))
+    if "reminded" in parts:
+        title = ngettext(
+            "%(title)s (reminded %(num)s time with no change)",
+            "%(title)s (reminded %(num)s times with no change)",
+            int(parts["reminded"]),
+            title=title,
+        )
+    kind = gettext(KINDS[payload["kind"]]) if payload["kind"] in KINDS else payload["kind"]
+    status = payload.get("status") or ""
+    if status and status != payload["kind"]:
+        word = STATUS_WORDS.get(status)
+        kind = gettext(
+            "%(kind)s: %(status)s",
+            kind=kind,
+            status=gettext(word) if word else status.replace("_", " "),
+        )
+    if detail:
+        kind = gettext("%(status)s (%(detail)s)", status=kind, detail=detail)
+    return {"title": title, "status_text": kind, "due_text": _day(payload.get("due"))}
 
 
 def compose(
@@ -122,8 +221,11 @@ def compose(
     settings: Settings,
     unsubscribe_token: str | None,
     templates: jinja2.Environment,
+    language: str | None = None,
+    agency: Agency | None = None,
 ) -> MIMEMultipart:
-    """One e-mail for ``rows``, grouped by system, in plain text and HTML.
+    """One e-mail for ``rows``, grouped by system, in plain text and HTML, in ``language`` (else
+    the deployment's), signed with the ``agency``'s name and its DPO's address.
 
     Agency-wide items (no system) come once, in a group of their own ahead of the systems; each
     group lists its items most urgent first and says how many of each urgency it holds.
@@ -131,6 +233,20 @@ def compose(
     Built with the ``email.mime`` classes: the newer ``EmailMessage`` re-parses every header it is
     given, which at hundreds of e-mails a second is most of the cost of sending them.
     """
+    with i18n.using(language or settings.language):
+        return _compose(rows, recipient, name, settings, unsubscribe_token, templates, agency)
+
+
+def _compose(
+    rows: Sequence[Claimed],
+    recipient: str,
+    name: str,
+    settings: Settings,
+    unsubscribe_token: str | None,
+    templates: jinja2.Environment,
+    agency: Agency | None,
+) -> MIMEMultipart:
+    agency = agency or Agency()
     sweep_date = rows[0].sweep_date
     order = list(URGENCY)
     systems: dict[object, dict] = {}
@@ -141,7 +257,9 @@ def compose(
             key,
             {
                 "name": payload.get("system_name")
-                or ("Agency-wide" if key == "agency" else f"System {key}"),
+                or (
+                    gettext("Agency-wide") if key == "agency" else gettext("System %(id)s", id=key)
+                ),
                 "link": f"{settings.base_url}/systems/{key}"
                 if key != "agency"
                 else f"{settings.base_url}/portfolio",
@@ -152,6 +270,7 @@ def compose(
         system["items"].append(
             {
                 **payload,
+                **localised(payload, settings.timezone),
                 "link": item_link(payload, settings.base_url),
                 "urgency": urgency(payload, sweep_date),
             }
@@ -174,23 +293,32 @@ def compose(
     )
     one_click_url = f"{settings.base_url}/api/notifications/unsubscribe/{unsubscribe_token}"
     total = len(rows)
-    subject = (
-        f"[AI Evidence Tracker] {rows[0].payload['title']}"
+    summary = summary_line(counts)
+    subject = f"[{agency.title}] " + (
+        groups[0]["items"][0]["title"]
         if total == 1
-        else f"[AI Evidence Tracker] {total} items need your attention: {summary_line(counts)}"
+        else ngettext(
+            "%(num)s item needs your attention: %(summary)s",
+            "%(num)s items need your attention: %(summary)s",
+            total,
+            summary=summary,
+        )
     )
     context = {
         "recipient": recipient,
         "name": name,
         "systems": groups,
         "total": total,
-        "summary": summary_line(counts),
-        "urgency": URGENCY,
+        "summary": summary,
+        "urgency": {key: gettext(label) for key, label in URGENCY.items()},
         "as_of": sweep_date.isoformat(),
-        "kinds": KINDS,
+        "as_of_text": i18n.format_day(sweep_date),
+        "kinds": {key: gettext(label) for key, label in KINDS.items()},
         "base_url": settings.base_url,
         "unsubscribe_url": unsubscribe_url,
         "subject": subject,
+        "agency": agency,
+        "language": i18n.current_language(),
     }
     message = MIMEMultipart("alternative")
     message["From"] = settings.mail_sender
@@ -199,6 +327,7 @@ def compose(
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id(rows, settings)
     message["Auto-Submitted"] = "auto-generated"
+    message["Content-Language"] = i18n.current_language()
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{one_click_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
