@@ -12,11 +12,13 @@ from datetime import date, datetime
 from flask import Flask, Response, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from tracker import agency, i18n, vocabulary
 from tracker.app import runtime
 from tracker.errors import TrackerError
 from tracker.web import (
+    account,
     activity,
     agency_pages,
     evidence,
@@ -24,10 +26,12 @@ from tracker.web import (
     languages,
     portfolio,
     public,
+    registration,
     reviews,
     session,
     systems,
     unsubscribe,
+    users,
 )
 
 csrf = CSRFProtect()
@@ -53,7 +57,8 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "session.sign_in_page"
-    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message = i18n.N_("Sign in to see this page.")
+    login_manager.localize_callback = i18n.gettext  # flashed in the reader's language
     login_manager.session_protection = "strong"
     login_manager.user_loader(session.load_account)
     for blueprint in BLUEPRINTS:
@@ -65,7 +70,12 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> tuple[str, int]:
-        return render_template("error.html", title="Form expired", message=error.description), 400
+        message = i18n.gettext(
+            "This form was open too long, or was sent from another page. "
+            "Go back, reload the page and send it again."
+        )
+        title = i18n.gettext("Form expired")
+        return render_template("error.html", title=title, message=message), 400
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -99,11 +109,15 @@ BLUEPRINTS = [
         agency_pages,
         public,
         unsubscribe,
+        registration,
+        users,
+        account,
     )
 ]
 for _blueprint in BLUEPRINTS:  # once, at import: blueprints are shared by every app made
     _blueprint.before_request(_check_csrf)
     _blueprint.register_error_handler(TrackerError, forms.domain_error_page)
+    _blueprint.register_error_handler(HTTPException, forms.http_error_page)
 
 
 def local_time(moment: datetime | None) -> str:
