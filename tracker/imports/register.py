@@ -200,16 +200,16 @@ def cell_value(column: str, text: str, questions: Mapping[str, ProfileQuestion])
     return text
 
 
-def _messages(value: Any) -> list[str]:
+def readable_messages(value: Any) -> list[str]:
     """Nested marshmallow messages as sentences, list entries counted from 1."""
     if isinstance(value, Mapping):
         out = []
         for key, inner in value.items():
             where = _("entry %(n)s", n=key + 1) if isinstance(key, int) else str(key)
-            out += [f"{where}: {message}" for message in _messages(inner)]
+            out += [f"{where}: {message}" for message in readable_messages(inner)]
         return out
     if isinstance(value, list | tuple):
-        return [m for item in value for m in _messages(item)]
+        return [m for item in value for m in readable_messages(item)]
     return [str(value)]
 
 
@@ -221,10 +221,10 @@ def row_errors(number: int, errors: Mapping[str, Any]) -> list[RowError]:
             found += [
                 RowError(number, str(qid), message)
                 for qid, inner in value.items()
-                for message in _messages(inner)
+                for message in readable_messages(inner)
             ]
         else:
-            found += [RowError(number, key, message) for message in _messages(value)]
+            found += [RowError(number, key, message) for message in readable_messages(value)]
     return found
 
 
