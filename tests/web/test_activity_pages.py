@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 
 from tests.factories import profile
+from tests.web.queries import counted
 from tracker import accounts, register
 from tracker.models import AISystem, AuditEvent, Notification
 from tracker.reminders import ledger
@@ -21,23 +21,6 @@ from tracker.web.csv_export import cell
 
 TODAY = date.today()
 DPIA = "eu-led.dpia"
-
-
-@contextmanager
-def counted(database):
-    """The SQL statements run inside the block."""
-    queries: list[str] = []
-    original = database.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield queries
-    finally:
-        del database.execute_sql
 
 
 def body_rows(page: str) -> list[str]:

@@ -1,27 +1,72 @@
-"""The DPO's work: the review queue (accept, or reject with a reason) and waivers."""
+"""The DPO's work: the review queue (accept, or reject with a reason) and waivers.
+
+Both pages name systems, requirements and people, never bare ids, and offer a decision only
+where the domain would accept it: evidence still awaiting its first decision, by someone other
+than its uploader; a waiver still requested (approve, reject) or approved and running (revoke),
+by a DPO other than its requester.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import peewee as pw
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from tracker import register, reviews, waivers
 from tracker.app import runtime
+from tracker.audit_names import person
 from tracker.errors import Conflict, ValidationFailed
-from tracker.models import Waiver
+from tracker.i18n import N_
+from tracker.i18n import gettext as _
+from tracker.models import AISystem, Evidence, EvidenceSystem, User, Waiver
 from tracker.web.session import requires, user
 
 bp = Blueprint("review_pages", __name__, template_folder="templates")
+
+WAIVER_STATES = {
+    "requested": N_("Requested"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "revoked": N_("Revoked"),
+}
+
+
+def systems_of(evidence_ids: Iterable[int]) -> dict[int, list[AISystem]]:
+    """evidence id -> the systems it covers, by name: one query for all of them."""
+    ids = list(evidence_ids)
+    covered: dict[int, list[AISystem]] = defaultdict(list)
+    if not ids:
+        return covered
+    query = (
+        EvidenceSystem.select(EvidenceSystem.evidence, AISystem.id, AISystem.name)
+        .join(AISystem)
+        .where(EvidenceSystem.evidence.in_(ids))
+        .order_by(AISystem.name)
+    )
+    for link in query:
+        covered[link.evidence_id].append(link.system)
+    return covered
 
 
 @bp.route("/reviews")
 @requires("evidence:read")
 def queue() -> Any:
-    items = list(reviews.review_queue())
+    items = list(
+        reviews.review_queue()
+        .select_extend(User)
+        .join(User, pw.JOIN.LEFT_OUTER, on=(Evidence.uploaded_by == User.id), attr="uploaded_by")
+    )
     return render_template(
-        "reviews.html", items=items, requirements=runtime().catalogue.requirements
+        "reviews.html",
+        items=items,
+        covered=systems_of(item.id for item in items),
+        requirements=runtime().catalogue.requirements,
+        me=user(),
+        person=person,
     )
 
 
@@ -37,7 +82,7 @@ def waiver_list() -> Any:
     if request.method == "POST":
         values = dict(request.form)
         try:
-            system = register.get_system(int(values.get("system_id") or 0))
+            system = _system(values.get("system_id", ""))
             expires = _date(values.get("expires_on", ""))
             waivers.request_waiver(
                 system,
@@ -53,35 +98,59 @@ def waiver_list() -> Any:
         except Conflict as conflict:
             errors, status = {"requirement_id": [str(conflict)]}, 409
         else:
-            flash("Waiver requested; a DPO decides it.")
+            flash(_("Waiver requested; another DPO decides it."))
             return redirect(url_for("review_pages.waiver_list"))
-    state = request.args.get("state") or None
+    state = request.args.get("state") if request.args.get("state") in WAIVER_STATES else None
     return _waivers_page(
         list(waivers.find_waivers({"state": state})), state, values, errors
     ), status
+
+
+def _system(text: str) -> AISystem:
+    if not text.isdigit():
+        raise ValidationFailed({"system_id": [_("Choose the AI system the waiver is for.")]})
+    return register.get_system(int(text))
 
 
 @bp.route("/waivers/<int:waiver_id>")
 @requires("systems:read")
 def waiver_page(waiver_id: int) -> Any:
     """One waiver, with its decision buttons: where a reminder about it leads."""
-    waiver = Waiver.find_by_id(waiver_id)
+    waiver = waivers.find_waivers({}).where(Waiver.id == waiver_id).first()
+    if waiver is None:
+        waiver = Waiver.find_by_id(waiver_id)  # NotFound, named
     return _waivers_page([waiver], None, {}, {}, single=waiver)
 
 
 def _waivers_page(
     shown: list[Waiver], state: str | None, values: dict, errors: dict, single: Waiver | None = None
 ) -> str:
+    catalogue = runtime().catalogue
+    systems = list(register.find_systems({}))
+    names = {s.id: s.name for s in systems}
+    missing = {w.system_id for w in shown} - names.keys()  # retired systems keep their waivers
+    if missing:
+        names.update(
+            AISystem.select(AISystem.id, AISystem.name).where(AISystem.id.in_(missing)).tuples()
+        )
     return render_template(
         "waivers.html",
         waivers=shown,
         single=single,
         state=state,
-        systems=list(register.find_systems({})),
-        requirements=sorted(runtime().catalogue.requirements),
+        states=WAIVER_STATES,
+        system_names=names,
+        systems=systems,
+        requirements=catalogue.requirements,
+        requirement_choices=sorted(
+            catalogue.requirements.values(), key=lambda r: (r.framework, r.title)
+        ),
+        jurisdictions=catalogue.jurisdictions,
         values=values,
         errors=errors,
         today=date.today(),
+        me=user(),
+        person=person,
     )
 
 
@@ -89,10 +158,14 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed({"expires_on": ["Must be a date (YYYY-MM-DD)."]}) from None
+        raise ValidationFailed({"expires_on": [_("Must be a date (YYYY-MM-DD).")]}) from None
 
 
-DONE = {"approve": "approved", "reject": "rejected", "revoke": "revoked"}
+DONE = {
+    "approve": N_("Waiver %(id)s approved."),
+    "reject": N_("Waiver %(id)s rejected."),
+    "revoke": N_("Waiver %(id)s revoked."),
+}
 
 
 @bp.route("/waivers/<int:waiver_id>/<any(approve, reject, revoke):action>", methods=["POST"])
@@ -107,7 +180,10 @@ def decide(waiver_id: int, action: str) -> Any:
     try:
         decide_with(waiver, user(), request.form.get("note", ""), user().username)
     except (ValidationFailed, Conflict) as refused:
-        flash(f"Not recorded: {refused}", "error")
+        flash(_("Not recorded: %(reason)s", reason=refused), "error")
     else:
-        flash(f"Waiver {waiver.id} {DONE[action]}.")
-    return redirect(url_for("review_pages.waiver_list"))
+        flash(_(DONE[action], id=waiver.id))
+    back = url_for("review_pages.waiver_page", waiver_id=waiver.id)
+    if request.form.get("back") == "list":
+        back = url_for("review_pages.waiver_list") + f"#waiver-{waiver.id}"
+    return redirect(back)
