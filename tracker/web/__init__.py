@@ -24,6 +24,7 @@ from tracker.web import (
     evidence,
     forms,
     languages,
+    operators,
     portfolio,
     public,
     registration,
@@ -110,6 +111,7 @@ BLUEPRINTS = [
         public,
         unsubscribe,
         registration,
+        operators,
         users,
         account,
     )
