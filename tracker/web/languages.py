@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from tracker import i18n
+from tracker import accounts, i18n
 from tracker.app import runtime
 
 babel = Babel()
@@ -53,6 +53,8 @@ def choose() -> Any:
     language = request.form.get("language", "")
     if language in i18n.LANGUAGES:
         session["language"] = language
+        if current_user.is_authenticated:  # a signed-in user's stored choice would win
+            accounts.set_language(current_user.user, language, current_user.username)
     target = request.form.get("next", "")
     # only a path on this site: never an open redirect
     if not target.startswith("/") or target.startswith("//"):

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from tracker import accounts, sign_in
+from tracker import accounts, sign_in, vocabulary
+from tracker.i18n import gettext as _
 from tracker.models import User
 
 bp = Blueprint(
@@ -45,6 +46,10 @@ class Account(UserMixin):
     def role(self) -> str:
         return self.user.role
 
+    @property
+    def language(self) -> str:
+        return self.user.language  # the pages' language (tracker.web.languages reads it)
+
 
 def load_account(session_id: str) -> Account | None:
     user_id, _, fragment = session_id.partition(":")
@@ -67,7 +72,8 @@ def requires(permission: str) -> Callable[[F], F]:
         @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not can(permission):
-                abort(403, f"Your role ({current_user.role}) does not allow this.")
+                role = vocabulary.ROLES.get(current_user.role, current_user.role)
+                abort(403, _("Your role (%(role)s) does not allow this.", role=_(role)))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -103,7 +109,7 @@ def sign_in_page() -> Any:
             error = str(refused)
         else:
             login_user(Account(found))
-            flash(f"Signed in as {found.username}.")
+            flash(_("Signed in as %(name)s.", name=found.username))
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template(
@@ -114,5 +120,5 @@ def sign_in_page() -> Any:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Any:
     logout_user()
-    flash("Signed out.")
+    flash(_("Signed out."))
     return redirect(url_for("session.sign_in_page"))
