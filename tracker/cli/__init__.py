@@ -1,7 +1,8 @@
 """The ``tracker`` command: serve the app and operate the tracker from a shell.
 
 Commands call the same plain-Python functions as the API. Bad input ends in
-a one-line message naming the field and the rule, and a non-zero exit.
+a one-line message naming the field and the rule, and a non-zero exit. Messages and help are in
+TRACKER_LANGUAGE, else the locale's language (:mod:`tracker.cli.language`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import click
 import peewee
 
 from tracker import config, db, schema
+from tracker.cli.language import speaking
 from tracker.cli.output import echo, one_line, printable
 from tracker.errors import TrackerError, flatten_messages
+from tracker.i18n import gettext as _
 from tracker.plugin_host import Catalogue, load_catalogue_for
 
 EXIT_PROBLEMS = 1
@@ -57,15 +60,20 @@ class Context:
                 state = schema.status(self._database)
                 if not state.up_to_date:
                     raise click.ClickException(
-                        f"the {db.describe(url)} is at schema version {state.current}, this "
-                        f"code needs version {state.latest}: run `tracker db upgrade`"
+                        _(
+                            "the %(database)s is at schema version %(current)s, this code needs "
+                            "version %(latest)s: run `tracker db upgrade`",
+                            database=db.describe(url),
+                            current=state.current,
+                            latest=state.latest,
+                        )
                     )
         return self._database
 
     def database_name(self) -> str:
         """The database as messages name it (never with its password)."""
         if self._settings is None:
-            return "database"
+            return _("database")
         return db.describe(self._settings.database_url)
 
     def catalogue(self, *, strict: bool = True, report: bool = True) -> Catalogue:
@@ -84,7 +92,7 @@ class Context:
         if first_load and report:
             for problem in self._catalogue.problems:
                 # A plugin's text reaches the terminal: escaped like every other name.
-                echo(f"warning: {printable(problem)}", err=True)
+                echo(_("warning: %(problem)s", problem=printable(problem)), err=True)
         return self._catalogue
 
     def close(self) -> None:
@@ -139,7 +147,9 @@ def plain_errors(ctx: click.Context | None) -> Iterator[None]:
     except (peewee.DatabaseError, peewee.InterfaceError) as error:
         state = ctx.find_object(Context) if ctx is not None else None
         where = state.database_name() if state is not None else "database"
-        raise click.ClickException(one_line(f"the {where} refused: {error}")) from None
+        raise click.ClickException(
+            one_line(_("the %(database)s refused: %(error)s", database=where, error=error))
+        ) from None
     except OSError as error:
         if error.errno == errno.EPIPE:  # output piped into `head`: click ends quietly
             raise
@@ -150,14 +160,23 @@ def plain_errors(ctx: click.Context | None) -> Iterator[None]:
             raise
         raise click.ClickException(
             one_line(
-                f"unexpected {type(error).__name__}: {error} "
-                "(a bug; run with TRACKER_DEBUG=1 to see the traceback)"
+                _(
+                    "unexpected %(kind)s: %(error)s "
+                    "(a bug; run with TRACKER_DEBUG=1 to see the traceback)",
+                    kind=type(error).__name__,
+                    error=error,
+                )
             )
         ) from None
 
 
 class TrackerGroup(click.Group):
-    """The ``tracker`` group: parsing and every subcommand run inside :func:`plain_errors`."""
+    """The ``tracker`` group: parsing and every subcommand run inside :func:`plain_errors`, in
+    the environment's language."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with speaking(self):
+            return super().main(*args, **kwargs)
 
     def make_context(
         self,
@@ -200,11 +219,13 @@ from tracker.cli import (  # noqa: E402  (register commands)
     facts,
     operations,
     reminders,
+    systems,
     waivers,
 )
 
 for module in (
     operations,
+    systems,
     accounts,
     agency,
     evidence,
