@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.models import User
 
 MAX_FAILURES = 5
@@ -49,18 +50,21 @@ def check_credentials(username: str, password: str) -> User:
     user = User.get_or_none(User.username == username.strip().casefold())
     if user is None or not user.password_hash:
         _verify(_UNKNOWN_USER_HASH, password)
-        raise SignInRefused("Wrong username or password.")
+        raise SignInRefused(_("Wrong username or password."))
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
         raise SignInRefused(
-            "Too many failed sign-ins: this account is locked until "
-            f"{user.locked_until:%H:%M} UTC. Try again later or ask an administrator."
+            _(
+                "Too many failed sign-ins: this account is locked until %(time)s UTC. "
+                "Try again later or ask an administrator.",
+                time=f"{user.locked_until:%H:%M}",
+            )
         )
     if not _verify(user.password_hash, password):
         _count_failure(user)
-        raise SignInRefused("Wrong username or password.")
+        raise SignInRefused(_("Wrong username or password."))
     if not user.is_active:
-        raise SignInRefused("This account is deactivated.")
+        raise SignInRefused(_("This account is deactivated."))
     with write_transaction():
         user.failed_sign_ins, user.locked_until = 0, None
         if _hasher.check_needs_rehash(user.password_hash):

@@ -21,6 +21,7 @@ from tracker import completeness
 from tracker.completeness.facts import ItemStatus, SystemCompleteness
 from tracker.completeness.loader import end_of
 from tracker.config import Settings
+from tracker.i18n import N_
 from tracker.models import (
     AISystem,
     Evidence,
@@ -37,15 +38,15 @@ from tracker.vocabulary import LIFECYCLE_STAGES
 # Kinds a person may decline; every other kind is mandatory.
 OPTIONAL_KINDS = frozenset({"expiring", "review_overdue", "waiver_expiring"})
 KINDS = {
-    "missing": "Missing before the next stage",
-    "rejected": "Rejected evidence to replace",
-    "expired": "Expired evidence",
-    "expiring": "Evidence expiring soon",
-    "operator_certificate": "An operator's certificate is missing or expiring",
-    "review_overdue": "Evidence waiting too long for review",
-    "waiver_expiring": "A waiver you approved is ending",
-    "event_deadline": "A deadline counted from an event (a use, a breach, an incident ...)",
-    "escalation": "Reminded repeatedly with no change",
+    "missing": N_("Missing before the next stage"),
+    "rejected": N_("Rejected evidence to replace"),
+    "expired": N_("Expired evidence"),
+    "expiring": N_("Evidence expiring soon"),
+    "operator_certificate": N_("An operator's certificate is missing or expiring"),
+    "review_overdue": N_("Evidence waiting too long for review"),
+    "waiver_expiring": N_("A waiver you approved is ending"),
+    "event_deadline": N_("A deadline counted from an event (a use, a breach, an incident ...)"),
+    "escalation": N_("Reminded repeatedly with no change"),
 }
 # Completeness statuses of a requirement that rule out every reminder about it: nothing is owed
 # (not yet in force, or waived), whatever its evidence or operators look like.

@@ -22,6 +22,8 @@ from tracker import completeness, i18n, vocabulary
 from tracker.app import runtime
 from tracker.completeness.facts import SystemCompleteness
 from tracker.completeness.overdue import action_counts, stage_overdue
+from tracker.i18n import N_
+from tracker.i18n import gettext as _
 from tracker.models import AISystem
 from tracker.plugin_host import Catalogue
 from tracker.web.csv_export import cell as _cell
@@ -32,18 +34,24 @@ bp = Blueprint("portfolio", __name__, template_folder="templates")
 STAGE_INDEX = {stage: index for index, stage in enumerate(vocabulary.LIFECYCLE_STAGES)}
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 RISK_ORDER = {level: index for index, level in enumerate(vocabulary.RISK_LEVELS)}
-# The counts shown, in order: (key, column heading, what it counts).
+# The counts shown, in order: (key, column heading, what it counts), translated where shown.
 COUNTS = (
     (
         "overdue",
-        "Overdue",
-        "Requirements due before a stage the system has already reached and not met, "
-        "plus event deadlines passed without accepted evidence",
+        N_("Overdue"),
+        N_(
+            "Requirements due before a stage the system has already reached and not met, "
+            "plus event deadlines passed without accepted evidence"
+        ),
     ),
-    ("missing", "Missing", "No evidence yet, not overdue"),
-    ("expiring_soon", "Expiring soon", "Accepted evidence that expires within the lead time"),
-    ("pending_review", "Pending review", "Uploaded, waiting for the DPO, not overdue"),
-    ("expired", "Expired", "Lapsed or stale evidence, not overdue"),
+    ("missing", N_("Missing"), N_("No evidence yet, not overdue")),
+    (
+        "expiring_soon",
+        N_("Expiring soon"),
+        N_("Accepted evidence that expires within the lead time"),
+    ),
+    ("pending_review", N_("Pending review"), N_("Uploaded, waiting for the DPO, not overdue")),
+    ("expired", N_("Expired"), N_("Lapsed or stale evidence, not overdue")),
 )
 
 
@@ -106,7 +114,11 @@ def as_of_from(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise BadDate(
-            f"as_of: '{text}' is not a date; give it as YYYY-MM-DD, e.g. {date.today()}"
+            _(
+                "as_of: '%(text)s' is not a date; give it as YYYY-MM-DD, e.g. %(example)s",
+                text=text,
+                example=date.today().isoformat(),
+            )
         ) from None
 
 
@@ -163,8 +175,8 @@ def _page(query: dict[str, str], rows: list[Row], as_of: date | None) -> dict[st
         "today": as_of == date.today(),
         "frameworks": frameworks,
         "jurisdictions": runtime().catalogue.jurisdictions,
-        "totals": {key: sum(r.counts[key] for r in rows) for key, _, _ in COUNTS},
-        "count_columns": COUNTS,
+        "totals": {key: sum(r.counts[key] for r in rows) for key, _heading, _meaning in COUNTS},
+        "count_columns": [(key, _(heading), _(meaning)) for key, heading, meaning in COUNTS],
         "sort_of_count": SORT_OF_COUNT,
         "query": query,
         "filters": filters,
@@ -188,15 +200,23 @@ def export_csv() -> Any:
     frameworks = sorted({name for r in rows for name in r.result.frameworks})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # The page's headings and words, in the reader's language.
     if frameworks_view:
-        writer.writerow(["System", "Stage", "Overall", *frameworks])
+        writer.writerow([_("System"), _("Stage"), _("Overall"), *frameworks])
     else:
-        # The page's headings; "Next stage" is the readiness column, "Met" the overall share.
+        # "Next stage" is the readiness column, "Met" the overall share.
         writer.writerow(
-            ["System", "Risk", "Stage", *(heading for _, heading, _ in COUNTS), "Next stage", "Met"]
+            [
+                _("System"),
+                _("Risk"),
+                _("Stage"),
+                *(_(heading) for _key, heading, _meaning in COUNTS),
+                _("Next stage"),
+                _("Met"),
+            ]
         )
     for r in rows:
-        stage = vocabulary.LIFECYCLE_STAGES[r.result.lifecycle_stage]
+        stage = _(vocabulary.LIFECYCLE_STAGES[r.result.lifecycle_stage])
         if frameworks_view:
             scores = r.result.frameworks
             writer.writerow(
@@ -214,9 +234,11 @@ def export_csv() -> Any:
             writer.writerow(
                 [
                     _cell(r.name),
-                    vocabulary.RISK_LEVELS.get(r.risk_level, r.risk_level),
+                    _(vocabulary.RISK_LEVELS[r.risk_level])
+                    if r.risk_level in vocabulary.RISK_LEVELS
+                    else r.risk_level,
                     stage,
-                    *(r.counts[key] for key, _, _ in COUNTS),
+                    *(r.counts[key] for key, _heading, _meaning in COUNTS),
                     _ready_text(r.result),
                     i18n.format_percent(r.result.overall.percent),
                 ]
@@ -231,7 +253,7 @@ def export_csv() -> Any:
 
 def _ready_text(result: SystemCompleteness) -> str:
     if result.nothing_applies:
-        return "nothing applies"
+        return _("nothing applies")
     if result.ready is None:
         return "—"
-    return "ready" if result.ready else "not ready"
+    return _("ready") if result.ready else _("not ready")

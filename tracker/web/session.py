@@ -52,7 +52,7 @@ class Account(UserMixin):
 
 
 def load_account(session_id: str) -> Account | None:
-    user_id, _, fragment = session_id.partition(":")
+    user_id, _colon, fragment = session_id.partition(":")
     user = User.get_or_none(User.id == int(user_id)) if user_id.isdigit() else None
     if user is None or not user.is_active or (user.password_hash or "")[-12:] != fragment:
         return None

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from tracker import i18n
 from tracker.reminders import planning
 from tracker.reminders.items import KINDS, OPTIONAL_KINDS
 
@@ -26,6 +27,6 @@ def page(token: str) -> Any:
     return render_template(
         "unsubscribe.html",
         preference=preference,
-        optional={kind: KINDS[kind] for kind in sorted(OPTIONAL_KINDS)},
+        optional={kind: i18n.gettext(KINDS[kind]) for kind in sorted(OPTIONAL_KINDS)},
         done=done,
     )
