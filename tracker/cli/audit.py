@@ -9,6 +9,8 @@ import click
 from tracker import audit
 from tracker.cli import EXIT_PROBLEMS, Context, pass_context
 from tracker.cli.output import echo
+from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 
 
 @click.group("audit")
@@ -23,10 +25,28 @@ def verify(ctx: Context) -> None:
     ctx.connect()
     report = audit.verify()
     if report.ok:
-        echo(f"audit chain intact: {report.events_checked} events verified")
+        echo(
+            ngettext(
+                "audit chain intact: %(num)s event verified",
+                "audit chain intact: %(num)s events verified",
+                report.events_checked,
+            )
+        )
         return
-    echo(f"audit chain BROKEN at event {report.first_broken_id}: {report.problem}")
-    echo(f"({report.events_checked} events before it verified)")
+    echo(
+        _(
+            "audit chain BROKEN at event %(id)s: %(problem)s",
+            id=report.first_broken_id,
+            problem=report.problem,
+        )
+    )
+    echo(
+        ngettext(
+            "(%(num)s event before it verified)",
+            "(%(num)s events before it verified)",
+            report.events_checked,
+        )
+    )
     sys.exit(EXIT_PROBLEMS)
 
 

@@ -15,6 +15,8 @@ from tracker.cli.completeness import _system_id as system_id_of
 from tracker.cli.output import echo, printable
 from tracker.cli.params import AS_OF, RecordRef, acting_user
 from tracker.errors import NotFound
+from tracker.i18n import N_, ngettext
+from tracker.i18n import gettext as _
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
 from tracker.plugin_host import PluginInfo, deployment_of
 from tracker.requirements import SCOPES, VERIFICATION
@@ -34,14 +36,19 @@ def list_plugins(ctx: Context) -> None:
     """
     catalogue = ctx.catalogue(strict=False)
     for plugin in catalogue.plugins:
-        state = "loaded" if plugin.loaded else "NOT LOADED"
+        state = _("loaded") if plugin.loaded else _("NOT LOADED")
         where = f"{plugin.distribution} {plugin.version}".strip() or plugin.module
         enabled = [
-            j if j in catalogue.jurisdictions else f"{j} (disabled)" for j in plugin.jurisdictions
+            j if j in catalogue.jurisdictions else _("%(id)s (disabled)", id=j)
+            for j in plugin.jurisdictions
         ]
         echo(
             f"{plugin.name:<20} {state:<10} {where:<32} {', '.join(enabled) or '-'}: "
-            f"{plugin.requirement_count} requirements, {plugin.question_count} questions"
+            + _(
+                "%(requirements)s requirements, %(questions)s questions",
+                requirements=plugin.requirement_count,
+                questions=plugin.question_count,
+            )
             + _api_note(plugin)
         )
     if error := catalogue.configuration_error():
@@ -54,20 +61,33 @@ def check_plugins(ctx: Context) -> None:
     """Validate every plugin and the settings; list each problem once; exit 1 if there is any."""
     catalogue = ctx.catalogue(strict=False, report=False)
     problems = [str(p) for p in catalogue.problems]
-    problems += [f"configuration: {mistake}" for mistake in catalogue.configuration]
+    problems += [
+        _("configuration: %(mistake)s", mistake=mistake) for mistake in catalogue.configuration
+    ]
     for problem in problems:
-        echo(f"PROBLEM {problem}")
+        echo(_("PROBLEM %(problem)s", problem=problem))
     for plugin in catalogue.plugins:
         if plugin.loaded and not plugin.built_in and not plugin.api_range:
             # Not a problem: it loads. Said so that the author declares one before API 2.
             echo(
-                f"NOTE plugin {plugin.name!r} declares no TRACKER_PLUGIN_API; taken to be "
-                f"written for plugin API {ASSUMED_RANGE} (this tracker: {API_VERSION})"
+                _(
+                    "NOTE plugin %(name)s declares no TRACKER_PLUGIN_API; taken to be written "
+                    "for plugin API %(assumed)s (this tracker: %(version)s)",
+                    name=repr(plugin.name),
+                    assumed=ASSUMED_RANGE,
+                    version=API_VERSION,
+                )
             )
     loaded = sum(p.loaded for p in catalogue.plugins)
     echo(
-        f"{loaded} of {len(catalogue.plugins)} plugins loaded, {len(catalogue.requirements)} requirements "
-        f"enabled, {len(problems)} problems"
+        _(
+            "%(loaded)s of %(plugins)s plugins loaded, %(requirements)s requirements enabled, "
+            "%(problems)s problems",
+            loaded=loaded,
+            plugins=len(catalogue.plugins),
+            requirements=len(catalogue.requirements),
+            problems=len(problems),
+        )
     )
     if problems:
         sys.exit(EXIT_PROBLEMS)
@@ -94,22 +114,29 @@ def affected(ctx: Context, plugin: str) -> None:
     )
     ctx.connect()
     found = testing.affected_in(loaded, day)
-    source = loaded.info.describe() if loaded.info else f"plugin {loaded.name!r}"
+    source = loaded.info.describe() if loaded.info else _("plugin %(name)s", name=repr(loaded.name))
     echo(
-        f"{printable(source)}: {', '.join(loaded.jurisdictions) or 'no jurisdiction'}; "
-        f"the registered systems its requirements would apply to on {day.isoformat()}:"
+        _(
+            "%(source)s: %(jurisdictions)s; the registered systems its requirements would apply "
+            "to on %(date)s:",
+            source=printable(source),
+            jurisdictions=", ".join(loaded.jurisdictions) or _("no jurisdiction"),
+            date=day.isoformat(),
+        )
     )
     for requirement_id, systems in found.items():
         count = (
-            f"{len(systems)} system{'s' if len(systems) != 1 else ''}" if systems else "no system"
+            ngettext("%(num)s system", "%(num)s systems", len(systems))
+            if systems
+            else _("no system")
         )
         echo(f"{printable(requirement_id)}: {count}")
         for system in systems:
             echo(f"  #{system.id} {printable(system.name)}")
     if not found:
-        echo("(the plugin provides no requirement that loads)")
+        echo(_("(the plugin provides no requirement that loads)"))
     for problem in loaded.problems:
-        echo(f"PROBLEM {printable(problem)}")
+        echo(_("PROBLEM %(problem)s", problem=printable(problem)))
     if loaded.problems:
         sys.exit(EXIT_PROBLEMS)
 
@@ -136,12 +163,21 @@ def new_plugin(ctx: Context, name: str, folder: Path | None) -> None:
         j for p in catalogue.plugins for j in p.jurisdictions
     }
     skeleton = plugin_skeleton.write(name, folder, taken)
-    echo(f"wrote plugin {skeleton.name!r} in {printable(skeleton.folder)}:")
+    echo(
+        _(
+            "wrote plugin %(name)s in %(folder)s:",
+            name=repr(skeleton.name),
+            folder=printable(skeleton.folder),
+        )
+    )
     for path in skeleton.files:
         echo(f"  {printable(path)}")
     echo(
-        f"next: pip install -e {printable(skeleton.folder)} && tracker plugins check "
-        f"(see {printable(skeleton.folder / 'README.md')})"
+        _(
+            "next: %(command)s (see %(readme)s)",
+            command=f"pip install -e {printable(skeleton.folder)} && tracker plugins check",
+            readme=printable(skeleton.folder / "README.md"),
+        )
     )
 
 
@@ -167,14 +203,24 @@ def accept_catalogue(ctx: Context, username: str | int) -> None:
     data = accepted.catalogue
     if not new:
         echo(
-            f"the catalogue in use is already the one accepted on {accepted.occurred_at} "
-            f"(audit event {accepted.event_id}); nothing recorded"
+            _(
+                "the catalogue in use is already the one accepted on %(moment)s "
+                "(audit event %(event)s); nothing recorded",
+                moment=accepted.occurred_at,
+                event=accepted.event_id,
+            )
         )
         return
     echo(
-        f"accepted the catalogue in use: {len(data['requirements'])} requirements of "
-        f"{len(data['jurisdictions'])} jurisdictions from {len(data['plugins'])} plugins "
-        f"(audit event {accepted.event_id}, digest {data['digest'][:12]})"
+        _(
+            "accepted the catalogue in use: %(requirements)s requirements of %(jurisdictions)s "
+            "jurisdictions from %(plugins)s plugins (audit event %(event)s, digest %(digest)s)",
+            requirements=len(data["requirements"]),
+            jurisdictions=len(data["jurisdictions"]),
+            plugins=len(data["plugins"]),
+            event=accepted.event_id,
+            digest=data["digest"][:12],
+        )
     )
 
 
@@ -191,18 +237,31 @@ def diff_catalogue(ctx: Context) -> None:
     accepted = catalogue_record.last_accepted()
     if accepted is None:
         raise NothingAccepted(
-            "no catalogue has been accepted yet, so there is nothing to compare with: "
-            "`tracker plugins accept --as USER` records the one installed now as the one in use"
+            _(
+                "no catalogue has been accepted yet, so there is nothing to compare with: "
+                "`tracker plugins accept --as USER` records the one installed now as the one "
+                "in use"
+            )
         )
     now = catalogue_record.serialise(ctx.catalogue())
     found = catalogue_record.compare(accepted.catalogue, now)
     echo(
-        f"the installed catalogue against the one accepted on {accepted.occurred_at} by "
-        f"{printable(accepted.actor)} (audit event {accepted.event_id}):"
+        _(
+            "the installed catalogue against the one accepted on %(moment)s by %(actor)s "
+            "(audit event %(event)s):",
+            moment=accepted.occurred_at,
+            actor=printable(accepted.actor),
+            event=accepted.event_id,
+        )
     )
     for name, (old, new) in found.plugin_versions.items():
         echo(
-            f"plugin {printable(name)}: {printable(old or '(absent)')} -> {printable(new or '(absent)')}"
+            _(
+                "plugin %(name)s: %(old)s -> %(new)s",
+                name=printable(name),
+                old=printable(old or _("(absent)")),
+                new=printable(new or _("(absent)")),
+            )
         )
     orphans = catalogue_record.orphaned_evidence(found.requirements.removed, now["requirements"])
     titles = {
@@ -211,17 +270,17 @@ def diff_catalogue(ctx: Context) -> None:
     }
     for section, diff in found.sections.items():
         if diff.added:
-            echo(f"{section} added ({len(diff.added)}):")
+            echo(_("%(section)s added (%(num)s):", section=section, num=len(diff.added)))
             for key in diff.added:
                 echo(f"  + {_named(key, titles, section)}")
         if diff.removed:
-            echo(f"{section} removed ({len(diff.removed)}):")
+            echo(_("%(section)s removed (%(num)s):", section=section, num=len(diff.removed)))
             for key in diff.removed:
                 echo(f"  - {_named(key, titles, section)}")
                 if section == "requirements":
                     _echo_orphans(orphans[key])
         if diff.changed:
-            echo(f"{section} changed ({len(diff.changed)}):")
+            echo(_("%(section)s changed (%(num)s):", section=section, num=len(diff.changed)))
             for key, changes in diff.changed.items():
                 echo(f"  ~ {_named(key, titles, section)}")
                 for change in changes:
@@ -230,7 +289,7 @@ def diff_catalogue(ctx: Context) -> None:
                         f"{printable(repr(change.new))}"
                     )
     if not found:
-        echo("no differences")
+        echo(_("no differences"))
         return
     added, removed, changed = (
         sum(len(getattr(d, part)) for d in found.sections.values())
@@ -238,11 +297,23 @@ def diff_catalogue(ctx: Context) -> None:
     )
     total = added + removed + changed
     echo(
-        f"{total} difference{'s' if total != 1 else ''} ({added} added, {removed} removed, "
-        f"{changed} changed); `tracker plugins accept --as USER` makes the installed one the "
-        "catalogue in use"
+        ngettext(
+            "%(num)s difference (%(added)s added, %(removed)s removed, %(changed)s changed); "
+            "`tracker plugins accept --as USER` makes the installed one the catalogue in use",
+            "%(num)s differences (%(added)s added, %(removed)s removed, %(changed)s changed); "
+            "`tracker plugins accept --as USER` makes the installed one the catalogue in use",
+            total,
+            added=added,
+            removed=removed,
+            changed=changed,
+        )
     )
     sys.exit(EXIT_PROBLEMS)
+
+
+def _field(label: str, value: str) -> str:
+    """``"citation:       value"``: the label in the reader's language, the values aligned."""
+    return (f"{_(label)}:" if label else "").ljust(15) + " " + value
 
 
 def _named(key: str, titles: dict[str, str], section: str) -> str:
@@ -252,14 +323,14 @@ def _named(key: str, titles: dict[str, str], section: str) -> str:
 
 def _echo_orphans(orphans: list[catalogue_record.OrphanedEvidence]) -> None:
     if not orphans:
-        echo("      no evidence would be orphaned")
+        echo("      " + _("no evidence would be orphaned"))
         return
-    echo(f"      evidence that would be orphaned ({len(orphans)}):")
+    echo("      " + _("evidence that would be orphaned (%(num)s):", num=len(orphans)))
     for item in orphans:
         serves = (
-            f"still serves {', '.join(item.still_serves)}"
+            _("still serves %(requirements)s", requirements=", ".join(item.still_serves))
             if item.still_serves
-            else "serves nothing else"
+            else _("serves nothing else")
         )
         echo(f"      #{item.id} {printable(item.title)} ({printable(serves)})")
 
@@ -269,7 +340,10 @@ def _api_note(plugin: PluginInfo) -> str:
     if plugin.built_in or not plugin.loaded:
         return ""
     declared = printable(plugin.api_range) if plugin.api_range else ""
-    return f" (plugin API {declared or f'undeclared, taken as {ASSUMED_RANGE}'})"
+    return " " + _(
+        "(plugin API %(range)s)",
+        range=declared or _("undeclared, taken as %(range)s", range=ASSUMED_RANGE),
+    )
 
 
 @click.group("requirements")
@@ -298,26 +372,39 @@ def show_requirement(ctx: Context, requirement_id: str) -> None:
     c = r.citation
     lines = [
         f"{r.id}: {r.title}",
-        f"citation:       {c.instrument}, {c.article}",
-        f"                {c.url}",
-        f"verification:   {c.verification} - {VERIFICATION[c.verification]}"
+        _field(N_("citation"), f"{c.instrument}, {c.article}"),
+        _field("", c.url),
+        _field(N_("verification"), f"{c.verification} - {VERIFICATION[c.verification]}")
         + (f" ({c.note})" if c.note else ""),
-        f"evidence kinds: {', '.join(r.evidence_kinds)}",
-        f"scope:          {SCOPES[r.scope]}",
-        f"applies when:   {r.applies_when}",
-        f"due before:     {r.due_before or '-'}",
-        f"in force from:  {r.in_force_from or 'in force'}",
-        f"owner:          {r.owner}",
+        _field(N_("evidence kinds"), ", ".join(r.evidence_kinds)),
+        _field(N_("scope"), SCOPES[r.scope]),
+        _field(N_("applies when"), r.applies_when),
+        _field(N_("due before"), r.due_before or "-"),
+        _field(N_("in force from"), str(r.in_force_from or _("in force"))),
+        _field(N_("owner"), r.owner),
     ]
     if r.valid_for_months:
         lines.append(
-            f"valid for:      {r.valid_for_months} months"
-            + (f" ({r.recurrence})" if r.recurrence else "")
+            _field(
+                N_("valid for"),
+                ngettext("%(num)s month", "%(num)s months", r.valid_for_months)
+                + (f" ({r.recurrence})" if r.recurrence else ""),
+            )
         )
     if r.renew_on_change:
-        lines.append(f"renew when:     {', '.join(r.renew_on_change)} changes")
+        lines.append(
+            _field(
+                N_("renew when"),
+                _("%(fields)s changes", fields=", ".join(r.renew_on_change)),
+            )
+        )
     if r.also_satisfied_by:
-        lines.append(f"also satisfied by evidence for: {', '.join(r.also_satisfied_by)}")
+        lines.append(
+            _(
+                "also satisfied by evidence for: %(requirements)s",
+                requirements=", ".join(r.also_satisfied_by),
+            )
+        )
     if r.description:
         lines += ["", *textwrap.wrap(r.description, 100)]
     echo("\n".join(lines))
@@ -347,15 +434,32 @@ def why_requirement(
         raise NotFound("AI system", f"{system_id} on {day.isoformat()} (not registered by then)")
     fact = snapshot.systems[0]
     verdict = completeness.evaluator_for(catalogue).verdict(fact, requirement, day)
-    outcome = "applies to" if verdict.applies else "does not apply to"
+    sentence = (
+        N_("%(requirement)s (%(title)s) applies to system %(id)s (%(name)s) on %(date)s:")
+        if verdict.applies
+        else N_(
+            "%(requirement)s (%(title)s) does not apply to system %(id)s (%(name)s) on %(date)s:"
+        )
+    )
     lines = [
-        f"{requirement.id} ({printable(requirement.title)}) {outcome} system {fact.id} "
-        f"({printable(fact.name)}) on {day.isoformat()}:",
+        _(
+            sentence,
+            requirement=requirement.id,
+            title=printable(requirement.title),
+            id=fact.id,
+            name=printable(fact.name),
+            date=day.isoformat(),
+        ),
         *(f"  - {printable(reason)}" for reason in verdict.reasons),
-        f"rule: {printable(requirement.applies_when)}",
+        _("rule: %(rule)s", rule=printable(requirement.applies_when)),
     ]
     if verdict.applies and requirement.in_force_from and day < requirement.in_force_from:
-        lines.append(f"not yet in force: in force from {requirement.in_force_from.isoformat()}")
+        lines.append(
+            _(
+                "not yet in force: in force from %(date)s",
+                date=requirement.in_force_from.isoformat(),
+            )
+        )
     echo("\n".join(lines))
 
 

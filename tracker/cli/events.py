@@ -22,6 +22,8 @@ from tracker.completeness.facts import EventDuty
 from tracker.completeness.loader import end_of
 from tracker.errors import NotFound
 from tracker.events.kinds import title_of
+from tracker.i18n import gettext as _
+from tracker.vocabulary import STATUS_WORDS
 
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?")
 
@@ -41,19 +43,34 @@ class Moment(click.ParamType):
             text = str(value).strip()
             if not _MOMENT.fullmatch(text):
                 self.fail(
-                    f"{text!r} is not a moment written YYYY-MM-DD HH:MM (UTC, or with an offset "
-                    "such as +01:00)",
+                    _(
+                        "%(text)s is not a moment written YYYY-MM-DD HH:MM (UTC, or with an "
+                        "offset such as +01:00)",
+                        text=repr(text),
+                    ),
                     param,
                     ctx,
                 )
             try:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError as error:  # "month must be in 1..12"
-                self.fail(f"{text!r} is not a moment: {error}", param, ctx)
+                self.fail(
+                    _("%(text)s is not a moment: %(error)s", text=repr(text), error=error),
+                    param,
+                    ctx,
+                )
         if moment.tzinfo is not None:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
         if moment.date() < FIRST_DAY:
-            self.fail(f"{moment:%Y-%m-%d} is before {FIRST_DAY}", param, ctx)
+            self.fail(
+                _(
+                    "%(day)s is before %(first)s",
+                    day=f"{moment:%Y-%m-%d}",
+                    first=FIRST_DAY.isoformat(),
+                ),
+                param,
+                ctx,
+            )
         return moment
 
 
@@ -62,6 +79,10 @@ MOMENT = Moment()
 
 def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _status(status: str) -> str:
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 @click.group("events")
@@ -107,18 +128,30 @@ def add(
         catalogue,
     )
     echo(
-        f"event {event.id} recorded: {printable(title_of(kind, catalogue.event_kinds))} of "
-        f"{printable(target.name)} (system {target.id}) at {_when(event.occurred_at)}"
+        _(
+            "event %(id)s recorded: %(kind)s of %(system)s (system %(system_id)s) at %(moment)s",
+            id=event.id,
+            kind=printable(title_of(kind, catalogue.event_kinds)),
+            system=printable(target.name),
+            system_id=target.id,
+            moment=_when(event.occurred_at),
+        )
     )
     today = max(date.today(), event.occurred_at.date())
     result = completeness.for_system(target.id, today, catalogue, ctx.settings.expiring_soon_days)
     owed = [duty for duty in result.events if duty.event_id == event.id]
     if not owed:
-        echo("it owes nothing: no applicable requirement in force counts from this kind")
+        echo(_("it owes nothing: no applicable requirement in force counts from this kind"))
     for duty in owed:
         echo(
-            f"  owes {duty.requirement_id} ({printable(duty.title)}) by {_when(duty.deadline)}: "
-            f"{duty.status}"
+            "  "
+            + _(
+                "owes %(requirement)s (%(title)s) by %(moment)s: %(status)s",
+                requirement=duty.requirement_id,
+                title=printable(duty.title),
+                moment=_when(duty.deadline),
+                status=_status(duty.status),
+            )
         )
 
 
@@ -139,7 +172,13 @@ def list_events(ctx: Context, system: int | str, as_of: date | None) -> None:
         e for e in register.events_of(target) if e.occurred_at <= end and e.recorded_at <= end
     ]
     if not events:
-        echo(f"no events recorded for {printable(target.name)} by {day.isoformat()}")
+        echo(
+            _(
+                "no events recorded for %(system)s by %(date)s",
+                system=printable(target.name),
+                date=day.isoformat(),
+            )
+        )
         return
     duties: dict[int, list[EventDuty]] = {}
     try:
@@ -154,15 +193,21 @@ def list_events(ctx: Context, system: int | str, as_of: date | None) -> None:
             f"{printable(event.description)}"
         )
         for duty in duties.get(event.id, ()):
-            late = " (filed late)" if duty.late else ""
+            late = " " + _("(filed late)") if duty.late else ""
             echo(
-                f"{'':>8}{duty.requirement_id:<44} {duty.status:<14} deadline "
-                f"{_when(duty.deadline)}{late}"
+                f"{'':>8}{duty.requirement_id:<44} {duty.status:<14} "
+                + _("deadline %(moment)s", moment=_when(duty.deadline))
+                + late
             )
         if result is not None and event.id not in duties:
-            echo(f"{'':>8}owes nothing on {day.isoformat()}")
+            echo(f"{'':>8}" + _("owes nothing on %(date)s", date=day.isoformat()))
     if result is None:
-        echo(f"the system was registered after {day.isoformat()}: no duties are judged for then")
+        echo(
+            _(
+                "the system was registered after %(date)s: no duties are judged for then",
+                date=day.isoformat(),
+            )
+        )
 
 
 @events_group.command("kinds")
@@ -172,7 +217,7 @@ def kinds(ctx: Context) -> None:
     for kind in ctx.catalogue().event_kinds.values():
         echo(
             f"{printable(kind.id):<28} {printable(kind.title)} "
-            f"(time recorded: {printable(kind.counted_from)})"
+            + _("(time recorded: %(when)s)", when=printable(kind.counted_from))
         )
 
 

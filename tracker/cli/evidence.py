@@ -15,7 +15,9 @@ from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports
 from tracker.cli.output import echo, printable
 from tracker.cli.params import DAY, RecordId, acting_user
 from tracker.evidence_items import IncomingFile
-from tracker.vocabulary import EVIDENCE_KINDS
+from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
+from tracker.vocabulary import EVIDENCE_KINDS, STATUS_WORDS
 
 
 def _day(value: date | None) -> str | None:
@@ -29,7 +31,11 @@ def _store(ctx: Context) -> ContentStore:
         return ContentStore(where)
     except OSError as error:
         raise click.ClickException(
-            f"cannot use the evidence store {where} (TRACKER_EVIDENCE_DIR): {error.strerror}"
+            _(
+                "cannot use the evidence store %(path)s (TRACKER_EVIDENCE_DIR): %(reason)s",
+                path=where,
+                reason=error.strerror,
+            )
         ) from None
 
 
@@ -90,7 +96,9 @@ def add(
             for received in incoming:  # leave no unfinished upload behind
                 received.pending.discard()
             where = "" if error.filename in (None, str(path)) else f" ({error.filename})"
-            raise click.ClickException(f"cannot add {path}: {error.strerror}{where}") from None
+            raise click.ClickException(
+                _("cannot add %(path)s: %(reason)s", path=path, reason=error.strerror) + where
+            ) from None
     metadata.update(
         issued_on=_day(issued_on),
         valid_from=_day(valid_from),
@@ -107,8 +115,13 @@ def add(
         known_requirements=ctx.catalogue().requirements,
     )
     echo(
-        f"added evidence {item.id} ({printable(item.title)}) with {len(files)} file(s); "
-        "awaiting review"
+        ngettext(
+            "added evidence %(id)s (%(title)s) with %(num)s file; awaiting review",
+            "added evidence %(id)s (%(title)s) with %(num)s files; awaiting review",
+            len(files),
+            id=item.id,
+            title=printable(item.title),
+        )
     )
 
 
@@ -125,12 +138,19 @@ def review(
 ) -> None:
     """Accept or reject one evidence version, as a data protection officer."""
     if decision is None:
-        raise click.UsageError("say --accept or --reject")
+        raise click.UsageError(_("say --accept or --reject"))
     ctx.connect()
     item = evidence_items.get_evidence(evidence_id)
     reviewer = accounts.get_user(username)
     reviews.review_evidence(item, decision, reason, reviewer, cli_actor(reviewer.username))
-    echo(f"evidence {evidence_id} {decision} by {printable(reviewer.username)}")
+    echo(
+        _(
+            "evidence %(id)s %(decision)s by %(user)s",
+            id=evidence_id,
+            decision=_(STATUS_WORDS[decision]),
+            user=printable(reviewer.username),
+        )
+    )
 
 
 @evidence_group.command("check")
@@ -143,10 +163,16 @@ def check(ctx: Context) -> None:
     if not where.exists():  # a check creates nothing: not even an empty store
         if expected:
             raise click.ClickException(
-                f"the evidence store {where} (TRACKER_EVIDENCE_DIR) does not exist, "
-                f"yet the database records {len(expected)} stored files"
+                ngettext(
+                    "the evidence store %(path)s (TRACKER_EVIDENCE_DIR) does not exist, "
+                    "yet the database records %(num)s stored file",
+                    "the evidence store %(path)s (TRACKER_EVIDENCE_DIR) does not exist, "
+                    "yet the database records %(num)s stored files",
+                    len(expected),
+                    path=where,
+                )
             )
-        echo(f"no evidence store at {where} yet, and no stored files recorded: OK")
+        echo(_("no evidence store at %(path)s yet, and no stored files recorded: OK", path=where))
         return
     report = check_store(_store(ctx), expected)
     for line in report.lines():

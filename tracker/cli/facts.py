@@ -10,6 +10,7 @@ import click
 from tracker import profile
 from tracker.cli import Context, pass_context
 from tracker.cli.output import echo
+from tracker.i18n import gettext as _
 
 
 @click.command("facts")
@@ -22,7 +23,11 @@ def facts(ctx: Context, output: str) -> None:
         echo(json.dumps([asdict(f) for f in found], indent=2, default=str))
         return
     for fact in found:
-        default = "" if fact.default in (None, "", []) else f" (default {fact.default!r})"
+        default = (
+            ""
+            if fact.default in (None, "", [])
+            else " " + _("(default %(value)s)", value=repr(fact.default))
+        )
         echo(f"{fact.id}: {fact.type}{default}  [{fact.source}]")
         if fact.help:
             echo(f"    {fact.help}")

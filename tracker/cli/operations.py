@@ -9,6 +9,7 @@ from tracker.cli import Context, pass_context
 from tracker.cli.output import echo
 from tracker.cli.params import PORT, Number
 from tracker.config import ConfigError
+from tracker.i18n import gettext as _
 
 
 @click.group("db")
@@ -21,9 +22,9 @@ def db_group() -> None:
 def db_status(ctx: Context) -> None:
     """Show the schema version and any pending upgrades (a missing database is not created)."""
     state = schema.status(ctx.connect(current_schema=False))
-    echo(f"schema version {state.current} of {state.latest}")
+    echo(_("schema version %(current)s of %(latest)s", current=state.current, latest=state.latest))
     for name in state.pending:
-        echo(f"pending: {name}")
+        echo(_("pending: %(name)s", name=name))
 
 
 @db_group.command("upgrade")
@@ -36,8 +37,8 @@ def db_upgrade(ctx: Context, target: int | None) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     for name in applied:
-        echo(f"applied {name}")
-    echo(f"schema version {schema.status(ctx.connect()).current}")
+        echo(_("applied %(name)s", name=name))
+    echo(_("schema version %(version)s", version=schema.status(ctx.connect()).current))
 
 
 def _check_address(host: str, port: int) -> None:
@@ -48,13 +49,19 @@ def _check_address(host: str, port: int) -> None:
     import socket
 
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
             probe.bind(address)
     except OSError as error:
         raise click.ClickException(
-            f"cannot listen on {host}:{port}: {error.strerror or error}"
+            _(
+                "cannot listen on %(address)s: %(reason)s",
+                address=f"{host}:{port}",
+                reason=error.strerror or error,
+            )
         ) from None
 
 
@@ -94,7 +101,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         def load(self):
             return app
 
-    echo(f"AI Evidence Tracker on http://{host}:{port}/ (API docs: /api/docs)")
+    echo(_("AI Evidence Tracker on %(url)s (API docs: /api/docs)", url=f"http://{host}:{port}/"))
     Server().run()
 
 

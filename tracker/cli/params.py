@@ -15,8 +15,12 @@ from typing import Any, TypeVar
 import click
 
 from tracker.db import MAX_ID
+from tracker.i18n import N_
+from tracker.i18n import gettext as _
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The records commands name by id, as messages name them (marked here for the catalogue).
+ENTITIES = (N_("AI system"), N_("API token"), N_("evidence"), N_("user"), N_("waiver"))
 # No evidence, token or waiver predates 1900; 9999-12-31 stays open as "never expires".
 FIRST_DAY = date(1900, 1, 1)
 # A sweep or a replay reasons a while past its day (lead days, review deadlines): far enough
@@ -38,14 +42,25 @@ class RecordId(click.ParamType):
         elif isinstance(value, str) and value.isascii() and value.isdigit():
             number = int(value)
         else:
-            self.fail(f"{value!r} is not {self._rule}", param, ctx)
+            self.fail(
+                _("%(value)s is not %(rule)s", value=repr(value), rule=self._rule), param, ctx
+            )
         if not 1 <= number <= MAX_ID:
-            self.fail(f"no {self.entity} has id {number}: ids are {self._rule}", param, ctx)
+            self.fail(
+                _(
+                    "no %(entity)s has id %(number)s: ids are %(rule)s",
+                    entity=_(self.entity),
+                    number=number,
+                    rule=self._rule,
+                ),
+                param,
+                ctx,
+            )
         return number
 
     @property
     def _rule(self) -> str:
-        return f"a whole number from 1 to {MAX_ID}"
+        return _("a whole number from 1 to %(max)s", max=MAX_ID)
 
 
 class RecordRef(click.ParamType):
@@ -63,7 +78,11 @@ class RecordRef(click.ParamType):
         if isinstance(value, str) and value.isascii() and value.isdigit():
             return self._id.convert(value, param, ctx)
         if isinstance(value, str) and not value.strip():
-            self.fail(f"give the {self.entity}'s id or name, not an empty string", param, ctx)
+            self.fail(
+                _("give the %(entity)s's id or name, not an empty string", entity=_(self.entity)),
+                param,
+                ctx,
+            )
         return value
 
 
@@ -81,13 +100,26 @@ class Day(click.ParamType):
         else:
             text = str(value)
             if not _ISO_DAY.fullmatch(text):
-                self.fail(f"{text!r} is not a date written YYYY-MM-DD", param, ctx)
+                self.fail(
+                    _("%(text)s is not a date written YYYY-MM-DD", text=repr(text)), param, ctx
+                )
             try:
                 day = date.fromisoformat(text)
             except ValueError as error:  # "month must be in 1..12", "year 0 is out of range"
-                self.fail(f"{text!r} is not a date: {error}", param, ctx)
+                self.fail(
+                    _("%(text)s is not a date: %(error)s", text=repr(text), error=error), param, ctx
+                )
         if not FIRST_DAY <= day <= self.last:
-            self.fail(f"{day.isoformat()} is outside {FIRST_DAY} to {self.last}", param, ctx)
+            self.fail(
+                _(
+                    "%(day)s is outside %(first)s to %(last)s",
+                    day=day.isoformat(),
+                    first=FIRST_DAY.isoformat(),
+                    last=self.last.isoformat(),
+                ),
+                param,
+                ctx,
+            )
         return day
 
 

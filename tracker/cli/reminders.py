@@ -14,6 +14,8 @@ from tracker.cli import Context, pass_context
 from tracker.cli.output import echo, printable
 from tracker.cli.params import AS_OF, Number
 from tracker.config import ConfigError
+from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 from tracker.reminders import jobs, ledger
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences
@@ -39,15 +41,23 @@ def preview(ctx: Context, as_of: date | None) -> None:
     for planned in result.planned:
         by_person[planned.recipient.email].append(planned)
     echo(
-        f"sweep of {result.as_of}: {len(result.items)} items, {len(result.planned)} notifications "
-        f"to {len(by_person)} people"
+        _(
+            "sweep of %(date)s: %(items)s, %(notifications)s to %(people)s",
+            date=result.as_of.isoformat(),
+            items=ngettext("%(num)s item", "%(num)s items", len(result.items)),
+            notifications=ngettext(
+                "%(num)s notification", "%(num)s notifications", len(result.planned)
+            ),
+            people=ngettext("%(num)s person", "%(num)s people", len(by_person)),
+        )
     )
     for email, planned in sorted(by_person.items()):
         name = printable(planned[0].recipient.name or email)
-        echo(f"\n{name} <{printable(email)}>: {len(planned)} items")
+        count = ngettext("%(num)s item", "%(num)s items", len(planned))
+        echo(f"\n{name} <{printable(email)}>: {count}")
         for p in sorted(planned, key=lambda p: (p.payload["system_name"] or "", p.kind)):
-            due = f", due {p.payload['due']}" if p.payload["due"] else ""
-            where = printable(p.payload["system_name"] or "agency")
+            due = ", " + _("due %(date)s", date=p.payload["due"]) if p.payload["due"] else ""
+            where = printable(p.payload["system_name"] or _("agency"))
             title = printable(p.payload["title"])
             echo(f"  [{p.kind}] {where}: {title} ({p.payload['status']}{due})")
 
@@ -60,18 +70,37 @@ def run(ctx: Context, as_of: date | None) -> None:
     ctx.connect()
     result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings)
     messages = ledger.messages(load_preferences())
-    closed = f", {result.closed} unsent closed as obsolete" if result.closed else ""
+    closed = (
+        ", " + _("%(num)s unsent closed as obsolete", num=result.closed) if result.closed else ""
+    )
     echo(
-        f"sweep of {result.as_of}: {len(result.planned)} notifications planned, {result.new} new"
-        f"{closed}; {len(messages)} e-mails to send"
+        _(
+            "sweep of %(date)s: %(planned)s notifications planned, %(new)s new%(closed)s; "
+            "%(emails)s e-mails to send",
+            date=result.as_of.isoformat(),
+            planned=len(result.planned),
+            new=result.new,
+            closed=closed,
+            emails=len(messages),
+        )
     )
     try:
         sent = deliver(messages, ctx.settings, final_attempt=False)
     except DeliveryFailed as error:
         raise click.ClickException(
-            f"could not send: {error}; the notifications stay pending for the next run or the worker"
+            _(
+                "could not send: %(error)s; the notifications stay pending for the next run or "
+                "the worker",
+                error=error,
+            )
         ) from None
-    echo(f"sent {sent.sent} e-mails ({sent.skipped} already handled elsewhere)")
+    echo(
+        _(
+            "sent %(sent)s e-mails (%(skipped)s already handled elsewhere)",
+            sent=sent.sent,
+            skipped=sent.skipped,
+        )
+    )
 
 
 @reminders_group.command("history")
@@ -92,8 +121,10 @@ def history(ctx: Context, state: str | None, recipient: str | None, limit: int) 
     for row in ledger.find({"state": state, "recipient": recipient}).limit(limit):
         error = ""
         if row.last_error:  # kept after a later success or closing, with the number of tries
-            tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
-            error = f"  ({tries}, last error: {row.last_error})"
+            tries = ngettext("%(num)s attempt", "%(num)s attempts", row.attempts)
+            error = "  " + _(
+                "(%(tries)s, last error: %(error)s)", tries=tries, error=row.last_error
+            )
         echo(
             f"{row.id:>6} {row.state:<8} {row.sweep_date} {printable(row.recipient):<32} "
             f"[{row.kind}] {printable(row.payload.get('title', ''))}{printable(error)}"
@@ -108,13 +139,19 @@ def _reachable_redis(settings):
     try:
         connection = jobs.redis_connection(settings)
     except ValueError as error:  # not a redis://, rediss:// or unix:// URL
-        raise click.ClickException(f"TRACKER_REDIS_URL {where!r}: {error}") from None
+        raise click.ClickException(
+            _("TRACKER_REDIS_URL %(url)s: %(error)s", url=repr(where), error=error)
+        ) from None
     try:
         connection.ping()
     except RedisError as error:
         raise click.ClickException(
-            f"cannot reach Redis at {where} (TRACKER_REDIS_URL): {error}. "
-            "The web app and API keep working; reminders wait in the ledger until a worker runs."
+            _(
+                "cannot reach Redis at %(url)s (TRACKER_REDIS_URL): %(error)s. The web app and "
+                "API keep working; reminders wait in the ledger until a worker runs.",
+                url=where,
+                error=error,
+            )
         ) from None
     return connection
 
@@ -154,7 +191,7 @@ def scheduler(ctx: Context) -> None:
     cron.register(
         jobs.sweep_job, queue_name=jobs.QUEUE_NAME, cron=f"{minute} {hour} * * *", job_timeout=1800
     )
-    echo(f"daily sweep at {settings.sweep_time} {settings.timezone}")
+    echo(_("daily sweep at %(time)s %(zone)s", time=settings.sweep_time, zone=settings.timezone))
     cron.start()
 
 

@@ -10,7 +10,10 @@ from tracker import accounts, register, waivers
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
 from tracker.cli.params import DAY, RecordId, acting_user
+from tracker.i18n import N_
+from tracker.i18n import gettext as _
 from tracker.models import Waiver
+from tracker.vocabulary import STATUS_WORDS
 
 
 @click.group("waivers")
@@ -46,10 +49,10 @@ def request(
         cli_actor(requester.username),
         ctx.catalogue(),
     )
-    echo(f"waiver {waiver.id} requested; another DPO must approve it")
+    echo(_("waiver %(id)s requested; another DPO must approve it", id=waiver.id))
 
 
-def _decision(name: str, decide) -> click.Command:
+def _decision(name: str, decide, summary: str) -> click.Command:
     @click.argument("waiver_id", type=RecordId("waiver"))
     @click.option("--note", default="")
     @acting_user("The data protection officer deciding.")
@@ -59,15 +62,15 @@ def _decision(name: str, decide) -> click.Command:
         ctx.connect()
         officer = accounts.get_user(username)
         waiver = decide(Waiver.find_by_id(waiver_id), officer, note, cli_actor(officer.username))
-        echo(f"waiver {waiver.id} is {waiver.state}")
+        state = _(STATUS_WORDS[waiver.state]) if waiver.state in STATUS_WORDS else waiver.state
+        echo(_("waiver %(id)s is %(state)s", id=waiver.id, state=state))
 
-    command.__doc__ = f"{name.title()} a waiver, as a data protection officer."
-    return waivers_group.command(name)(command)
+    return waivers_group.command(name, help=summary)(command)
 
 
-_decision("approve", waivers.approve_waiver)
-_decision("reject", waivers.reject_waiver)
-_decision("revoke", waivers.revoke_waiver)
+_decision("approve", waivers.approve_waiver, N_("Approve a waiver, as a data protection officer."))
+_decision("reject", waivers.reject_waiver, N_("Reject a waiver, as a data protection officer."))
+_decision("revoke", waivers.revoke_waiver, N_("Revoke a waiver, as a data protection officer."))
 
 
 @waivers_group.command("list")
@@ -79,8 +82,9 @@ def list_waivers(ctx: Context, system_id: int | None, state: str | None) -> None
     ctx.connect()
     for waiver in waivers.find_waivers({"system_id": system_id, "state": state}):
         echo(
-            f"{waiver.id:>4} system {waiver.system_id:<4} {printable(waiver.requirement_id):<40} "
-            f"{waiver.state:<9} until {waiver.expires_on}"
+            f"{waiver.id:>4} {_('system')} {waiver.system_id:<4} "
+            f"{printable(waiver.requirement_id):<40} {waiver.state:<9} "
+            + _("until %(date)s", date=str(waiver.expires_on))
         )
 
 
