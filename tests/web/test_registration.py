@@ -114,7 +114,7 @@ def test_errors_stand_beside_their_fields_values_are_kept_and_nothing_is_saved(s
     for name in ("name", "risk_level", "countries", "contacts"):
         assert f'id="{name}-error"' in html, name
     assert re.search(r'<input id="name" name="name" value=""[^>]*aria-invalid="true"', html)
-    assert "Must be one of: low, medium, high." in html
+    assert "Choose one." in html  # a choice left unmade, not the list of codes
     assert "entry 1: email: Not a valid email address." in html
     # What was entered is still there.
     assert "Finds patterns of benefit fraud in case files." in html

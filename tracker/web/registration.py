@@ -131,6 +131,9 @@ def new() -> Any:
             system = register.create_system(values, user().username, runtime().catalogue)
         except ValidationFailed as failed:
             errors = failed.errors
+            for name in CHOICE_FACTS:  # a choice left unmade: say so, not the list of codes
+                if name in errors and not values.get(name):
+                    errors[name] = [_("Choose one.")]
         else:
             flash(_("%(name)s is registered as AI system %(id)s.", name=system.name, id=system.id))
             return redirect(url_for("system_pages.show", system_id=system.id))
