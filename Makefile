@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format bench bench-upload bench-completeness bench-reminders clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -70,6 +70,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## translations: extract the marked strings, update each language's messages.po, compile its
+## messages.mo, then list what is left to translate (tests/test_i18n.py fails until it is done)
+translations: $(STAMP)
+	$(BIN)/python -m tracker.i18n_catalogues
 
 ## bench: every benchmark
 bench: bench-upload bench-completeness bench-reminders

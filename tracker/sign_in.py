@@ -57,7 +57,7 @@ def check_credentials(username: str, password: str) -> User:
             _(
                 "Too many failed sign-ins: this account is locked until %(time)s UTC. "
                 "Try again later or ask an administrator.",
-                time=f"{user.locked_until:%H:%M}",
+                time=user.locked_until.strftime("%H:%M"),
             )
         )
     if not _verify(user.password_hash, password):

@@ -172,10 +172,11 @@ def new_plugin(ctx: Context, name: str, folder: Path | None) -> None:
     )
     for path in skeleton.files:
         echo(f"  {printable(path)}")
+    command = f"pip install -e {printable(skeleton.folder)} && tracker plugins check"
     echo(
         _(
             "next: %(command)s (see %(readme)s)",
-            command=f"pip install -e {printable(skeleton.folder)} && tracker plugins check",
+            command=command,
             readme=printable(skeleton.folder / "README.md"),
         )
     )

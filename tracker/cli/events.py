@@ -65,7 +65,7 @@ class Moment(click.ParamType):
             self.fail(
                 _(
                     "%(day)s is before %(first)s",
-                    day=f"{moment:%Y-%m-%d}",
+                    day=moment.date().isoformat(),
                     first=FIRST_DAY.isoformat(),
                 ),
                 param,

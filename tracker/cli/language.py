@@ -59,16 +59,23 @@ CLICK_MESSAGES = (
     N_("directory"),
     N_("path"),
     N_("default: {default}"),
+    N_("required"),
     N_("Choose from:\n\t{choices}"),
 )
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message click counts (``ngettext``) for the catalogue, as ``N_`` marks others."""
+    return singular, plural
+
+
 CLICK_PLURALS = (
-    (N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})")),
-    (N_("{value!r} is not {choice}."), N_("{value!r} is not one of {choices}.")),
-    (
-        N_("Option {name!r} requires an argument."),
-        N_("Option {name!r} requires {nargs} arguments."),
+    N_plural("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
+    N_plural("{value!r} is not {choice}.", "{value!r} is not one of {choices}."),
+    N_plural(
+        "Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."
     ),
-    (N_("Did you mean {possibility}?"), N_("(Did you mean one of: {possibilities}?)")),
+    N_plural("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
 )
 
 
@@ -87,6 +94,10 @@ def _swap(target: Any, name: str, value: Any, stack: ExitStack) -> None:
 
 def _translate_help(root: click.Command, stack: ExitStack) -> None:
     for command in _commands(root):
+        # Click makes each command's --help option once, with the words of that moment, and
+        # keeps it: made afresh for this run, in its language, and forgotten after.
+        if hasattr(command, "_help_option"):
+            _swap(command, "_help_option", None, stack)
         for name in ("help", "short_help", "epilog"):
             text = getattr(command, name, None)
             if text:

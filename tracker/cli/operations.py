@@ -59,7 +59,7 @@ def _check_address(host: str, port: int) -> None:
         raise click.ClickException(
             _(
                 "cannot listen on %(address)s: %(reason)s",
-                address=f"{host}:{port}",
+                address=":".join((host, str(port))),
                 reason=error.strerror or error,
             )
         ) from None
@@ -101,7 +101,8 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         def load(self):
             return app
 
-    echo(_("AI Evidence Tracker on %(url)s (API docs: /api/docs)", url=f"http://{host}:{port}/"))
+    url = f"http://{host}:{port}/"
+    echo(_("AI Evidence Tracker on %(url)s (API docs: /api/docs)", url=url))
     Server().run()
 
 
