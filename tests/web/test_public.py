@@ -13,7 +13,7 @@ import pytest
 from tests import sample_files
 from tests.public_register import pdf_text, png_logo, violations
 from tracker import agency as agency_profile
-from tracker import open_data, publication, register
+from tracker import open_data, publication, register, vocabulary
 from tracker.i18n import using
 from tracker.models import AISystem, Evidence, Operator
 from tracker.plugin_host import load_catalogue_for
@@ -286,6 +286,12 @@ def test_the_pages_and_the_data_give_the_agency_and_how_to_complain(client, agen
     page = client.get(f"/register/{chatbot}").text
     assert CONTACT in page and COMPLAINTS in page and f"/register/{chatbot}/statement.pdf" in page
     assert 'src="/agency/logo"' in page
+    # Values read as words in the reader's language, never as codes.
+    stage = agency["Crime report chatbot"].lifecycle_stage
+    assert vocabulary.LIFECYCLE_STAGES[stage] in page and f">{stage}<" not in page
+    assert vocabulary.PURPOSE_TYPES["law_enforcement"] in page
+    index = client.get("/register").text
+    assert vocabulary.LIFECYCLE_STAGES[stage] in index and "law_enforcement<" not in index
     publisher = client.get("/register.json").json["publisher"]
     assert publisher["contact"] == CONTACT and publisher["dpo_contact"] == DPO
     assert publisher["logo_url"].endswith("/agency/logo")
