@@ -55,7 +55,9 @@ def test_the_list_names_role_state_and_last_change(sign_in_as, people):
     accounts.set_active(User.get(User.username == people["viewer"]), False, "test-setup")
     page = sign_in_as("admin").get("/users")
     assert page.status_code == 200
-    row = re.search(r"<tr>\s*<th scope=\"row\"><a[^>]*>dpo\.web</a>.*?</tr>", page.text, re.S)[0]
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\" class=\"who\"><a[^>]*>dpo\.web</a>.*?</tr>", page.text, re.S
+    )[0]
     assert "Data protection officer" in row and "Locked until" in row
     assert "dpo@police.example" in row
     viewer_row = re.search(r"viewer\.web</a>.*?</tr>", page.text, re.S)[0]
