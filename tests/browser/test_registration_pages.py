@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.web.conftest import PASSWORD
 from tracker.models import AISystem, Operator
 
 WIDTHS = (1366, 375)
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture
@@ -41,8 +43,20 @@ def wide_elements(page) -> list[str]:
     return page.evaluate(WIDE)
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page."""
+    found = Axe().run(page, options=WCAG).response["violations"]
+    return [
+        f"{v['id']}: {v['help']} ({'; '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def at_each_width(page, screenshot, name: str) -> None:
-    """Screenshots at desktop and phone width; at phone width nothing scrolls sideways."""
+    """Screenshots at desktop and phone width; at phone width nothing scrolls sideways; axe
+    finds nothing serious."""
+    assert serious_violations(page) == [], name
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(f"{name}-{width}")
@@ -56,7 +70,9 @@ def at_each_width(page, screenshot, name: str) -> None:
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
 
 
-def test_a_legal_officer_registers_a_system_and_adds_two_operators(page, base, people, screenshot):
+def test_a_legal_officer_registers_a_system_and_adds_operators(
+    page, base, people, screenshot, tmp_path
+):
     sign_in(page, base, people["legal"], "/systems/new")
     at_each_width(page, screenshot, "system-new")
     page.locator("#name").fill("Licence plate reader")
@@ -88,6 +104,29 @@ def test_a_legal_officer_registers_a_system_and_adds_two_operators(page, base, p
     assert Operator.select().where(Operator.system == system).count() == 2
     assert page.locator("table.operators tbody tr").count() == 2
     at_each_width(page, screenshot, "operators")
+
+    operators_csv = tmp_path / "operators.csv"
+    operators_csv.write_text(
+        "Name;E-mail;Unit;From;Until\n"
+        "Ana Duarte;ana@police.example;Motorway patrol;;2026-12-31\n"
+        "Cy Moss;cy@police.example;Traffic;05/01/2026;\n"
+        "Di Park;di-at-police;Traffic;soon;\n"
+    )
+    page.get_by_label("CSV file").set_input_files(str(operators_csv))
+    page.get_by_role("button", name="Check the file").click()
+    page.locator("#dry-run-h").wait_for()
+    assert "1 of 3 rows have errors (2 in all)" in page.content()
+    at_each_width(page, screenshot, "operators-import-errors")
+    operators_csv.write_text(
+        operators_csv.read_text().replace("di-at-police;Traffic;soon", "di@police.example;Traffic;")
+    )
+    page.get_by_label("CSV file").set_input_files(str(operators_csv))
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Import 3 operators").wait_for()
+    at_each_width(page, screenshot, "operators-import-ready")
+    page.get_by_role("button", name="Import 3 operators").click()
+    page.wait_for_url(re.compile(r".*/operators$"))
+    assert Operator.select().where(Operator.system == system).count() == 4
 
     page.goto(f"{base}/systems/{system.id}/edit")
     page.locator("#pf-publication").scroll_into_view_if_needed()

@@ -45,6 +45,10 @@ def test_rows_create_new_operators_and_update_current_ones_by_email(system, ana)
         "name": "Bo Lind", "email": "bo@police.example", "unit": "Patrol",
         "authorised_from": "2026-02-01",
     }  # fmt: skip
+    # The period as it would stand, as read: 01/02/2026 is the first of February.
+    assert (plan.rows[0].first_day, plan.rows[0].last_day) == (date(2026, 2, 1), None)
+    assert (plan.rows[1].first_day, plan.rows[1].last_day) == (date(2026, 1, 5), date(2026, 12, 31))
+    assert (plan.rows[2].first_day, plan.rows[2].last_day) == (None, None)  # from now, no end
     # Ana's e-mail in other case is her; her empty unit cell leaves "Forensics" as it is.
     assert plan.rows[1].operator_id == ana.id
     assert plan.rows[1].changes == {

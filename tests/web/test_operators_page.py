@@ -161,6 +161,7 @@ def test_an_operator_import_dry_run_writes_nothing_then_imports_every_row(sign_i
     html = checked.text
     assert "1 to add" in html and "1 to update" in html and "Nothing has been written yet." in html
     assert "would be added" in html and "would be updated" in html
+    assert "5 Jan 2026" in html and "until removed" in html  # the dates as they were read
     assert "<code>unit</code>:  → Patrol" in html or "<code>unit</code>: — → Patrol" in html
     assert "Import 2 operators" in html
     assert Operator.select().count() == 1

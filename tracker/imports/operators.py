@@ -75,6 +75,10 @@ class PlannedOperator:
     operator_id: int | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    # The period as it would stand, as read (a day written 05/01/2026 is 5 January):
+    # None for the first day means from now, for the last day until removed.
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 @dataclass
@@ -144,14 +148,16 @@ def _judge(
         return PlannedOperator(
             number, cells, "", errors=[RowError(number, "authorised_until", message)]
         )
+    period = {"first_day": clean.get("authorised_from") or before.get("authorised_from"),
+              "last_day": last}  # fmt: skip
     if existing is None:
-        return PlannedOperator(number, cells, "create", values)
+        return PlannedOperator(number, cells, "create", values, **period)
     changes = {  # only what the row gives: an empty cell leaves the value as it is
         name: (before[name], clean[name]) for name in values if clean[name] != before[name]
     }
     data = {name: values[name] for name in changes}
     return PlannedOperator(
-        number, cells, "update" if changes else "unchanged", data, existing.id, changes
+        number, cells, "update" if changes else "unchanged", data, existing.id, changes, **period
     )
 
 
