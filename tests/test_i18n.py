@@ -199,7 +199,7 @@ def test_a_digest_composed_in_french_says_everything_in_french():
     assert lines[2] == "5 éléments requièrent votre attention (au 2 mars 2026) :"
     assert lines[3] == summary
     assert "Échéance : 20 mars 2026" in text and "Statut : Preuve expirant bientôt" in text
-    assert "(due avant déploiement et utilisation)" in text
+    assert "(à fournir avant l'étape « déploiement et utilisation »)" in text
     assert "déposée le 13 févr. 2026" in text
     assert "Ouvrir ce système : " in text and "Police fédérale" in text
     assert "Délégué à la protection des données : dpd@police.example" in text

@@ -162,7 +162,8 @@ def _day_in(iso: str, language: str) -> str:
 
 
 def _moment(iso: str, timezone: str) -> str:
-    return i18n.format_moment(datetime.fromisoformat(iso), timezone, style="short")
+    # The day as dates are written everywhere ("27 Nov 2026"), then the time to the minute.
+    return i18n.format_moment(datetime.fromisoformat(iso), timezone, style="d MMM y, HH:mm")
 
 
 def localised(payload: dict, timezone: str) -> dict[str, str]:
