@@ -33,7 +33,7 @@ def record_form(client, system_id: int, **values) -> dict:
 
 
 def duty_rows(page: str) -> list[str]:
-    return re.findall(r'<tr id="event-duty-(\d+-[\w.-]+)"', page)
+    return re.findall(r'<li id="event-duty-(\d+-[\w.-]+)"', page)
 
 
 def test_recording_a_use_lists_its_duties_with_a_link_to_upload_evidence_for_it(sign_in_as, live):
@@ -59,7 +59,7 @@ def test_recording_a_use_lists_its_duties_with_a_link_to_upload_evidence_for_it(
     page = legal.get(f"/systems/{live.id}").text
     assert f"{event.id}-{AUTHORISATION}" in duty_rows(page)
     row = page[page.index(f'id="event-duty-{event.id}-{AUTHORISATION}"') :]
-    row = row[: row.index("</tr>")]
+    row = row[: row.index("</li>")]
     assert 'class="status s-overdue"' in row  # 24 hours have passed
     link = re.search(r'href="([^"]+)">Upload evidence for this event', row).group(1)
     assert f"event_id={event.id}" in link and f"requirement_id={AUTHORISATION}" in link

@@ -59,9 +59,9 @@ def test_the_system_page_shows_requirements_citations_operators_and_history(sign
     assert "eu-led.dpia" in page and "Art 27" in page
     assert "Operators and their certificates" in page
     assert "Completeness over time" in page and "<polyline" in page
-    assert "Blocking the next stage" in page
+    assert "What to do next" in page
     # The stage by its name, not its code.
-    assert "not ready for Deployment and use" in page and "ready for deployment<" not in page
+    assert "Not ready for Deployment and use" in page and "ready for deployment" not in page
 
 
 def test_editing_the_profile_shows_errors_beside_fields_and_saves_nothing(sign_in_as, agency):
@@ -150,7 +150,7 @@ def test_uploading_then_accepting_moves_the_requirement_to_satisfied(sign_in_as,
 
     def status() -> str:
         page = dpo.get(f"/systems/{chatbot}").text
-        row = page[page.index("<code>eu-ai-act.prohibited_practices_screen</code>") :]
+        row = page[page.index('id="requirement-eu-ai-act.prohibited_practices_screen"') :]
         return re.search(r'class="status s-(\w+)"', row).group(1)
 
     assert status() == "pending_review"

@@ -3,25 +3,27 @@ over time, editing the profile and filing the public statement."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from tracker import completeness, profile, publication, register
+from tracker import profile, publication, register
 from tracker.app import runtime
-from tracker.completeness.assess import add_months
+from tracker.completeness import history
 from tracker.completeness.facts import EventDuty, SystemCompleteness
+from tracker.completeness.overdue import stage_overdue
 from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
-from tracker.web import forms
+from tracker.web import forms, system_view
 from tracker.web.session import requires, user
 
 bp = Blueprint("system_pages", __name__, template_folder="templates")
 
-CHART_MONTHS = 12
 TEXT_FIELDS = ("name", "version", "vendor")
 LONG_TEXT_FIELDS = ("purpose", "usage_description", "personal_data_handling", "data_sharing")
 CHOICE_FIELDS = CHOICE_FACTS  # a select per fact, in the profile's own order
@@ -36,53 +38,71 @@ FLAG_FIELDS = (
 LIST_FIELDS = ("authorised_use_cases", "units_with_access")
 
 
-def history(system_id: int, today: date) -> list[tuple[date, float | None]]:
-    """Overall completeness at the start of each of the last months, and today (replayed)."""
-    catalogue, days = runtime().catalogue, runtime().settings.expiring_soon_days
-    points = []
-    for months_back in range(CHART_MONTHS, 0, -1):
-        day = add_months(today.replace(day=1), -months_back + 1)
-        try:
-            result = completeness.for_system(system_id, day, catalogue, days)
-        except NotFound:  # not registered yet on that day
-            continue
-        points.append((day, result.overall.percent))
-    points.append(
-        (today, completeness.for_system(system_id, today, catalogue, days).overall.percent)
-    )
-    return points
-
-
 @bp.route("/systems/<int:system_id>")
 @requires("completeness:read")
 def show(system_id: int) -> Any:
+    """The system ordered by what to do next: the summary, the blocking requirements by owner,
+    event duties, every requirement, operators, completeness over time, the profile.
+
+    Today's answer and the chart's points come from one load of the system's facts
+    (:func:`tracker.completeness.history.replay`): a fixed number of queries, however many
+    points the chart has."""
     system = register.get_system(system_id)
     today = date.today()
-    result = completeness.for_system(
-        system_id, today, runtime().catalogue, runtime().settings.expiring_soon_days
+    catalogue = runtime().catalogue
+    dates = history.chart_dates(system.created_at.date(), today)
+    results = history.replay(
+        system_id, dates, catalogue, runtime().settings.expiring_soon_days, detailed=[today]
     )
+    if today not in results:  # registered "tomorrow" by the server's clock
+        raise NotFound("AI system", f"{system_id} on {today.isoformat()} (not registered by then)")
+    result = results[today]
+    overdue = stage_overdue(result, catalogue)
     by_framework = defaultdict(list)
+    # A count at the top links to the requirements it counts: ?status=missing shows those only.
+    shown = request.args.get("status", "")
+    shown = shown if shown in system_view.SUMMARY_ORDER else ""
     for item in result.items:
-        by_framework[item.framework].append(item)
+        if not shown or system_view.bucket(item, overdue) == shown:
+            by_framework[item.framework].append(item)
     operator_items = [item for item in result.items if item.scope == "operator"]
     # A reminder's link names the requirement it is about: shown first, with what to do.
     focus_id = request.args.get("requirement", "")
     focus = next((item for item in result.items if item.requirement_id == focus_id), None)
+    levels = publication.levels(system)
+    chart = [(day, r.overall.percent) for day, r in sorted(results.items())]
     return render_template(
         "system.html",
         system=system,
         result=result,
         focus=focus,
         focus_id=focus_id,
+        readiness=system_view.readiness(result, overdue),
+        counts=system_view.summary_counts(result, overdue),
+        overdue_anchor="blocking" if overdue else "events",
+        next_steps=system_view.next_steps(result, overdue, catalogue),
+        shown_status=shown,
         by_framework=dict(by_framework),
-        jurisdictions=runtime().catalogue.jurisdictions,
+        jurisdictions=catalogue.jurisdictions,
         operators=list(register.list_operators(system)),
         operator_items=operator_items,
-        levels=publication.levels(system),
-        public_fields=publication.PUBLIC_FIELDS,
-        chart=history(system_id, today),
+        manage_operators=MANAGE_OPERATORS in current_app.view_functions,
+        levels=levels,
+        level_word=system_view.level_word,
+        profile_rows=system_view.profile_rows(system, catalogue, levels),
+        chart=chart,
+        scored=[(day, score) for day, score in chart if score is not None],
+        chart_dots=chart_coordinates(chart),
+        verification=system_view.VERIFICATION_LEGEND,
+        owner_label=system_view.owner_label,
+        status_word=system_view.status_word,
+        short_citation=functools.partial(system_view.short_citation, catalogue),
         **events_section(system, result),
     )
+
+
+# Another page manages operators (add, remove, import): linked when this installation has it.
+MANAGE_OPERATORS = "operator_pages.manage"
 
 
 # Events: the form that records one, and each recent event with the duties it started.
@@ -125,7 +145,7 @@ def record_event(system_id: int) -> Any:
         occurred_at = datetime.fromisoformat(values["occurred_at"])
     except ValueError:
         errors: dict[str, Any] = {
-            "occurred_at": ["Give a date and time, e.g. 2026-05-01T14:30 (UTC)."]
+            "occurred_at": [_("Give a date and time, e.g. 2026-05-01T14:30 (UTC).")]
         }
     else:
         try:
@@ -141,7 +161,12 @@ def record_event(system_id: int) -> Any:
         except ValidationFailed as failed:
             errors = failed.errors
         else:
-            flash(f"Event {event.id} recorded; the duties it starts are listed under Events.")
+            flash(
+                _(
+                    "Event %(id)s recorded; the duties it starts are listed under Events.",
+                    id=event.id,
+                )
+            )
             return redirect(url_for("system_pages.show", system_id=system.id, _anchor="events"))
     g.event_form, g.event_errors = values, errors
     return show(system_id), 422
@@ -160,7 +185,7 @@ def edit(system_id: int) -> Any:
         except ValidationFailed as failed:
             errors = failed.errors
         else:
-            flash("Profile saved.")
+            flash(_("Profile saved."))
             return redirect(url_for("system_pages.show", system_id=system.id))
     return render_template(
         "system_edit.html",
@@ -218,25 +243,38 @@ def file_statement(system_id: int) -> Any:
         system, runtime().store, user(), user().username, runtime().catalogue
     )
     flash(
-        f"The public statement was filed as evidence {item.id}; it counts once the DPO accepts it."
+        _(
+            "The public statement was filed as evidence %(id)s; it counts once the DPO accepts it.",
+            id=item.id,
+        )
     )
     return redirect(url_for("evidence_pages.show", evidence_id=item.id))
 
 
-def chart_points(
-    points: list[tuple[date, float | None]], width: int = 640, height: int = 180
-) -> str:
-    """SVG polyline coordinates for the completeness chart (0-100 % on the y axis); days when
-    nothing was in force have no score and no point."""
+# The chart's plot area in SVG units (system.html draws the axes and labels around it).
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 56, 624, 12, 150
+
+
+def chart_coordinates(points: list[tuple[date, float | None]]) -> list[tuple[float, float]]:
+    """Where each point goes on the completeness chart (0-100 % on the y axis, dates spread
+    over the x axis); days when nothing was in force have no score and no point."""
     points = [(day, percent) for day, percent in points if percent is not None]
     if not points:
-        return ""
+        return []
     first, last = points[0][0], points[-1][0]
     span = max((last - first).days, 1)
-    return " ".join(
-        f"{40 + (day - first).days / span * (width - 60):.1f},{10 + (100 - percent) / 100 * (height - 40):.1f}"
+    return [
+        (
+            round(CHART_LEFT + (day - first).days / span * (CHART_RIGHT - CHART_LEFT), 1),
+            round(CHART_TOP + (100 - percent) / 100 * (CHART_BOTTOM - CHART_TOP), 1),
+        )
         for day, percent in points
-    )
+    ]
+
+
+def chart_points(points: list[tuple[date, float | None]]) -> str:
+    """SVG polyline coordinates for the completeness chart."""
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in chart_coordinates(points))
 
 
 bp.add_app_template_filter(chart_points)
