@@ -1,0 +1,3 @@
+"""The demo agency's year, for ``scripts/demo_data.py``: its systems, its documents, the story
+of the past twelve months, and the clock that lets that story be told with the real domain
+functions as of the days it happened."""
