@@ -74,7 +74,7 @@ def evidence_text(item: PublishedEvidence) -> str:
 class _Statement:
     def __init__(self) -> None:
         self.pdf = FPDF()
-        self.pdf.set_title("Public statement")
+        self.pdf.set_title(_("Public statement"))
         self.pdf.add_page()
 
     def text(self, text: str, size: int = 11, bold: bool = False, gap: float = 0) -> None:
