@@ -97,3 +97,22 @@ def test_search_filter_read_an_entry_and_the_about_page(browser, public_register
             check(page, f"register-{name}-{width}")
     finally:
         checked.close()
+
+
+def test_in_french_at_phone_width_nothing_is_wider_than_the_screen(browser, public_register):
+    base = public_register
+    chatbot = AISystem.get(AISystem.name == "Crime report chatbot").id
+    context = browser.new_context(viewport={"width": 375, "height": 900}, locale="fr-BE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{base}/register?lifecycle_stage=deployment")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.get_by_role("button", name="Rechercher", exact=True).count() == 1
+        check(page, "register-index-filtered-fr-375")
+        page.goto(f"{base}/register/{chatbot}")
+        check(page, "register-entry-fr-375")
+        page.goto(f"{base}/register/about")
+        check(page, "register-about-fr-375")
+    finally:
+        context.close()
