@@ -118,7 +118,7 @@ def list_systems(ctx: Context, include_retired: bool, text: str | None) -> None:
         stage = _(vocabulary.LIFECYCLE_STAGES.get(system.lifecycle_stage, system.lifecycle_stage))
         risk = _(vocabulary.RISK_LEVELS.get(system.risk_level, system.risk_level))
         retired = (
-            "  " + _("(retired %(day)s)", day=f"{system.retired_at:%Y-%m-%d}")
+            "  " + _("(retired %(day)s)", day=system.retired_at.date().isoformat())
             if system.retired_at
             else ""
         )
@@ -142,7 +142,7 @@ def retire(ctx: Context, system: int | str, reason: str, username: str | int) ->
             "retired AI system %(id)s: %(name)s (%(day)s)",
             id=target.id,
             name=printable(target.name),
-            day=f"{target.retired_at:%Y-%m-%d}",
+            day=target.retired_at.date().isoformat(),
         )
     )
 

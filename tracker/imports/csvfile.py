@@ -131,7 +131,7 @@ def decode(data: bytes) -> str:
             _(
                 "The file is not UTF-8 text: byte 0x%(byte)s on line %(line)s is not UTF-8. "
                 'Save it as "CSV UTF-8" (or UTF-8 text) and upload it again.',
-                byte=f"{data[error.start]:02X}",
+                byte=format(data[error.start], "02X"),
                 line=line,
             )
         ) from None
