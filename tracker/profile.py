@@ -17,6 +17,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from tracker import vocabulary as vocab
+from tracker.i18n import N_
 
 
 def choice(options: Mapping[str, str], **kwargs: Any) -> fields.String:
@@ -164,112 +165,130 @@ def check_answers(answers: Mapping[str, Any], questions: Iterable[ProfileQuestio
 
 
 class SystemProfileSchema(ma.Schema):
-    """Every fact about an AI system that decides which evidence it needs."""
+    """Every fact about an AI system that decides which evidence it needs.
 
-    name = text(200, required=True, metadata={"description": "The system's name"})
-    version = text(80, load_default="", metadata={"description": "Its version"})
-    vendor = text(200, load_default="", metadata={"description": "Who supplies it (if anyone)"})
-    purpose = text(5000, required=True, metadata={"description": "What the system is for"})
+    Each description is marked for the message catalogue: the registration form shows it in
+    the reader's language beside the field (the API documents it in English).
+    """
+
+    name = text(200, required=True, metadata={"description": N_("The system's name")})
+    version = text(80, load_default="", metadata={"description": N_("Its version")})
+    vendor = text(200, load_default="", metadata={"description": N_("Who supplies it (if anyone)")})
+    purpose = text(5000, required=True, metadata={"description": N_("What the system is for")})
     authorised_use_cases = fields.List(
         NonEmptyLine,
         load_default=list,
-        metadata={"description": "The uses it is authorised for, one per entry"},
+        metadata={"description": N_("The uses it is authorised for, one per entry")},
     )
     development_approach = choice(
         vocab.DEVELOPMENT_APPROACHES,
         required=True,
-        description="How it was developed (the toolkit's four approaches)",
+        description=N_("How it was developed (the toolkit's four approaches)"),
     )
     lifecycle_stage = choice(
         vocab.LIFECYCLE_STAGES,
         required=True,
-        description="Where it is in its life cycle; requirements are due before a stage",
+        description=N_("Where it is in its life cycle; requirements are due before a stage"),
     )
     risk_level = choice(
-        vocab.RISK_LEVELS, required=True, description="The agency's own risk rating"
+        vocab.RISK_LEVELS, required=True, description=N_("The agency's own risk rating")
     )
     processes_personal_data = fields.Boolean(
         required=True,
         metadata={
-            "description": "Any information about an identifiable person, images and voices "
-            "included (GDPR Art 4(1), LED Art 3(1))"
+            "description": N_(
+                "Any information about an identifiable person, images and voices "
+                "included (GDPR Art 4(1), LED Art 3(1))"
+            )
         },
     )
     purpose_type = choice(
         vocab.PURPOSE_TYPES,
         required=True,
-        description="law_enforcement: the Law Enforcement Directive applies; administrative: the GDPR",
+        description=N_(
+            "law_enforcement: the Law Enforcement Directive applies; administrative: the GDPR"
+        ),
     )
     biometric_identification = choice(
         vocab.BIOMETRIC_IDENTIFICATION,
         load_default="none",
-        description="Remote biometric identification of people, and when",
+        description=N_("Remote biometric identification of people, and when"),
     )
     ai_act_roles = choice_set(
         vocab.AI_ACT_ROLES,
         required=True,
-        description="The agency's roles under the AI Act: provider, deployer, both (an in-house "
-        "system the agency also uses) or neither",
+        description=N_(
+            "The agency's roles under the AI Act: provider, deployer, both (an in-house "
+            "system the agency also uses) or neither"
+        ),
     )
     profiling = fields.Boolean(
         load_default=False,
         metadata={
-            "description": "Profiles natural persons: evaluates personal aspects to analyse or "
-            "predict behaviour, location, reliability (LED Art 3(4), GDPR Art 4(4))"
+            "description": N_(
+                "Profiles natural persons: evaluates personal aspects to analyse or "
+                "predict behaviour, location, reliability (LED Art 3(4), GDPR Art 4(4))"
+            )
         },
     )
     people_affected = choice_set(
         vocab.PEOPLE_AFFECTED,
         load_default=list,
-        description="Whose data or lives the outputs concern",
+        description=N_("Whose data or lives the outputs concern"),
     )
     annex_iii_areas = choice_set(
         vocab.ANNEX_III_AREAS,
         load_default=list,
-        description="AI Act Annex III areas the intended purpose falls in (empty: none)",
+        description=N_("AI Act Annex III areas the intended purpose falls in (empty: none)"),
     )
     public_authority = fields.Boolean(
         load_default=True,
         metadata={
-            "description": "The controller is a public authority or body (GDPR Art 37(1)(a), "
-            "AI Act Art 26(8))"
+            "description": N_(
+                "The controller is a public authority or body (GDPR Art 37(1)(a), AI Act Art 26(8))"
+            )
         },
     )
     countries = fields.List(
         fields.String(validate=country_code),
         load_default=list,
         metadata={
-            "description": "Countries (ISO 3166-1 alpha-2) the system is used in besides the "
-            "agency's own, for cross-border use"
+            "description": N_(
+                "Countries (ISO 3166-1 alpha-2) the system is used in besides the "
+                "agency's own, for cross-border use"
+            )
         },
     )
     public_facing = fields.Boolean(
         load_default=False,
-        metadata={"description": "Members of the public interact with it (e.g. a chatbot)"},
+        metadata={"description": N_("Members of the public interact with it (e.g. a chatbot)")},
     )
     units_with_access = fields.List(
-        NonEmptyLine, load_default=list, metadata={"description": "Units that have access"}
+        NonEmptyLine, load_default=list, metadata={"description": N_("Units that have access")}
     )
-    data_sharing = text(5000, load_default="", metadata={"description": "The data-sharing policy"})
+    data_sharing = text(
+        5000, load_default="", metadata={"description": N_("The data-sharing policy")}
+    )
     usage_description = text(
-        5000, load_default="", metadata={"description": "How the system is used, day to day"}
+        5000, load_default="", metadata={"description": N_("How the system is used, day to day")}
     )
     personal_data_handling = text(
         5000,
         load_default="",
-        metadata={"description": "How personal data is collected, processed and stored"},
+        metadata={"description": N_("How personal data is collected, processed and stored")},
     )
     published = fields.Boolean(
         load_default=False,
-        metadata={"description": "Listed in the public transparency register"},
+        metadata={"description": N_("Listed in the public transparency register")},
     )
     publication = fields.Dict(
         keys=fields.String(),
         values=choice(vocab.PUBLICATION_LEVELS),
         load_default=dict,
         metadata={
-            "description": "Publication level by field, overriding the default "
-            "(public, authority or internal)"
+            "description": N_(
+                "Publication level by field, overriding the default (public, authority or internal)"
+            )
         },
     )
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list)
@@ -277,14 +296,18 @@ class SystemProfileSchema(ma.Schema):
         fields.String(),
         load_default=list,
         metadata={
-            "description": "Overrides where the law applies: exactly these jurisdiction ids; "
-            "empty: the jurisdictions whose territory covers the agency's or the system's countries"
+            "description": N_(
+                "Overrides where the law applies: exactly these jurisdiction ids; "
+                "empty: the jurisdictions whose territory covers the agency's or the system's countries"
+            )
         },
     )
     answers = fields.Dict(
         keys=fields.String(),
         load_default=dict,
-        metadata={"description": "Answers to profile questions declared by jurisdiction plugins"},
+        metadata={
+            "description": N_("Answers to profile questions declared by jurisdiction plugins")
+        },
     )
 
     @ma.validates("publication")
