@@ -300,6 +300,9 @@ FILINGS: list[Filing] = [
     Filing(RISK, 175, 176, "record", "Purpose classification - re-offending risk score",
            ("eu-gdpr.scope_classification",), "Legal service", "Offender management is a "
            "law-enforcement purpose: the Law Enforcement Directive applies."),
+    Filing(RISK, 170, 380, "policy", "Security policy - analytics development environment",
+           ("eu-led.security",), "Information security office", "Access to training data on "
+           "named accounts only, no copies outside the environment; reviewed yearly."),
     Filing(RISK, 160, 162, "record", "Needs statement and success metrics - risk score",
            ("toolkit.success_metrics",), "Offender management unit", "Better-targeted visits, "
            "measured against re-offending within a year; no decision about a person is made by "

@@ -19,17 +19,13 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from demo_agency import documents
+from demo_agency import ADMIN, DPO, LEGAL, documents
 from demo_agency.clock import Clock, Timeline
+from demo_agency.events import uses_and_breaches
 from demo_agency.filings import (
-    BREACH_REPORT,
     CHATBOT,
-    FACE,
     FILINGS,
     HOTSPOT,
-    LIVE,
-    ROSTER,
-    TRANSCRIPTION,
     Filing,
 )
 from demo_agency.systems import FORMER_OPERATORS, HISTORY, PUBLISHED, SYSTEMS, operator_email
@@ -41,8 +37,6 @@ from tracker.plugin_host import Catalogue
 from tracker.reminders import ledger, mail
 from tracker.reminders.delivery import sweep
 from tracker.reminders.planning import load_preferences
-
-LEGAL, DPO, ADMIN = "l.martin", "d.okafor", "admin"
 
 # (username, role, full name, e-mail, language): the viewer reads the tracker in French.
 DEMO_USERS = [
@@ -64,22 +58,6 @@ AGENCY_PROFILE = {
     "info@police.example, +32 2 000 00 00.",
 }
 
-# Uses of post-event face search, about one a month: (days ago, hour, what was searched).
-FACE_SEARCHES = [
-    (340, 11, "Street robbery, CCTV still from a tram"),
-    (311, 15, "Identification of a deceased person"),
-    (283, 10, "Aggravated burglary, doorbell camera"),
-    (251, 14, "Assault outside a nightclub"),
-    (222, 9, "Fraud at cash machines, bank camera stills"),
-    (190, 16, "Arson of vehicles"),
-    (161, 11, "Sexual assault, witness photograph"),
-    (131, 13, "Hit and run, petrol station camera"),
-    (99, 10, "Armed robbery of a jeweller"),
-    (70, 15, "Child abuse material, identification of the offender"),
-    (41, 11, "Attempted murder, phone video"),
-    (9, 14, "Burglary series, CCTV stills"),
-    (1, 9, "Armed robbery"),
-]
 # First Mondays on which the reminder sweep ran, and every Monday of the last five weeks.
 RECENT_WEEKS = 5
 
@@ -122,7 +100,7 @@ class Story:
         self.register()
         for index, filing in enumerate(FILINGS):
             self.file(index, filing)
-        self.uses_and_breaches()
+        uses_and_breaches(self)
         self.waiver_decisions()
         if agency_and_reminders:
             self.reminder_sweeps()
@@ -266,168 +244,6 @@ class Story:
 
     def decide(self, title: str, decision: str, reason: str = "") -> None:
         reviews.review_evidence(self.evidence[title], decision, reason, self.users[DPO], DPO)
-
-    # --- events: uses of the identification systems, two personal data breaches ---------------------
-
-    def uses_and_breaches(self) -> None:
-        for ago, hour, description in FACE_SEARCHES:
-            self.event(
-                FACE, "use", self.day(ago, hour), description, recorded_after=timedelta(hours=1)
-            )
-        # The pilot's first use: notified in time, but the judge's authorisation was filed late.
-        first = self.day(6, 18, 40)
-        self.event(
-            LIVE, "use", first, "Search for a missing person at risk, Nordville central station"
-        )
-        self.answer(
-            LIVE,
-            first + timedelta(hours=20),
-            "record",
-            "Notification of the use to the MSA and the DPA (station search)",
-            "eu-ai-act.rt_rbi_use_notification",
-            first,
-        )
-        self.answer(
-            LIVE,
-            first + timedelta(hours=30),
-            "authorisation",
-            "Investigating judge's authorisation of the station search",
-            "eu-ai-act.rt_rbi_authorisation",
-            first,
-        )
-        # Then one answered in time, and one from this morning still open.
-        second = (self.now - timedelta(days=3, hours=4)).replace(second=0, microsecond=0)
-        self.event(LIVE, "use", second, "Urgent search for a missing child at the central station")
-        self.answer(
-            LIVE,
-            second + timedelta(hours=6),
-            "authorisation",
-            "Investigating judge's authorisation of the urgent search",
-            "eu-ai-act.rt_rbi_authorisation",
-            second,
-        )
-        self.answer(
-            LIVE,
-            second + timedelta(hours=8),
-            "record",
-            "Notification of the use to the MSA and the DPA (notification)",
-            "eu-ai-act.rt_rbi_use_notification",
-            second,
-        )
-        latest = (self.now - timedelta(hours=5)).replace(second=0, microsecond=0)
-        self.event(LIVE, "use", latest, "Search for a suspect in a knife attack, football stadium")
-        # A breach reported to the supervisory authority after its 72 hours.
-        aware = self.day(130, 9, 15)
-        self.event(
-            TRANSCRIPTION,
-            "personal_data_breach",
-            aware,
-            "Transcript of a witness interview filed in the wrong case file and disclosed to the defence",
-        )
-        self.answer(
-            TRANSCRIPTION,
-            aware + timedelta(hours=60),
-            "record",
-            "Decision on informing the witness of the breach",
-            "eu-led.breach_data_subjects",
-            aware,
-        )
-        self.answer(
-            TRANSCRIPTION,
-            aware + timedelta(hours=100),
-            "incident_report",
-            "Breach notification to the supervisory authority (transcription)",
-            "eu-led.breach_notification",
-            aware,
-        )
-        # This week's breach: reported in time, waiting for the DPO's review.
-        breach = (self.now - timedelta(days=2, hours=6)).replace(second=0, microsecond=0)
-        self.event(
-            ROSTER,
-            "personal_data_breach",
-            breach,
-            "Shift schedules with home addresses e-mailed to a wrong distribution list",
-        )
-        self.answer(
-            ROSTER,
-            breach + timedelta(hours=30),
-            "incident_report",
-            BREACH_REPORT,
-            "eu-gdpr.breach_notification",
-            breach,
-            file="eml",
-            review=False,
-        )
-
-    def event(
-        self,
-        system: str,
-        kind: str,
-        occurred: datetime,
-        description: str,
-        recorded_after: timedelta = timedelta(minutes=30),
-    ) -> None:
-        def record() -> None:
-            self.events[f"{system}|{occurred}"] = register.record_event(
-                self.systems[system],
-                kind,
-                occurred,
-                description,
-                self.users[LEGAL],
-                LEGAL,
-                self.catalogue,
-            )
-
-        self.at(occurred + recorded_after, record)
-
-    def answer(
-        self,
-        system: str,
-        moment: datetime,
-        kind: str,
-        title: str,
-        requirement: str,
-        occurred: datetime,
-        file: str = "pdf",
-        review: bool = True,
-    ) -> None:
-        """Evidence for one event's duty, uploaded at ``moment`` and (unless not yet) accepted."""
-
-        def upload() -> None:
-            text = f"About the event of {occurred:%d %B %Y %H:%M} UTC."
-            if file == "eml":
-                body = (
-                    "Notification under Article 33 GDPR of a breach of confidentiality affecting "
-                    "212 staff members."
-                )
-                files = [
-                    (
-                        documents.email(title, body, "DPO <dpo@police.example>", moment.date()),
-                        "breach-notification.eml",
-                    )
-                ]
-            else:
-                files = [
-                    (
-                        documents.pdf(title, "", moment.date(), text),
-                        f"{requirement.split('.')[1]}.pdf",
-                    )
-                ]
-            self.upload(
-                files,
-                {
-                    "kind": kind,
-                    "title": title,
-                    "system_ids": [self.systems[system].id],
-                    "issued_on": moment.date().isoformat(),
-                    "requirement_ids": [requirement],
-                    "event_id": self.events[f"{system}|{occurred}"].id,
-                },
-            )
-
-        self.at(moment, upload)
-        if review:
-            self.at(moment + timedelta(hours=22), lambda: self.decide(title, "accepted"))
 
     # --- waivers ------------------------------------------------------------------------------------
 
