@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -77,7 +77,7 @@ translations: $(STAMP)
 	$(BIN)/python -m tracker.i18n_catalogues
 
 ## bench: every benchmark
-bench: bench-upload bench-completeness bench-reminders
+bench: bench-upload bench-completeness bench-reminders bench-system-page
 
 bench-upload: $(STAMP)
 	$(BIN)/python scripts/bench_upload.py
@@ -87,6 +87,11 @@ bench-completeness: $(STAMP)
 
 bench-reminders: $(STAMP)
 	$(BIN)/python scripts/bench_reminders.py
+
+## bench-system-page: server time of one system page with 100 evidence items and its chart
+## (SQLite, and PostgreSQL when reachable; target under 50 ms)
+bench-system-page: $(STAMP)
+	$(BIN)/python scripts/bench_system_page.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

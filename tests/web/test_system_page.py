@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from tests.conftest import DEPLOYMENT
 from tests.factories import profile
-from tracker import accounts, completeness, db, register, requirements
+from tracker import accounts, completeness, db, i18n, register, requirements
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem
@@ -291,3 +291,14 @@ def test_the_operators_link_appears_only_where_the_page_exists(
     monkeypatch.delitem(app.view_functions, "operator_pages.manage", raising=False)
     page = legal.get(f"/systems/{system.id}").text
     assert "Manage operators" not in page and "Operators and their certificates" in page
+
+
+def test_the_pages_date_formatter_writes_what_the_day_filter_writes():
+    for language in i18n.LANGUAGES:
+        with i18n.using(language):
+            day = system_view.day_formatter()
+            for offset in range(0, 800, 29):
+                value = date(2025, 1, 1) + timedelta(days=offset)
+                assert day(value) == i18n.format_day(value)
+            moment = datetime(2026, 3, 1, 23, 30)
+            assert day(moment) == i18n.format_day(moment) and day(None) == ""

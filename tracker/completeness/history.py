@@ -11,6 +11,7 @@ through the loader's own builders, so a replayed date gives exactly what ``for_s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -146,6 +147,8 @@ def load_timeline(system_id: int, first: date, last: date, catalogue: Catalogue)
         .tuples()
     )
     width = len(EVIDENCE_COLUMNS)
+    parsed: dict[str, tuple] = {}
+    evidence = [_requirement_ids_parsed(row, parsed) for row in evidence]
     return Timeline(
         system_id,
         columns,
@@ -158,6 +161,16 @@ def load_timeline(system_id: int, first: date, last: date, catalogue: Catalogue)
         [(row[:-1], _moment(row[-1])) for row in reviews],
         [(row[:-2], _moment(row[-2]), as_day(row[3]), _moment(row[-1])) for row in waivers],
     )
+
+
+def _requirement_ids_parsed(row: tuple, parsed: dict[str, tuple]) -> tuple:
+    """The row with its requirement ids (JSON text on SQLite) parsed once, not once per date."""
+    ids = row[5]
+    if isinstance(ids, str):
+        if ids not in parsed:
+            parsed[ids] = tuple(json.loads(ids))
+        return (*row[:5], parsed[ids], *row[6:])
+    return row
 
 
 def snapshot_on(timeline: Timeline, as_of: date, catalogue: Catalogue) -> Snapshot | None:

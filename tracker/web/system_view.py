@@ -7,10 +7,13 @@ on its own; ``tracker.web.systems`` renders it. Every string goes through the ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
+from babel import dates
 from babel.lists import format_list
 from markupsafe import Markup
 
@@ -372,5 +375,61 @@ def _contact(contact: Mapping[str, str]) -> str:
     return _("%(name)s <%(email)s>", name=name, email=email)
 
 
-def level_word(level: str) -> str:
-    return _(LEVEL_WORDS[level]) if level in LEVEL_WORDS else level
+def day_formatter() -> Callable[[date | datetime | None], str]:
+    """:func:`tracker.i18n.format_day` for one page: the pattern parsed once, each date formatted
+    once (a page shows a hundred validity dates)."""
+    locale = i18n.locale()
+    pattern = dates.parse_pattern(dates.get_date_format("medium", locale=locale))
+
+    @functools.cache
+    def day(value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        return pattern.apply(value.date() if isinstance(value, datetime) else value, locale)
+
+    return day
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words a system page repeats on every row, translated once per page: a page has a
+    hundred rows, and each translation through the template costs more than the row."""
+
+    status: dict[str, str]  # status -> "pending review"
+    due_before: dict[str, str]  # stage -> "due before Deployment and use"
+    owner: dict[str, str]  # owner -> "Legal team"
+    mark: dict[str, str]  # verification mark -> what it means
+    level: dict[str, str]  # publication level -> "authority only"
+    until: str  # "until %(day)s", to fill in with a date
+
+    def badge(self, status: str) -> Markup:
+        """A status as its badge."""
+        return Markup('<span class="status s-%s">%s</span>') % (
+            status,
+            self.status.get(status, status),
+        )
+
+    def verification(self, code: str) -> Markup:
+        """A citation's verification mark, linked to the legend that explains it."""
+        return Markup('<a class="verification" href="#legend" title="%s">%s</a>') % (
+            self.mark.get(code, code),
+            code,
+        )
+
+    def valid_until(self, day: str) -> str:
+        return self.until % {"day": day}
+
+
+def words() -> Words:
+    """:class:`Words` in the current language."""
+    return Words(
+        {status: _(text) for status, text in vocabulary.STATUS_WORDS.items()},
+        {
+            stage: _("due before %(stage)s", stage=stage_label(stage))
+            for stage in vocabulary.LIFECYCLE_STAGES
+        },
+        {owner: owner_label(owner) for owner in OWNER_LABELS},
+        {code: _(meaning) for code, meaning in VERIFICATION_LEGEND.items()},
+        {level: _(word) for level, word in LEVEL_WORDS.items()},
+        _("until %(day)s"),  # no values given: the translated pattern, filled in per row
+    )

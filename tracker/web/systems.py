@@ -87,16 +87,16 @@ def show(system_id: int) -> Any:
         operators=list(register.list_operators(system)),
         operator_items=operator_items,
         manage_operators=MANAGE_OPERATORS in current_app.view_functions,
-        levels=levels,
-        level_word=system_view.level_word,
         profile_rows=system_view.profile_rows(system, catalogue, levels),
         chart=chart,
         scored=[(day, score) for day, score in chart if score is not None],
         chart_dots=chart_coordinates(chart),
-        verification=system_view.VERIFICATION_LEGEND,
-        owner_label=system_view.owner_label,
-        status_word=system_view.status_word,
+        w=system_view.words(),
         short_citation=functools.partial(system_view.short_citation, catalogue),
+        # Formatted once per date: a hundred rows share a few dozen dates.
+        day_text=system_view.day_formatter(),
+        # Evidence links are this stem and the id, built once (url_for per row is not free).
+        evidence_url=url_for("evidence_pages.show", evidence_id=1).removesuffix("1"),
         **events_section(system, result),
     )
 
