@@ -189,9 +189,9 @@ def named_actor(people) -> str:
 
 
 def audit_rows(page: str) -> list[str]:
-    body = page.split('<table class="audit">', 1)[1].split("<tbody>", 1)[1]
+    body = page.split('<table class="audit stack">', 1)[1].split("<tbody>", 1)[1]
     body = body.rsplit("</tbody></table></div>", 1)[0]
-    return re.findall(r"<tr>\s*<td>(\d+)</td>(.*?)\n</tr>", body, re.S)
+    return re.findall(r'<tr>\s*<td data-label="#">(\d+)</td>(.*?)\n</tr>', body, re.S)
 
 
 def test_the_audit_trail_names_actors_and_entities_and_links_them(app, sign_in_as, named_actor):
