@@ -5,6 +5,7 @@ button can be reached; screenshots in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import profile
@@ -14,6 +15,7 @@ from tracker.models import AISystem
 from tracker.plugin_host import load_catalogue
 
 WIDTHS = {"desktop": 1366, "phone": 375}
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture
@@ -65,6 +67,10 @@ def test_the_system_page_reads_top_down_at_each_width(browser, agency, people, w
         for button in first.locator("a.button").all():
             box = button.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width_name]
+        # axe-core finds nothing serious or critical against WCAG 2.1 A/AA.
+        violations = Axe().run(page, options=WCAG).response["violations"]
+        serious = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+        assert not serious, serious
         # The legend is one click away from a mark.
         first.locator("a.verification").click()
         assert page.url.endswith("#legend")

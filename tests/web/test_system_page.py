@@ -15,7 +15,7 @@ from tests.factories import profile
 from tracker import accounts, completeness, db, i18n, register, requirements
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import utcnow
-from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem
+from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
 from tracker.plugin_host import load_catalogue
 from tracker.web import system_view
 
@@ -302,3 +302,15 @@ def test_the_pages_date_formatter_writes_what_the_day_filter_writes():
                 assert day(value) == i18n.format_day(value)
             moment = datetime(2026, 3, 1, 23, 30)
             assert day(moment) == i18n.format_day(moment) and day(None) == ""
+
+
+def test_the_page_speaks_the_readers_language(sign_in_as, agency, people):
+    User.update(language="fr").where(User.username == people["dpo"]).execute()
+    live = agency["Live facial recognition on body-worn cameras"]
+    page = sign_in_as("dpo").get(f"/systems/{live.id}")
+    assert page.status_code == 200 and '<html lang="fr">' in page.text
+    # Dates in French wherever the page writes one.
+    assert re.search(
+        r"\d{1,2} (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.) 20\d\d",
+        page.text,
+    )
