@@ -216,13 +216,17 @@ def test_the_audit_trail_shows_that_the_chain_verifies_then_where_it_breaks(
     total = AuditEvent.select().count()
     page = auditor.get("/audit").text
     assert "chain-ok" in page and f"Chain verified: {total} events, the head matches." in page
+    assert 'href="/audit?verify=now">Check again now</a>' in page
     victim = AuditEvent.select().order_by(AuditEvent.id).first()
     migrated.execute_sql(
         "UPDATE audit_event SET actor = 'someone-else' WHERE id = " + str(victim.id)
     )
-    broken = auditor.get("/audit").text
+    broken = auditor.get("/audit?verify=now").text
     assert "chain-broken" in broken
     assert f"Chain broken at event {victim.id}" in broken and "was altered" in broken
+    # A check is reused only while the head is the same: a new event means a new walk.
+    register.create_system(profile(), "test", app.extensions["tracker"].catalogue)
+    assert "chain-broken" in auditor.get("/audit").text
 
 
 def test_audit_filters_are_kept_in_the_form_the_pages_and_the_csv_link(
