@@ -1,8 +1,8 @@
 """What the system page says, in words: the readiness sentence, the counts, what to do next
 grouped by owner, and the profile with a human label for every value.
 
-Plain Python over a completeness result and a system (no Flask), so each wording is tested
-on its own; ``tracker.web.systems`` renders it. Every string goes through the catalogue.
+Plain Python over a completeness result and a system (no Flask import), rendered by
+``tracker.web.systems``. Every string goes through the catalogue.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from babel.lists import format_list
 from markupsafe import Markup
 
 from tracker import i18n, profile, publication, vocabulary
+from tracker.completeness.engine import NO_OPERATORS
 from tracker.completeness.facts import ItemStatus, SystemCompleteness
 from tracker.completeness.overdue import STAGE_INDEX, action_counts
 from tracker.i18n import N_, ngettext
@@ -158,7 +159,15 @@ def _count_phrase(status: str, n: int) -> str:
         return ngettext("%(num)s expired", "%(num)s expired", n)
     if status == "pending_review":
         return ngettext("%(num)s pending review", "%(num)s pending review", n)
-    return f"{n} {status_word(status)}"
+    if status == "expiring_soon":
+        return ngettext("%(num)s expiring soon", "%(num)s expiring soon", n)
+    if status == "satisfied":
+        return ngettext("%(num)s satisfied", "%(num)s satisfied", n)
+    if status == "waived":
+        return ngettext("%(num)s waived", "%(num)s waived", n)
+    if status == "not_in_force":
+        return ngettext("%(num)s not in force", "%(num)s not in force", n)
+    return ngettext("%(num)s %(status)s", "%(num)s %(status)s", n, status=status_word(status))
 
 
 # The counts at the top
@@ -194,12 +203,7 @@ def summary_counts(result: SystemCompleteness, overdue: Mapping[str, str]) -> li
         "not_in_force": _("The rule is not yet in force"),
     }
     return [
-        Count(
-            status,
-            numbers[status],
-            f"{i18n.format_number(numbers[status])} {status_word(status)}",
-            meanings[status],
-        )
+        Count(status, numbers[status], _count_phrase(status, numbers[status]), meanings[status])
         for status in SUMMARY_ORDER
         if numbers.get(status)
     ]
@@ -253,8 +257,8 @@ def next_steps(
 
 
 def short_citation(catalogue: Catalogue, requirement_id: str, citation: str) -> str:
-    """ "EU Law Enforcement Directive 2016/680, Art 27": the law by its jurisdiction's title and
-    the article (the full instrument is in the requirements table); else ``citation``."""
+    """The law by its jurisdiction's title and the article ("EU Law Enforcement Directive
+    2016/680, Art 27"): the full instrument is in the requirements table. Else ``citation``."""
     requirement = catalogue.requirements.get(requirement_id)
     jurisdiction = catalogue.jurisdictions.get(requirement.framework) if requirement else None
     if jurisdiction is None:
@@ -263,8 +267,9 @@ def short_citation(catalogue: Catalogue, requirement_id: str, citation: str) -> 
 
 
 def _sentence(item: ItemStatus, is_overdue: bool, catalogue: Catalogue) -> Markup:
-    """ "<strong>Title</strong> (citation): missing, due before Deployment and use, overdue since
-    the system entered Deployment and use", with who is not covered or what an event owes."""
+    """One blocking requirement in words: "<strong>Title</strong> (citation): missing, due before
+    Deployment and use, overdue since the system entered Deployment and use", then who is not
+    covered or what its events owe."""
     requirement = catalogue.requirements.get(item.requirement_id)
     values = {
         "title": Markup("<strong>%s</strong>") % item.title,
@@ -288,10 +293,9 @@ def _sentence(item: ItemStatus, is_overdue: bool, catalogue: Catalogue) -> Marku
             "not covered: %(names)s",
             names=format_list(item.operators_missing, locale=i18n.locale()),
         )
-    elif item.detail and (
-        item.detail == "no operators recorded"
-        or (requirement is not None and requirement.deadline_after_event)
-    ):
+    elif item.detail == NO_OPERATORS:
+        sentence += Markup("; ") + _("no operators recorded")
+    elif item.detail and requirement is not None and requirement.deadline_after_event:
         sentence += Markup("; ") + item.detail
     return sentence + "."
 
