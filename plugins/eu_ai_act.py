@@ -9,6 +9,7 @@ follows the classification date and is configurable (TRACKER_IN_FORCE_FROM).
 
 from datetime import date
 
+from tracker.i18n import N_
 from tracker.plugin_api import (
     EU_MEMBER_STATES,
     Citation,
@@ -79,24 +80,24 @@ WIDESPREAD = "serious_incident_widespread"
 
 @hookimpl
 def tracker_event_kinds():
-    counted = "when the agency became aware of the incident"
+    counted = N_("when the agency became aware of the incident")
     return [
         EventKind(
             "non_conformity",
-            "Non-conformity of a high-risk system",
+            N_("Non-conformity of a high-risk system"),
             "The provider considers or has reason to consider that the system is not in "
             "conformity with the AI Act (Art 20(1)).",
-            "when the provider found it",
+            N_("when the provider found it"),
         ),
         EventKind(
             DEATH,
-            "Serious incident: a death",
+            N_("Serious incident: a death"),
             "A serious incident in which a person died, or may have died (Art 73(4)).",
             counted,
         ),
         EventKind(
             WIDESPREAD,
-            "Serious incident: widespread infringement or critical infrastructure",
+            N_("Serious incident: widespread infringement or critical infrastructure"),
             "A widespread infringement, or a serious and irreversible disruption of critical "
             "infrastructure (Art 73(3)).",
             counted,

@@ -30,7 +30,7 @@ def test_every_role_has_an_account_page_linked_from_the_header(sign_in_as, peopl
     page = sign_in_as(role).get("/account")
     assert page.status_code == 200
     assert (
-        f'<a class="me" href="/account">My account<span class="who">: {people[role]}' in page.text
+        f'<a class="me" href="/account">My account<span class="who"> · {people[role]}' in page.text
     )
     assert "<h1>My account <small>" in page.text
 

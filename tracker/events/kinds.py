@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from tracker.i18n import N_
 from tracker.lenient import closest, tolerant
 
 EVENT_KIND_ID = re.compile(r"^[a-z][a-z0-9_]{0,29}$")  # fits SystemEvent.kind (30 characters)
@@ -43,39 +44,39 @@ class EventKind:
 CORE_EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "use",
-        "Use of the system",
+        N_("Use of the system"),
         "One use, such as one search or one deployment of real-time identification.",
-        "when the use began",
+        N_("when the use began"),
     ),
     EventKind(
         "personal_data_breach",
-        "Personal data breach",
+        N_("Personal data breach"),
         "A breach of security leading to the loss, alteration, disclosure of or access to "
         "personal data (GDPR Art 4(12), LED Art 3(11)).",
-        "when the agency became aware of the breach",
+        N_("when the agency became aware of the breach"),
     ),
     EventKind(
         "serious_incident",
-        "Serious incident",
+        N_("Serious incident"),
         "An incident or malfunction of an AI system leading to a result listed in AI Act "
         "Art 3(49) (death or serious harm to health, disruption of critical infrastructure, "
         "infringement of fundamental-rights obligations, serious harm to property or the "
         "environment).",
-        "when the agency became aware of the incident",
+        N_("when the agency became aware of the incident"),
     ),
     EventKind(
         "significant_cyber_incident",
-        "Significant cybersecurity incident",
+        N_("Significant cybersecurity incident"),
         "An incident with a significant impact on the provision of a service (NIS2 Art 23(3)).",
-        "when the agency became aware of the incident",
+        N_("when the agency became aware of the incident"),
     ),
     EventKind(
         SUBSTANTIAL_MODIFICATION,
-        "Substantial modification",
+        N_("Substantial modification"),
         "A change to the system after it was put into service that was not foreseen in its "
         "initial assessment (AI Act Art 3(23)). Evidence of requirements marked "
         "renew_on_change that predates it is stale.",
-        "when the modified system was put into service",
+        N_("when the modified system was put into service"),
     ),
 )
 CORE_EVENT_KIND_IDS = frozenset(kind.id for kind in CORE_EVENT_KINDS)
