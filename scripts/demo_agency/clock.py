@@ -5,7 +5,8 @@ audit trail, reviews, waivers, the reminders ledger), and the few checks against
 (an evidence date in the future, a waiver already expired) read ``date.today()`` in their
 module. While a :class:`Clock` is installed both answer with the moment the clock is set to, so
 an upload "eleven months ago" is stored, audited, hash-chained and validated exactly as it would
-have been on that day. Nothing is edited after the fact.
+have been on that day. Nothing is edited after the fact. The clock is process-wide while
+installed: the demo script runs nothing else meanwhile.
 
 A :class:`Timeline` runs acts in the order of their moments, whatever order they were written
 in, so the audit trail's ids follow its times.
