@@ -216,8 +216,8 @@ def kinds(ctx: Context) -> None:
     """The kinds of events that can be recorded: the tracker's core kinds and the plugins'."""
     for kind in ctx.catalogue().event_kinds.values():
         echo(
-            f"{printable(kind.id):<28} {printable(kind.title)} "
-            + _("(time recorded: %(when)s)", when=printable(kind.counted_from))
+            f"{printable(kind.id):<28} {printable(_(kind.title))} "
+            + _("(time recorded: %(when)s)", when=printable(_(kind.counted_from)))
         )
 
 
