@@ -11,6 +11,7 @@ from tests.conftest import DEPLOYMENT
 from tests.factories import profile
 from tracker import accounts, completeness, register
 from tracker.completeness import history
+from tracker.completeness.loader import load_snapshot
 from tracker.models import (
     AISystem,
     AuditEvent,
@@ -248,6 +249,22 @@ def test_a_replay_equals_for_system_on_every_date(busy, catalogue):
         "overdue",
         "waived",
     } <= statuses_seen
+
+
+def test_a_timeline_from_the_system_already_read_is_the_same(busy, catalogue):
+    dates = dates_to_check()
+    system = AISystem.get_by_id(busy.id)
+    given = history.load_timeline(busy.id, dates[0], TODAY, catalogue, system)
+    read = history.load_timeline(busy.id, dates[0], TODAY, catalogue)
+    assert given.system == read.system and given.created_at == read.created_at
+    replayed = history.evaluate_timeline(given, dates, catalogue, detailed=dates)
+    for day in dates:
+        if day in replayed:
+            expected = completeness.for_system(busy.id, day, catalogue)
+            assert as_compared(replayed[day], True) == as_compared(expected, True), day
+        snapshot = load_snapshot(day, catalogue, [busy.id], include_retired=True)
+        expected_operators = snapshot.operators.get(busy.id, []) if snapshot.systems else []
+        assert history.operators_on(given, day) == expected_operators, day
 
 
 def test_overall_history_has_no_point_before_registration(busy, catalogue):

@@ -20,7 +20,7 @@ import peewee as pw
 
 from tracker.completeness.assess import add_months
 from tracker.completeness.engine import Evaluator
-from tracker.completeness.facts import Snapshot, SystemCompleteness, as_day
+from tracker.completeness.facts import OperatorFact, Snapshot, SystemCompleteness, as_day
 from tracker.completeness.loader import (
     EVENT_COLUMNS,
     EVIDENCE_COLUMNS,
@@ -92,18 +92,30 @@ class Timeline:
     waivers: list[tuple[tuple, datetime, date, datetime | None]]  # (row, decided, expires, revoked)
 
 
-def load_timeline(system_id: int, first: date, last: date, catalogue: Catalogue) -> Timeline:
+def load_timeline(
+    system_id: int,
+    first: date,
+    last: date,
+    catalogue: Catalogue,
+    system: AISystem | None = None,
+) -> Timeline:
     """Everything :func:`snapshot_on` needs for any date from ``first`` to ``last``: seven
-    queries, whatever the number of dates."""
+    queries whatever the number of dates, six when the caller has read the ``system`` already
+    (a page that shows its profile)."""
     end = end_of(last)
     columns = system_columns(catalogue)
-    found = list(
-        _raw_rows(
-            AISystem.select(
-                *(getattr(AISystem, name) for name in columns), AISystem.created_at
-            ).where((AISystem.id == system_id) & (AISystem.created_at <= end))
+    if system is not None:
+        # The model's values are what the driver's would become once parsed (JSON, booleans).
+        created = system.created_at
+        found = [(*(getattr(system, name) for name in columns), created)] if created <= end else []
+    else:
+        found = list(
+            _raw_rows(
+                AISystem.select(
+                    *(getattr(AISystem, name) for name in columns), AISystem.created_at
+                ).where((AISystem.id == system_id) & (AISystem.created_at <= end))
+            )
         )
-    )
     system = system_rows([row[:-1] for row in found], columns)[0] if found else None
     created_at = _moment(found[0][-1]) if found else None
     changes = profile_changes([system_id])
@@ -240,15 +252,36 @@ def replay(
     wanted = sorted(set(dates) | set(detailed))
     if not wanted:
         return {}
-    detailed = set(detailed)
     timeline = load_timeline(system_id, wanted[0], wanted[-1], catalogue)
+    return evaluate_timeline(timeline, wanted, catalogue, expiring_soon_days, detailed)
+
+
+def evaluate_timeline(
+    timeline: Timeline,
+    dates: Iterable[date],
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    detailed: Iterable[date] = (),
+) -> dict[date, SystemCompleteness]:
+    """:func:`replay` on a timeline already loaded (for dates within it)."""
+    detailed = set(detailed)
     evaluator = replay_evaluator(catalogue, expiring_soon_days)
     results = {}
-    for day in wanted:
+    for day in sorted(set(dates) | detailed):
         snapshot = snapshot_on(timeline, day, catalogue)
         if snapshot is not None:
             results[day] = evaluator.evaluate(snapshot.systems[0], snapshot, day in detailed)
     return results
+
+
+def operators_on(timeline: Timeline, day: date) -> list[OperatorFact]:
+    """The operators authorised at the end of ``day``, as completeness counts them."""
+    end = end_of(day)
+    return operator_facts(
+        row
+        for row, added, removed in timeline.operators
+        if _by(added, end) and _after(removed, end)
+    ).get(timeline.system_id, [])
 
 
 def chart_dates(registered: date, today: date, months: int = CHART_MONTHS) -> list[date]:

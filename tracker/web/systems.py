@@ -44,15 +44,16 @@ def show(system_id: int) -> Any:
     """The system ordered by what to do next: the summary, the blocking requirements by owner,
     event duties, every requirement, operators, completeness over time, the profile.
 
-    Today's answer and the chart's points come from one load of the system's facts
-    (:func:`tracker.completeness.history.replay`): a fixed number of queries, however many
+    Today's answer, the operators and the chart's points come from one load of the system's
+    facts (:mod:`tracker.completeness.history`): a fixed number of queries, however many
     points the chart has."""
     system = register.get_system(system_id)
     today = date.today()
     catalogue = runtime().catalogue
     dates = history.chart_dates(system.created_at.date(), today)
-    results = history.replay(
-        system_id, dates, catalogue, runtime().settings.expiring_soon_days, detailed=[today]
+    timeline = history.load_timeline(system_id, dates[0], today, catalogue, system)
+    results = history.evaluate_timeline(
+        timeline, dates, catalogue, runtime().settings.expiring_soon_days, detailed=[today]
     )
     if today not in results:  # registered "tomorrow" by the server's clock
         raise NotFound("AI system", f"{system_id} on {today.isoformat()} (not registered by then)")
@@ -84,7 +85,8 @@ def show(system_id: int) -> Any:
         shown_status=shown,
         by_framework=dict(by_framework),
         jurisdictions=catalogue.jurisdictions,
-        operators=list(register.list_operators(system)),
+        # Those completeness counts today, as the certificate columns do.
+        operators=history.operators_on(timeline, today),
         operator_items=operator_items,
         manage_operators=MANAGE_OPERATORS in current_app.view_functions,
         profile_rows=system_view.profile_rows(system, catalogue, levels),
