@@ -74,7 +74,7 @@ format: $(STAMP)
 ## translations: extract the marked strings, update each language's messages.po, compile its
 ## messages.mo, then list what is left to translate (tests/test_i18n.py fails until it is done)
 translations: $(STAMP)
-	$(BIN)/python -m tracker.i18n_catalogues
+	$(BIN)/python -m tracker.i18n.catalogues
 
 ## bench: every benchmark
 bench: bench-upload bench-completeness bench-reminders bench-system-page

@@ -17,9 +17,10 @@ from markupsafe import escape
 from tests.conftest import DEPLOYMENT
 from tests.reminders.conftest import SmtpServer
 from tests.reminders.test_digest_layout import BASE, ROWS, SWEEP
-from tracker import accounts, agency, i18n, i18n_catalogues, sign_in
+from tracker import accounts, agency, i18n, sign_in
 from tracker.cli import main as tracker_cli
 from tracker.config import Settings
+from tracker.i18n import catalogues as i18n_catalogues
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import ledger
 from tracker.reminders.delivery import chosen_languages, deliver, sweep

@@ -13,10 +13,11 @@ import pytest
 from tests import sample_files
 from tests.public_register import pdf_text, png_logo, violations
 from tracker import agency as agency_profile
-from tracker import open_data, publication, register, vocabulary
+from tracker import publication, register, vocabulary
 from tracker.i18n import using
 from tracker.models import AISystem, Evidence, Operator
 from tracker.plugin_host import load_catalogue_for
+from tracker.publication import open_data
 
 PUBLISHED = {
     "Crime report chatbot",

@@ -11,8 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from tracker import audit, audit_names
+from tracker import audit
 from tracker.app import runtime
+from tracker.audit import names as audit_names
 from tracker.db import utcnow
 from tracker.i18n import N_
 from tracker.i18n import gettext as _

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from evidence import IntegrityError
 from tracker import evidence_choices, evidence_items, register, reviews, vocabulary
 from tracker.app import runtime
-from tracker.audit_names import person
+from tracker.audit.names import person
 from tracker.db import MAX_ID
 from tracker.downloads import verified_download
 from tracker.errors import Conflict, ValidationFailed

@@ -21,11 +21,12 @@ from flask import (
     url_for,
 )
 
-from tracker import agency, open_data, publication
-from tracker import statement as pdf_statement
+from tracker import agency, publication
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
 from tracker.i18n import gettext as _
+from tracker.publication import open_data
+from tracker.publication import statement as pdf_statement
 
 bp = Blueprint("public", __name__, template_folder="templates")
 

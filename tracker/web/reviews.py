@@ -18,7 +18,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from tracker import register, reviews, waivers
 from tracker.app import runtime
-from tracker.audit_names import person
+from tracker.audit.names import person
 from tracker.errors import Conflict, ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n import gettext as _

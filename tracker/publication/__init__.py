@@ -7,8 +7,8 @@ access, and the results of audits and evaluations. Every profile field has a pub
 level; a system may raise or lower a field's level, and only fields that are ``public`` on a
 system marked ``published`` ever leave the agency. Search and filters read those public values
 only, so a filter can never reveal a fact the agency keeps back. No web framework here: the
-pages, the JSON and CSV forms (:mod:`tracker.open_data`) and the PDF statement
-(:mod:`tracker.statement`) all read the entries made here.
+pages, the JSON and CSV forms (:mod:`tracker.publication.open_data`) and the PDF statement
+(:mod:`tracker.publication.statement`) all read the entries made here.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from typing import Any
 import peewee as pw
 
 from evidence import ContentStore
-from tracker import completeness, evidence_items, publication_history, vocabulary
+from tracker import completeness, evidence_items, vocabulary
 from tracker.errors import Conflict, ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
 from tracker.plugin_host import Catalogue
 from tracker.profile import PROFILE_FIELDS
+from tracker.publication import history as publication_history
 
 # The level of each profile field unless a system says otherwise. Anything not listed is
 # internal: a new field is never published by accident.
@@ -148,7 +149,7 @@ class Entry:
     fields: dict[str, Any]  # public fields only, in register order, vocabulary fields as codes
     results: list[PublishedEvidence] = field(default_factory=list)
     assessments: list[PublishedEvidence] = field(default_factory=list)
-    # The last change to anything the entry shows (see tracker.publication_history).
+    # The last change to anything the entry shows (see tracker.publication.history).
     last_updated: datetime | None = None
     published_since: datetime | None = None  # the start of its current time in the register
     first_in_use: datetime | None = None  # when it first reached deployment (stage public only)
@@ -385,7 +386,8 @@ def file_statement(
 ) -> Evidence:
     """File the system's current public statement as public-communication evidence for the
     requirements that accept it; like any evidence it counts once the DPO accepts it."""
-    from tracker import agency, statement  # statement reads this module's entries
+    from tracker import agency
+    from tracker.publication import statement  # it reads this module's entries
 
     if not system.published:
         raise Conflict(f"AI system {system.id} is not marked for publication; publish it first")

@@ -22,7 +22,7 @@ from babel import Locale, dates, numbers, support
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
-CATALOGUES = Path(__file__).parent / "translations"
+CATALOGUES = Path(__file__).parent.parent / "translations"
 DOMAIN = "messages"
 
 _language: ContextVar[str] = ContextVar("tracker_language", default=DEFAULT_LANGUAGE)

@@ -1,4 +1,4 @@
-"""The message catalogues' upkeep: ``make translations`` runs ``python -m tracker.i18n_catalogues``.
+"""The message catalogues' upkeep: ``make translations`` runs ``python -m tracker.i18n.catalogues``.
 
 1. extract every string marked in the source, as ``babel.cfg`` says where: ``_()``,
    ``gettext()``, ``ngettext()`` and ``N_()`` in Python, ``_()`` and ``ngettext()`` in the Jinja
@@ -34,7 +34,7 @@ from babel.messages.frontend import parse_mapping_cfg
 
 from tracker import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 MAPPING = ROOT / "babel.cfg"
 PROJECT = "AI Evidence Tracker"
 COMMENT_TAGS = ("Translators:",)
@@ -294,7 +294,7 @@ def report(found: dict[str, list[str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tracker.i18n_catalogues",
+        prog="python -m tracker.i18n.catalogues",
         description="Extract the marked strings, update each language's messages.po, compile "
         "messages.mo; then list what is left to translate.",
     )
