@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import services as test_services
-from tracker import accounts, config, db, schema
+from tracker import accounts, config, db, i18n, schema
 from tracker.app import create_app
 from tracker.cli import main as tracker_cli
 from tracker.territory import Deployment
@@ -226,3 +226,11 @@ def demo():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def no_language_leaks() -> Iterator[None]:
+    """A request, a command or an e-mail sets its reader's language only while it runs: a test
+    that leaves another language current has found a leak (the next caller would inherit it)."""
+    yield
+    assert i18n.current_language() == i18n.DEFAULT_LANGUAGE, "a language was left current"

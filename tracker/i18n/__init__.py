@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -49,6 +49,15 @@ def current_language() -> str:
 def set_language(language: str | None) -> None:
     """Make ``language`` current for the rest of this context (a CLI run, a request)."""
     _language.set(supported(language))
+
+
+def enter_language(language: str | None) -> Token[str]:
+    """Make ``language`` current until :func:`leave_language` is given the returned token."""
+    return _language.set(supported(language))
+
+
+def leave_language(token: Token[str]) -> None:
+    _language.reset(token)
 
 
 @contextmanager

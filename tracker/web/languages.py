@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -44,7 +44,14 @@ def init_languages(app: Flask) -> None:
 
     @app.before_request
     def language_for_domain_messages() -> None:
-        i18n.set_language(str(get_locale()))
+        g.language_token = i18n.enter_language(str(get_locale()))
+
+    @app.teardown_request
+    def language_back(_error: BaseException | None) -> None:
+        # the thread goes back to the default: nothing after the request inherits its language
+        token = g.pop("language_token", None)
+        if token is not None:
+            i18n.leave_language(token)
 
 
 @bp.route("/language", methods=["POST"])
