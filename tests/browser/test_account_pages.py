@@ -8,17 +8,16 @@ is copied by its button, and the header with every administrator's link wraps at
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser import checks
+from tests.browser.checks import sign_in
 from tests.browser.conftest import SCREENSHOTS
 from tests.test_agency import VALUES, png
-from tests.web.conftest import PASSWORD
 from tracker import accounts, agency
 from tracker.db import utcnow
 from tracker.models import User
 
 WIDTHS = (1366, 375)
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture
@@ -39,14 +38,6 @@ def staffed(people, live_server) -> str:
     return live_server
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/portfolio")
-
-
 def check(page, name: str, width: int) -> list[str]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
@@ -54,7 +45,7 @@ def check(page, name: str, width: int) -> list[str]:
     overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
     if overflow > 1:
         problems.append(f"{name} at {width} px scrolls sideways by {overflow} px")
-    for violation in Axe().run(page, options=WCAG).response["violations"]:
+    for violation in checks.violations(page):
         if violation["impact"] in ("serious", "critical"):
             targets = "; ".join(node["target"][0] for node in violation["nodes"][:3])
             problems.append(

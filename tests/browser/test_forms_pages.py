@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.browser.checks import sign_in
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import DEPLOYMENT
 from tests.reminders.conftest import SmtpServer
-from tests.web.conftest import PASSWORD
 from tracker.models import AISystem, Evidence, EvidenceReview, Notification
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import ledger
@@ -25,14 +25,6 @@ WIDTHS = (1366, 375)
 def agency(demo, settings, people, live_server) -> str:
     demo.seed(settings)
     return live_server
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/portfolio")
 
 
 def signed_in(browser, base: str, username: str, width: int, javascript: bool = True):

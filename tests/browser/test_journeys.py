@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests import sample_files
-from tests.web.conftest import PASSWORD
+from tests.browser.checks import sign_in
 from tracker.models import AISystem
 
 
@@ -15,14 +15,6 @@ from tracker.models import AISystem
 def agency(demo, settings, people, live_server):
     demo.seed(settings)
     return live_server
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/portfolio")
 
 
 def test_upload_with_progress_then_accept_as_dpo(page, agency, people, screenshot, tmp_path):

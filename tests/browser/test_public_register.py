@@ -7,16 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser import checks
 from tests.browser.conftest import SCREENSHOTS
 from tests.public_register import png_logo
 from tracker import agency as agency_profile
 from tracker import register
 from tracker.models import AISystem
 from tracker.plugin_host import load_catalogue_for
-
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture
@@ -47,7 +45,7 @@ def check(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"{name} scrolls sideways by {overflow} px"
-    response = Axe().run(page, options=WCAG).response
+    response = {"violations": checks.violations(page)}
     serious = [
         f"{v['id']}: {v['help']}"
         for v in response["violations"]

@@ -6,26 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from tests.web.conftest import PASSWORD
+from tests.browser.checks import serious_violations, sign_in
 from tracker.models import AISystem, Operator
 
 WIDTHS = (1366, 375)
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture
 def base(people, live_server) -> str:
     return live_server
-
-
-def sign_in(page, base: str, username: str, then: str) -> None:
-    page.goto(f"{base}/sign-in?next={then}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}{then}")
 
 
 WIDE = """() => {
@@ -41,16 +31,6 @@ WIDE = """() => {
 def wide_elements(page) -> list[str]:
     """The first elements reaching past the right edge (outside a .scroll wrapper)."""
     return page.evaluate(WIDE)
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page."""
-    found = Axe().run(page, options=WCAG).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({'; '.join(n['target'][0] for n in v['nodes'][:3])})"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def at_each_width(page, screenshot, name: str) -> None:

@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from tests import sample_files
+from tests.browser.checks import sign_in
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import DEPLOYMENT
 from tests.reminders.conftest import SmtpServer
@@ -31,14 +32,6 @@ WORDS = {  # a few words each language's pages must show
     "fr": {"portfolio": "Où agir", "accepted": "acceptée par"},
 }
 REQUIREMENT = "eu-ai-act.prohibited_practices_screen"
-
-
-def sign_in(page, base: str, username: str, then: str = "/portfolio") -> None:
-    page.goto(f"{base}/sign-in?next={then}")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    submit(page, "form:has(#password)")
-    page.wait_for_url(f"{base}{then}")
 
 
 def shot(page, name: str) -> None:
