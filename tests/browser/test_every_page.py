@@ -112,7 +112,8 @@ def visit_every_page(browser, base: str, people: dict[str, str], language: str) 
         try:
             for endpoint, role, path in PAGES:
                 address = path()
-                name = endpoint.split(".")[-1] + address.replace("/", "-").replace("?", "-")
+                # named by endpoint and place in the list: stable across runs (no token in it)
+                name = f"{PAGES.index((endpoint, role, path)):02d}-{endpoint.replace('.', '-')}"
                 if role not in contexts:
                     context = browser.new_context(
                         viewport={"width": width, "height": 900}, locale=language
