@@ -39,18 +39,26 @@ class Agency:
 
 
 def current() -> Agency:
-    """The agency's profile as stored; an empty one before an administrator sets it."""
-    row = AgencyProfile.select().order_by(AgencyProfile.id).first()
+    """The agency's profile as stored; an empty one before an administrator sets it.
+
+    Every page calls this: the logo's bytes stay in the database, only whether there is one is read.
+    """
+    row = (
+        AgencyProfile.select(
+            AgencyProfile.name,
+            AgencyProfile.dpo_contact,
+            AgencyProfile.complaints,
+            AgencyProfile.contact,
+            AgencyProfile.logo.is_null(False).alias("has_logo"),
+            AgencyProfile.updated_at,
+        )
+        .order_by(AgencyProfile.id)
+        .dicts()
+        .first()
+    )
     if row is None:
         return Agency()
-    return Agency(
-        name=row.name,
-        dpo_contact=row.dpo_contact,
-        complaints=row.complaints,
-        contact=row.contact,
-        has_logo=row.logo is not None,
-        updated_at=row.updated_at,
-    )
+    return Agency(**dict(row, has_logo=bool(row["has_logo"])))
 
 
 def logo() -> tuple[bytes, str] | None:
