@@ -6,6 +6,7 @@ paragraph-level duties are unverified and marked so: re-verify before relying
 on them.
 """
 
+from plugins import translations_of
 from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl, uncertain
 
 MALABO = "AU Convention on Cyber Security and Personal Data Protection (Malabo, 2014)"
@@ -120,3 +121,8 @@ def tracker_requirements():
             owner="dpo",
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

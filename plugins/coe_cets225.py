@@ -5,6 +5,7 @@ Its entry into force is reported inconsistently (catalogue R11); content is
 paraphrased from secondary sources and marked partly verified.
 """
 
+from plugins import translations_of
 from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl, uncertain
 
 CETS = "Council of Europe Framework Convention on Artificial Intelligence (CETS No. 225)"
@@ -102,3 +103,8 @@ def tracker_requirements():
             owner="technology",
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

@@ -9,6 +9,7 @@ follows the classification date and is configurable (TRACKER_IN_FORCE_FROM).
 
 from datetime import date
 
+from plugins import translations_of
 from tracker.i18n import N_
 from tracker.plugin_api import (
     EU_MEMBER_STATES,
@@ -616,3 +617,8 @@ def tracker_requirements():
             **annex_iii,
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

@@ -5,6 +5,7 @@ Directive instead (GDPR Art 2(2)(d)), so these rules apply only to systems
 with an administrative purpose.
 """
 
+from plugins import translations_of
 from tracker.plugin_api import EU_MEMBER_STATES, Citation, Jurisdiction, Requirement, hookimpl
 
 GDPR = "Regulation (EU) 2016/679 (GDPR)"
@@ -209,3 +210,8 @@ def tracker_requirements():
             owner="oversight_committee",
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

@@ -4,6 +4,7 @@ Duties reach agencies through national transposition, which can add to them.
 Statuses follow the obligations catalogue; several timings are only partly verified.
 """
 
+from plugins import translations_of
 from tracker.plugin_api import EU_MEMBER_STATES, Citation, Jurisdiction, Requirement, hookimpl
 
 LED = "Directive (EU) 2016/680 (Law Enforcement Directive)"
@@ -195,3 +196,8 @@ def tracker_requirements():
             deadline_after_event=("personal_data_breach", 72),
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

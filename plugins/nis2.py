@@ -6,6 +6,7 @@ security duties apply only where the agency answers that it is in scope
 under national transposition (for example a unit or an administrative system).
 """
 
+from plugins import translations_of
 from tracker.plugin_api import (
     EU_MEMBER_STATES,
     Citation,
@@ -153,3 +154,8 @@ def tracker_requirements():
             deadline_after_event=(INCIDENT, 72),
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

@@ -5,6 +5,7 @@ proportionate to the system's risk level. This is good-practice guidance, not
 law: every citation is marked as such.
 """
 
+from plugins import translations_of
 from tracker.plugin_api import Citation, Jurisdiction, Requirement, hookimpl
 
 ROADMAP = "INTERPOL/UNICRI Toolkit for Responsible AI Innovation in Law Enforcement: Organizational Roadmap (rev. Feb 2024)"
@@ -194,3 +195,8 @@ def tracker_requirements():
             owner="oversight_committee",
         ),
     ]
+
+
+@hookimpl
+def tracker_translations():
+    return translations_of(__name__)

@@ -44,7 +44,7 @@ def _problems(catalogue, plugin: str) -> list[str]:
 
 
 def test_the_host_declares_its_plugin_api_version():
-    assert plugin_api.API_VERSION == "1.1"
+    assert plugin_api.API_VERSION == "1.2"
     assert plugin_api.ASSUMED_RANGE == ">=1,<2"
 
 
@@ -54,7 +54,7 @@ def test_a_plugin_whose_range_excludes_the_host_is_refused_naming_both_versions(
     plugins = {p.name: p for p in catalogue.plugins}
     assert _problems(catalogue, "range-future") == [
         "refused: it is written for plugin API >=2,<3 (TRACKER_PLUGIN_API), and this tracker "
-        "provides plugin API 1.1"
+        "provides plugin API 1.2"
     ]
     assert not plugins["range-future"].loaded
     assert "range-future" not in catalogue.jurisdictions
@@ -109,7 +109,7 @@ def test_plugins_list_and_check_show_the_declared_ranges(install_plugin, runner)
     notes = [line for line in checked.output.splitlines() if line.startswith("NOTE")]
     assert notes == [
         "NOTE plugin 'range-undeclared' declares no TRACKER_PLUGIN_API; taken to be written for "
-        "plugin API >=1,<2 (this tracker: 1.1)"
+        "plugin API >=1,<2 (this tracker: 1.2)"
     ]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pluggy
 
 from tracker.events.kinds import EventKind
+from tracker.i18n.plugin_texts import MessageCatalogue
 from tracker.profile import ProfileQuestion
 from tracker.requirements import Jurisdiction, Requirement
 
@@ -79,4 +80,21 @@ def tracker_event_kinds() -> list[EventKind]:
     with ``deadline_after_event=(kind, hours)``. Events are recorded per system
     (API, CLI, web); each event owes its own evidence, linked to it, by its own
     deadline. A kind whose id is taken is reported and left out.
+    """
+
+
+@hookspec
+def tracker_translations() -> list[MessageCatalogue]:
+    """Declare where this plugin's translations are, so its texts read in each user's language.
+
+    Return a list of :class:`~tracker.i18n.plugin_texts.MessageCatalogue` (a ``directory`` and a
+    gettext ``domain``): the tracker reads ``<directory>/<language>/LC_MESSAGES/<domain>.mo`` for
+    each language it speaks (``en``, ``fr``) and shows the plugin's texts translated wherever
+    people read them: jurisdiction titles and descriptions, territory names, requirement titles,
+    descriptions and recurrences, citations' instruments and notes, question labels and help,
+    event kinds' titles, descriptions and ``counted_from``. The message ids are those English
+    texts exactly as the plugin declares them, so nothing in the plugin's code is marked:
+    ``tracker plugins texts NAME`` writes the ``.pot`` template to translate, and
+    ``pybabel init``/``update``/``compile`` do the rest. A text with no translation shows in
+    English; the API and stored records always keep the English.
     """

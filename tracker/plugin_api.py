@@ -15,11 +15,12 @@ only added. A plugin whose range excludes it is refused, naming both.
 
 from tracker.events.kinds import EventKind
 from tracker.hookspecs import hookimpl
+from tracker.i18n.plugin_texts import MessageCatalogue
 from tracker.profile import ProfileQuestion
 from tracker.requirements import Citation, Jurisdiction, Requirement
 from tracker.territory import EU_MEMBER_STATES, Membership, Territory, uncertain
 
-API_VERSION = "1.1"
+API_VERSION = "1.2"
 # What a plugin that declares no TRACKER_PLUGIN_API is taken to be written for: the API as it
 # was before plugins could declare a range, so it keeps loading until the major version changes.
 ASSUMED_RANGE = ">=1,<2"
@@ -32,6 +33,7 @@ __all__ = [
     "EventKind",
     "Jurisdiction",
     "Membership",
+    "MessageCatalogue",
     "ProfileQuestion",
     "Requirement",
     "Territory",

@@ -36,6 +36,8 @@ from tracker import hookspecs, plugin_api
 from tracker.config import ConfigError, Settings
 from tracker.errors import NotFound
 from tracker.events.kinds import CORE_EVENT_KINDS, EventKind, event_kind_problems
+from tracker.i18n import plugin_texts
+from tracker.i18n.plugin_texts import MessageCatalogue
 from tracker.lenient import closest, short_path
 from tracker.profile import PROFILE_FIELDS, ProfileQuestion
 from tracker.requirements import (
@@ -189,7 +191,7 @@ class _Collector:
         return results
 
 
-def _is_built_in(point: EntryPoint) -> bool:
+def is_built_in(point: EntryPoint) -> bool:
     name = point.dist.name if point.dist is not None else ""
     return re.sub(r"[-_.]+", "-", name).lower() == BUILT_IN_DISTRIBUTION
 
@@ -223,7 +225,7 @@ def _register(
     taken: Mapping[str, PluginInfo],
     problems: list[PluginProblem],
 ) -> PluginInfo:
-    info = PluginInfo(name=point.name, module=point.value, built_in=_is_built_in(point))
+    info = PluginInfo(name=point.name, module=point.value, built_in=is_built_in(point))
     if point.dist is not None:
         info.distribution, info.version = point.dist.name, point.dist.version
     if point.name in taken:
@@ -352,7 +354,7 @@ def load_catalogue(
     problems = catalogue.problems
     points = sorted(
         points if points is not None else entry_points(group=ENTRY_POINT_GROUP),
-        key=lambda p: (not _is_built_in(p), p.name),
+        key=lambda p: (not is_built_in(p), p.name),
     )
     infos: dict[str, PluginInfo] = {}
     for point in points:
@@ -471,6 +473,7 @@ def load_catalogue(
             + ", ".join(_with_guess(name, owner_of) for name in unknown)
             + ", which no installed plugin provides"
         )
+    _collect_translations(catalogue, collector)
     if strict and (error := catalogue.configuration_error()):
         raise error
     return catalogue
@@ -515,6 +518,27 @@ def _collect_event_kinds(catalogue: Catalogue, collector: _Collector) -> None:
                 continue
             declared_by[kind.id] = plugin
             catalogue.event_kinds[kind.id] = kind
+
+
+def _collect_translations(catalogue: Catalogue, collector: _Collector) -> None:
+    """Install the plugins' message catalogues, and make every definition's texts read in the
+    reader's language (tracker.i18n.plugin_texts)."""
+    found = []
+    for plugin, declared in collector.collect("tracker_translations", MessageCatalogue).items():
+        for message_catalogue in declared:
+            if trouble := _checked(MessageCatalogue.problems, message_catalogue):
+                catalogue.problems.extend(PluginProblem(plugin, t) for t in trouble)
+            else:
+                found.append(message_catalogue)
+    plugin_texts.install(found)
+    for definitions in (
+        catalogue.jurisdictions,
+        catalogue.requirements,
+        catalogue.event_kinds,
+    ):
+        for key, definition in definitions.items():
+            definitions[key] = plugin_texts.translatable(definition)
+    catalogue.questions = tuple(map(plugin_texts.translatable, catalogue.questions))
 
 
 def _checked(check: Any, *args: Any) -> list[str]:

@@ -132,6 +132,17 @@ def _entry_point(plugin: ModuleType | str) -> tuple[EntryPoint, list[EntryPoint]
     return EntryPoint(reference, reference, ENTRY_POINT_GROUP), installed
 
 
+def plugin_module(plugin: str) -> ModuleType:
+    """The module of ``plugin``: an installed entry point name, or an importable module."""
+    point, _others = _entry_point(plugin)
+    try:
+        return point.load()
+    except Exception as error:
+        raise TrackerError(
+            f"plugin {plugin!r} cannot be imported ({point.value}): {type(error).__name__}: {error}"
+        ) from None
+
+
 def load_plugin(
     plugin: ModuleType | str,
     enabled: Iterable[str] | None = None,

@@ -182,6 +182,44 @@ def new_plugin(ctx: Context, name: str, folder: Path | None) -> None:
     )
 
 
+@plugins_group.command("texts")
+@click.argument("plugin")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the template here (default: the standard output).",
+)
+@pass_context
+@reports_errors
+def plugin_texts(ctx: Context, plugin: str, out: Path | None) -> None:
+    """Write the translation template (.pot) of the texts PLUGIN declares.
+
+    PLUGIN is an installed entry point name or an importable module. Every text people read
+    (titles, descriptions, questions, citations' instruments) is a message, its English the
+    id: translate it with `pybabel init -i FILE.pot -d DIR -l fr -D DOMAIN`, compile with
+    `pybabel compile`, and declare DIR and DOMAIN in the plugin's tracker_translations hook.
+    """
+    from babel.messages import pofile
+
+    from tracker.i18n import catalogues
+
+    module = testing.plugin_module(plugin)
+    template = catalogues.plugin_template(module, module.__name__.rsplit(".", 1)[-1])
+    if out is None:
+        pofile.write_po(sys.stdout.buffer, template, width=100, omit_header=False)
+        return
+    with open(out, "wb") as handle:
+        pofile.write_po(handle, template, width=100)
+    echo(
+        _(
+            "wrote %(count)s texts of %(plugin)s to %(path)s",
+            count=len(template),
+            plugin=repr(plugin),
+            path=printable(out),
+        )
+    )
+
+
 class NothingAccepted(click.ClickException):
     """No catalogue was ever accepted: trouble, not a difference (exit 2, like diff)."""
 

@@ -9,7 +9,7 @@ reader's language too. Messages use ``%(name)s`` placeholders, as Flask-Babel's 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
@@ -70,9 +70,27 @@ def using(language: str | None) -> Iterator[str]:
         _language.reset(token)
 
 
+# Catalogues plugins ship, as (directory, domain), consulted after the tracker's own.
+_plugin_catalogues: list[tuple[str, str]] = []
+
+
 @cache
 def translations(language: str) -> support.NullTranslations:
-    return support.Translations.load(str(CATALOGUES), [language], DOMAIN)
+    """``language``'s catalogue: the tracker's, then each plugin's for what it does not have."""
+    found = support.Translations.load(str(CATALOGUES), [language], DOMAIN)
+    for directory, domain in _plugin_catalogues:
+        plugin = support.Translations.load(directory, [language], domain)
+        if isinstance(plugin, support.Translations):  # NullTranslations: none for the language
+            found.add_fallback(plugin)
+    return found
+
+
+def add_catalogues(catalogues: Iterable[tuple[str, str]]) -> None:
+    """Consult these plugin catalogues (directory, domain) too, from now on."""
+    new = [c for c in dict.fromkeys(catalogues) if c not in _plugin_catalogues]
+    if new:
+        _plugin_catalogues.extend(new)
+        translations.cache_clear()
 
 
 def gettext(message: str, **variables: Any) -> str:

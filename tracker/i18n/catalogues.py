@@ -33,6 +33,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_p
 from babel.messages.frontend import parse_mapping_cfg
 
 from tracker import i18n
+from tracker.i18n.plugin_texts import MessageCatalogue, texts_of
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 MAPPING = ROOT / "babel.cfg"
@@ -44,12 +45,16 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "N_plural": (1, 2)}
 HELP_KEYWORDS = frozenset({"help", "short_help", "epilog"})
 
 
-def po_path(language: str) -> Path:
-    return i18n.CATALOGUES / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+# The tracker's own catalogue; each built-in plugin has its own (plugin_templates()).
+CORE = MessageCatalogue(i18n.CATALOGUES, i18n.DOMAIN)
 
 
-def mo_path(language: str) -> Path:
-    return po_path(language).with_suffix(".mo")
+def po_path(language: str, where: MessageCatalogue = CORE) -> Path:
+    return where.path(language, ".po")
+
+
+def mo_path(language: str, where: MessageCatalogue = CORE) -> Path:
+    return where.path(language, ".mo")
 
 
 def translated_languages() -> list[str]:
@@ -118,6 +123,51 @@ def extract(root: Path = ROOT) -> Catalog:
     return template
 
 
+def plugin_template(module: Any, domain: str) -> Catalog:
+    """The texts a plugin module declares, as the template of its catalogue (``domain``).
+
+    Nothing in a plugin is marked: its definitions are called through its hooks, and each text
+    people read (tracker.i18n.plugin_texts.texts_of) is a message, with where it comes from as
+    a comment for the translator.
+    """
+    template = Catalog(project=domain, domain=domain, fuzzy=False)
+    for hook in ("tracker_jurisdictions", "tracker_profile_questions", "tracker_requirements"):
+        for definition in getattr(module, hook, lambda: [])() or []:
+            where = getattr(definition, "id", "")
+            for text in texts_of([definition]):
+                template.add(text, None, auto_comments=[f"{type(definition).__name__} {where}"])
+    for kind in getattr(module, "tracker_event_kinds", lambda: [])() or []:
+        for text in texts_of([kind]):
+            template.add(text, None, auto_comments=[f"EventKind {kind.id}"])
+    return template
+
+
+def built_in_plugins() -> dict[MessageCatalogue, Any]:
+    """Each built-in plugin that ships a catalogue: {its catalogue: its module}."""
+    from importlib.metadata import entry_points
+
+    from tracker.plugin_host import ENTRY_POINT_GROUP, is_built_in
+
+    found = {}
+    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        if is_built_in(point):
+            module = point.load()
+            for where in getattr(module, "tracker_translations", lambda: [])():
+                found[where] = module
+    return found
+
+
+def templates() -> dict[MessageCatalogue, Catalog]:
+    """Every catalogue of this project, the tracker's and its plugins', with its template."""
+    return {
+        CORE: extract(),
+        **{
+            where: plugin_template(module, where.domain)
+            for where, module in built_in_plugins().items()
+        },
+    }
+
+
 # --- updating and compiling ---------------------------------------------------------------
 
 
@@ -125,15 +175,15 @@ def extract(root: Path = ROOT) -> Catalog:
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);"}
 
 
-def read(language: str) -> Catalog:
-    """``language``'s catalogue as its messages.po has it (a new, empty one if there is none)."""
-    path = po_path(language)
+def read(language: str, where: MessageCatalogue = CORE) -> Catalog:
+    """``language``'s catalogue as its .po has it (a new, empty one if there is none)."""
+    path = po_path(language, where)
     if path.exists():
         with open(path, "rb") as handle:
-            return pofile.read_po(handle, locale=language, domain=i18n.DOMAIN)
+            return pofile.read_po(handle, locale=language, domain=where.domain)
     catalogue = Catalog(
         locale=language,
-        domain=i18n.DOMAIN,
+        domain=where.domain,
         project=PROJECT,
         copyright_holder=PROJECT,
         header_comment=(
@@ -150,14 +200,14 @@ def read(language: str) -> Catalog:
     return catalogue
 
 
-def update(language: str, template: Catalog) -> Catalog:
-    """Bring ``language``'s messages.po up to ``template``, keeping every translation."""
-    catalogue = read(language)
+def update(language: str, template: Catalog, where: MessageCatalogue = CORE) -> Catalog:
+    """Bring ``language``'s .po up to ``template``, keeping every translation."""
+    catalogue = read(language, where)
     created = catalogue.creation_date
     catalogue.update(template, update_header_comment=False)
     catalogue.creation_date = created  # a run that changes no string changes no line
     catalogue.obsolete.clear()  # gone from the source: git remembers the old translations
-    path = po_path(language)
+    path = po_path(language, where)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         # Sorted and without line numbers: a string moving in its file changes nothing here.
@@ -171,14 +221,14 @@ def complete(message: Message) -> bool:
     return bool(strings) and all(strings) and not message.fuzzy
 
 
-def compile_catalogue(language: str) -> None:
-    """messages.po -> messages.mo, with the complete translations only: English shows for the
-    others (babel would compile a plural with empty forms, which would show nothing)."""
-    catalogue = read(language)
+def compile_catalogue(language: str, where: MessageCatalogue = CORE) -> None:
+    """.po -> .mo, with the complete translations only: English shows for the others (babel
+    would compile a plural with empty forms, which would show nothing)."""
+    catalogue = read(language, where)
     for message in list(catalogue):
         if message.id and not complete(message):
             catalogue.delete(message.id, message.context)
-    with open(mo_path(language), "wb") as handle:
+    with open(mo_path(language, where), "wb") as handle:
         mofile.write_mo(handle, catalogue, use_fuzzy=False)
 
 
@@ -236,10 +286,12 @@ def _placeholder_problem(message: Message) -> str | None:
     return None
 
 
-def problems(language: str, template: Catalog | None = None) -> dict[str, list[str]]:
+def problems(
+    language: str, template: Catalog | None = None, where: MessageCatalogue = CORE
+) -> dict[str, list[str]]:
     """What stops ``language`` being complete, by kind (empty lists when it is)."""
     template = template if template is not None else extract()
-    catalogue = read(language)
+    catalogue = read(language, where)
     found: dict[str, list[str]] = {
         "untranslated": [],
         "fuzzy": [],
@@ -256,7 +308,7 @@ def problems(language: str, template: Catalog | None = None) -> dict[str, list[s
             found["untranslated"].append(_shown(message.id))
         elif problem := _placeholder_problem(entry):
             found["placeholders"].append(problem)
-    found["stale .mo"] = _stale(language, catalogue)
+    found["stale .mo"] = _stale(language, catalogue, where)
     return found
 
 
@@ -268,9 +320,9 @@ def _tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _stale(language: str, catalogue: Catalog) -> list[str]:
+def _stale(language: str, catalogue: Catalog, where: MessageCatalogue = CORE) -> list[str]:
     """The messages whose compiled translation differs from the .po's (or is missing)."""
-    path = mo_path(language)
+    path = mo_path(language, where)
     if not path.exists():
         return [f"{path.relative_to(ROOT)} does not exist"]
     with open(path, "rb") as handle:
@@ -302,19 +354,19 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="Change nothing; exit 1 if anything is left."
     )
     options = parser.parse_args(argv)
-    template = extract()
     left = 0
-    for language in translated_languages():
-        if not options.check:
-            update(language, template)
-            compile_catalogue(language)
-        found = problems(language, template)
-        count = sum(len(items) for items in found.values())
-        left += count
-        where = po_path(language).relative_to(ROOT)
-        print(f"{language}: {len(template)} strings, {count} left to do in {where}")
-        if count:
-            print(report(found))
+    for where, template in templates().items():
+        for language in translated_languages():
+            if not options.check:
+                update(language, template, where)
+                compile_catalogue(language, where)
+            found = problems(language, template, where)
+            count = sum(len(items) for items in found.values())
+            left += count
+            path = po_path(language, where).relative_to(ROOT)
+            print(f"{language}: {len(template)} strings, {count} left to do in {path}")
+            if count:
+                print(report(found))
     return 1 if options.check and left else 0
 
 
