@@ -121,7 +121,7 @@ def test_the_built_in_frameworks_declare_where_they_apply():
     territories = {j: x.territory for j, x in catalogue.jurisdictions.items()}
     assert territories["toolkit"] is None  # guidance, wherever enabled
     for eu in ("eu-gdpr", "eu-led", "eu-ai-act", "nis2"):
-        assert territories[eu] is EU_MEMBER_STATES and territories[eu].verification == "P"
+        assert territories[eu] == EU_MEMBER_STATES and territories[eu].verification == "P"
     assert territories["au-malabo"].uncertain and territories["coe-cets225"].uncertain
     # An EU agency gets no Malabo Convention items unless the deployment says it is bound.
     evaluator = Evaluator(load_catalogue(deployment=Deployment(("BE",))), 30)

@@ -24,19 +24,25 @@ import rule_engine
 
 from tracker import vocabulary as vocab
 from tracker.events.kinds import CORE_EVENT_KINDS, SUBSTANTIAL_MODIFICATION, unknown_kind
+from tracker.i18n import N_
 from tracker.lenient import closest, tolerant
 from tracker.profile import SET_FACTS, ProfileQuestion
 from tracker.territory import Territory
 
 REQUIREMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9_]*$")
-SCOPES = {"agency": "Agency-wide", "system": "Per system", "operator": "Per authorised operator"}
+# Marked for the catalogue (N_), translated where shown.
+SCOPES = {
+    "agency": N_("Agency-wide"),
+    "system": N_("Per system"),
+    "operator": N_("Per authorised operator"),
+}
 VERIFICATION = {
-    "V": "checked against the full legal text",
-    "V2": "checked against an official-language article page or several verbatim quotations",
-    "P": "partly verified: some details not seen in a source",
-    "U": "unverified: a lead to check, not a fact",
-    "interpretation": "the compiler's interpretation, not verified",
-    "guidance": "good-practice guidance, not law",
+    "V": N_("checked against the full legal text"),
+    "V2": N_("checked against an official-language article page or several verbatim quotations"),
+    "P": N_("partly verified: some details not seen in a source"),
+    "U": N_("unverified: a lead to check, not a fact"),
+    "interpretation": N_("the compiler's interpretation, not verified"),
+    "guidance": N_("good-practice guidance, not law"),
 }
 # The event kinds every deployment knows, by id; plugins add theirs (``tracker_event_kinds``) and
 # the plugin host checks deadlines against all of them (``problems_with(..., event_kinds)``).

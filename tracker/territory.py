@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.i18n import N_
+from tracker.i18n.text import Phrase, listing
+
 BINDING_SETTING = "TRACKER_BINDING"
 COUNTRIES_SETTING = "TRACKER_AGENCY_COUNTRIES"
 
@@ -77,31 +80,57 @@ def reach(
     if jurisdiction_id in binding:
         since = binding[jurisdiction_id]
         if since is None:
-            return Reach(False, f"the deployment answers that {jurisdiction_id} does not bind it")
+            return Reach(
+                False,
+                Phrase(
+                    "the deployment answers that %(jurisdiction)s does not bind it",
+                    jurisdiction=jurisdiction_id,
+                ),
+            )
+        message = N_("binds the agency since %(day)s (%(setting)s)")
         if day < since:
-            return Reach(False, f"binds the agency from {since.isoformat()} ({BINDING_SETTING})")
-        return Reach(True, f"binds the agency since {since.isoformat()} ({BINDING_SETTING})")
+            message = N_("binds the agency from %(day)s (%(setting)s)")
+        return Reach(day >= since, Phrase(message, day=since, setting=BINDING_SETTING))
     if territory is None:
-        return Reach(True, "applies wherever the deployment enables it (no territory)")
+        return Reach(True, Phrase("applies wherever the deployment enables it (no territory)"))
     if territory.uncertain:
         return Reach(
             False,
-            f"membership of {territory.name} is not verified: the deployment must answer it "
-            f"({BINDING_SETTING}={jurisdiction_id}=YYYY-MM-DD, or ={jurisdiction_id}=no)",
+            Phrase(
+                "membership of %(territory)s is not verified: the deployment must answer it "
+                "(%(setting)s=%(jurisdiction)s=YYYY-MM-DD, or =%(jurisdiction)s=no)",
+                territory=territory.name,
+                setting=BINDING_SETTING,
+                jurisdiction=jurisdiction_id,
+            ),
         )
     agency = tuple(deployment.countries)
     found = territory.member_on(agency, day)
-    whose = "the agency's country"
+    whose = N_("the agency's country, %(country)s, is among %(territory)s since %(day)s")
     if found is None:
         found = territory.member_on(system_countries, day)
-        whose = "a country the system is used in"
+        whose = N_(
+            "a country the system is used in, %(country)s, is among %(territory)s since %(day)s"
+        )
     if found is None:
-        where = ", ".join(dict.fromkeys((*agency, *system_countries))) or "no country declared"
-        return Reach(False, f"{where}: not among {territory.name} on {day.isoformat()}")
+        where = listing(dict.fromkeys((*agency, *system_countries)))
+        return Reach(
+            False,
+            Phrase(
+                "%(countries)s: not among %(territory)s on %(day)s",
+                countries=where if where else Phrase("no country declared"),
+                territory=territory.name,
+                day=day,
+            ),
+        )
     return Reach(
         True,
-        f"{whose}, {found.country}, is among {territory.name} since {found.since.isoformat()} "
-        f"({territory.verification}: {territory.source})",
+        Phrase(
+            "%(member)s (%(verification)s: %(source)s)",
+            member=Phrase(whose, country=found.country, territory=territory.name, day=found.since),
+            verification=territory.verification,
+            source=territory.source,
+        ),
     )
 
 

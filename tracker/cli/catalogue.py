@@ -413,10 +413,10 @@ def show_requirement(ctx: Context, requirement_id: str) -> None:
         f"{r.id}: {r.title}",
         _field(N_("citation"), f"{c.instrument}, {c.article}"),
         _field("", c.url),
-        _field(N_("verification"), f"{c.verification} - {VERIFICATION[c.verification]}")
+        _field(N_("verification"), f"{c.verification} - {_(VERIFICATION[c.verification])}")
         + (f" ({c.note})" if c.note else ""),
         _field(N_("evidence kinds"), ", ".join(r.evidence_kinds)),
-        _field(N_("scope"), SCOPES[r.scope]),
+        _field(N_("scope"), _(SCOPES[r.scope])),
         _field(N_("applies when"), r.applies_when),
         _field(N_("due before"), r.due_before or "-"),
         _field(N_("in force from"), str(r.in_force_from or _("in force"))),
@@ -445,7 +445,7 @@ def show_requirement(ctx: Context, requirement_id: str) -> None:
             )
         )
     if r.description:
-        lines += ["", *textwrap.wrap(r.description, 100)]
+        lines += ["", *textwrap.wrap(str(r.description), 100)]
     echo("\n".join(lines))
 
 

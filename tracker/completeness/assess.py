@@ -15,6 +15,7 @@ from datetime import date, datetime
 from tracker.completeness.facts import EvidenceByRequirement, EvidenceFact, SystemFact, as_day
 from tracker.completeness.sets import Constants
 from tracker.events.kinds import SUBSTANTIAL_MODIFICATION
+from tracker.i18n.text import Phrase
 from tracker.requirements import Requirement
 
 
@@ -41,7 +42,7 @@ def assess(evidence: EvidenceFact, constants: Constants, system: SystemFact, as_
             return "expired", until, stale
     start = as_day(evidence.valid_from)
     if start and as_of < start:
-        return "missing", until, f"valid only from {start.isoformat()}"
+        return "missing", until, Phrase("valid only from %(day)s", day=start)
     if until and as_of > until:
         return "expired", until, ""
     if decision is None:
@@ -65,18 +66,27 @@ def staleness(evidence: EvidenceFact, fact: str, changed: datetime) -> str:
     old document accepted after a change is as stale as one accepted before it.
     """
     what = (
-        "a substantial modification was put into service"
+        Phrase("a substantial modification was put into service")
         if fact == SUBSTANTIAL_MODIFICATION
-        else f"{fact} changed"
+        else Phrase("%(fact)s changed", fact=fact)
     )
-    when = f"stale: {what} on {changed:%Y-%m-%d} at {changed:%H:%M} UTC"
+    when = Phrase(
+        "stale: %(what)s on %(day)s at %(time)s UTC",
+        what=what,
+        day=changed.date(),
+        time=changed.strftime("%H:%M"),
+    )
     dated = evidence.reference_day
     if dated < changed.date():
-        return f"{when}, after the evidence's date ({dated.isoformat()})"
+        return Phrase("%(stale)s, after the evidence's date (%(day)s)", stale=when, day=dated)
     created = evidence.created_at
     uploaded = datetime.fromisoformat(created) if isinstance(created, str) else created
     if uploaded <= changed:
-        return f"{when}, after the evidence was uploaded ({uploaded:%Y-%m-%d %H:%M} UTC)"
+        return Phrase(
+            "%(stale)s, after the evidence was uploaded (%(moment)s UTC)",
+            stale=when,
+            moment=uploaded.strftime("%Y-%m-%d %H:%M"),
+        )
     return ""
 
 

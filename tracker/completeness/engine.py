@@ -38,10 +38,11 @@ from tracker.completeness.facts import (
 )
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.completeness.why import Explainer, Verdict
+from tracker.i18n.text import Phrase, joined
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.territory import Reach, reach
-from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
+from tracker.vocabulary import LIFECYCLE_STAGES, STATUS_WORDS, next_stage
 
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
 NO_EVIDENCE: EvidenceByRequirement = {}
@@ -126,11 +127,23 @@ class Evaluator:
             countries = tuple(countries)
             enabled = self.catalogue.jurisdictions
             if system.jurisdictions:
-                listed = ", ".join(system.jurisdictions)
+                listed = joined(system.jurisdictions, ", ")
                 found = {
-                    j: Reach(True, f"listed in the system's jurisdictions (override: {listed})")
+                    j: Reach(
+                        True,
+                        Phrase(
+                            "listed in the system's jurisdictions (override: %(listed)s)",
+                            listed=listed,
+                        ),
+                    )
                     if j in system.jurisdictions
-                    else Reach(False, f"not in the system's jurisdictions (override: {listed})")
+                    else Reach(
+                        False,
+                        Phrase(
+                            "not in the system's jurisdictions (override: %(listed)s)",
+                            listed=listed,
+                        ),
+                    )
                     for j in enabled
                 }
             else:
@@ -189,13 +202,14 @@ class Evaluator:
             status, note = judged.status, judged.detail
         if requirement.in_force_from and as_of < requirement.in_force_from:
             # Evidence already held is still listed: the agency can see it is prepared.
-            status, note = "not_in_force", f"in force from {requirement.in_force_from.isoformat()}"
+            status = "not_in_force"
+            note = Phrase("in force from %(day)s", day=requirement.in_force_from)
         elif (
             status not in NOTHING_TO_WAIVE
             and (waiver := snapshot.waivers.get((system.id, requirement.id))) is not None
         ):
             status, waiver_id = "waived", waiver.id
-            note = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
+            note = event_duties.waived_note(waiver)
         blocking = (
             upcoming_index is not None
             and constants.due_index is not None
@@ -260,13 +274,17 @@ class Evaluator:
             "" if applicable.constants else self._why_nothing_applies(system, snapshot.as_of)
         )
         if upcoming is None:
-            ready, reasons = None, [f"the system is {stage}: there is no next stage"]
+            ready = None
+            reasons = [Phrase("the system is %(stage)s: there is no next stage", stage=stage)]
         elif nothing_applies:
             # An empty list of duties is a gap in the register or the deployment, not a pass.
-            ready, reasons = False, [f"no requirement applies: {nothing_applies}"]
+            ready = False
+            reasons = [Phrase("no requirement applies: %(why)s", why=nothing_applies)]
         else:
             ready = not reasons
-            reasons = reasons or [f"every requirement due before {upcoming} is met or waived"]
+            reasons = reasons or [
+                Phrase("every requirement due before %(stage)s is met or waived", stage=upcoming)
+            ]
         return SystemCompleteness(
             system.id,
             system.name,
@@ -296,8 +314,13 @@ class Evaluator:
         territory), so that the reason shown is the one that decided."""
         found = self.reaches(system, as_of).get(framework)
         if found is None:
-            return False, f"jurisdiction {framework} is not enabled in this deployment"
-        return found.applies, f"{framework}: {found.reason}"
+            return False, Phrase(
+                "jurisdiction %(jurisdiction)s is not enabled in this deployment",
+                jurisdiction=framework,
+            )
+        return found.applies, Phrase(
+            "%(jurisdiction)s: %(reason)s", jurisdiction=framework, reason=found.reason
+        )
 
     def verdict(self, system: SystemFact, requirement: Requirement, as_of: date) -> Verdict:
         """Whether ``requirement`` applies to the system on the date, and the deciding reasons."""
@@ -314,7 +337,7 @@ class Evaluator:
         found = self._why_memo.get(key)
         if found is None:
             found = self._why_memo[key] = [
-                "; ".join(self.verdict(system, c.requirement, as_of).reasons)
+                joined(self.verdict(system, c.requirement, as_of).reasons)
                 for c in applicable.constants
             ]
         return found
@@ -334,25 +357,34 @@ class Evaluator:
         if system.jurisdictions:
             chosen = [j for j in system.jurisdictions if j in enabled]
             if not chosen:
-                return (
-                    f"none of the system's jurisdictions ({', '.join(system.jurisdictions)}) "
-                    "is enabled in this deployment"
+                return Phrase(
+                    "none of the system's jurisdictions (%(listed)s) is enabled in this deployment",
+                    listed=joined(system.jurisdictions, ", "),
                 )
         else:
             if not enabled:
-                return "no jurisdiction is enabled in this deployment"
+                return Phrase("no jurisdiction is enabled in this deployment")
             reaching = self.reaches(system, as_of)
             chosen = [j for j, found in reaching.items() if found.applies]
             if not chosen:
-                return "no law reaches it: " + "; ".join(
-                    f"{j}: {found.reason}" for j, found in reaching.items()
+                return Phrase(
+                    "no law reaches it: %(reasons)s",
+                    reasons=joined(
+                        Phrase("%(jurisdiction)s: %(reason)s", jurisdiction=j, reason=found.reason)
+                        for j, found in reaching.items()
+                    ),
                 )
         declared = sum(1 for c in self._ordered if c.framework in chosen)
         if not declared:
-            return f"the jurisdictions {', '.join(chosen)} declare no requirements"
-        return (
-            f"none of the {declared} requirements of {', '.join(chosen)} matches the system's "
-            "profile (every applicability rule is false)"
+            return Phrase(
+                "the jurisdictions %(listed)s declare no requirements",
+                listed=joined(chosen, ", "),
+            )
+        return Phrase(
+            "none of the %(count)s requirements of %(listed)s matches the system's profile "
+            "(every applicability rule is false)",
+            count=declared,
+            listed=joined(chosen, ", "),
         )
 
     def _summary(
@@ -598,8 +630,11 @@ class Evaluator:
         item.status = worst
         missing = item.operators_missing
         if missing:
-            item.detail = (
-                f"{len(missing)} of {len(operators)} operators not covered: {', '.join(missing)}"
+            item.detail = Phrase(
+                "%(missing)s of %(count)s operators not covered: %(names)s",
+                missing=len(missing),
+                count=len(operators),
+                names=joined(missing, ", "),
             )
 
     def _judge(
@@ -623,9 +658,19 @@ def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
 
 
 def _reason(requirement: Requirement, status: str, operators_missing, why: str = "") -> str:
-    text = f"{requirement.id} ({requirement.title}) is {status.replace('_', ' ')}"
+    """A blocking reason: "eu-led.dpia (DPIA) is missing: ..., due before deployment"."""
+    text = Phrase(
+        "%(id)s (%(title)s) is %(status)s",
+        id=requirement.id,
+        title=requirement.title,
+        status=Phrase(STATUS_WORDS.get(status, status)),
+    )
     if operators_missing:
-        text += f" for {', '.join(operators_missing)}"
+        text = Phrase(
+            "%(text)s for %(operators)s", text=text, operators=joined(operators_missing, ", ")
+        )
     if why:
-        text += f": {why}"
-    return text + (f", due before {requirement.due_before}" if requirement.due_before else "")
+        text = Phrase("%(text)s: %(why)s", text=text, why=why)
+    if requirement.due_before:
+        text = Phrase("%(text)s, due before %(stage)s", text=text, stage=requirement.due_before)
+    return text

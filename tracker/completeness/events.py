@@ -33,6 +33,9 @@ from tracker.completeness.facts import (
 )
 from tracker.completeness.sets import ApplicableSet, Constants
 from tracker.events.kinds import EventKind, title_of
+from tracker.i18n import N_
+from tracker.i18n.text import Phrase, joined
+from tracker.vocabulary import STATUS_WORDS
 
 # How an event's best linked evidence decides its duty, best first.
 _EVIDENCE_STATUS = {"accepted": "satisfied", None: "pending_review", "rejected": "rejected"}
@@ -125,7 +128,7 @@ def duty_for(
     waiver_id = None
     if waiver is not None and status != "satisfied":
         status, waiver_id = "waived", waiver.id
-        note = f"waived until {waiver.expires_on.isoformat()}: {waiver.justification}"
+        note = waived_note(waiver)
     if not detail:  # a portfolio summary reads only the status and the deadline
         return DutySummary(status, deadline)
     return EventDuty(
@@ -191,6 +194,15 @@ def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
+def waived_note(waiver: WaiverFact) -> Phrase:
+    """The note of a waived item: "waived until 2027-01-31: <the justification>"."""
+    return Phrase(
+        "waived until %(day)s: %(justification)s",
+        day=waiver.expires_on,
+        justification=waiver.justification,
+    )
+
+
 def row_status(
     constants: Constants,
     duties: Sequence[EventDuty],
@@ -207,7 +219,9 @@ def row_status(
         if not with_detail:
             return "not_triggered", ""
         label = title_of(constants.requirement.deadline_after_event[0], kinds)
-        return "not_triggered", f"owed after each event '{label}'; none is recorded"
+        return "not_triggered", Phrase(
+            "owed after each event '%(kind)s'; none is recorded", kind=label
+        )
     counts = dict.fromkeys(EVENT_DUTY_STATUSES, 0)
     for duty in duties:
         counts[duty.status] += 1
@@ -217,14 +231,30 @@ def row_status(
                 return row, ""
         return "satisfied", ""
     label = title_of(constants.requirement.deadline_after_event[0], kinds)
-    shown = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n)
-    detail = f"{len(duties)} event{'s' if len(duties) != 1 else ''} '{label}': {shown}"
+    shown = joined(
+        (
+            Phrase("%(count)s %(status)s", count=n, status=Phrase(STATUS_WORDS[status]))
+            for status, n in counts.items()
+            if n
+        ),
+        ", ",
+    )
+    message = N_("%(count)s event '%(kind)s': %(counts)s")
+    if len(duties) != 1:
+        message = N_("%(count)s events '%(kind)s': %(counts)s")
+    detail = Phrase(message, count=len(duties), kind=label, counts=shown)
     if counts["overdue"]:
         first = min(d.deadline for d in duties if d.status == "overdue")
-        return "overdue", f"{detail}; the earliest deadline missed was {_when(first)}"
+        return "overdue", Phrase(
+            "%(detail)s; the earliest deadline missed was %(when)s",
+            detail=detail,
+            when=_when(first),
+        )
     if counts["open"]:
         due = min(d.deadline for d in duties if d.status == "open")
-        return "missing", f"{detail}; next deadline {_when(due)}"
+        return "missing", Phrase(
+            "%(detail)s; next deadline %(when)s", detail=detail, when=_when(due)
+        )
     if counts["waived"]:
         return "waived", detail
     if counts["pending_review"]:

@@ -34,6 +34,8 @@ from typing import Any
 from rule_engine import ast
 from rule_engine.errors import EngineError
 
+from tracker.i18n import N_
+from tracker.i18n.text import Phrase, joined, listing
 from tracker.requirements import CompiledRule, hashable
 
 # Operators as the rule language writes them.
@@ -69,7 +71,7 @@ class RuleReason:
     parts: tuple[str, ...]
 
     def __str__(self) -> str:
-        return "; ".join(self.parts)
+        return str(joined(self.parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,11 @@ class _Explanation:
         expression = self.engine_rule.statement.expression
         parts = self.reasons(expression, holds)
         if not parts:  # a constant rule such as "true"
-            parts = [f"its rule applies to {'every' if holds else 'no'} system"]
+            parts = [
+                Phrase("its rule applies to every system")
+                if holds
+                else Phrase("its rule applies to no system")
+            ]
         return RuleReason(holds, tuple(dict.fromkeys(parts)))
 
     def value_of(self, node: ast.ExpressionBase) -> Any:
@@ -159,14 +165,16 @@ class _Explanation:
     # Single conditions
 
     def name(self, symbol: ast.SymbolExpression) -> str:
-        return f"answer {symbol.name}" if symbol.name in self.questions else symbol.name
+        if symbol.name in self.questions:
+            return Phrase("answer %(question)s", question=symbol.name)
+        return symbol.name
 
     def condition(self, node: ast.ExpressionBase, holds: bool) -> str:
         """One condition, worded from the actual value; the rule's text when of another shape."""
         if isinstance(node, ast.SymbolExpression):
             value = self.values.get(node.name)
             if isinstance(value, bool) or value is None:
-                return f"{self.name(node)} is {_value(value)}"
+                return _is(self.name(node), value)
         elif isinstance(node, ast.ComparisonExpression) and not isinstance(
             node, ast.FuzzyComparisonExpression
         ):
@@ -180,41 +188,74 @@ class _Explanation:
             ):
                 value, choices = self.values.get(member.name), container.evaluate(None)
                 if holds:
-                    return f"{self.name(member)} is {_value(value)}"
-                return f"{self.name(member)} is {_value(value)} (not {_alternatives(choices)})"
+                    return _is(self.name(member), value)
+                return Phrase(
+                    "%(fact)s is %(value)s (not %(other)s)",
+                    fact=self.name(member),
+                    value=_value(value),
+                    other=_alternatives(choices),
+                )
             if isinstance(container, ast.SymbolExpression) and isinstance(
                 member, ast.LiteralExpressionBase
             ):
                 value, wanted = self.values.get(container.name), member.evaluate(None)
+                name = self.name(container)
                 if holds:
-                    return f"{self.name(container)} includes {_value(wanted)}"
-                listed = f"lists {_value(value)}" if value else "is empty"
-                return f"{self.name(container)} does not include {_value(wanted)} (it {listed})"
+                    return Phrase("%(fact)s includes %(value)s", fact=name, value=_value(wanted))
+                if value:
+                    return Phrase(
+                        "%(fact)s does not include %(value)s (it lists %(listed)s)",
+                        fact=name,
+                        value=_value(wanted),
+                        listed=_value(value),
+                    )
+                return Phrase(
+                    "%(fact)s does not include %(value)s (it is empty)",
+                    fact=name,
+                    value=_value(wanted),
+                )
         return self.quoted(node, holds)
 
     def comparison(self, operator: str, symbol: ast.SymbolExpression, wanted: Any, holds: bool):
         name, value = self.name(symbol), self.values.get(symbol.name)
         if operator == "eq":
-            return f"{name} is {_value(value)}" if holds else self.differs(name, value, wanted)
+            return _is(name, value) if holds else self.differs(name, value, wanted)
         if operator == "ne":
-            return self.differs(name, value, wanted) if holds else f"{name} is {_value(value)}"
-        sign = _OPERATORS[operator]
-        if holds:
-            return f"{name} is {_value(value)} ({sign} {_value(wanted)})"
-        return f"{name} is {_value(value)} (not {sign} {_value(wanted)})"
+            return self.differs(name, value, wanted) if holds else _is(name, value)
+        message = N_("%(fact)s is %(value)s (%(sign)s %(limit)s)")
+        if not holds:
+            message = N_("%(fact)s is %(value)s (not %(sign)s %(limit)s)")
+        return Phrase(
+            message,
+            fact=name,
+            value=_value(value),
+            sign=_OPERATORS[operator],
+            limit=_value(wanted),
+        )
 
     @staticmethod
     def differs(name: str, value: Any, other: Any) -> str:
-        return f"{name} is {_value(value)} (not {_value(other)})"
+        return Phrase(
+            "%(fact)s is %(value)s (not %(other)s)",
+            fact=name,
+            value=_value(value),
+            other=_value(other),
+        )
 
     def quoted(self, node: ast.ExpressionBase, holds: bool) -> str:
         """A condition of another shape: its text, its value and the facts it read."""
-        read = [
-            f"{self.name(symbol)} is {_value(self.values.get(symbol.name))}"
-            for symbol in _symbols(node)
-        ]
-        text = f"{_render(node)} is {'true' if holds else 'false'}"
-        return f"{text} ({', '.join(dict.fromkeys(read))})" if read else text
+        read = [_is(self.name(symbol), self.values.get(symbol.name)) for symbol in _symbols(node)]
+        message = N_("%(rule)s is true") if holds else N_("%(rule)s is false")
+        text = Phrase(message, rule=_render(node))
+        if not read:
+            return text
+        return Phrase(
+            "%(condition)s (%(facts)s)", condition=text, facts=joined(dict.fromkeys(read), ", ")
+        )
+
+
+def _is(name: str, value: Any) -> Phrase:
+    return Phrase("%(fact)s is %(value)s", fact=name, value=_value(value))
 
 
 def _symbol_and_literal(left: Any, right: Any) -> tuple[Any, Any]:
@@ -229,26 +270,22 @@ def _symbol_and_literal(left: Any, right: Any) -> tuple[Any, Any]:
 def _value(value: Any) -> str:
     """A profile value for people: text as it is, lists as "a, b and c", booleans as true/false."""
     if value is None:
-        return "not set"
+        return Phrase("not set")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return Phrase("true") if value else Phrase("false")
     if isinstance(value, tuple | list | set | frozenset):
         items = [_value(v) for v in value]
-        if not items:
-            return "empty"
-        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+        return listing(items) if items else Phrase("empty")
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if value == "":
-        return '"" (empty)'
+        return Phrase('"" (empty)')
     return str(value)
 
 
 def _alternatives(values: Any) -> str:
     items = [_value(v) for v in values]
-    if len(items) <= 1:
-        return items[0] if items else "anything"
-    return f"{', '.join(items[:-1])} or {items[-1]}"
+    return listing(items, "or") if items else Phrase("anything")
 
 
 def _symbols(node: Any) -> list[ast.SymbolExpression]:

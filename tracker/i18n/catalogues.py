@@ -39,22 +39,25 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository
 MAPPING = ROOT / "babel.cfg"
 PROJECT = "AI Evidence Tracker"
 COMMENT_TAGS = ("Translators:",)
-# The marking functions: gettext's usual ones, and tracker.cli.language's for click's plurals.
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_plural": (1, 2)}
+# The marking functions: gettext's usual ones, tracker.cli.language's for click's plurals, and
+# tracker.i18n.text's Phrase (a message translated where it is shown).
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_plural": (1, 2), "Phrase": None}
 # Click's keyword arguments that carry text for --help.
 HELP_KEYWORDS = frozenset({"help", "short_help", "epilog"})
 
 
-# The tracker's own catalogue; each built-in plugin has its own (plugin_templates()).
-CORE = MessageCatalogue(i18n.CATALOGUES, i18n.DOMAIN)
+def core() -> MessageCatalogue:
+    """The tracker's own catalogue (each built-in plugin has its own: built_in_plugins()).
+    Read at call time, so that a test can point i18n.CATALOGUES at a folder of its own."""
+    return MessageCatalogue(i18n.CATALOGUES, i18n.DOMAIN)
 
 
-def po_path(language: str, where: MessageCatalogue = CORE) -> Path:
-    return where.path(language, ".po")
+def po_path(language: str, where: MessageCatalogue | None = None) -> Path:
+    return (where or core()).path(language, ".po")
 
 
-def mo_path(language: str, where: MessageCatalogue = CORE) -> Path:
-    return where.path(language, ".mo")
+def mo_path(language: str, where: MessageCatalogue | None = None) -> Path:
+    return (where or core()).path(language, ".mo")
 
 
 def translated_languages() -> list[str]:
@@ -160,7 +163,7 @@ def built_in_plugins() -> dict[MessageCatalogue, Any]:
 def templates() -> dict[MessageCatalogue, Catalog]:
     """Every catalogue of this project, the tracker's and its plugins', with its template."""
     return {
-        CORE: extract(),
+        core(): extract(),
         **{
             where: plugin_template(module, where.domain)
             for where, module in built_in_plugins().items()
@@ -175,8 +178,9 @@ def templates() -> dict[MessageCatalogue, Catalog]:
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);"}
 
 
-def read(language: str, where: MessageCatalogue = CORE) -> Catalog:
+def read(language: str, where: MessageCatalogue | None = None) -> Catalog:
     """``language``'s catalogue as its .po has it (a new, empty one if there is none)."""
+    where = where or core()
     path = po_path(language, where)
     if path.exists():
         with open(path, "rb") as handle:
@@ -200,7 +204,7 @@ def read(language: str, where: MessageCatalogue = CORE) -> Catalog:
     return catalogue
 
 
-def update(language: str, template: Catalog, where: MessageCatalogue = CORE) -> Catalog:
+def update(language: str, template: Catalog, where: MessageCatalogue | None = None) -> Catalog:
     """Bring ``language``'s .po up to ``template``, keeping every translation."""
     catalogue = read(language, where)
     created = catalogue.creation_date
@@ -221,7 +225,7 @@ def complete(message: Message) -> bool:
     return bool(strings) and all(strings) and not message.fuzzy
 
 
-def compile_catalogue(language: str, where: MessageCatalogue = CORE) -> None:
+def compile_catalogue(language: str, where: MessageCatalogue | None = None) -> None:
     """.po -> .mo, with the complete translations only: English shows for the others (babel
     would compile a plural with empty forms, which would show nothing)."""
     catalogue = read(language, where)
@@ -287,7 +291,7 @@ def _placeholder_problem(message: Message) -> str | None:
 
 
 def problems(
-    language: str, template: Catalog | None = None, where: MessageCatalogue = CORE
+    language: str, template: Catalog | None = None, where: MessageCatalogue | None = None
 ) -> dict[str, list[str]]:
     """What stops ``language`` being complete, by kind (empty lists when it is)."""
     template = template if template is not None else extract()
@@ -320,7 +324,7 @@ def _tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _stale(language: str, catalogue: Catalog, where: MessageCatalogue = CORE) -> list[str]:
+def _stale(language: str, catalogue: Catalog, where: MessageCatalogue | None = None) -> list[str]:
     """The messages whose compiled translation differs from the .po's (or is missing)."""
     path = mo_path(language, where)
     if not path.exists():

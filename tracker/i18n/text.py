@@ -13,7 +13,8 @@ language of whoever caused them.
 
 Messages use ``%(name)s`` placeholders like every other message; a parameter may itself be a
 Phrase (translated in turn), a list (joined with the language's "and" or "or" by
-:func:`listing`), a date (ISO 8601 in every language) or anything else (``str()``).
+:func:`listing`), a date (ISO 8601 in English, the language's long form in
+others) or anything else (``str()``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from typing import Any
 from babel.lists import format_list
 
 from tracker import i18n
+from tracker.i18n import N_
+
+# Separators a language may write differently.
+SEPARATORS = {N_("; ")}
 
 
 class Phrase(str):
@@ -88,7 +93,10 @@ class _Joined(Phrase):
         shown = [_shown(item) for item in self.params["parts"]]
         if self.params["style"] and shown:
             return format_list(shown, style=self.params["style"], locale=i18n.locale())
-        return self.params["separator"].join(shown)
+        separator = self.params["separator"]
+        if separator in SEPARATORS:  # French writes " ; " where English writes "; "
+            separator = i18n.translations(language).gettext(separator)
+        return separator.join(shown)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.params["parts"], self.params["separator"], self.params["style"]))
@@ -116,8 +124,9 @@ def _english(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
+    """A parameter in the current language (not English: English is the string itself)."""
     if isinstance(value, date):
-        return value.isoformat()
+        return i18n.format_day(value, "long")
     if isinstance(value, list | tuple):
         return str(listing(value))
     return str(value)

@@ -44,7 +44,10 @@ def init_languages(app: Flask) -> None:
 
     @app.before_request
     def language_for_domain_messages() -> None:
-        g.language_token = i18n.enter_language(str(get_locale()))
+        # The API speaks English whoever calls it: its texts are data a program keeps and compares
+        # (ids and statuses are language-neutral anyway); people read the pages.
+        api = request.path == "/api" or request.path.startswith("/api/")
+        g.language_token = i18n.enter_language(i18n.DEFAULT_LANGUAGE if api else str(get_locale()))
 
     @app.teardown_request
     def language_back(_error: BaseException | None) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from tracker import accounts, sign_in, vocabulary
+from tracker import accounts, i18n, sign_in, vocabulary
 from tracker.i18n import gettext as _
 from tracker.models import User
 
@@ -109,7 +109,9 @@ def sign_in_page() -> Any:
             error = str(refused)
         else:
             login_user(Account(found))
-            flash(_("Signed in as %(name)s.", name=found.username))
+            # in the language the next page will be in: the user's own, if they chose one
+            with i18n.using(found.language or i18n.current_language()):
+                flash(_("Signed in as %(name)s.", name=found.username))
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template(
