@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tracker.i18n import validation
+
 
 class TrackerError(Exception):
     status = 400
@@ -37,7 +39,8 @@ class ValidationFailed(TrackerError):
     title = "Invalid input"
 
     def __init__(self, errors: Mapping[str, Any], detail: str = "") -> None:
-        self.errors = dict(errors)
+        # marshmallow's English messages, made to read in each reader's language where shown
+        self.errors = validation.localizable(dict(errors))
         super().__init__(detail or "; ".join(flatten_messages(self.errors)))
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from tests.factories import profile
 from tests.web.conftest import csrf_token
-from tracker import register
-from tracker.models import AISystem, AuditEvent
+from tracker import accounts, register
+from tracker.models import AISystem, AuditEvent, User
 
 FULL_FORM = {
     "name": "Fraud pattern finder",
@@ -273,3 +273,24 @@ def test_an_unreadable_file_is_refused_beside_the_file_field(sign_in_as, app):
         data={"csrf_token": csrf_token(legal, "/systems/import"), "action": "check"},
     )
     assert nothing.status_code == 422 and "Choose a CSV file to check." in nothing.text
+
+
+def test_a_french_user_reads_form_errors_in_french(sign_in_as, app, people, migrated):
+    accounts.set_language(User.get(User.username == people["legal"]), "fr", "test")
+    client = sign_in_as("legal")
+    response = client.post(
+        "/systems/new",
+        data={
+            "csrf_token": csrf_token(client, "/systems/new"),
+            "name": "",
+            "purpose": "x",
+            "development_approach": "internal",
+            "lifecycle_stage": "testing",
+            "risk_level": "high",
+            "purpose_type": "law_enforcement",
+            "biometric_identification": "none",
+        },
+    )
+    assert response.status_code == 422
+    assert "La longueur doit être comprise entre 1 et 200." in response.text
+    assert "Length must be" not in response.text

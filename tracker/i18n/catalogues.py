@@ -33,6 +33,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_p
 from babel.messages.frontend import parse_mapping_cfg
 
 from tracker import i18n
+from tracker.i18n import validation
 from tracker.i18n.plugin_texts import MessageCatalogue, texts_of
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
@@ -123,6 +124,8 @@ def extract(root: Path = ROOT) -> Catalog:
         strip_comment_tags=True,
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for message in validation.messages():  # marshmallow's, shown on forms and in the CLI
+        template.add(message, None, auto_comments=["marshmallow"])
     return template
 
 
