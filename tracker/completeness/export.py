@@ -16,6 +16,8 @@ from tracker.completeness.facts import (
     ItemStatus,
     SystemCompleteness,
 )
+from tracker.i18n import N_
+from tracker.i18n import gettext as _
 
 
 def item_dict(item: ItemStatus) -> dict[str, Any]:
@@ -163,39 +165,71 @@ def _blank_if_none(value: Any) -> Any:
 
 def percent_text(percent: float | None) -> str:
     """A score for people: "n/a" when nothing is in force, never a fake 100 %."""
-    return "n/a" if percent is None else f"{percent}%"
+    return _("n/a") if percent is None else f"{percent}%"
+
+
+def _ready_word(ready: bool | None, loud: bool = False) -> str:
+    if ready is None:
+        return _("n/a")
+    if ready:
+        return _("yes")
+    return _("NO") if loud else _("no")
 
 
 def system_table(result: SystemCompleteness, why: bool = False) -> str:
     """The system's requirements as a table; with ``why``, each one's reasons under it."""
-    ready = {True: "yes", False: "NO", None: "n/a"}[result.ready]
-    head = [f"{result.name} (system {result.system_id}) as of {result.as_of.isoformat()}"]
+    head = [
+        _(
+            "%(name)s (system %(id)s) as of %(date)s",
+            name=result.name,
+            id=result.system_id,
+            date=result.as_of.isoformat(),
+        )
+    ]
     if result.nothing_applies:
         return "\n".join(
-            [*head, f"stage: {result.lifecycle_stage}; nothing applies: {result.nothing_applies}"]
+            [
+                *head,
+                _(
+                    "stage: %(stage)s; nothing applies: %(why)s",
+                    stage=result.lifecycle_stage,
+                    why=result.nothing_applies,
+                ),
+            ]
         )
     lines = [
         *head,
-        f"stage: {result.lifecycle_stage}; ready for {result.next_stage or '-'}: {ready}; "
-        f"overall {percent_text(result.overall.percent)} "
-        f"({result.overall.met}/{result.overall.applicable})",
-        "frameworks: "
-        + ", ".join(f"{n} {percent_text(s.percent)}" for n, s in sorted(result.frameworks.items())),
+        _(
+            "stage: %(stage)s; ready for %(next)s: %(ready)s; overall %(percent)s (%(met)s/%(applicable)s)",
+            stage=result.lifecycle_stage,
+            next=result.next_stage or "-",
+            ready=_ready_word(result.ready, loud=True),
+            percent=percent_text(result.overall.percent),
+            met=result.overall.met,
+            applicable=result.overall.applicable,
+        ),
+        _("frameworks: %(scores)s")
+        % {
+            "scores": ", ".join(
+                f"{n} {percent_text(s.percent)}" for n, s in sorted(result.frameworks.items())
+            )
+        },
         "",
-        f"{'requirement':<44} {'status':<15} {'due before':<27} blocking",
+        f"{_('requirement'):<44} {_('status'):<15} {_('due before'):<27} {_('blocking')}",
     ]
     for item in result.items:
         lines.append(
             f"{item.requirement_id:<44} {item.status:<15} {item.due_before or '-':<27} "
-            f"{'BLOCKING' if item.blocking else ''}"
+            f"{_('BLOCKING') if item.blocking else ''}"
         )
         if item.operators_missing:
-            lines.append(f"{'':<44} missing operators: {', '.join(item.operators_missing)}")
+            missing = ", ".join(item.operators_missing)
+            lines.append(f"{'':<44} " + _("missing operators: %(names)s", names=missing))
         if why and item.why:
-            lines.append(f"{'':<44} applies because: {item.why}")
+            lines.append(f"{'':<44} " + _("applies because: %(why)s", why=item.why))
     lines += _duties_to_act_on(result)
     if result.ready is False:
-        lines += ["", f"Not ready for {result.next_stage}:"] + [
+        lines += ["", _("Not ready for %(stage)s:", stage=result.next_stage)] + [
             f"  - {reason}" for reason in result.reasons
         ]
     return "\n".join(lines)
@@ -210,26 +244,43 @@ def _duties_to_act_on(result: SystemCompleteness) -> list[str]:
     due = [d for d in result.events if d.status in ("open", "overdue")]
     if not due:
         return []
-    lines = ["", f"Event duties open or overdue ({len(due)}):"]
+    lines = ["", _("Event duties open or overdue (%(count)s):", count=len(due))]
     for duty in due:
         lines.append(
-            f"  event {duty.event_id} ({duty.kind}, {_when(duty.occurred_at)}): "
-            f"{duty.requirement_id} {duty.status.upper() if duty.status == 'overdue' else duty.status}, "
-            f"deadline {_when(duty.deadline)}"
+            "  "
+            + _(
+                "event %(event)s (%(kind)s, %(when)s): %(requirement)s %(status)s, deadline %(deadline)s",
+                event=duty.event_id,
+                kind=duty.kind,
+                when=_when(duty.occurred_at),
+                requirement=duty.requirement_id,
+                status=duty.status.upper() if duty.status == "overdue" else duty.status,
+                deadline=_when(duty.deadline),
+            )
         )
     return lines
 
 
+# The count columns of the portfolio table and their widths.
+_COUNT_COLUMNS = (
+    (N_("missing"), 7),
+    (N_("pending"), 7),
+    (N_("expiring"), 8),
+    (N_("expired"), 7),
+    (N_("overdue"), 7),
+)
+
+
 def portfolio_table(results: list[SystemCompleteness]) -> str:
-    lines = [
-        f"{'id':>4} {'system':<44} {'stage':<27} {'ready':<5} {'overall':>7}  missing pending expiring expired"
-        " overdue"
-    ]
+    headings = (
+        f"{_('id'):>4} {_('system'):<44} {_('stage'):<27} {_('ready'):<5} {_('overall'):>7}  "
+        + " ".join(f"{_(word):>{width}}" for word, width in _COUNT_COLUMNS)
+    )
+    lines = [headings]
     for r in results:
         counts = r.overall.counts
-        ready = {True: "yes", False: "no", None: "n/a"}[r.ready]
         lines.append(
-            f"{r.system_id:>4} {r.name[:44]:<44} {r.lifecycle_stage:<27} {ready:<5} "
+            f"{r.system_id:>4} {r.name[:44]:<44} {r.lifecycle_stage:<27} {_ready_word(r.ready):<5} "
             f"{percent_text(r.overall.percent):>7}  "
             f"{counts['missing']:>7} {counts['pending_review']:>7} {counts['expiring_soon']:>8} "
             f"{counts['expired']:>7} {r.event_counts['overdue']:>7}"
@@ -238,6 +289,7 @@ def portfolio_table(results: list[SystemCompleteness]) -> str:
     if unexplained:
         lines.append("")
         lines += [
-            f"system {r.system_id}: nothing applies: {r.nothing_applies}" for r in unexplained
+            _("system %(id)s: nothing applies: %(why)s", id=r.system_id, why=r.nothing_applies)
+            for r in unexplained
         ]
     return "\n".join(lines)
