@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -163,4 +164,7 @@ def format_percent(value: float | None) -> str:
     """A score: "n/a" when nothing is in force, never a fake 100 %."""
     if value is None:
         return gettext("n/a")
-    return numbers.format_percent(value / 100, "#,##0.#%", locale=locale())
+    # The language's own pattern ("57.5%", "57,5 %"), with at most one decimal.
+    return numbers.format_percent(
+        Decimal(str(round(value, 1))) / 100, locale=locale(), decimal_quantization=False
+    )
