@@ -1,41 +1,69 @@
-"""Whole-store integrity check: missing, corrupt and orphaned files.
+"""Whole-store integrity check: missing, corrupt and orphaned files, and interrupted uploads.
 
 The database says which files should exist (hash and size); the check
-re-hashes every stored file and compares. Nothing is changed: it reports.
+re-hashes every stored file and compares. A temporary file that no live upload
+holds is an interrupted upload: it takes disk space and nothing will ever
+finish it. Nothing is changed: it reports, and only a clean store is "OK".
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evidence.store import ContentStore
+from evidence.store import ContentStore, in_progress
 
 
 @dataclass
 class StoreReport:
     checked: int = 0
+    checked_bytes: int = 0
     missing: list[str] = field(default_factory=list)
     corrupt: list[tuple[str, str]] = field(default_factory=list)
     orphaned: list[Path] = field(default_factory=list)
-    leftover_uploads: list[Path] = field(default_factory=list)
+    # (path, size, age in seconds) of temporary files no upload holds any more
+    leftover_uploads: list[tuple[Path, int, float]] = field(default_factory=list)
+    uploads_in_progress: int = 0
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.corrupt or self.orphaned)
+        return not any(self.problems().values())
+
+    def problems(self) -> dict[str, int]:
+        """The number of problems of each kind."""
+        return {
+            "corrupt": len(self.corrupt),
+            "missing": len(self.missing),
+            "orphaned": len(self.orphaned),
+            "interrupted uploads": len(self.leftover_uploads),
+        }
 
     def lines(self) -> list[str]:
-        out = [f"checked {self.checked} stored files"]
-        out += [f"MISSING  {sha}" for sha in self.missing]
+        out = [f"MISSING  {sha}" for sha in self.missing]
         out += [f"CORRUPT  {sha}: {problem}" for sha, problem in self.corrupt]
         out += [f"ORPHANED {path}" for path in self.orphaned]
-        out += [f"LEFTOVER {path} (unfinished upload)" for path in self.leftover_uploads]
+        out += [
+            f"LEFTOVER {path} ({size} bytes, {age / 3600:.1f} h old; interrupted upload)"
+            for path, size, age in self.leftover_uploads
+        ]
+        leftover_bytes = sum(size for _path, size, _age in self.leftover_uploads)
+        out.append(f"checked {self.checked} stored files, {self.checked_bytes} bytes")
+        out.append(
+            "problems: "
+            + ", ".join(f"{kind} {count}" for kind, count in self.problems().items())
+            + f" ({leftover_bytes} bytes in interrupted uploads)"
+        )
+        if self.uploads_in_progress:
+            out.append(f"uploads in progress: {self.uploads_in_progress}")
         out.append("OK" if self.ok else "PROBLEMS FOUND")
         return out
 
 
-def check_store(store: ContentStore, expected: Mapping[str, int]) -> StoreReport:
+def check_store(
+    store: ContentStore, expected: Mapping[str, int], now: float | None = None
+) -> StoreReport:
     """Compare the store against ``expected`` ({sha256: size}) and re-hash every file."""
     report = StoreReport()
     on_disk: set[str] = set()
@@ -46,10 +74,20 @@ def check_store(store: ContentStore, expected: Mapping[str, int]) -> StoreReport
             continue
         report.checked += 1
         actual, size = store.hash_file(name)
+        report.checked_bytes += size
         if actual != name:
             report.corrupt.append((name, f"content hashes to {actual}"))
         elif size != expected[name]:
             report.corrupt.append((name, f"size is {size}, expected {expected[name]}"))
     report.missing = sorted(set(expected) - on_disk)
-    report.leftover_uploads = sorted(store.iter_temporary())
+    now = time.time() if now is None else now
+    for path in sorted(store.iter_temporary()):
+        if in_progress(path):
+            report.uploads_in_progress += 1
+            continue
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # finished or discarded meanwhile
+            continue
+        report.leftover_uploads.append((path, stat.st_size, max(0.0, now - stat.st_mtime)))
     return report

@@ -9,9 +9,11 @@ byte is handed out.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -36,16 +38,31 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def _hash_path(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 class PendingFile:
     """A file being received: written to a temporary file and hashed as it arrives."""
 
     def __init__(self, directory: Path) -> None:
         fd, name = tempfile.mkstemp(prefix="upload-", dir=directory)
         self.path = Path(name)
+        # Held until the upload is committed or discarded, and dropped by the kernel when the
+        # process dies: a temporary file nobody holds is an interrupted upload.
+        self._lock = os.dup(fd)
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._file = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
         self.size = 0
         self.sha256 = ""
+        # Set by ContentStore.commit when this copy replaced a damaged stored one: the problem.
+        self.repaired: str | None = None
 
     # The file-like methods a multipart parser calls while streaming the upload.
     def write(self, data: bytes) -> int:
@@ -86,6 +103,28 @@ class PendingFile:
         if not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)
+        self.release()
+
+    def release(self) -> None:
+        """Let go of the upload's lock (once it is committed or discarded)."""
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
+
+
+def in_progress(path: Path) -> bool:
+    """Whether a live upload still holds this temporary file."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the lock taken just now
+    return False
 
 
 class ContentStore:
@@ -122,17 +161,47 @@ class ContentStore:
         return pending
 
     def commit(self, pending: PendingFile) -> bool:
-        """Move a finished upload into place; return True when this content was new."""
+        """Move a finished upload into place; return True when this content was new.
+
+        When a copy is already stored but no longer matches its hash, the fresh copy (checked
+        on disk first) takes its place and ``pending.repaired`` says what was wrong with the
+        old one: a good re-upload is the way to repair a damaged store, not something to drop.
+        """
         sha256 = pending.sha256 or pending.finish()
         target = self.path_for(sha256)
         if target.exists():
-            pending.discard()
+            problem = self._problem(sha256)
+            if problem is None:
+                pending.discard()
+                return False
+            actual, _size = _hash_path(pending.path)
+            if actual != sha256:  # the fresh copy did not reach the disk intact either
+                pending.discard()
+                raise IntegrityError(sha256, f"the uploaded copy hashes to {actual} on disk")
+            self._place(pending.path, target)
+            pending.release()
+            pending.repaired = problem
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(pending.path, 0o440)
-        os.replace(pending.path, target)
-        _fsync_directory(target.parent)
+        self._place(pending.path, target)
+        pending.release()
         return True
+
+    def _problem(self, sha256: str) -> str | None:
+        """What is wrong with the stored copy, or None when it matches its hash."""
+        try:
+            actual, _size = self.hash_file(sha256)
+        except FileNotFoundError:
+            return "the stored file is missing"
+        return None if actual == sha256 else f"the stored content hashed to {actual}"
+
+    @staticmethod
+    def _place(source: Path, target: Path) -> None:
+        # The source was fsynced when it was finished; rename is atomic, and the directory's
+        # fsync makes the rename itself durable.
+        os.chmod(source, 0o440)
+        os.replace(source, target)
+        _fsync_directory(target.parent)
 
     def remove(self, sha256: str) -> None:
         """Take back a file committed by a transaction that then failed."""
@@ -140,13 +209,7 @@ class ContentStore:
 
     def hash_file(self, sha256: str) -> tuple[str, int]:
         """Hash the stored file as it is now: (actual SHA-256, size)."""
-        path = self.path_for(sha256)
-        digest, size = hashlib.sha256(), 0
-        with open(path, "rb") as handle:
-            while chunk := handle.read(CHUNK_SIZE):
-                digest.update(chunk)
-                size += len(chunk)
-        return digest.hexdigest(), size
+        return _hash_path(self.path_for(sha256))
 
     def open_verified(self, sha256: str) -> BinaryIO:
         """Open a stored file after checking its content still matches its hash.
@@ -176,3 +239,31 @@ class ContentStore:
 
     def iter_temporary(self) -> Iterator[Path]:
         yield from (p for p in self.tmp.iterdir() if p.is_file())
+
+    def stale_temporary(self, max_age_seconds: float, now: float | None = None) -> list[Path]:
+        """Temporary files untouched for longer than ``max_age_seconds`` that no live upload
+        holds: uploads that were interrupted (a killed worker never discards its file)."""
+        cutoff = (time.time() if now is None else now) - max_age_seconds
+        stale = []
+        for path in self.iter_temporary():
+            try:
+                if path.stat().st_mtime < cutoff and not in_progress(path):
+                    stale.append(path)
+            except FileNotFoundError:  # finished or discarded meanwhile
+                continue
+        return sorted(stale)
+
+    def remove_stale_temporary(
+        self, max_age_seconds: float, now: float | None = None
+    ) -> tuple[int, int]:
+        """Delete the stale temporary files; return (files removed, bytes freed)."""
+        removed = freed = 0
+        for path in self.stale_temporary(max_age_seconds, now):
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed += 1
+            freed += size
+        return removed, freed

@@ -15,7 +15,7 @@ from flask import Flask, Request, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from evidence import ContentStore, PendingFile
-from tracker import config, db, schema
+from tracker import config, db, evidence_items, schema
 from tracker.plugin_host import Catalogue, load_catalogue_for
 
 
@@ -92,9 +92,10 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
     catalogue = load_catalogue_for(settings)
     for problem in catalogue.problems:  # reported here, once, whatever server runs the app
         logging.getLogger(__name__).warning("%s (the rest keeps working)", problem)
-    app.extensions["tracker"] = Runtime(
-        settings=settings, store=ContentStore(settings.evidence_dir), catalogue=catalogue
-    )
+    store = ContentStore(settings.evidence_dir)
+    # Cheap (one directory listing): uploads a killed server left half-written are freed here.
+    evidence_items.remove_interrupted_uploads(store, settings.upload_temp_max_age_hours)
+    app.extensions["tracker"] = Runtime(settings=settings, store=store, catalogue=catalogue)
 
     @app.before_request
     def open_connection() -> None:

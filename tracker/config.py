@@ -77,6 +77,9 @@ class Settings:
         1800,
         3600,
     )  # seconds between delivery attempts
+    # Temporary upload files untouched this long are interrupted uploads: removed at start-up
+    # and by the daily sweep.
+    upload_temp_max_age_hours: int = 24
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +124,8 @@ class Settings:
             raise ConfigError(f"TRACKER_SMTP_PORT must be from 1 to 65535, not {self.smtp_port}")
         if self.max_upload_bytes <= 0:
             raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
+        if self.upload_temp_max_age_hours <= 0:
+            raise ConfigError("TRACKER_UPLOAD_TEMP_MAX_AGE_HOURS must be a positive number")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -233,6 +238,7 @@ SPECIAL = {
     "review_overdue_days",
     "escalate_after",
     "retry_intervals",
+    "upload_temp_max_age_hours",
 }
 
 
@@ -259,6 +265,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
     values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)
     values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
+    values["upload_temp_max_age_hours"] = _integer(env, "TRACKER_UPLOAD_TEMP_MAX_AGE_HOURS", 24)
     values["retry_intervals"] = _seconds(env, "TRACKER_RETRY_INTERVALS", (30, 120, 600, 1800, 3600))
     if values["expiring_soon_days"] < 0:
         raise ConfigError("TRACKER_EXPIRING_SOON_DAYS must not be negative")

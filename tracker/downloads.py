@@ -1,7 +1,9 @@
 """Serving an evidence file over HTTP, for the API and the web pages alike.
 
 A file is served only after its content was verified against its SHA-256; a mismatch is
-recorded in the audit trail and raised as :class:`evidence.IntegrityError`.
+recorded in the audit trail and raised as :class:`evidence.IntegrityError`. Its name always ends
+with an extension of the type detected from its content, whatever name it was uploaded under
+(older uploads included): what the downloader's system opens it with follows the content.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from flask import Response, send_file
 
 from evidence import ContentStore, IntegrityError
+from evidence.sniff import download_name
 from tracker import audit
 from tracker.db import write_transaction
 from tracker.models import EvidenceFile
@@ -37,7 +40,7 @@ def verified_download(store: ContentStore, stored: EvidenceFile, actor: str) -> 
         handle,
         mimetype=stored.blob.media_type,
         as_attachment=True,
-        download_name=stored.display_name,
+        download_name=download_name(stored.display_name, stored.blob.media_type),
         conditional=False,
         etag=False,
     )

@@ -8,11 +8,13 @@ fails, no row and no stored file is left behind.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
@@ -20,10 +22,11 @@ import peewee as pw
 from marshmallow import fields, validate
 
 from evidence import ContentStore, PendingFile
-from evidence.sniff import DisallowedType, check_allowed
+from evidence.sniff import DangerousContent, DisallowedType, MisnamedFile, check_upload
 from tracker import audit
 from tracker.db import MAX_ID, utcnow, write_transaction
 from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.i18n.text import Phrase
 from tracker.models import (
     AISystem,
     Blob,
@@ -36,6 +39,7 @@ from tracker.models import (
 from tracker.profile import choice, text
 from tracker.vocabulary import EVIDENCE_KINDS
 
+log = logging.getLogger(__name__)
 REQUIREMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 METADATA_FIELDS = (
     "kind",
@@ -212,12 +216,56 @@ def _checked_files(files: Sequence[IncomingFile], required: bool) -> list[tuple[
             errors[str(index)] = [f"{name}: the file is empty."]
             continue
         try:
-            checked.append((incoming, check_allowed(incoming.pending.path)))
+            checked.append((incoming, check_upload(incoming.pending.path, name)))
         except DisallowedType as refused:
             errors[str(index)] = [f"{name}: {refused}"]
+        except DangerousContent as refused:
+            errors[str(index)] = [_dangerous(name, refused)]
+        except MisnamedFile as refused:
+            errors[str(index)] = [
+                Phrase(
+                    "%(name)s: the name says %(claimed)s (%(extension)s) but the content is "
+                    "%(detected)s; give the file a name that matches its content",
+                    name=name,
+                    claimed=refused.claimed,
+                    extension=refused.extension,
+                    detected=refused.detected,
+                )
+            ]
     if errors:
         raise ValidationFailed({"files": errors})
     return checked
+
+
+def _dangerous(name: str, refused: DangerousContent) -> Phrase:
+    """Why an office file carrying code is refused, and what to send instead."""
+    if refused.kind == "macros":
+        return Phrase(
+            "%(name)s: it contains macros (%(where)s); macro-enabled files are refused: "
+            "save it without macros (e.g. as .docx, .xlsx, .pptx) or as PDF",
+            name=name,
+            where=refused.where,
+        )
+    if refused.kind == "executable":
+        return Phrase(
+            "%(name)s: it contains an executable file (%(where)s); files carrying programs "
+            "or scripts are refused",
+            name=name,
+            where=refused.where,
+        )
+    if refused.kind == "ole_object":
+        return Phrase(
+            "%(name)s: it contains an embedded OLE object (%(where)s), which can carry a "
+            "program; remove the embedded object or save the file as PDF",
+            name=name,
+            where=refused.where,
+        )
+    return Phrase(
+        "%(name)s: it cannot be checked for macros and embedded programs (%(where)s); "
+        "save it as PDF or in a current office format",
+        name=name,
+        where=refused.where,
+    )
 
 
 def snapshot(item: Evidence) -> dict[str, Any]:
@@ -231,10 +279,15 @@ def snapshot(item: Evidence) -> dict[str, Any]:
 
 
 def _store_files(
-    store: ContentStore, item: Evidence, checked: list[tuple[IncomingFile, str]], placed: list[str]
+    store: ContentStore,
+    item: Evidence,
+    checked: list[tuple[IncomingFile, str]],
+    placed: list[str],
+    actor: str,
 ) -> None:
     for position, (incoming, media_type) in enumerate(checked):
         pending = incoming.pending
+        known = Blob.select().where(Blob.sha256 == pending.sha256).exists()
         Blob.insert(
             sha256=pending.sha256, size=pending.size, media_type=media_type
         ).on_conflict_ignore().execute()
@@ -245,7 +298,26 @@ def _store_files(
             position=position,
         )
         if store.commit(pending):
-            placed.append(pending.sha256)
+            if known:  # recorded before, yet its file was gone: this upload restores it
+                pending.repaired = "the stored file is missing"
+            else:
+                placed.append(pending.sha256)
+        if pending.repaired:
+            _record_repair(pending, actor, item.id)
+
+
+def _record_repair(pending: PendingFile, actor: str, evidence_id: int | None) -> None:
+    """Say in the audit trail that a damaged or missing stored file was replaced by a fresh,
+    correctly hashing upload of the same content."""
+    log.warning("stored file %s repaired by a fresh upload (%s)", pending.sha256, pending.repaired)
+    audit.record(
+        actor,
+        "evidence.blob_repaired",
+        "blob",
+        pending.sha256,
+        before={"problem": pending.repaired},
+        after={"sha256": pending.sha256, "size": pending.size, "evidence_id": evidence_id},
+    )
 
 
 def add_evidence(
@@ -277,7 +349,7 @@ def add_evidence(
             with write_transaction():
                 item = _record(clean, uploader, previous)
                 if checked:
-                    _store_files(store, item, checked, placed)
+                    _store_files(store, item, checked, placed, actor)
                 else:
                     for old in previous.files:
                         EvidenceFile.create(
@@ -291,6 +363,14 @@ def add_evidence(
         except BaseException:
             for sha256 in placed:
                 store.remove(sha256)
+            # A repaired file stays (it holds the right content): its repair is still recorded.
+            for incoming in files:
+                if incoming.pending.repaired:
+                    try:
+                        with write_transaction():
+                            _record_repair(incoming.pending, actor, None)
+                    except Exception:  # the upload's own failure is the one to report
+                        log.exception("could not record the repair of %s", incoming.pending.sha256)
             raise
     finally:
         for incoming in files:
@@ -361,6 +441,33 @@ def find_evidence(filters: Mapping[str, Any]) -> pw.ModelSelect:
     if filters.get("q"):
         query = query.where(Evidence.title.ilike(f"%{filters['q']}%"))
     return query
+
+
+def remove_interrupted_uploads(store: ContentStore, max_age_hours: float) -> tuple[int, int]:
+    """Delete temporary upload files older than ``max_age_hours`` that no live upload holds
+    (uploads cut off by a killed worker); log what was freed. Returns (files, bytes)."""
+    removed, freed = store.remove_stale_temporary(max_age_hours * 3600)
+    if removed:
+        log.warning(
+            "removed %d interrupted upload(s) older than %s h from %s (%d bytes)",
+            removed,
+            max_age_hours,
+            store.tmp,
+            freed,
+        )
+    return removed, freed
+
+
+def sweep_interrupted_uploads(evidence_dir: Path, max_age_hours: float) -> tuple[int, int]:
+    """The daily sweep's share: :func:`remove_interrupted_uploads` in the store at
+    ``evidence_dir``, if there is one; a failure is logged, never raised (reminders go first)."""
+    if not (evidence_dir / "tmp").is_dir():
+        return 0, 0
+    try:
+        return remove_interrupted_uploads(ContentStore(evidence_dir), max_age_hours)
+    except OSError as error:
+        log.error("could not remove interrupted uploads from %s: %s", evidence_dir, error)
+        return 0, 0
 
 
 def stored_sizes() -> dict[str, int]:

@@ -7,6 +7,7 @@ import io
 import httpx
 import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.http import parse_options_header
 from werkzeug.test import encode_multipart
 
 from tests import sample_files
@@ -359,3 +360,116 @@ def test_intended_requirements_must_exist_in_the_catalogue(app, upload, system_i
     assert response.json["errors"][0]["field"] == "requirement_ids"
     assert "eu-led.nonexistent" in response.json["errors"][0]["detail"]
     assert store_is_empty(app)
+
+
+# --- Dangerous uploads (issue 12, item 3) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "says"),
+    [
+        (
+            sample_files.jscript(),
+            "audit-report.pdf.js",
+            "audit-report.pdf.js: the name says JavaScript (.js) but the content is plain text",
+        ),
+        (
+            sample_files.docm(),
+            "certificate.docm",
+            "certificate.docm: it contains macros ([Content_Types].xml: macroEnabled); "
+            "macro-enabled files are refused",
+        ),
+        (
+            sample_files.xlsx_with_embedded("Package1.bin", sample_files.windows_program()),
+            "register.xlsx",
+            "register.xlsx: it contains an executable file (xl/embeddings/Package1.bin)",
+        ),
+        (
+            sample_files.xlsx_with_embedded(
+                "oleObject1.bin", sample_files.ole_package(sample_files.windows_program())
+            ),
+            "register.xlsx",
+            "register.xlsx: it contains an embedded OLE object (xl/embeddings/oleObject1.bin)",
+        ),
+        (
+            sample_files.pdf_html_polyglot(),
+            "audit-report.html",
+            "audit-report.html: the name says HTML (.html) but the content is PDF document",
+        ),
+    ],
+)
+def test_dangerous_uploads_are_refused_with_a_problem_saying_why(
+    app, upload, system_id, data, name, says
+):
+    response = upload(system_ids=[system_id], files=[(sample_files.pdf(), "ok.pdf"), (data, name)])
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert response.json["type"] == "urn:tracker:problem:invalid-input"
+    (error,) = response.json["errors"]
+    assert error["field"] == "files.1" and error["pointer"] == "#/files/1"
+    assert says in error["detail"] and says in response.json["detail"]
+    assert store_is_empty(app)
+
+
+def downloaded_as(response) -> str:
+    return parse_options_header(response.headers["Content-Disposition"])[1]["filename"]
+
+
+def test_a_file_is_downloaded_under_its_detected_types_extension(client, auth, upload, system_id):
+    item = upload(system_ids=[system_id], files=[(sample_files.text(), "minutes")]).json
+    with client.get(item["files"][0]["download_url"], headers=auth("auditor")) as download:
+        assert download.status_code == 200 and downloaded_as(download) == "minutes.txt"
+    # a file stored before names had to agree with content keeps its label, not its extension
+    EvidenceFile.update(display_name="audit-report.html").execute()
+    with client.get(item["files"][0]["download_url"], headers=auth("auditor")) as download:
+        assert downloaded_as(download) == "audit-report.html.txt"
+    shown = client.get(f"/api/evidence/{item['id']}", headers=auth("viewer")).json
+    assert shown["files"][0]["name"] == "audit-report.html"
+
+
+# --- A good re-upload repairs a corrupt stored file (issue 12, item 4) --------------------------
+
+
+def test_a_good_reupload_repairs_a_corrupt_stored_file(app, client, auth, upload, system_id):
+    content = sample_files.pdf("Signed DPIA")
+    first = upload(system_ids=[system_id], files=[(content, "dpia.pdf")]).json
+    stored = first["files"][0]
+    path = app.extensions["tracker"].store.path_for(stored["sha256"])
+    path.chmod(0o640)
+    path.write_bytes(content[:-10] + b"0123456789")
+    assert client.get(stored["download_url"], headers=auth("auditor")).status_code == 500
+
+    again = upload(system_ids=[system_id], title="DPIA (re-sent)", files=[(content, "dpia.pdf")])
+    assert again.status_code == 201, again.json
+
+    with client.get(stored["download_url"], headers=auth("auditor")) as download:
+        assert download.status_code == 200 and download.data == content
+    repaired = AuditEvent.get(AuditEvent.action == "evidence.blob_repaired")
+    assert (repaired.entity_type, repaired.entity_id) == ("blob", stored["sha256"])
+    assert repaired.actor == "legal-user" and "hashed to" in repaired.before["problem"]
+    assert repaired.after == {
+        "sha256": stored["sha256"],
+        "size": len(content),
+        "evidence_id": again.json["id"],
+    }
+    assert list(app.extensions["tracker"].store.iter_temporary()) == []
+
+
+def test_a_reupload_restores_a_missing_stored_file(app, client, auth, upload, system_id):
+    content = sample_files.pdf("Training register")
+    first = upload(system_ids=[system_id], files=[(content, "register.pdf")]).json
+    stored = first["files"][0]
+    app.extensions["tracker"].store.path_for(stored["sha256"]).unlink()
+
+    assert upload(system_ids=[system_id], files=[(content, "register.pdf")]).status_code == 201
+    with client.get(stored["download_url"], headers=auth("auditor")) as download:
+        assert download.status_code == 200 and download.data == content
+    repaired = AuditEvent.get(AuditEvent.action == "evidence.blob_repaired")
+    assert repaired.before == {"problem": "the stored file is missing"}
+
+
+def test_a_good_duplicate_upload_records_no_repair(client, auth, upload, system_id):
+    content = sample_files.pdf("Policy")
+    upload(system_ids=[system_id], files=[(content, "a.pdf")])
+    assert upload(system_ids=[system_id], files=[(content, "b.pdf")]).status_code == 201
+    assert not AuditEvent.select().where(AuditEvent.action == "evidence.blob_repaired").exists()

@@ -156,7 +156,8 @@ def review(
 @evidence_group.command("check")
 @pass_context
 def check(ctx: Context) -> None:
-    """Re-hash every stored file; report missing, corrupt and orphaned files."""
+    """Re-hash every stored file; report missing, corrupt and orphaned files and interrupted
+    uploads, with totals. Exits non-zero unless the store is clean."""
     ctx.connect()
     expected = evidence_items.stored_sizes()
     where = ctx.settings.evidence_dir

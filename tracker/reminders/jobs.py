@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from redis import Redis
 from rq import Queue, Retry, get_current_job
 
-from tracker import config, db
+from tracker import config, db, evidence_items
 from tracker.plugin_host import Catalogue, load_catalogue_for
 from tracker.reminders import ledger
 from tracker.reminders.delivery import deliver, sweep
@@ -85,6 +85,9 @@ def sweep_job(as_of: str | None = None) -> dict:
         with db.database.connection_context():
             result = sweep(day, catalogue, settings)
             queued = enqueue_deliveries(settings, connection)
+        evidence_items.sweep_interrupted_uploads(
+            settings.evidence_dir, settings.upload_temp_max_age_hours
+        )
     finally:
         connection.delete(lock)
     return {

@@ -106,6 +106,19 @@ def _upload_page(values: dict, errors: dict, status: int = 200) -> Any:
     ), status
 
 
+def _shown_errors(errors: dict[str, Any]) -> dict[str, Any]:
+    """Errors as the form shows them, in the reader's language: the files' messages (kept per
+    file by the upload's rules, each naming its file) as one list beside the file field."""
+    shown: dict[str, Any] = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            messages = [m for per_file in messages.values() for m in per_file]
+        if isinstance(messages, list):
+            messages = [str(m) for m in messages]
+        shown[name] = messages
+    return shown
+
+
 @bp.route("/evidence/new", methods=["GET", "POST"])
 @requires("evidence:write")
 def upload() -> Any:
@@ -131,9 +144,10 @@ def upload() -> Any:
             known_requirements=runtime().catalogue.requirements,
         )
     except ValidationFailed as failed:
+        errors = _shown_errors(failed.errors)
         if wants_json:
-            return jsonify(errors=failed.errors), 422
-        return _upload_page(values, failed.errors, 422)
+            return jsonify(errors=errors), 422
+        return _upload_page(values, errors, 422)
     target = url_for("evidence_pages.show", evidence_id=item.id)
     flash(
         _(
