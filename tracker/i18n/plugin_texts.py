@@ -24,13 +24,13 @@ from typing import Any, TypeVar
 from tracker import i18n
 from tracker.i18n.text import Phrase
 
-# The fields of each kind of definition that people read, by class name. Identifiers, rules,
-# citations' article numbers and links stay as they are in every language.
+# The fields of each kind of definition that people read, by class name. Identifiers, rules
+# and links stay as they are in every language.
 TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "Jurisdiction": ("title", "description"),
     "Territory": ("name",),
     "Requirement": ("title", "description", "recurrence"),
-    "Citation": ("instrument", "note"),
+    "Citation": ("instrument", "article", "note"),
     "ProfileQuestion": ("label", "help"),
     "EventKind": ("title", "description", "counted_from"),
 }
