@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page audit-probe clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -92,6 +92,11 @@ bench-reminders: $(STAMP)
 ## (SQLite, and PostgreSQL when reachable; target under 50 ms)
 bench-system-page: $(STAMP)
 	$(BIN)/python scripts/bench_system_page.py
+
+## audit-probe: rewrite the audit trail three ways as a database writer would (on copies of a
+## scratch database) and show `tracker audit verify` catching each
+audit-probe: $(STAMP)
+	$(BIN)/python scripts/audit_tamper_probe.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

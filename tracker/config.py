@@ -25,6 +25,7 @@ ENVIRONMENTS = ("development", "testing", "production")
 SMTP_SECURITY = ("none", "starttls", "ssl")
 MAX_DAYS = 3650  # day-count settings (lead days, review deadlines)
 MAX_RETRY_SECONDS = 7 * 24 * 3600
+AUDIT_KEY_MIN = 32  # characters: a generated key is 64 hex digits (256 bits)
 
 
 class ConfigError(ValueError):
@@ -77,6 +78,13 @@ class Settings:
         1800,
         3600,
     )  # seconds between delivery attempts
+    # The audit trail's keys (tracker.audit.keys): never in the database. TRACKER_AUDIT_KEY holds
+    # them itself (newest first, separated by commas); else the key file, if it exists, holds
+    # one a line (`tracker audit rotate-key` writes it). Neither: the chain is not keyed.
+    audit_key: str = field(default="", repr=False)
+    audit_key_file: Path = Path()  # default: DATA_DIR/audit-keys
+    # Signed checkpoints of the chain, one JSON line each, appended outside the database.
+    audit_checkpoint_file: Path = Path()  # default: DATA_DIR/audit-checkpoints.jsonl
     # Temporary upload files untouched this long are interrupted uploads: removed at start-up
     # and by the daily sweep.
     upload_temp_max_age_hours: int = 24
@@ -147,6 +155,12 @@ class Settings:
             )
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigError("TRACKER_SECRET_KEY must be at least 32 characters in production")
+        short = [k for k in self.audit_key.split(",") if len(k.strip()) < AUDIT_KEY_MIN]
+        if self.audit_key.strip() and short:
+            raise ConfigError(
+                f"TRACKER_AUDIT_KEY: each key must be at least {AUDIT_KEY_MIN} characters "
+                "(`tracker audit generate-key` prints one)"
+            )
         data_dir = Path(self.data_dir)
         return replace(
             self,
@@ -156,7 +170,15 @@ class Settings:
             evidence_dir=Path(self.evidence_dir)
             if str(self.evidence_dir) not in ("", ".")
             else data_dir / "evidence-store",
+            audit_key_file=_path_or(self.audit_key_file, data_dir / "audit-keys"),
+            audit_checkpoint_file=_path_or(
+                self.audit_checkpoint_file, data_dir / "audit-checkpoints.jsonl"
+            ),
         )
+
+
+def _path_or(value: Path | str, default: Path) -> Path:
+    return Path(value) if str(value) not in ("", ".") else default
 
 
 def _integer(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -267,6 +267,9 @@ class AuditEvent(BaseModel):
     after = pw.JSONField(null=True)
     prev_hash = pw.CharField(max_length=64)
     hash = pw.CharField(max_length=64, unique=True)
+    # The audit key whose HMAC this hash is (tracker.audit.keys); "" for a plain SHA-256 hash
+    # (events from before a key was configured, or an installation without one).
+    key_id = pw.CharField(max_length=16, default="")
 
 
 class AgencyProfile(BaseModel):
@@ -291,6 +294,7 @@ class AuditHead(BaseModel):
 
     last_id = pw.IntegerField(default=0)
     last_hash = pw.CharField(max_length=64)
+    key_id = pw.CharField(max_length=16, default="")  # the newest event's key
 
 
 ALL_MODELS = [

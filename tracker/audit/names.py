@@ -41,6 +41,7 @@ ENTITY_TYPES = {
     "api_token": N_("API token"),
     "agency": N_("Agency"),
     "catalogue": N_("Catalogue"),
+    "audit_key": N_("Audit key"),  # its id is the key's id, never the key
 }
 BATCH = 500  # ids per IN (...) list: well under SQLite's parameter limit
 

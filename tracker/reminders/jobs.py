@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from redis import Redis
 from rq import Queue, Retry, get_current_job
 
-from tracker import config, db, evidence_items
+from tracker import audit, config, db, evidence_items
+from tracker.audit import keys as audit_keys
 from tracker.plugin_host import Catalogue, load_catalogue_for
 from tracker.reminders import ledger
 from tracker.reminders.delivery import deliver, sweep
@@ -85,6 +86,7 @@ def sweep_job(as_of: str | None = None) -> dict:
         with db.database.connection_context():
             result = sweep(day, catalogue, settings)
             queued = enqueue_deliveries(settings, connection)
+            audit_checkpoint(settings)
         evidence_items.sweep_interrupted_uploads(
             settings.evidence_dir, settings.upload_temp_max_age_hours
         )
@@ -96,6 +98,23 @@ def sweep_job(as_of: str | None = None) -> dict:
         "new": result.new,
         "messages": queued,
     }
+
+
+def audit_checkpoint(settings: config.Settings) -> None:
+    """The daily signed checkpoint of the audit trail, written outside the database
+    (tracker.audit.checkpoints). A problem is logged loudly but never stops the sweep."""
+    ring = audit_keys.keyring_for(settings)
+    if ring.newest is None:
+        log.warning("the audit trail is NOT protected: no audit key is configured, no checkpoint")
+        return
+    try:
+        made = audit.checkpoint("scheduler", ring, settings.audit_checkpoint_file)
+    except audit.ChainBroken as broken:
+        log.error("the audit chain does not verify, no checkpoint: %s", broken.report.problem)
+    except (config.ConfigError, OSError) as error:
+        log.error("no audit checkpoint written: %s", error)
+    else:
+        log.info("audit checkpoint %s: events 1 to %s", made.checkpoint, made.last_id)
 
 
 def deliver_job(batch: list[dict]) -> dict:

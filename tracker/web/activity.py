@@ -172,13 +172,26 @@ def _chain_state(fresh: bool) -> tuple[audit.ChainReport, datetime]:
 
 
 def _chain_text(report: audit.ChainReport) -> str:
+    """The check's outcome, then what it does not prove (an unkeyed chain, no checkpoint yet)."""
     if report.ok:
-        return _("Chain verified: %(n)s events, the head matches.", n=report.events_checked)
-    return _(
-        "Chain broken at event %(id)s: %(problem)s",
-        id=report.first_broken_id,
-        problem=report.problem,
-    )
+        text = _("Chain verified: %(n)s events, the head matches.", n=report.events_checked)
+        if report.protected:
+            text += " " + _(
+                "Keyed from event %(first)s; signed checkpoints verified: %(n)s.",
+                first=report.protected_from,
+                n=report.checkpoints,
+            )
+    elif report.first_broken_id is not None:
+        text = _(
+            "Chain broken at event %(id)s: %(problem)s",
+            id=report.first_broken_id,
+            problem=report.problem,
+        )
+    else:
+        text = _("Chain broken: %(problem)s", problem=report.problem)
+    # Every problem and note, so the page says all that `tracker audit verify` says.
+    more = [str(item) for item in (*report.problems[1:], *report.notes)]
+    return " ".join([text, *(f"{item[:1].upper()}{item[1:]}." for item in more)])
 
 
 @bp.route("/audit")
