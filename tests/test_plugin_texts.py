@@ -205,3 +205,39 @@ def test_completeness_cached_in_one_language_reads_in_each(migrated, settings):
     assert "fait partie des États membres de l'UE" in french_why and "vaut" in french_why
     assert all("due before" not in reason and "avant" in reason for reason in french_reasons)
     assert str(item.why) == english_why  # English again, from the same cached object
+
+
+def test_a_reminder_stored_in_english_reads_in_french_in_a_french_e_mail():
+    """The sweep stores each item's English (its payload is data); a French recipient's e-mail
+    says the requirement's title and citation from the plugins' catalogues."""
+    from tracker.reminders.items import ReminderItem
+    from tracker.reminders.mail import localised
+
+    catalogue = load_catalogue()
+    requirement = catalogue.requirements["eu-led.dpia"]
+    item = ReminderItem(
+        "missing",
+        "1:eu-led.dpia",
+        [],
+        title=requirement.title,
+        status="missing",
+        citation=Phrase(
+            "%(instrument)s, %(article)s",
+            instrument=requirement.citation.instrument,
+            article=requirement.citation.article,
+        ),
+    )
+    payload = json.loads(json.dumps(item.payload()))  # as the ledger keeps it
+    assert payload["title"] == requirement.title  # English
+    english = localised(payload, "UTC")
+    assert english["title"] == requirement.title and english["citation"] == payload["citation"]
+    with i18n.using("fr"):
+        french = localised(payload, "UTC")
+    assert french["title"] == str_in("fr", requirement.title) != requirement.title
+    assert french["citation"].startswith(str_in("fr", requirement.citation.instrument))
+    assert "art. 27" in french["citation"]
+
+
+def str_in(language: str, text: str) -> str:
+    with i18n.using(language):
+        return str(text)

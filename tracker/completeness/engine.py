@@ -38,7 +38,8 @@ from tracker.completeness.facts import (
 )
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.completeness.why import Explainer, Verdict
-from tracker.i18n.text import Phrase, joined
+from tracker.i18n import N_
+from tracker.i18n.text import Phrase, Term, joined
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.territory import Reach, reach
@@ -47,7 +48,7 @@ from tracker.vocabulary import LIFECYCLE_STAGES, STATUS_WORDS, next_stage
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
 NO_EVIDENCE: EvidenceByRequirement = {}
 MISSING_RANK = RANK["missing"]
-NO_OPERATORS = "no operators recorded"
+NO_OPERATORS = Phrase("no operators recorded")
 # Statuses a waiver leaves as they are: met, or owed nothing yet (no event of the kind recorded).
 NOTHING_TO_WAIVE = MET | {"not_triggered"}
 NO_DUTIES: dict[str, list[EventDuty]] = {}
@@ -72,7 +73,11 @@ class Evaluator:
             r.id: Constants(
                 r,
                 r.framework,
-                str(r.citation),
+                Phrase(  # str(citation) would fix the language of the first reader
+                    "%(instrument)s, %(article)s",
+                    instrument=r.citation.instrument,
+                    article=r.citation.article,
+                ),
                 STAGE_INDEX[r.due_before] if r.due_before else None,
                 max(r.lead_days) if r.lead_days else expiring_soon_days,
                 _reason(r, "missing", ()),
@@ -275,7 +280,9 @@ class Evaluator:
         )
         if upcoming is None:
             ready = None
-            reasons = [Phrase("the system is %(stage)s: there is no next stage", stage=stage)]
+            reasons = [
+                Phrase("the system is %(stage)s: there is no next stage", stage=stage_term(stage))
+            ]
         elif nothing_applies:
             # An empty list of duties is a gap in the register or the deployment, not a pass.
             ready = False
@@ -283,7 +290,10 @@ class Evaluator:
         else:
             ready = not reasons
             reasons = reasons or [
-                Phrase("every requirement due before %(stage)s is met or waived", stage=upcoming)
+                Phrase(
+                    "every requirement due before %(stage)s is met or waived",
+                    stage=stage_term(upcoming),
+                )
             ]
         return SystemCompleteness(
             system.id,
@@ -631,7 +641,9 @@ class Evaluator:
         missing = item.operators_missing
         if missing:
             item.detail = Phrase(
-                "%(missing)s of %(count)s operators not covered: %(names)s",
+                N_("%(missing)s of %(count)s operator not covered: %(names)s")
+                if len(operators) == 1
+                else N_("%(missing)s of %(count)s operators not covered: %(names)s"),
                 missing=len(missing),
                 count=len(operators),
                 names=joined(missing, ", "),
@@ -657,6 +669,11 @@ def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
     return getter
 
 
+def stage_term(stage: str) -> Term:
+    """A life-cycle stage in a sentence: its code in English, its label in other languages."""
+    return Term(stage, LIFECYCLE_STAGES.get(stage, stage))
+
+
 def _reason(requirement: Requirement, status: str, operators_missing, why: str = "") -> str:
     """A blocking reason: "eu-led.dpia (DPIA) is missing: ..., due before deployment"."""
     text = Phrase(
@@ -672,5 +689,7 @@ def _reason(requirement: Requirement, status: str, operators_missing, why: str =
     if why:
         text = Phrase("%(text)s: %(why)s", text=text, why=why)
     if requirement.due_before:
-        text = Phrase("%(text)s, due before %(stage)s", text=text, stage=requirement.due_before)
+        text = Phrase(
+            "%(text)s, due before %(stage)s", text=text, stage=stage_term(requirement.due_before)
+        )
     return text

@@ -70,6 +70,24 @@ def _rebuild(kind: type[Phrase], message: str, params: dict[str, Any]) -> Phrase
     return kind(message, **params)
 
 
+class Term(Phrase):
+    """A code that reads as its label: the code as data and in English sentences ("due before
+    deployment"), the label's translation where another language shows it ("avant l'étape
+    « Déploiement et utilisation »" reads better than a code in a French sentence)."""
+
+    def __new__(cls, code: str, label: str) -> Term:
+        self = str.__new__(cls, code)
+        self.message = label
+        self.params = {}
+        return self
+
+    def translate(self, language: str) -> str:
+        return i18n.translations(language).gettext(self.message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.english, self.message))
+
+
 class _Joined(Phrase):
     """Parts joined by a separator, or listed with "and"/"or" ("a, b and c"), each part shown in
     the current language."""
@@ -102,6 +120,12 @@ class _Joined(Phrase):
         return (type(self), (self.params["parts"], self.params["separator"], self.params["style"]))
 
 
+def english(text: str) -> str:
+    """The English of ``text`` whatever language is current: what records keep (a plain ``str``
+    is its own English)."""
+    return str.__str__(text)
+
+
 def joined(parts: Iterable[Any], separator: str = "; ") -> Phrase:
     """Parts joined by ``separator`` ("a; b"), each in the reader's language."""
     return _Joined(parts, separator)
@@ -132,4 +156,4 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["Phrase", "joined", "listing"]
+__all__ = ["Phrase", "Term", "english", "joined", "listing"]

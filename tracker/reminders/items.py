@@ -22,6 +22,7 @@ from tracker.completeness.facts import ItemStatus, SystemCompleteness
 from tracker.completeness.loader import end_of
 from tracker.config import Settings
 from tracker.i18n import N_
+from tracker.i18n.text import english
 from tracker.models import (
     AISystem,
     Evidence,
@@ -98,11 +99,21 @@ class ReminderItem:
             "requirement_id": self.requirement_id,
             "due": self.due.isoformat() if self.due else None,
             "citation": self.citation,
+            # so that an e-mail can say the citation in its reader's language
+            "citation_parts": _citation_parts(self.citation),
             "detail": self.detail,
             "evidence_id": self.evidence_id,
             "waiver_id": self.waiver_id,
             "parts": self.parts,
         }
+
+
+def _citation_parts(citation: str) -> list[str] | None:
+    """[instrument, article] of a citation made by the completeness engine, else None."""
+    params = getattr(citation, "params", None) or {}
+    if "instrument" in params and "article" in params:
+        return [english(params["instrument"]), english(params["article"])]
+    return None
 
 
 @dataclass
@@ -249,7 +260,10 @@ def _from_item(
                 status=item.status,
                 detail=item.detail,
                 parts={"title": item.title, "due_before": item.due_before},
-                **{**common, "title": f"{item.title} (due before {stage_label(item.due_before)})"},
+                **{
+                    **common,
+                    "title": f"{english(item.title)} (due before {stage_label(item.due_before)})",
+                },
             )
         )
     elif item.status == "expired":
@@ -358,7 +372,7 @@ def _event_duties(results: list[SystemCompleteness], people: People) -> list[Rem
                     "event_deadline",
                     f"event:{duty.event_id}:{duty.requirement_id}",
                     _unique(people.owners(duty.owner, result.system_id) + people.dpos()),
-                    title=f"{duty.title} after the {duty.kind.replace('_', ' ')} of "
+                    title=f"{english(duty.title)} after the {duty.kind.replace('_', ' ')} of "
                     f"{duty.occurred_at:%Y-%m-%d %H:%M} UTC",
                     status=duty.status,
                     system_id=result.system_id,
@@ -420,7 +434,7 @@ def _escalations(
                     "escalation",
                     f"escalation:{item_key}",
                     people.dpos(),
-                    title=f"{item.title} (reminded {times} times with no change)",
+                    title=f"{english(item.title)} (reminded {times} times with no change)",
                     status=item.status,
                     system_id=item.system_id,
                     system_name=item.system_name,

@@ -174,7 +174,8 @@ def localised(payload: dict, timezone: str) -> dict[str, str]:
     with. Requirement titles, citations and completeness details are the plugins' own text.
     """
     parts = payload.get("parts") or {}
-    title, detail = parts.get("title", payload["title"]), payload.get("detail") or ""
+    # A requirement's title is a plugin's text: its catalogue has it in the reader's language.
+    title, detail = _text(parts.get("title", payload["title"])), payload.get("detail") or ""
     if "operator" in parts:
         title = gettext("%(title)s: %(operator)s", title=title, operator=parts["operator"])
     if parts.get("due_before") in LIFECYCLE_STAGES:
@@ -212,7 +213,23 @@ def localised(payload: dict, timezone: str) -> dict[str, str]:
         )
     if detail:
         kind = gettext("%(status)s (%(detail)s)", status=kind, detail=detail)
-    return {"title": title, "status_text": kind, "due_text": _day(payload.get("due"))}
+    citation = payload.get("citation") or ""
+    if payload.get("citation_parts"):
+        instrument, article = payload["citation_parts"]
+        citation = gettext(
+            "%(instrument)s, %(article)s", instrument=_text(instrument), article=_text(article)
+        )
+    return {
+        "title": title,
+        "status_text": kind,
+        "due_text": _day(payload.get("due")),
+        "citation": citation,
+    }
+
+
+def _text(english: str) -> str:
+    """A plugin's text (a title, a citation) in the current language, if its catalogue has it."""
+    return i18n.translations(i18n.current_language()).gettext(english) if english else english
 
 
 def compose(

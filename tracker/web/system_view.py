@@ -25,6 +25,9 @@ from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
 from tracker.plugin_host import Catalogue
 
+# Verification marks that are words, shown in the reader's language (V, V2, P, U are codes).
+WORD_MARKS = {"interpretation": N_("interpretation"), "guidance": N_("guidance")}
+
 # Who acts on a requirement, as the page heads each group (tracker.requirements.OWNERS' keys).
 OWNER_LABELS = {
     "legal": N_("Legal team"),
@@ -289,14 +292,14 @@ def _sentence(item: ItemStatus, is_overdue: bool, catalogue: Catalogue) -> Marku
         text = _("%(title)s (%(citation)s): %(status)s", **values)
     sentence = Markup(text)  # the values were escaped by Markup's % above
     if item.operators_missing:
-        sentence += Markup("; ") + _(
+        sentence += Markup(_("; ")) + _(
             "not covered: %(names)s",
             names=format_list(item.operators_missing, locale=i18n.locale()),
         )
     elif item.detail == NO_OPERATORS:
-        sentence += Markup("; ") + _("no operators recorded")
+        sentence += Markup(_("; ")) + _("no operators recorded")
     elif item.detail and requirement is not None and requirement.deadline_after_event:
-        sentence += Markup("; ") + item.detail
+        sentence += Markup(_("; ")) + item.detail
     return sentence + "."
 
 
@@ -417,8 +420,13 @@ class Words:
         """A citation's verification mark, linked to the legend that explains it."""
         return Markup('<a class="verification" href="#legend" title="%s">%s</a>') % (
             self.mark.get(code, code),
-            code,
+            self.mark_code(code),
         )
+
+    @staticmethod
+    def mark_code(code: str) -> str:
+        """A mark as shown: the letter codes as they are, the word codes in the language."""
+        return _(WORD_MARKS[code]) if code in WORD_MARKS else code
 
     def valid_until(self, day: str) -> str:
         return self.until % {"day": day}
