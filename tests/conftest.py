@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import services as test_services
+from tests.demo_snapshot import DemoSnapshots
 from tracker import accounts, config, db, i18n, schema
 from tracker.app import create_app
 from tracker.cli import main as tracker_cli
@@ -226,6 +227,31 @@ def demo():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots(services, tmp_path_factory) -> Iterator[DemoSnapshots]:
+    """The demo agency seeded once per process (per backend, UTC hour...) for ``demo_agency``."""
+    snapshots = DemoSnapshots(
+        tmp_path_factory.mktemp("demo-snapshots"),
+        services.postgres_url,
+        lambda name: _postgres_schema_url(services.postgres_url, name),
+    )
+    yield snapshots
+    snapshots.drop()
+
+
+@pytest.fixture
+def demo_agency(demo, settings, migrated, demo_snapshots) -> None:
+    """The demo agency's year in the test's database and evidence store, as ``demo.seed(settings)``
+    leaves it there, copied from a snapshot seeded earlier in the same UTC hour (its few events
+    dated from the seed's very moment are up to that much older; tests/demo_snapshot.py).
+
+    Like the seed, it goes on top of what the database holds when it runs, which must be nothing
+    or the ``people``: request it after ``people`` where the people come first, and as the last
+    argument where the seed came last.
+    """
+    demo_snapshots.copy_into(settings, demo)
 
 
 @pytest.fixture(autouse=True)

@@ -11,17 +11,24 @@ from tracker import accounts, sign_in
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def people(migrated) -> dict[str, str]:
-    """One user per role with the password PASSWORD: {role: username}."""
+# {role: username} of the users `people` makes.
+PEOPLE = {role: f"{role}.web" for role in ("admin", "legal", "dpo", "auditor", "viewer")}
+
+
+def create_people() -> dict[str, str]:
+    """One user per role with the password PASSWORD, in the bound database: {role: username}."""
     names = {}
-    for role in ("admin", "legal", "dpo", "auditor", "viewer"):
-        user = accounts.create_user(
-            f"{role}.web", role, "test-setup", email=f"{role}@police.example"
-        )
+    for role, username in PEOPLE.items():
+        user = accounts.create_user(username, role, "test-setup", email=f"{role}@police.example")
         sign_in.set_password(user, PASSWORD, "test-setup")
         names[role] = user.username
     return names
+
+
+@pytest.fixture
+def people(migrated) -> dict[str, str]:
+    """One user per role with the password PASSWORD: {role: username}."""
+    return create_people()
 
 
 def csrf_token(client, path: str = "/sign-in") -> str:
