@@ -212,8 +212,7 @@ def test_a_digest_composed_in_french_says_everything_in_french():
         assert english not in text
 
 
-def test_each_recipient_gets_the_digest_in_their_own_language(demo, settings, migrated):
-    demo.seed(settings)
+def test_each_recipient_gets_the_digest_in_their_own_language(settings, migrated, demo_agency):
     officer = accounts.get_user("d.okafor")
     accounts.set_language(officer, "fr", "test")
     agency.update({"name": "Police fédérale", "dpo_contact": "dpd@police.example"}, "test")

@@ -31,9 +31,8 @@ def delivered_text(settings, base_url: str, address: str) -> str:
 
 
 def test_a_link_from_a_delivered_email_opens_its_item_after_sign_in(
-    page, demo, settings, live_server, screenshot
+    page, settings, live_server, screenshot, demo_agency
 ):
-    demo.seed(settings)
     text = delivered_text(settings, live_server, "dpo@police.example")
     links = re.findall(re.escape(live_server) + r"/systems/\d+\?requirement=\S+", text)
     assert links, text

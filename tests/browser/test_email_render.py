@@ -30,8 +30,9 @@ def delivered_html(settings, address: str) -> str:
     return message.get_body(("html",)).get_content()
 
 
-def test_the_digest_reads_well_on_a_desktop_and_a_phone(page, demo, settings, migrated, screenshot):
-    demo.seed(settings)
+def test_the_digest_reads_well_on_a_desktop_and_a_phone(
+    page, settings, migrated, screenshot, demo_agency
+):
     body = delivered_html(settings, "dpo@police.example")
     requested: list[str] = []
 

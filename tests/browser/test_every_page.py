@@ -97,8 +97,7 @@ def test_every_page_of_the_app_is_in_the_list(app):
 
 
 @pytest.fixture
-def demo_agency(demo, settings, people, live_server) -> str:
-    demo.seed(settings)
+def demo_site(people, live_server, demo_agency) -> str:
     assert EvidenceFile.select().count() and User.select().count()
     return live_server
 
@@ -143,8 +142,6 @@ def visit_every_page(browser, base: str, people: dict[str, str], language: str) 
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_page_is_accessible_and_fits_desktop_and_phone(
-    browser, demo_agency, people, language
-):
-    problems = visit_every_page(browser, demo_agency, people, language)
+def test_every_page_is_accessible_and_fits_desktop_and_phone(browser, demo_site, people, language):
+    problems = visit_every_page(browser, demo_site, people, language)
     assert not problems, "\n".join(problems)

@@ -22,8 +22,7 @@ WIDTHS = (1366, 375)
 
 
 @pytest.fixture
-def agency(demo, settings, people, live_server) -> str:
-    demo.seed(settings)
+def agency(settings, people, live_server, demo_agency) -> str:
     return live_server
 
 

@@ -12,8 +12,7 @@ from tracker.models import AISystem
 
 
 @pytest.fixture
-def agency(demo, settings, people, live_server):
-    demo.seed(settings)
+def agency(settings, people, live_server, demo_agency):
     return live_server
 
 

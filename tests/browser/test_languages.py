@@ -20,9 +20,8 @@ def _fits(page, width: int) -> None:
 
 
 def test_the_sign_in_page_and_the_portfolio_in_french(
-    page, demo, settings, live_server, screenshot
+    page, settings, live_server, screenshot, demo_agency
 ):
-    demo.seed(settings)
     officer = accounts.get_user("d.okafor")
     sign_in.set_password(officer, PASSWORD, "test")
     accounts.set_language(officer, "fr", "test")
@@ -52,9 +51,8 @@ def test_the_sign_in_page_and_the_portfolio_in_french(
 
 
 def test_a_french_digest_reads_well_on_a_desktop_and_a_phone(
-    page, demo, settings, migrated, screenshot
+    page, settings, migrated, screenshot, demo_agency
 ):
-    demo.seed(settings)
     accounts.set_language(accounts.get_user("d.okafor"), "fr", "test")
     agency.update({"name": "Police fédérale", "dpo_contact": "dpd@police.example"}, "test")
     body = delivered_html(settings, "dpo@police.example")

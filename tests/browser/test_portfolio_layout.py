@@ -7,9 +7,8 @@ from tests.web.conftest import PASSWORD
 
 
 def test_the_demo_portfolio_fits_1366_px_without_horizontal_scroll(
-    browser, demo, settings, people, live_server
+    browser, settings, people, live_server, demo_agency
 ):
-    demo.seed(settings)
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     try:
         page = context.new_page()

@@ -18,8 +18,7 @@ from tracker.plugin_host import load_catalogue_for
 
 
 @pytest.fixture
-def public_register(demo, settings, migrated, live_server) -> str:
-    demo.seed(settings)
+def public_register(settings, migrated, live_server, demo_agency) -> str:
     catalogue = load_catalogue_for(settings)
     for name in ("Crime report chatbot", "Crime hotspot forecasting"):
         system = AISystem.get(AISystem.name == name)

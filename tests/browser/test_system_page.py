@@ -18,8 +18,7 @@ WIDTHS = {"desktop": 1366, "phone": 375}
 
 
 @pytest.fixture
-def agency(demo, settings, people, live_server):
-    demo.seed(settings)
+def agency(settings, people, live_server, demo_agency):
     return live_server
 
 

@@ -386,8 +386,7 @@ def test_evidence_file_that_cannot_be_read(runner, tokens, settings):
 # --- control characters -------------------------------------------------------------------
 
 
-def test_names_with_control_characters_are_printed_escaped(runner, demo, settings, migrated):
-    demo.seed(settings)
+def test_names_with_control_characters_are_printed_escaped(runner, settings, migrated, demo_agency):
     accounts.create_user("esc.user", "viewer", "test", full_name=ESCAPES)
     user = accounts.get_user("esc.user")
     accounts.issue_token(user, ESCAPES, "test")

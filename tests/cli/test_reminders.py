@@ -17,8 +17,9 @@ def smtp_server():
     server.stop()
 
 
-def test_preview_then_run_then_history(demo, settings, migrated, runner, smtp_server, monkeypatch):
-    demo.seed(settings)
+def test_preview_then_run_then_history(
+    settings, migrated, runner, smtp_server, monkeypatch, demo_agency
+):
     monkeypatch.setenv("TRACKER_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TRACKER_SMTP_PORT", str(smtp_server.port))
     preview = runner.tracker("reminders", "preview")
@@ -43,9 +44,8 @@ def test_preview_then_run_then_history(demo, settings, migrated, runner, smtp_se
 
 
 def test_run_with_smtp_down_says_so_and_keeps_notifications_pending(
-    demo, settings, migrated, runner, monkeypatch
+    settings, migrated, runner, monkeypatch, demo_agency
 ):
-    demo.seed(settings)
     monkeypatch.setenv("TRACKER_SMTP_PORT", str(free_port()))
     result = runner.tracker("reminders", "run")
     assert result.exit_code == 1 and "could not send" in result.output
@@ -78,7 +78,7 @@ def test_the_api_works_with_redis_unreachable(settings, migrated, auth):
 
 
 def test_run_sends_what_failed_before_and_history_keeps_the_failures(
-    demo, settings, migrated, runner, smtp_server, monkeypatch
+    settings, migrated, runner, smtp_server, monkeypatch, demo_agency
 ):
     """After an outage longer than the worker's retries, the next `reminders run` delivers."""
     from tracker.plugin_host import load_catalogue
@@ -86,7 +86,6 @@ def test_run_sends_what_failed_before_and_history_keeps_the_failures(
     from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
     from tracker.reminders.planning import load_preferences
 
-    demo.seed(settings)
     down = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port())
     sweep(date.today(), load_catalogue(deployment=DEPLOYMENT), down)
     with pytest.raises(DeliveryFailed):  # the worker's last retry, refused

@@ -10,8 +10,7 @@ from tracker.plugin_host import load_catalogue
 
 
 @pytest.fixture
-def answers(demo, settings, migrated):
-    demo.seed(settings)
+def answers(settings, migrated, demo_agency):
     catalogue = load_catalogue(deployment=DEPLOYMENT)
     results = completeness.for_portfolio(date.today(), catalogue, detail=True)
     return {r.name: {item.requirement_id: item for item in r.items} for r in results}
@@ -95,10 +94,9 @@ def test_demo_reviews_and_waivers_show(answers):
 
 
 @pytest.mark.parametrize("offset", [0, -30, 200, 800])
-def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated, offset):
+def test_portfolio_summaries_equal_the_detailed_answers(settings, migrated, offset, demo_agency):
     from datetime import timedelta
 
-    demo.seed(settings)
     catalogue, day = load_catalogue(deployment=DEPLOYMENT), date.today() + timedelta(days=offset)
     detailed = completeness.for_portfolio(day, catalogue, detail=True)
     summaries = completeness.for_portfolio(day, catalogue, detail=False)
@@ -112,12 +110,13 @@ def test_portfolio_summaries_equal_the_detailed_answers(demo, settings, migrated
         assert list(full.blocking_statuses) == [i.requirement_id for i in full.items if i.blocking]
 
 
-def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(demo, settings, migrated):
+def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(
+    settings, migrated, demo_agency
+):
     from datetime import timedelta
 
     from tracker.completeness.engine import DATES_KEPT
 
-    demo.seed(settings)
     kept = load_catalogue(deployment=DEPLOYMENT)
     days = [date.today() + timedelta(days=d) for d in (0, -40, 90, 400, 800, 1200, 0)]
     assert len(set(days)) > DATES_KEPT  # the first date's baselines are dropped, then rebuilt

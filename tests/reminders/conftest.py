@@ -116,6 +116,6 @@ def worker_environment(reminder_settings, monkeypatch):
 
 
 @pytest.fixture
-def seeded(demo, reminder_settings, migrated):
-    demo.seed(reminder_settings)
+def seeded(reminder_settings, migrated, demo_agency):
+    # The seed reads the settings' catalogue and store only: those of reminder_settings.
     return reminder_settings

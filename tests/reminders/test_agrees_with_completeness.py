@@ -151,9 +151,8 @@ def later(days: int, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-def scenario(demo, settings, migrated):
+def scenario(settings, migrated, demo_agency):
     """The demo, plus waivers and uses that reminders must respect."""
-    demo.seed(settings)
     catalogue = load_catalogue(
         settings.jurisdictions,
         dict.fromkeys(PINNED, IN_FORCE),
@@ -264,9 +263,10 @@ def test_no_reminder_contradicts_completeness_on_any_of_400_days(scenario):
         assert seen[(kind, requirement_id, True)]
 
 
-def test_the_demo_tells_no_operator_to_get_a_certificate_not_in_force_yet(demo, settings, migrated):
+def test_the_demo_tells_no_operator_to_get_a_certificate_not_in_force_yet(
+    settings, migrated, demo_agency
+):
     """The case the issue found: an AI Act duty applying from 2027-12-02 reminded today."""
-    demo.seed(settings)
     catalogue = load_catalogue_for(settings)
     requirement = catalogue.requirements["eu-ai-act.human_oversight_assignment"]
     if requirement.in_force_from is None or requirement.in_force_from <= TODAY:
@@ -276,8 +276,7 @@ def test_the_demo_tells_no_operator_to_get_a_certificate_not_in_force_yet(demo, 
     assert [i for i in items if i.kind == "operator_certificate"]  # the duties in force still are
 
 
-def test_operators_of_a_waived_requirement_are_not_reminded(demo, settings, migrated):
-    demo.seed(settings)
+def test_operators_of_a_waived_requirement_are_not_reminded(settings, migrated, demo_agency):
     catalogue = load_catalogue_for(settings)
     hotspot = AISystem.get(AISystem.name == "Crime hotspot forecasting")
 

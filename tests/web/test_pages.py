@@ -13,8 +13,7 @@ from tracker.models import AISystem, Evidence
 
 
 @pytest.fixture
-def agency(demo, settings, people):
-    demo.seed(settings)
+def agency(people, demo_agency):
     return {s.name: s for s in AISystem.select()}
 
 

@@ -18,8 +18,7 @@ from tracker.web.portfolio import STAGE_INDEX, row_of, stage_overdue
 
 
 @pytest.fixture
-def agency(demo, settings, people):
-    demo.seed(settings)
+def agency(people, demo_agency):
     return {s.name: s for s in AISystem.select()}
 
 

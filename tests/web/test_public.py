@@ -37,8 +37,7 @@ def change(settings):
 
 
 @pytest.fixture
-def agency(demo, settings, migrated, change):
-    demo.seed(settings)
+def agency(settings, migrated, change, demo_agency):
     systems = {s.name: s for s in AISystem.select()}
     # The chatbot and the forecasting publish their risk level; live face recognition does not.
     for name in ("Crime report chatbot", "Crime hotspot forecasting"):

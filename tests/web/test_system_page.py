@@ -21,8 +21,7 @@ from tracker.web import system_view
 
 
 @pytest.fixture
-def agency(demo, settings, people):
-    demo.seed(settings)
+def agency(people, demo_agency):
     return {s.name: s for s in AISystem.select()}
 
 
