@@ -7,7 +7,8 @@ PostgreSQL uses the same models unchanged.
 A database that cannot be used (a URL no driver reads, a SQLite file that is
 missing when it must exist, a folder where the file should be, a server that
 does not answer) raises :class:`DatabaseUnavailable` with a message that names
-the database, never its password.
+the database, never its password. The message is a Phrase: English as data (logs,
+the worker), in the reader's language where the CLI shows it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import peewee
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import schemes
+
+from tracker.i18n.text import Phrase
 
 database = peewee.DatabaseProxy()
 
@@ -43,8 +46,8 @@ class DatabaseUnavailable(Exception):
 def describe(url: str) -> str:
     """How messages name a database: the SQLite file, or the URL without its password."""
     if url.startswith("sqlite:///"):
-        return f"SQLite database {sqlite_path(url) or ':memory:'}"
-    return f"database {redacted(url)}"
+        return Phrase("SQLite database %(path)s", path=sqlite_path(url) or ":memory:")
+    return Phrase("database %(url)s", url=redacted(url))
 
 
 def redacted(url: str) -> str:
@@ -78,13 +81,19 @@ def open_database(url: str, *, create: bool = True) -> peewee.Database:
         scheme = ""
     if scheme not in schemes:
         raise DatabaseUnavailable(
-            f"TRACKER_DATABASE_URL {redacted(url)!r} is not a database URL the tracker reads: "
-            "use sqlite:///PATH or postgresql://USER@HOST/NAME"
+            Phrase(
+                "TRACKER_DATABASE_URL %(url)s is not a database URL the tracker reads: "
+                "use sqlite:///PATH or postgresql://USER@HOST/NAME",
+                url=repr(redacted(url)),
+            )
         )
     if scheme.startswith("sqlite") and not url.startswith(f"{scheme}:///"):
         raise DatabaseUnavailable(
-            f"TRACKER_DATABASE_URL {redacted(url)!r}: a SQLite URL is sqlite:/// and a path "
-            "(four slashes before an absolute path)"
+            Phrase(
+                "TRACKER_DATABASE_URL %(url)s: a SQLite URL is sqlite:/// and a path "
+                "(four slashes before an absolute path)",
+                url=repr(redacted(url)),
+            )
         )
     if scheme == "sqlite":
         path = sqlite_path(url)
@@ -99,24 +108,46 @@ def open_database(url: str, *, create: bool = True) -> peewee.Database:
 
 
 def _check_sqlite_path(path: Path, create: bool) -> None:
-    name = f"SQLite database {path}"
     try:
         if path.is_dir():
-            raise DatabaseUnavailable(f"the {name} is a folder, not a database file")
+            raise DatabaseUnavailable(
+                Phrase("the SQLite database %(path)s is a folder, not a database file", path=path)
+            )
         if path.exists():
             return
         folder = next(parent for parent in path.parents if parent.exists())
         if not folder.is_dir():
-            raise DatabaseUnavailable(f"the {name} cannot be made: {folder} is a file")
+            raise DatabaseUnavailable(
+                Phrase(
+                    "the SQLite database %(path)s cannot be made: %(folder)s is a file",
+                    path=path,
+                    folder=folder,
+                )
+            )
     except OSError as error:  # e.g. a folder on the way that may not be searched
-        raise DatabaseUnavailable(f"cannot look at the {name}: {error.strerror}") from None
+        raise DatabaseUnavailable(
+            Phrase(
+                "cannot look at the SQLite database %(path)s: %(error)s",
+                path=path,
+                error=error.strerror,
+            )
+        ) from None
     if not create:
-        raise DatabaseUnavailable(f"the {name} does not exist yet: `tracker db upgrade` creates it")
+        raise DatabaseUnavailable(
+            Phrase(
+                "the SQLite database %(path)s does not exist yet: `tracker db upgrade` creates it",
+                path=path,
+            )
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DatabaseUnavailable(
-            f"cannot create the folder for the {name}: {error.strerror}"
+            Phrase(
+                "cannot create the folder for the SQLite database %(path)s: %(error)s",
+                path=path,
+                error=error.strerror,
+            )
         ) from None
 
 
@@ -133,7 +164,13 @@ def connect(url: str, *, create: bool = True) -> peewee.Database:
     try:
         db.connect(reuse_if_open=True)
     except (peewee.DatabaseError, peewee.InterfaceError) as error:
-        raise DatabaseUnavailable(f"cannot open the {describe(url)}: {one_line(error)}") from None
+        raise DatabaseUnavailable(
+            Phrase(
+                "cannot open the %(database)s: %(error)s",
+                database=describe(url),
+                error=one_line(error),
+            )
+        ) from None
     return db
 
 

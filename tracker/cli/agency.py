@@ -13,6 +13,8 @@ import click
 from tracker import agency, images
 from tracker.cli import Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
+from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 
 
 @click.group("agency")
@@ -22,17 +24,25 @@ def agency_group() -> None:
 
 def _show(profile: agency.Agency) -> None:
     stored = agency.logo()
-    logo = f"{stored[1]}, {len(stored[0])} bytes" if stored else "none"
-    for label, value in (
-        ("name", profile.name),
-        ("DPO contact", profile.dpo_contact),
-        ("complaints", profile.complaints),
-        ("contact", profile.contact),
-    ):
-        echo(f"{label + ':':<13} {printable(value) if value else '(not set)'}")
-    echo(f"{'logo:':<13} {logo}")
+    logo = (
+        f"{stored[1]}, " + ngettext("%(num)s byte", "%(num)s bytes", len(stored[0]))
+        if stored
+        else _("none")
+    )
+    rows = [
+        (_("name:"), printable(profile.name) if profile.name else ""),
+        (_("DPO contact:"), printable(profile.dpo_contact) if profile.dpo_contact else ""),
+        (_("complaints:"), printable(profile.complaints) if profile.complaints else ""),
+        (_("contact:"), printable(profile.contact) if profile.contact else ""),
+        (_("logo:"), logo),
+    ]
     if profile.updated_at:
-        echo(f"{'updated:':<13} {profile.updated_at:%Y-%m-%d %H:%M} UTC")
+        rows.append((_("updated:"), f"{profile.updated_at:%Y-%m-%d %H:%M} UTC"))
+    # The values aligned after the longest label (13 columns in English, wider in French).
+    width = max(13, *(len(label) for label, _value in rows))
+    unset = _("(not set)")
+    for label, value in rows:
+        echo(f"{label:<{width}} {value or unset}")
 
 
 @agency_group.command("show")

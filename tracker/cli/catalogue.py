@@ -352,7 +352,8 @@ def diff_catalogue(ctx: Context) -> None:
 
 def _field(label: str, value: str) -> str:
     """``"citation:       value"``: the label in the reader's language, the values aligned."""
-    return (f"{_(label)}:" if label else "").ljust(15) + " " + value
+    # the colon as the language writes it ("citation :" in French), as click's headings do
+    return (_("%(heading)s:", heading=_(label)) if label else "").ljust(15) + " " + value
 
 
 def _named(key: str, titles: dict[str, str], section: str) -> str:

@@ -195,7 +195,7 @@ def list_events(ctx: Context, system: int | str, as_of: date | None) -> None:
         for duty in duties.get(event.id, ()):
             late = " " + _("(filed late)") if duty.late else ""
             echo(
-                f"{'':>8}{duty.requirement_id:<44} {duty.status:<14} "
+                f"{'':>8}{duty.requirement_id:<44} {_status(duty.status):<14} "
                 + _("deadline %(moment)s", moment=_when(duty.deadline))
                 + late
             )

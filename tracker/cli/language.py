@@ -64,6 +64,28 @@ CLICK_MESSAGES = (
 )
 
 
+# What an option's help puts after it (``--as-of YYYY-MM-DD``), by the name of its type: click
+# makes it from that name in capitals, for click's types and the tracker's (tracker.cli.params).
+# Arguments are named after themselves (SYSTEM) and choices list their values: neither is here.
+METAVARS = {
+    "text": N_("TEXT"),
+    "integer": N_("INTEGER"),
+    "float": N_("FLOAT"),
+    "boolean": N_("BOOLEAN"),
+    "path": N_("PATH"),
+    "filename": N_("FILENAME"),
+    "id": N_("ID"),
+    "id-or-name": N_("ID-OR-NAME"),
+    "whole number": N_("WHOLE NUMBER"),
+    "YYYY-MM-DD": N_("YYYY-MM-DD"),
+    "YYYY-MM-DD HH:MM": N_("YYYY-MM-DD HH:MM"),
+}
+# What a group's usage line puts after its options (click's default for a group that is not
+# chained), and a help section's heading ("Options:"; French writes "Options :").
+SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
+HEADING = N_("%(heading)s:")
+
+
 def N_plural(singular: str, plural: str) -> tuple[str, str]:
     """Mark a message click counts (``ngettext``) for the catalogue, as ``N_`` marks others."""
     return singular, plural
@@ -98,6 +120,8 @@ def _translate_help(root: click.Command, stack: ExitStack) -> None:
         # keeps it: made afresh for this run, in its language, and forgotten after.
         if hasattr(command, "_help_option"):
             _swap(command, "_help_option", None, stack)
+        if getattr(command, "subcommand_metavar", None) == SUBCOMMAND_METAVAR:
+            _swap(command, "subcommand_metavar", i18n.gettext(SUBCOMMAND_METAVAR), stack)
         for name in ("help", "short_help", "epilog"):
             text = getattr(command, name, None)
             if text:
@@ -106,12 +130,32 @@ def _translate_help(root: click.Command, stack: ExitStack) -> None:
             text = getattr(param, "help", None)
             if text:
                 _swap(param, "help", i18n.gettext(text), stack)
+            if _named_by_type(param):
+                _swap(param, "metavar", i18n.gettext(METAVARS[param.type.name]), stack)
+
+
+def _named_by_type(param: click.Parameter) -> bool:
+    """Whether click names the value of ``param`` after its type's name (see METAVARS)."""
+    return (
+        isinstance(param, click.Option)
+        and param.metavar is None
+        and not param.is_flag
+        and not param.count
+        and param.nargs == 1
+        and param.type.name in METAVARS
+    )
+
+
+def _write_heading(formatter: click.HelpFormatter, heading: str) -> None:
+    """click's ``HelpFormatter.write_heading``, with the language's colon."""
+    formatter.write(f"{'':>{formatter.current_indent}}{i18n.gettext(HEADING, heading=heading)}\n")
 
 
 def _click_words(stack: ExitStack) -> None:
     catalogue = i18n.translations(i18n.current_language())
     gettext: Callable[[str], str] = catalogue.gettext
     ngettext: Callable[[str, str, int], str] = catalogue.ngettext
+    _swap(click.HelpFormatter, "write_heading", _write_heading, stack)
     for name in CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):

@@ -3,6 +3,9 @@
 Each type turns bad input into click's usage error (exit 2) naming the
 parameter and the rule, so a command never hands the database an id it cannot
 store or the calendar a day that does not exist.
+
+A type's ``name`` is what an option's help shows after it, in capitals (``--as-of YYYY-MM-DD``);
+tracker.cli.language.METAVARS translates it, by that name, when the CLI speaks another language.
 """
 
 from __future__ import annotations

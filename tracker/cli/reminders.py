@@ -14,11 +14,20 @@ from tracker.cli import Context, pass_context
 from tracker.cli.output import echo, printable
 from tracker.cli.params import AS_OF, Number
 from tracker.config import ConfigError
+from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
-from tracker.i18n import ngettext
 from tracker.reminders import jobs, ledger
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences
+
+# The ledger's totals by state, as `reminders history` heads its list.
+TOTALS = {
+    "sent": N_("sent: %(num)s"),
+    "pending": N_("pending: %(num)s"),
+    "sending": N_("sending: %(num)s"),
+    "failed": N_("failed: %(num)s"),
+    "obsolete": N_("obsolete: %(num)s"),
+}
 
 
 def _day(ctx: Context, value: date | None) -> date:
@@ -112,12 +121,7 @@ def history(ctx: Context, state: str | None, recipient: str | None, limit: int) 
     """The notification ledger, newest first, with totals by state."""
     ctx.connect()
     totals = ledger.counts()
-    echo(
-        "  ".join(
-            f"{name}: {totals.get(name, 0)}"
-            for name in ("sent", "pending", "sending", "failed", "obsolete")
-        )
-    )
+    echo("  ".join(_(label, num=totals.get(state, 0)) for state, label in TOTALS.items()))
     for row in ledger.find({"state": state, "recipient": recipient}).limit(limit):
         error = ""
         if row.last_error:  # kept after a later success or closing, with the number of tries
@@ -161,8 +165,6 @@ def _reachable_redis(settings):
 @pass_context
 def worker(ctx: Context, burst: bool) -> None:
     """Run an RQ worker for reminder jobs (with RQ's scheduler, which runs the retries)."""
-    from rq import Worker
-
     settings = ctx.settings
     ctx.connect()  # nor one whose database is missing or out of date
     ctx.close()
@@ -171,7 +173,8 @@ def worker(ctx: Context, burst: bool) -> None:
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     connection = _reachable_redis(settings)
-    Worker([jobs.queue(settings, connection)], connection=connection).work(
+    # RQ's worker waits for Redis to come back; its retry scheduler does too (jobs.RetryScheduler)
+    jobs.ReminderWorker([jobs.queue(settings, connection)], connection=connection).work(
         with_scheduler=True, burst=burst
     )
 
@@ -180,14 +183,12 @@ def worker(ctx: Context, burst: bool) -> None:
 @pass_context
 def scheduler(ctx: Context) -> None:
     """Run RQ's cron scheduler: the daily sweep at TRACKER_SWEEP_TIME in the agency's time zone."""
-    from rq.cron import CronScheduler
-
     settings = ctx.settings
     ctx.catalogue()  # refuses to schedule sweeps for jurisdictions no plugin provides
     os.environ["TZ"] = settings.timezone  # RQ reads cron times in the process's local zone
     time.tzset()
     hour, minute = (int(part) for part in settings.sweep_time.split(":"))
-    cron = CronScheduler(connection=_reachable_redis(settings))
+    cron = jobs.SweepScheduler(connection=_reachable_redis(settings))  # outlives Redis outages
     cron.register(
         jobs.sweep_job, queue_name=jobs.QUEUE_NAME, cron=f"{minute} {hour} * * *", job_timeout=1800
     )

@@ -20,6 +20,7 @@ from tracker.cli.completeness import _system_id
 from tracker.cli.output import echo, printable
 from tracker.cli.params import RecordRef, acting_user
 from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 from tracker.imports import csvfile
 from tracker.imports import operators as operator_import
 from tracker.imports import register as register_import
@@ -269,9 +270,10 @@ def import_operators(
     assert actor is not None
     done = operator_import.commit(target, _read(path), actor)
     echo(
-        _(
-            "%(created)s operators added, %(updated)s updated",
-            created=len(done.created),
+        ngettext(
+            "%(num)s operator added, %(updated)s updated",
+            "%(num)s operators added, %(updated)s updated",
+            len(done.created),
             updated=len(done.updated),
         )
     )

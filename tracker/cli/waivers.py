@@ -81,9 +81,11 @@ def list_waivers(ctx: Context, system_id: int | None, state: str | None) -> None
     """List waivers."""
     ctx.connect()
     for waiver in waivers.find_waivers({"system_id": system_id, "state": state}):
+        number = f"{waiver.system_id:<4}"  # padded: the columns after it stay aligned
+        system = _("system %(id)s", id=number)
+        shown = _(STATUS_WORDS[waiver.state]) if waiver.state in STATUS_WORDS else waiver.state
         echo(
-            f"{waiver.id:>4} {_('system')} {waiver.system_id:<4} "
-            f"{printable(waiver.requirement_id):<40} {waiver.state:<9} "
+            f"{waiver.id:>4} {system} {printable(waiver.requirement_id):<40} {shown:<9} "
             + _("until %(date)s", date=str(waiver.expires_on))
         )
 
