@@ -4,16 +4,33 @@ The schedule is RQ's own (``tracker scheduler`` runs RQ's cron scheduler; the
 worker runs with RQ's scheduler for retries). Two schedulers may both enqueue
 a sweep: a short Redis lock lets only one run, and the ledger's keys make any
 later sweep on the same day add nothing.
+
+Both schedulers outlive a Redis outage: RQ's own stop at the first connection
+error (the worker's retry scheduler only comes back at the worker's next
+maintenance, ten minutes on, the cron scheduler never), so each runs here under a
+loop that logs one line, waits with a growing pause and starts it again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from redis import Redis
-from rq import Queue, Retry, get_current_job
+from redis.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Queue, Retry, Worker, get_current_job
+from rq.cron import CronScheduler
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.exceptions import StopRequested
+from rq.job import Job
+from rq.scheduler import RQScheduler
 
 from tracker import audit, config, db, evidence_items
 from tracker.audit import keys as audit_keys
@@ -25,6 +42,10 @@ from tracker.reminders.planning import load_preferences
 QUEUE_NAME = "tracker"
 MESSAGES_PER_JOB = 50
 SWEEP_LOCK_SECONDS = 15 * 60
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)  # BusyLoadingError is a ConnectionError
+FIRST_PAUSE = 1.0  # seconds before the first new try after Redis went away
+LONGEST_PAUSE = 30.0
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _context: tuple[config.Settings, Catalogue] | None = None
@@ -125,3 +146,124 @@ def deliver_job(batch: list[dict]) -> dict:
     with db.database.connection_context():
         result = deliver([ledger.Message(**m) for m in batch], settings, final_attempt=final)
     return vars(result)
+
+
+def _patiently(
+    run: Callable[[], T], stopped: Callable[[], bool], what: str, logger: logging.Logger
+) -> T:
+    """``run()``, tried again after each Redis outage until it gets through; StopRequested when a
+    stop is requested meanwhile.
+
+    One log line per failed try, with the pause before the next (1 s doubling to 30 s); the
+    pause is cut short by a stop request, so a stopping process is not kept waiting.
+    """
+    pause = FIRST_PAUSE
+    while not stopped():
+        started = time.monotonic()
+        try:
+            return run()
+        except REDIS_DOWN as error:
+            if time.monotonic() - started > LONGEST_PAUSE:
+                pause = FIRST_PAUSE  # it ran a good while: a new outage, not the same one
+            logger.warning(
+                "%s lost Redis (%s: %s); trying again in %.0f s",
+                what,
+                type(error).__name__,
+                error,
+                pause,
+            )
+            deadline = time.monotonic() + pause
+            while not stopped() and time.monotonic() < deadline:
+                time.sleep(min(0.2, pause))
+            pause = min(pause * 2, LONGEST_PAUSE)
+    raise StopRequested()
+
+
+class RetryScheduler(RQScheduler):
+    """RQ's scheduler for retries and delayed jobs, which the worker forks, surviving outages."""
+
+    def work(self) -> None:
+        # RQ's loop re-acquires its queue locks and re-registers as it starts, and its heartbeat
+        # takes back a lock that expired (or vanished with a restarted Redis) meanwhile.
+        with contextlib.suppress(StopRequested):
+            _patiently(super().work, lambda: self._stop_requested, "retry scheduler", self.log)
+        if self._stop_requested and self._status != self.Status.STOPPED:
+            with contextlib.suppress(*REDIS_DOWN):  # stopped while Redis was away: locks expire
+                self.stop()
+
+
+class ReminderWorker(Worker):
+    """RQ's worker, waiting for Redis to come back wherever its loop meets an outage (RQ's own
+    waits only while it dequeues, and quits on one anywhere else), with the retry scheduler
+    above instead of RQ's."""
+
+    def _patiently(self, run: Callable[[], T]) -> T:
+        return _patiently(run, lambda: self._stop_requested, f"worker {self.name}", self.log)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        self._patiently(lambda: super(ReminderWorker, self).check_for_suspension(burst))
+
+    def run_maintenance_tasks(self) -> None:
+        self._patiently(super().run_maintenance_tasks)
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        return self._patiently(
+            lambda: super(ReminderWorker, self).dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        )
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        if pipeline is not None:  # part of a larger write, which meets the outage itself
+            super().heartbeat(timeout, pipeline)
+            return
+        self._patiently(lambda: super(ReminderWorker, self).heartbeat(timeout))
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        # As RQ's own (rq 2.x/3.x), whose scheduler class is not a parameter.
+        self.scheduler = RetryScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if self.scheduler.acquired_locks:
+            if burst:
+                try:
+                    self.scheduler.register_birth()
+                    self.scheduler.enqueue_scheduled_jobs()
+                finally:
+                    self.scheduler.release_locks()
+                    self.scheduler.register_death()
+            else:
+                self.scheduler.start()
+
+
+class SweepScheduler(CronScheduler):
+    """RQ's cron scheduler (``tracker scheduler``), surviving outages.
+
+    A sweep that fell due while Redis was away is queued as soon as it is back: the time it is
+    due stays in memory, not in Redis.
+    """
+
+    def start(self) -> None:
+        self._stopping = False
+        try:
+            _patiently(super().start, lambda: self._stopping, "cron scheduler", self.log)
+        except (StopRequested, KeyboardInterrupt):  # signalled during a pause between tries
+            self.log.info("CronScheduler %s: stopped while Redis was away", self.name)
+
+    def _request_stop(self, signum, frame) -> None:
+        # RQ's start() turns the signal into a clean return, unless Redis is down as it
+        # deregisters: the flag keeps that from counting as an outage to outlive.
+        self._stopping = True
+        super()._request_stop(signum, frame)
