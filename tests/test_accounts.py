@@ -85,7 +85,7 @@ def test_nobody_deactivates_their_own_account(migrated):
     assert _actions(first.id)[-1] == "user.deactivated"
 
 
-def test_a_deactivated_user_cannot_sign_in_or_use_a_token_until_reactivated(migrated):
+def test_a_deactivated_user_cannot_sign_in_until_reactivated_and_loses_their_tokens(migrated):
     legal = _user("l.one", "legal")
     _, secret = accounts.issue_token(legal, "sync", "test-setup")
     accounts.set_active(legal, False, "boss")
@@ -93,7 +93,7 @@ def test_a_deactivated_user_cannot_sign_in_or_use_a_token_until_reactivated(migr
     with pytest.raises(sign_in.SignInRefused, match="deactivated"):
         sign_in.check_credentials("l.one", PASSWORD)
     accounts.set_active(User.get_by_id(legal.id), True, "boss")
-    assert accounts.authenticate(secret).username == "l.one"
+    assert accounts.authenticate(secret) is None  # revoked for good: new tokens are issued
     assert sign_in.check_credentials("l.one", PASSWORD).id == legal.id
     assert _actions(legal.id)[-2:] == ["user.deactivated", "user.reactivated"]
 

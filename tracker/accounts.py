@@ -1,8 +1,11 @@
-"""Users, roles and API tokens.
+"""Users, roles, API tokens and web sessions.
 
 A token is shown once when issued; only its SHA-256 is stored (a random
 256-bit secret needs no slow hash), so a database leak reveals no usable
-credential. What each role may do is the single table ``PERMISSIONS``.
+credential. A web session is the same kind of secret, held in the signed
+session cookie, its SHA-256 in ``web_session``: ending a session deletes the
+row, so a copy of the cookie taken before stops working. What each role may
+do is the single table ``PERMISSIONS``.
 
 Administrators change roles, deactivate and unlock accounts here; the rules that keep the
 installation manageable (someone must stay an active administrator, nobody deactivates their
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import peewee as pw
 from marshmallow import ValidationError, validate
@@ -24,10 +27,11 @@ from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
-from tracker.models import ApiToken, AuditEvent, User
+from tracker.models import ApiToken, AuditEvent, User, WebSession
 from tracker.vocabulary import ROLES
 
 TOKEN_PREFIX = "tet_"
+TOKEN_STATES = ("active", "expired", "revoked")
 USERNAME_RULE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
 READ_ROLES = frozenset(ROLES)
@@ -205,6 +209,57 @@ def authenticate(secret: str) -> User | None:
     )
 
 
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """``revoked``, ``expired`` (its end has passed) or ``active``: what ``authenticate`` does."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def start_session(user: User, hours: int) -> str:
+    """A new web session for ``user``, ending after ``hours``; return its key (for the cookie)."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    with write_transaction():
+        # Sessions nobody signed out of: gone once they could no longer be used.
+        WebSession.delete().where(WebSession.expires_at <= now).execute()
+        WebSession.create(
+            user=user,
+            key_hash=_hash_token(key),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    return key
+
+
+def session_user(key: str) -> User | None:
+    """The active user of this unexpired, unended web session, or None."""
+    if not key:
+        return None
+    return (
+        User.select()
+        .join(WebSession)
+        .where(
+            (WebSession.key_hash == _hash_token(key))
+            & (WebSession.expires_at > utcnow())
+            & (User.is_active == True)
+        )
+        .first()
+    )
+
+
+def end_session(key: str) -> None:
+    """Sign out: this session's key stops working, wherever a copy of the cookie is."""
+    WebSession.delete().where(WebSession.key_hash == _hash_token(key)).execute()
+
+
+def end_sessions(user: User) -> int:
+    """End every web session of ``user`` (a new password, a deactivation); return how many."""
+    return WebSession.delete().where(WebSession.user == user).execute()
+
+
 def find_users(filters: dict) -> pw.ModelSelect:
     """Users matching ``filters``: role, is_active, q (username, full name or e-mail)."""
     query = User.select().order_by(User.id)
@@ -280,10 +335,12 @@ def change_role(user: User, role: str, actor: str) -> User:
 
 
 def set_active(user: User, active: bool, actor: str, by: User | None = None) -> User:
-    """Deactivate (sign-in and API tokens stop working) or reactivate ``user`` (audited).
+    """Deactivate or reactivate ``user`` (audited).
 
-    ``by`` is the user acting, when there is one: nobody deactivates their own account, and the
-    last active administrator stays active.
+    Deactivating ends every web session of the user and revokes every API token they hold, so
+    a reactivated user signs in again and needs new tokens. ``by`` is the user acting, when
+    there is one: nobody deactivates their own account, and the last active administrator stays
+    active.
     """
     if bool(user.is_active) == active:
         return user
@@ -304,15 +361,33 @@ def set_active(user: User, active: bool, actor: str, by: User | None = None) -> 
             )
         user.is_active = active
         user.save()
+        after: dict = {"username": user.username, "is_active": active}
+        if not active:
+            after["sessions_ended"] = end_sessions(user)
+            after["tokens_revoked"] = _revoke_all_tokens(user)
         audit.record(
             actor,
             "user.reactivated" if active else "user.deactivated",
             "user",
             user.id,
             before={"is_active": not active},
-            after={"username": user.username, "is_active": active},
+            after=after,
         )
     return user
+
+
+def _revoke_all_tokens(user: User) -> list[int]:
+    """Revoke the user's unrevoked tokens (inside the caller's transaction); return their ids."""
+    ids = [
+        token_id
+        for (token_id,) in ApiToken.select(ApiToken.id)
+        .where((ApiToken.user == user) & ApiToken.revoked_at.is_null())
+        .order_by(ApiToken.id)
+        .tuples()
+    ]
+    if ids:
+        ApiToken.update(revoked_at=utcnow()).where(ApiToken.id.in_(ids)).execute()
+    return ids
 
 
 def unlock(user: User, actor: str) -> User:
@@ -383,7 +458,8 @@ def set_language(user: User, language: str, actor: str) -> User:
 
 def change_own_password(user: User, current: str, new: str) -> User:
     """A user's own password change: the current password first, counted like a sign-in so the
-    form cannot be used to guess it. Every other session of the user ends (see sign_in)."""
+    form cannot be used to guess it. Every session of the user ends (see sign_in): the caller
+    starts a new one for the user changing it."""
     if is_locked(user):
         raise ValidationFailed(
             {"current_password": [_("Too many wrong passwords: try again later.")]}

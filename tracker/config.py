@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import iso3166
+from limits import parse_many
 
 from tracker import i18n
 from tracker.territory import parse_binding
@@ -89,6 +90,17 @@ class Settings:
     # and by the daily sweep.
     upload_temp_max_age_hours: int = 24
 
+    # Web sessions end this many hours after sign-in (signing out or a new password, at once).
+    session_hours: int = 8
+    # Rate limits ("N/second|minute|hour|day", several separated by ";", or "off"): sign-in
+    # attempts per client IP address and, separately, per username; API requests per token
+    # (per IP address without one). Counted in rate_limit_storage_url ("": the Redis of
+    # redis_url; "memory://" in the testing environment, so that each test app counts alone).
+    sign_in_rate_limit: str = "10/minute"
+    api_rate_limit: str = "600/minute"
+    rate_limit_storage_url: str = ""
+    rate_limit_prefix: str = "tracker-limits"
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -128,6 +140,22 @@ class Settings:
             raise ConfigError(
                 f"TRACKER_RETRY_INTERVALS must be at most {MAX_RETRY_SECONDS} seconds each"
             )
+        if not 1 <= self.session_hours <= 24 * 31:
+            raise ConfigError(
+                f"TRACKER_SESSION_HOURS must be from 1 to {24 * 31}, not {self.session_hours}"
+            )
+        for name, limit in (
+            ("TRACKER_SIGN_IN_RATE_LIMIT", self.sign_in_rate_limit),
+            ("TRACKER_API_RATE_LIMIT", self.api_rate_limit),
+        ):
+            if limit.strip().lower() != "off":
+                try:
+                    parse_many(limit)
+                except ValueError:
+                    raise ConfigError(
+                        f"{name} must look like '10/minute' (or '100/hour;10/minute', or 'off'), "
+                        f"not {limit!r}"
+                    ) from None
         if not 1 <= self.smtp_port <= 65535:
             raise ConfigError(f"TRACKER_SMTP_PORT must be from 1 to 65535, not {self.smtp_port}")
         if self.max_upload_bytes <= 0:
@@ -164,6 +192,8 @@ class Settings:
         data_dir = Path(self.data_dir)
         return replace(
             self,
+            rate_limit_storage_url=self.rate_limit_storage_url
+            or ("memory://" if self.env == "testing" else self.redis_url),
             data_dir=data_dir,
             language=i18n.supported(self.language),
             database_url=self.database_url or f"sqlite:///{(data_dir / 'tracker.db').resolve()}",
@@ -260,6 +290,7 @@ SPECIAL = {
     "review_overdue_days",
     "escalate_after",
     "retry_intervals",
+    "session_hours",
     "upload_temp_max_age_hours",
 }
 
@@ -289,6 +320,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
     values["upload_temp_max_age_hours"] = _integer(env, "TRACKER_UPLOAD_TEMP_MAX_AGE_HOURS", 24)
     values["retry_intervals"] = _seconds(env, "TRACKER_RETRY_INTERVALS", (30, 120, 600, 1800, 3600))
+    values["session_hours"] = _integer(env, "TRACKER_SESSION_HOURS", 8)
     if values["expiring_soon_days"] < 0:
         raise ConfigError("TRACKER_EXPIRING_SOON_DAYS must not be negative")
     return Settings(**values).validated()

@@ -66,6 +66,21 @@ class ApiToken(BaseModel):
     revoked_at = pw.DateTimeField(null=True)
 
 
+class WebSession(BaseModel):
+    """A signed-in browser session: the cookie carries a random key, this row its SHA-256.
+
+    Signing out deletes the row, so a copy of the cookie stops working at once; a new password
+    or a deactivation deletes every row of the user. Sessions are credentials, not records:
+    unlike everything else here they are deleted when they end.
+    """
+
+    label = "session"
+    user = pw.ForeignKeyField(User, backref="web_sessions", on_delete="CASCADE")
+    key_hash = pw.CharField(max_length=64, unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField(index=True)
+
+
 class AISystem(BaseModel):
     label = "AI system"
     name = pw.CharField(max_length=200)
@@ -300,6 +315,7 @@ class AuditHead(BaseModel):
 ALL_MODELS = [
     User,
     ApiToken,
+    WebSession,
     AISystem,
     Operator,
     Blob,

@@ -1,9 +1,13 @@
 """Passwords and sign-in: argon2id hashes, and a lock after repeated failures.
 
 After ``MAX_FAILURES`` wrong passwords in a row an account refuses every sign-in for
-``LOCK_MINUTES``, even with the right password; each lock is in the audit trail. A
-wrong username costs the same hashing time as a wrong password, so timing does not
-tell which usernames exist.
+``LOCK_MINUTES``, even with the right password; each lock is in the audit trail.
+
+Nothing tells which usernames exist: an unknown username, a wrong password and a locked
+account get the same answer (which names the lock as a possible cause, so that its owner
+knows to wait), and each costs one argon2 verification, of a dummy hash for an unknown user.
+Which of these it was is only in the audit trail (``user.locked``). A new password ends
+every web session of the user.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import ValidationFailed
 from tracker.i18n import gettext as _
-from tracker.models import User
+from tracker.models import User, WebSession
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -28,7 +32,17 @@ _UNKNOWN_USER_HASH = _hasher.hash("no such user: spend the same time")
 
 
 class SignInRefused(Exception):
-    """Wrong credentials, a locked or inactive account: the message says which, safely."""
+    """Refused credentials: one message whatever the cause (see the module's docstring); only a
+    deactivated account that gave its right password is told so."""
+
+
+def refusal() -> str:
+    return _(
+        "Wrong username or password. After %(n)s failed sign-ins in a row an account is locked "
+        "for %(minutes)s minutes: wait, or ask an administrator to unlock it.",
+        n=MAX_FAILURES,
+        minutes=LOCK_MINUTES,
+    )
 
 
 def set_password(user: User, password: str, actor: str) -> None:
@@ -42,7 +56,15 @@ def set_password(user: User, password: str, actor: str) -> None:
         user.password_hash = _hasher.hash(password)
         user.failed_sign_ins, user.locked_until = 0, None
         user.save()
-        audit.record(actor, "user.password_set", "user", user.id, after={"username": user.username})
+        # Whoever knew the old password may hold a session: none survives the new one.
+        ended = WebSession.delete().where(WebSession.user == user).execute()
+        audit.record(
+            actor,
+            "user.password_set",
+            "user",
+            user.id,
+            after={"username": user.username, "sessions_ended": ended},
+        )
 
 
 def check_credentials(username: str, password: str) -> User:
@@ -50,19 +72,16 @@ def check_credentials(username: str, password: str) -> User:
     user = User.get_or_none(User.username == username.strip().casefold())
     if user is None or not user.password_hash:
         _verify(_UNKNOWN_USER_HASH, password)
-        raise SignInRefused(_("Wrong username or password."))
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        raise SignInRefused(
-            _(
-                "Too many failed sign-ins: this account is locked until %(time)s UTC. "
-                "Try again later or ask an administrator.",
-                time=user.locked_until.strftime("%H:%M"),
-            )
-        )
-    if not _verify(user.password_hash, password):
+        raise SignInRefused(refusal())
+    locked = user.locked_until is not None and user.locked_until > utcnow()
+    # Verified even when locked, and the result thrown away: a locked account takes the time an
+    # unknown one takes, and does not tell whether the password was right.
+    right = _verify(user.password_hash, password)
+    if locked:
+        raise SignInRefused(refusal())
+    if not right:
         _count_failure(user)
-        raise SignInRefused(_("Wrong username or password."))
+        raise SignInRefused(refusal())
     if not user.is_active:
         raise SignInRefused(_("This account is deactivated."))
     with write_transaction():

@@ -74,3 +74,67 @@ def test_user_and_token_lists_filter(client, auth):
     ).json
     assert [t["name"] for t in active] == ["tests"]
     assert [t["name"] for t in everything] == ["tests", "old"]
+
+
+def accounts_user(username: str):
+    from tracker import accounts
+
+    return accounts.get_user(username)
+
+
+def _expire(token_id: int) -> None:
+    from datetime import timedelta
+
+    from tracker.db import utcnow
+    from tracker.models import ApiToken
+
+    ApiToken.update(expires_at=utcnow() - timedelta(minutes=1)).where(
+        ApiToken.id == token_id
+    ).execute()
+
+
+def test_token_lists_say_which_tokens_are_expired(client, auth):
+    from datetime import timedelta
+
+    from tracker import accounts
+    from tracker.db import utcnow
+
+    user = accounts.get_user("viewer-user")
+    soon = accounts.issue_token(user, "soon over", "test", utcnow() + timedelta(hours=1))[0]
+    _expire(soon.id)
+    gone = accounts.issue_token(user, "revoked", "test")[0]
+    accounts.revoke_token(gone.id, "test")
+    listed = client.get(
+        "/api/users/viewer-user/tokens?include_revoked=true", headers=auth("admin")
+    ).json
+    assert {t["name"]: t["state"] for t in listed} == {
+        "tests": "active",
+        "soon over": "expired",
+        "revoked": "revoked",
+    }
+    spec = client.get("/api/openapi.json").json
+    schema = spec["components"]["schemas"]["TokenListedOut"]["properties"]["state"]
+    assert schema["enum"] == ["active", "expired", "revoked"]
+
+
+def test_an_administrator_deactivates_a_user_through_the_api(client, auth, tokens):
+    from tracker.models import ApiToken
+
+    legal = auth("legal")
+    assert client.get("/api/me", headers=legal).status_code == 200
+    response = client.post("/api/users/legal-user/deactivate", headers=auth("admin"))
+    assert response.status_code == 200 and response.json["is_active"] is False
+    assert client.get("/api/me", headers=legal).status_code == 401
+    legal_tokens = ApiToken.select().where(ApiToken.user == accounts_user("legal-user"))
+    assert legal_tokens.count() == 1 and all(t.revoked_at is not None for t in legal_tokens)
+    event = AuditEvent.select().where(AuditEvent.action == "user.deactivated").get()
+    assert event.actor == "admin-user" and event.after["tokens_revoked"]
+
+    back = client.post("/api/users/legal-user/reactivate", headers=auth("admin"))
+    assert back.status_code == 200 and back.json["is_active"] is True
+    assert client.get("/api/me", headers=legal).status_code == 401  # its tokens stay revoked
+
+    own = client.post("/api/users/admin-user/deactivate", headers=auth("admin"))
+    assert own.status_code == 422 and own.json["errors"][0]["field"] == "is_active"
+    assert client.post("/api/users/nobody/deactivate", headers=auth("admin")).status_code == 404
+    assert client.post("/api/users/dpo-user/deactivate", headers=auth("dpo")).status_code == 403

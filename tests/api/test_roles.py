@@ -42,6 +42,8 @@ MATRIX = {
     ("POST", "/api/users"): ADMIN,
     ("GET", "/api/users/<username>/tokens"): ADMIN,
     ("POST", "/api/users/<username>/tokens"): ADMIN,
+    ("POST", "/api/users/<username>/deactivate"): ADMIN,
+    ("POST", "/api/users/<username>/reactivate"): ADMIN,
     ("DELETE", "/api/tokens/<int:token_id>"): ADMIN,  # another user's token; own tokens: see below
     ("GET", "/api/audit"): AUDIT,
     ("GET", "/api/audit/verify"): AUDIT,

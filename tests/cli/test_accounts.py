@@ -25,6 +25,29 @@ def test_create_user_issue_list_and_revoke_a_token(runner):
     assert "k.ng" in runner.tracker("users", "list").output
 
 
+def test_tokens_list_says_expired_and_deactivation_revokes(runner):
+    from datetime import timedelta
+
+    from tracker.db import utcnow
+    from tracker.models import ApiToken
+
+    runner.tracker("users", "create", "k.ng", "--role", "auditor")
+    assert runner.tracker("tokens", "create", "k.ng", "--name", "old sync").exit_code == 0
+    assert runner.tracker("tokens", "create", "k.ng", "--name", "new sync").exit_code == 0
+    ApiToken.update(expires_at=utcnow() - timedelta(days=1)).where(
+        ApiToken.name == "old sync"
+    ).execute()
+    lines = runner.tracker("tokens", "list").output.splitlines()
+    assert {line.split()[-2]: line.split()[3] for line in lines} == {
+        "old": "expired",
+        "new": "active",
+    }
+
+    assert runner.tracker("users", "deactivate", "k.ng").exit_code == 0
+    lines = runner.tracker("tokens", "list", "k.ng").output.splitlines()
+    assert [line.split()[3] for line in lines] == ["revoked", "revoked"]
+
+
 def test_bad_input_is_a_plain_message_naming_the_field(runner):
     result = runner.tracker("users", "create", "Not Valid", "--role", "legal")
     assert result.exit_code == 1

@@ -153,7 +153,7 @@ def test_the_last_administrator_cannot_demote_or_deactivate_themselves(sign_in_a
     assert _signed_in(admin)
 
 
-def test_deactivating_ends_the_users_sessions_and_tokens_until_reactivated(sign_in_as, people):
+def test_deactivating_ends_the_users_sessions_and_revokes_their_tokens(sign_in_as, people):
     legal = sign_in_as("legal")
     target = User.get(User.username == people["legal"])
     _, secret = accounts.issue_token(target, "sync", "test-setup")
@@ -162,7 +162,9 @@ def test_deactivating_ends_the_users_sessions_and_tokens_until_reactivated(sign_
     assert not _signed_in(legal)
     assert accounts.authenticate(secret) is None
     assert _post(admin, f"/users/{target.id}/active", {"active": "yes"}).status_code == 302
-    assert accounts.authenticate(secret).id == target.id
+    # Back, but not through what they held: a new sign-in and new tokens.
+    assert accounts.authenticate(secret) is None and not _signed_in(legal)
+    assert "Revoked on" in admin.get(f"/users/{target.id}").text
     actions = [e.action for e in AuditEvent.select().where(AuditEvent.actor == "admin.web")]
     assert actions == ["user.deactivated", "user.reactivated"]
 

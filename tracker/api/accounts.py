@@ -1,9 +1,10 @@
-"""API: who am I, and (for administrators) users and their API tokens."""
+"""API: who am I, and (for administrators) users, their deactivation and their API tokens."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from tracker import accounts
 from tracker.api.auth import Forbidden, actor, current_user, require
@@ -18,6 +19,23 @@ from tracker.api.schemas import (
     UserOut,
 )
 from tracker.models import ApiToken
+
+
+class TokenState(fields.String):
+    """A token's state, worked out as the API authenticates (an expired token is not active)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return accounts.token_state(obj)
+
+
+class TokenListedOut(TokenOut):
+    state = TokenState(
+        metadata={
+            "enum": list(accounts.TOKEN_STATES),
+            "description": "active, expired (its expires_at has passed) or revoked",
+        }
+    )
+
 
 blp = Blueprint("accounts", __name__, url_prefix="/api", description="Users, roles and API tokens.")
 
@@ -59,7 +77,7 @@ class Users(MethodView):
 class UserTokens(MethodView):
     @require("users:manage")
     @blp.arguments(TokenFilters, location="query")
-    @blp.response(200, TokenOut(many=True))
+    @blp.response(200, TokenListedOut(many=True))
     @blp.paginate(QueryPage)
     def get(self, filters, username):
         """A user's API tokens (secrets are never shown again); revoked ones only when asked."""
@@ -95,3 +113,24 @@ class Token(MethodView):
         ):
             raise Forbidden(user.role, "revoking another user's token")
         return accounts.revoke_token(token_id, actor())
+
+
+@blp.route("/users/<username>/deactivate")
+class Deactivate(MethodView):
+    @require("users:manage")
+    @blp.response(200, UserOut)
+    def post(self, username):
+        """Deactivate a user: their web sessions end and every API token they hold is revoked.
+
+        Nobody deactivates their own account, and the last active administrator stays active.
+        """
+        return accounts.set_active(accounts.get_user(username), False, actor(), by=current_user())
+
+
+@blp.route("/users/<username>/reactivate")
+class Reactivate(MethodView):
+    @require("users:manage")
+    @blp.response(200, UserOut)
+    def post(self, username):
+        """Let a deactivated user sign in again (their revoked tokens stay revoked)."""
+        return accounts.set_active(accounts.get_user(username), True, actor(), by=current_user())

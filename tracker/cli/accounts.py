@@ -86,7 +86,7 @@ def set_role(ctx: Context, username: str | int, role: str) -> None:
 @pass_context
 @reports_errors
 def deactivate(ctx: Context, username: str | int) -> None:
-    """Stop a user signing in and using API tokens (reversible with reactivate)."""
+    """Stop a user signing in: their sessions end and their API tokens are revoked."""
     ctx.connect()
     user = accounts.set_active(accounts.get_user(username), False, cli_actor())
     echo(f"deactivated {printable(user.username)}")
@@ -97,7 +97,7 @@ def deactivate(ctx: Context, username: str | int) -> None:
 @pass_context
 @reports_errors
 def reactivate(ctx: Context, username: str | int) -> None:
-    """Let a deactivated user sign in and use their unrevoked API tokens again."""
+    """Let a deactivated user sign in again (their revoked API tokens stay revoked)."""
     ctx.connect()
     user = accounts.set_active(accounts.get_user(username), True, cli_actor())
     echo(f"reactivated {printable(user.username)}")
@@ -174,11 +174,11 @@ def create_token(ctx: Context, username: str | int, name: str, expires: date | N
 @pass_context
 @reports_errors
 def list_tokens(ctx: Context, username: str | int | None) -> None:
-    """List tokens (all, or one user's)."""
+    """List tokens (all, or one user's): active, expired or revoked."""
     ctx.connect()
     user = accounts.get_user(username) if username else None
     for token in accounts.list_tokens(user):
-        state = "revoked" if token.revoked_at else "active"
+        state = accounts.token_state(token)
         echo(
             f"{token.id:>5} {printable(token.user.username):<20} {token.prefix}…  {state:<8} "
             f"{printable(token.name)}"

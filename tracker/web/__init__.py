@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -23,7 +23,9 @@ from tracker.web import (
     agency_pages,
     evidence,
     forms,
+    headers,
     languages,
+    limits,
     operators,
     portfolio,
     public,
@@ -78,18 +80,8 @@ def init_web(app: Flask) -> None:
         title = i18n.gettext("Form expired")
         return render_template("error.html", title=title, message=message), 400
 
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        if not request.path.startswith("/api/"):
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; form-action 'self'",
-            )
-        return response
+    headers.install(app)  # on the API and its docs too
+    limits.install(app, settings)  # sign-in and the API
 
 
 def _check_csrf() -> None:

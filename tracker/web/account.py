@@ -2,7 +2,7 @@
 the language of my pages.
 
 The same domain functions as the API (``/api/me/...``) and the CLI. Changing the password ends
-every other session of the user (the session id holds a fragment of the hash) and keeps this one.
+every session of the user, and this browser carries on in a new one.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_user
 
 from tracker import accounts, i18n
 from tracker.db import utcnow
@@ -30,7 +29,7 @@ from tracker.i18n import gettext as _
 from tracker.models import ApiToken, User
 from tracker.reminders import planning
 from tracker.reminders.items import KINDS, OPTIONAL_KINDS
-from tracker.web.session import Account, requires, user
+from tracker.web.session import requires, start_session, user
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
@@ -109,8 +108,8 @@ def password() -> Any:
         )
     except ValidationFailed as failed:
         return _page(failed.errors), 422
-    # The new hash ended every session, this one included: this one carries on.
-    login_user(Account(changed))
+    # The new password ended every session, this one included: this browser carries on.
+    start_session(changed)
     flash(_("Password changed. You were signed out everywhere else."))
     return redirect(url_for("account.page"))
 

@@ -1,4 +1,10 @@
-"""Signing in and out, and who may see and do what on the web pages (the API's roles)."""
+"""Signing in and out, and who may see and do what on the web pages (the API's roles).
+
+The signed session cookie carries a random session key; the database holds its hash
+(``tracker.accounts.start_session``). Every request looks the key up, so signing out, a new
+password or a deactivation ends the session even for a copy of the cookie. Signing in starts a
+new key and a new CSRF token, so nothing from before sign-in carries over.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from tracker import accounts, i18n, sign_in, vocabulary
+from tracker.app import runtime
 from tracker.i18n import gettext as _
 from tracker.models import User
 
@@ -25,14 +32,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Account(UserMixin):
-    """A signed-in user. The session id includes a fragment of the password hash, so changing
-    the password signs out every other session."""
+    """A signed-in user and the key of their session (what Flask-Login keeps in the cookie)."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_key: str) -> None:
         self.user = user
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{(self.user.password_hash or '')[-12:]}"
+        return self.session_key
 
     @property
     def is_active(self) -> bool:
@@ -51,12 +58,19 @@ class Account(UserMixin):
         return self.user.language  # the pages' language (tracker.web.languages reads it)
 
 
-def load_account(session_id: str) -> Account | None:
-    user_id, _colon, fragment = session_id.partition(":")
-    user = User.get_or_none(User.id == int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.is_active or (user.password_hash or "")[-12:] != fragment:
-        return None
-    return Account(user)
+def load_account(session_key: str) -> Account | None:
+    user = accounts.session_user(session_key)
+    return Account(user, session_key) if user is not None else None
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on this browser: a new session key and a new CSRF token."""
+    # A token a page showed before sign-in (possibly to someone else on a shared machine, or
+    # planted) is not valid after it.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    key = accounts.start_session(user, runtime().settings.session_hours)
+    login_user(Account(user, key))
 
 
 def can(permission: str) -> bool:
@@ -108,7 +122,7 @@ def sign_in_page() -> Any:
         except sign_in.SignInRefused as refused:
             error = str(refused)
         else:
-            login_user(Account(found))
+            start_session(found)
             # in the language the next page will be in: the user's own, if they chose one
             with i18n.using(found.language or i18n.current_language()):
                 flash(_("Signed in as %(name)s.", name=found.username))
@@ -121,6 +135,8 @@ def sign_in_page() -> Any:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Any:
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.session_key)
     logout_user()
     flash(_("Signed out."))
     return redirect(url_for("session.sign_in_page"))
