@@ -62,3 +62,52 @@ def test_the_api_answers_in_english_whoever_asks(client, auth, migrated):
     body = response.get_json()
     assert "Length must be between 1 and 200." in str(body)
     assert "longueur" not in str(body)
+
+
+def test_the_trackers_own_refusals_are_english_as_data_and_french_when_shown(migrated):
+    from datetime import datetime, timedelta
+
+    from tracker.errors import Conflict, NotFound
+    from tracker.models import AISystem
+    from tracker.plugin_host import load_catalogue
+
+    catalogue = load_catalogue()
+    with pytest.raises(ValidationFailed) as caught:
+        register.validate_profile(profile(countries=["ZZ"]), catalogue)
+    country = caught.value.errors["countries"][0][0]
+    assert country == "'ZZ' is not an ISO 3166-1 alpha-2 country code (e.g. BE)."
+    assert str(caught.value) == f"countries.0: {country}"
+    with i18n.using("fr"):
+        french = "'ZZ' n'est pas un code de pays ISO 3166-1 alpha-2 (par exemple BE)."
+        assert str(country) == french
+        assert str(caught.value) == f"countries.0: {french}"  # the detail too, when shown
+
+    with pytest.raises(NotFound) as missing:
+        AISystem.find_by_id(0)
+    assert str(missing.value) == "AI system 0 does not exist"
+    with i18n.using("fr"):
+        assert str(missing.value) == "Système d'IA 0 n'existe pas"
+
+    system = register.create_system(profile(), "test", catalogue)
+    with pytest.raises(ValidationFailed) as refused:
+        register.record_event(
+            system, "data_breach", datetime.now() + timedelta(days=2), "", None, "test", catalogue
+        )
+    kind, when = refused.value.errors["kind"][0], refused.value.errors["occurred_at"][0]
+    assert kind.startswith("'data_breach' is not a known event kind (did you mean")
+    assert kind.endswith(".") and when.startswith("Must not be in the future (it is ")
+    with i18n.using("fr"):
+        assert str(kind).startswith("'data_breach' n'est pas un type d'événement connu")
+        assert "vouliez-vous dire" in str(kind) and str(kind).endswith(".")
+        assert str(when).startswith("Ne doit pas être dans le futur (il est ")
+
+    register.retire_system(system, "Replaced by a new system.", "test")
+    with pytest.raises(Conflict) as conflict:
+        register.update_system(system, {"name": "Renamed"}, "test", catalogue)
+    assert str(conflict.value) == (
+        f"AI system {system.id} is retired; its profile can no longer change"
+    )
+    with i18n.using("fr"):
+        assert str(conflict.value) == (
+            f"Le système d'IA {system.id} est retiré ; son profil ne peut plus changer"
+        )

@@ -15,6 +15,7 @@ from typing import Any
 from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import ValidationFailed
+from tracker.i18n.text import Phrase
 from tracker.models import AgencyProfile
 
 PRODUCT_NAME = "AI Evidence Tracker"
@@ -81,16 +82,16 @@ def update(
     for name, limit in TEXT_LIMITS.items():
         value = str(values.get(name, "") or "").strip()
         if len(value) > limit:
-            errors[name] = [f"At most {limit} characters."]
+            errors[name] = [Phrase("At most %(n)s characters.", n=limit)]
         clean[name] = value
     if clean["dpo_contact"] and "@" not in clean["dpo_contact"]:
-        errors.setdefault("dpo_contact", []).append("Give the DPO's e-mail address.")
+        errors.setdefault("dpo_contact", []).append(Phrase("Give the DPO's e-mail address."))
     if logo is not None:
         data, media_type = logo
         if media_type not in LOGO_TYPES:
-            errors["logo"] = ["Use a PNG, JPEG, WebP or SVG image."]
+            errors["logo"] = [Phrase("Use a PNG, JPEG, WebP or SVG image.")]
         elif len(data) > MAX_LOGO_BYTES:
-            errors["logo"] = [f"At most {MAX_LOGO_BYTES // 1024} KB."]
+            errors["logo"] = [Phrase("At most %(size)s KB.", size=MAX_LOGO_BYTES // 1024)]
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():

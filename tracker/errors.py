@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracker.i18n import validation
+from tracker.i18n.text import Phrase, joined
 
 
 class TrackerError(Exception):
@@ -22,7 +23,10 @@ class NotFound(TrackerError):
     title = "Not found"
 
     def __init__(self, entity: str, identifier: Any) -> None:
-        super().__init__(f"{entity} {identifier} does not exist")
+        """``entity`` is a word marked for the catalogue where it is defined (a model's
+        ``label``, ``N_("API token")``): a French page names it in French, the API in English."""
+        entity = entity if isinstance(entity, Phrase) else Phrase(entity)
+        super().__init__(Phrase("%(entity)s %(id)s does not exist", entity=entity, id=identifier))
         self.entity = entity
         self.identifier = identifier
 
@@ -41,7 +45,8 @@ class ValidationFailed(TrackerError):
     def __init__(self, errors: Mapping[str, Any], detail: str = "") -> None:
         # marshmallow's English messages, made to read in each reader's language where shown
         self.errors = validation.localizable(dict(errors))
-        super().__init__(detail or "; ".join(flatten_messages(self.errors)))
+        # "field: message; ...", each message shown in the language of whoever reads it
+        super().__init__(detail or _joined_messages(self.errors))
 
 
 def flatten_messages(errors: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -55,4 +60,22 @@ def flatten_messages(errors: Mapping[str, Any], prefix: str = "") -> list[str]:
             out += [f"{path}: {message}" for message in value]
         else:
             out.append(f"{path}: {value}")
+    return out
+
+
+def _joined_messages(errors: Mapping[str, Any], prefix: str = "") -> Phrase:
+    """:func:`flatten_messages` joined with "; ", its messages kept as Phrases until shown."""
+    return joined(_message_parts(errors, prefix), "; ")
+
+
+def _message_parts(errors: Mapping[str, Any], prefix: str) -> list[Phrase]:
+    out: list[Phrase] = []
+    for key, value in errors.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out += _message_parts(value, path)
+        elif isinstance(value, list | tuple):
+            out += [joined([path, message], ": ") for message in value]
+        else:
+            out.append(joined([path, value], ": "))
     return out

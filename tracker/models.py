@@ -13,10 +13,11 @@ import peewee as pw
 
 from tracker.db import MAX_ID, database, utcnow
 from tracker.errors import NotFound
+from tracker.i18n import N_
 
 
 class BaseModel(pw.Model):
-    label = "record"  # how error messages name one of these
+    label = N_("record")  # how error messages name one of these
 
     class Meta:
         database = database
@@ -39,7 +40,7 @@ class BaseModel(pw.Model):
 
 
 class User(BaseModel):
-    label = "user"
+    label = N_("user")
     username = pw.CharField(max_length=80, unique=True)
     full_name = pw.CharField(max_length=200, default="")
     email = pw.CharField(max_length=254, default="")
@@ -55,7 +56,7 @@ class User(BaseModel):
 
 
 class ApiToken(BaseModel):
-    label = "API token"
+    label = N_("API token")
     user = pw.ForeignKeyField(User, backref="tokens")
     name = pw.CharField(max_length=120)
     # SHA-256 of the secret; the secret itself is shown once and never stored.
@@ -74,7 +75,7 @@ class WebSession(BaseModel):
     unlike everything else here they are deleted when they end.
     """
 
-    label = "session"
+    label = N_("session")
     user = pw.ForeignKeyField(User, backref="web_sessions", on_delete="CASCADE")
     key_hash = pw.CharField(max_length=64, unique=True)
     created_at = pw.DateTimeField(default=utcnow)
@@ -82,7 +83,7 @@ class WebSession(BaseModel):
 
 
 class AISystem(BaseModel):
-    label = "AI system"
+    label = N_("AI system")
     name = pw.CharField(max_length=200)
     version = pw.CharField(max_length=80, default="")
     vendor = pw.CharField(max_length=200, default="")
@@ -124,7 +125,7 @@ class AISystem(BaseModel):
 
 
 class Operator(BaseModel):
-    label = "operator"
+    label = N_("operator")
     system = pw.ForeignKeyField(AISystem, backref="operators")
     name = pw.CharField(max_length=200)
     email = pw.CharField(max_length=254)
@@ -149,7 +150,7 @@ class SystemEvent(BaseModel):
     deadlines count from (for an incident, when the agency became aware of it).
     """
 
-    label = "event"
+    label = N_("event")
     system = pw.ForeignKeyField(AISystem, backref="events")
     kind = pw.CharField(max_length=30)
     occurred_at = pw.DateTimeField(index=True)
@@ -161,7 +162,7 @@ class SystemEvent(BaseModel):
 class Evidence(BaseModel):
     """One version of a piece of evidence; versions of the same item share a lineage."""
 
-    label = "evidence"
+    label = N_("evidence")
     lineage = pw.IntegerField(index=True)
     version = pw.IntegerField(default=1)
     kind = pw.CharField(max_length=40, index=True)
@@ -194,7 +195,7 @@ class EvidenceSystem(BaseModel):
 
 
 class EvidenceFile(BaseModel):
-    label = "file"
+    label = N_("file")
     evidence = pw.ForeignKeyField(Evidence, backref="files")
     blob = pw.ForeignKeyField(Blob, backref="uses", column_name="sha256", object_id_name="sha256")
     display_name = pw.CharField(max_length=255)
@@ -204,7 +205,7 @@ class EvidenceFile(BaseModel):
 class EvidenceReview(BaseModel):
     """A DPO's decision on one evidence version; it records exactly which file hashes were approved."""
 
-    label = "review"
+    label = N_("review")
     evidence = pw.ForeignKeyField(Evidence, backref="reviews")
     decision = pw.CharField(max_length=10)  # "accepted" or "rejected"
     reason = pw.TextField(default="")
@@ -216,7 +217,7 @@ class EvidenceReview(BaseModel):
 class Waiver(BaseModel):
     """A requirement declared not applicable or risk-accepted for one system, until a date."""
 
-    label = "waiver"
+    label = N_("waiver")
     system = pw.ForeignKeyField(AISystem, backref="waivers")
     requirement_id = pw.CharField(max_length=120, index=True)
     justification = pw.TextField()
@@ -235,7 +236,7 @@ class Waiver(BaseModel):
 class Notification(BaseModel):
     """One reminder to one person, logged before it is sent; its key makes it happen once."""
 
-    label = "notification"
+    label = N_("notification")
     key = pw.CharField(max_length=400, unique=True)  # recipient | item | reminder window
     recipient = pw.CharField(max_length=254, index=True)
     recipient_name = pw.CharField(max_length=200, default="")
@@ -261,7 +262,7 @@ class Notification(BaseModel):
 class NotificationPreference(BaseModel):
     """How one address wants its reminders: digest cadence and optional kinds declined."""
 
-    label = "notification preference"
+    label = N_("notification preference")
     email = pw.CharField(max_length=254, unique=True)
     frequency = pw.CharField(max_length=10, default="daily")  # daily, weekly, immediate
     weekly_day = pw.IntegerField(default=0)  # 0 = Monday
@@ -293,7 +294,7 @@ class AgencyProfile(BaseModel):
     One row at most; an installation without one shows the product's name.
     """
 
-    label = "agency profile"
+    label = N_("agency profile")
     name = pw.CharField(max_length=200, default="")
     dpo_contact = pw.CharField(max_length=254, default="")  # the DPO's e-mail address
     complaints = pw.TextField(default="")  # how the public complains (address, URL, authority)

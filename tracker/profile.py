@@ -18,6 +18,7 @@ from marshmallow import fields, validate
 
 from tracker import vocabulary as vocab
 from tracker.i18n import N_
+from tracker.i18n.text import Phrase, joined
 
 
 def choice(options: Mapping[str, str], **kwargs: Any) -> fields.String:
@@ -50,13 +51,17 @@ def choice_set(options: Mapping[str, str], **kwargs: Any) -> fields.List:
 
 def distinct(values: list) -> None:
     if len(set(values)) != len(values):
-        raise ma.ValidationError("Each value may be given once.")
+        raise ma.ValidationError(Phrase("Each value may be given once."))
 
 
 def country_code(value: str) -> None:
     """ISO 3166-1 alpha-2, upper case: "BE", "KE"."""
     if value not in iso3166.countries_by_alpha2:
-        raise ma.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. BE).")
+        raise ma.ValidationError(
+            Phrase(
+                "%(value)s is not an ISO 3166-1 alpha-2 country code (e.g. BE).", value=repr(value)
+            )
+        )
 
 
 class SentFieldsOnly:
@@ -107,7 +112,7 @@ class OperatorSchema(ma.Schema):
         start, end = data.get("authorised_from"), data.get("authorised_until")
         if start is not None and end is not None and end < start:
             raise ma.ValidationError(
-                "Must be on or after the first day of the authorisation.",
+                Phrase("Must be on or after the first day of the authorisation."),
                 field_name="authorised_until",
             )
 
@@ -143,11 +148,11 @@ class ProfileQuestion:
     def check(self, value: Any) -> str | None:
         """None when ``value`` is an acceptable answer, else the rule it breaks."""
         if self.type == "boolean" and not isinstance(value, bool):
-            return "Must be true or false."
+            return Phrase("Must be true or false.")
         if self.type == "choice" and value not in self.choices:
-            return f"Must be one of: {', '.join(self.choices)}."
+            return Phrase("Must be one of: %(choices)s.", choices=joined(self.choices, ", "))
         if self.type == "text" and not isinstance(value, str):
-            return "Must be text."
+            return Phrase("Must be text.")
         return None
 
 
@@ -158,7 +163,7 @@ def check_answers(answers: Mapping[str, Any], questions: Iterable[ProfileQuestio
     for key, value in answers.items():
         question = known.get(key)
         if question is None:
-            errors[key] = ["Unknown profile question: no enabled jurisdiction asks it."]
+            errors[key] = [Phrase("Unknown profile question: no enabled jurisdiction asks it.")]
         elif (problem := question.check(value)) is not None:
             errors[key] = [problem]
     return errors
@@ -314,7 +319,9 @@ class SystemProfileSchema(ma.Schema):
     def publication_names_profile_fields(self, value: dict, **kwargs: Any) -> None:
         unknown = sorted(set(value) - set(self.fields) - {"publication"})
         if unknown:
-            raise ma.ValidationError(f"Not profile fields: {', '.join(unknown)}.")
+            raise ma.ValidationError(
+                Phrase("Not profile fields: %(fields)s.", fields=joined(unknown, ", "))
+            )
 
     @ma.validates_schema
     def biometrics_are_personal_data(self, data: dict, **kwargs: Any) -> None:
@@ -323,14 +330,18 @@ class SystemProfileSchema(ma.Schema):
         identifies = data.get("biometric_identification", "none") != "none"
         if identifies and data.get("processes_personal_data") is False:
             raise ma.ValidationError(
-                "A system that identifies people biometrically processes personal data; "
-                "set processes_personal_data to true.",
+                Phrase(
+                    "A system that identifies people biometrically processes personal data; "
+                    "set processes_personal_data to true."
+                ),
                 field_name="processes_personal_data",
             )
         if identifies and "biometrics" not in data.get("annex_iii_areas", []):
             raise ma.ValidationError(
-                "Remote biometric identification is AI Act Annex III point 1; "
-                "add 'biometrics' to annex_iii_areas.",
+                Phrase(
+                    "Remote biometric identification is AI Act Annex III point 1; "
+                    "add 'biometrics' to annex_iii_areas."
+                ),
                 field_name="annex_iii_areas",
             )
 

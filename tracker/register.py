@@ -17,6 +17,7 @@ from tracker import audit
 from tracker.db import utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
 from tracker.events.kinds import unknown_kind
+from tracker.i18n.text import Phrase, joined
 from tracker.models import AISystem, Operator, SystemEvent, User
 from tracker.plugin_host import Catalogue
 from tracker.profile import (
@@ -62,9 +63,13 @@ def validate_profile(data: Mapping[str, Any], catalogue: Catalogue | None = None
         errors["answers"] = answer_errors
     unknown = [j for j in profile["jurisdictions"] if j not in catalogue.jurisdictions]
     if unknown:
-        enabled = ", ".join(sorted(catalogue.jurisdictions)) or "none"
+        enabled = joined(sorted(catalogue.jurisdictions), ", ") or Phrase("none")
         errors["jurisdictions"] = [
-            f"Not an enabled jurisdiction: {', '.join(unknown)} (enabled: {enabled})."
+            Phrase(
+                "Not an enabled jurisdiction: %(unknown)s (enabled: %(enabled)s).",
+                unknown=joined(unknown, ", "),
+                enabled=enabled,
+            )
         ]
     if errors:
         raise ValidationFailed(errors)
@@ -94,10 +99,12 @@ def update_system(
 ) -> AISystem:
     """Apply ``changes`` to the profile; the whole resulting profile must be valid."""
     if system.retired_at is not None:
-        raise Conflict(f"AI system {system.id} is retired; its profile can no longer change")
+        raise Conflict(
+            Phrase("AI system %(id)s is retired; its profile can no longer change", id=system.id)
+        )
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
+        raise ValidationFailed({name: [Phrase("Unknown field.")] for name in sorted(unknown)})
     before = profile_of(system)
     after = validate_profile({**before, **changes}, catalogue)
     old, new = audit.changes(before, after)
@@ -115,9 +122,15 @@ def update_system(
 def retire_system(system: AISystem, reason: str, actor: str) -> AISystem:
     """Take a system out of the register's active list; it and its history stay."""
     if not reason.strip():
-        raise ValidationFailed({"reason": ["A reason is required to retire a system."]})
+        raise ValidationFailed({"reason": [Phrase("A reason is required to retire a system.")]})
     if system.retired_at is not None:
-        raise Conflict(f"AI system {system.id} was already retired on {system.retired_at:%Y-%m-%d}")
+        raise Conflict(
+            Phrase(
+                "AI system %(id)s was already retired on %(day)s",
+                id=system.id,
+                day=system.retired_at.date(),
+            )
+        )
     with write_transaction():
         system.retired_at = utcnow()
         system.retired_reason = reason.strip()
@@ -193,7 +206,10 @@ def _check_period(start: datetime, end: datetime | None) -> None:
         raise ValidationFailed(
             {
                 "authorised_until": [
-                    f"Must be on or after the first day of the authorisation ({start:%Y-%m-%d})."
+                    Phrase(
+                        "Must be on or after the first day of the authorisation (%(day)s).",
+                        day=start.date(),
+                    )
                 ]
             }
         )
@@ -219,12 +235,16 @@ def _refuse_duplicate(system: AISystem, email: str, exclude: int | None = None) 
     if exclude is not None:
         query = query.where(Operator.id != exclude)
     if query.exists():
-        raise ValidationFailed({"email": [f"{email} is already an operator of this system."]})
+        raise ValidationFailed(
+            {"email": [Phrase("%(email)s is already an operator of this system.", email=email)]}
+        )
 
 
 def add_operator(system: AISystem, data: Mapping[str, Any], actor: str) -> Operator:
     if system.retired_at is not None:
-        raise Conflict(f"AI system {system.id} is retired; operators can no longer be added")
+        raise Conflict(
+            Phrase("AI system %(id)s is retired; operators can no longer be added", id=system.id)
+        )
     clean = _operator_data(data)
     clean.setdefault("added_at", utcnow())
     _check_period(clean["added_at"], clean.get("removed_at"))
@@ -244,7 +264,9 @@ def add_operator(system: AISystem, data: Mapping[str, Any], actor: str) -> Opera
 
 def update_operator(operator: Operator, data: Mapping[str, Any], actor: str) -> Operator:
     if has_ended(operator):
-        raise Conflict(f"operator {operator.id} was removed and can no longer change")
+        raise Conflict(
+            Phrase("operator %(id)s was removed and can no longer change", id=operator.id)
+        )
     clean = _operator_data(data, partial=True)
     _check_period(
         clean.get("added_at", operator.added_at), clean.get("removed_at", operator.removed_at)
@@ -264,7 +286,7 @@ def update_operator(operator: Operator, data: Mapping[str, Any], actor: str) -> 
 def remove_operator(operator: Operator, actor: str) -> Operator:
     """End an operator's authorisation; the record stays for past completeness."""
     if has_ended(operator):
-        raise Conflict(f"operator {operator.id} was already removed")
+        raise Conflict(Phrase("operator %(id)s was already removed", id=operator.id))
     before = operator.removed_at  # a last day still ahead, or None
     with write_transaction():
         operator.removed_at = utcnow()
@@ -308,18 +330,27 @@ def record_event(
         occurred_at = occurred_at.astimezone(UTC).replace(tzinfo=None)
     errors: dict[str, list[str]] = {}
     if kind not in catalogue.event_kinds:
-        errors["kind"] = [f"{unknown_kind(kind, catalogue.event_kinds)}."]
+        # the sentence's full stop after the kinds' list, in every language
+        errors["kind"] = [joined([unknown_kind(kind, catalogue.event_kinds), "."], "")]
     if occurred_at > now + CLOCK_SKEW:
         errors["occurred_at"] = [
-            f"Must not be in the future (it is {now:%Y-%m-%d %H:%M} UTC): record an event once "
-            "it has happened."
+            Phrase(
+                "Must not be in the future (it is %(now)s UTC): record an event once it has "
+                "happened.",
+                now=now.strftime("%Y-%m-%d %H:%M"),
+            )
         ]
     elif system.retired_at is not None and occurred_at > system.retired_at:
         errors["occurred_at"] = [
-            f"Must be before the system was retired ({system.retired_at:%Y-%m-%d %H:%M} UTC)."
+            Phrase(
+                "Must be before the system was retired (%(retired)s UTC).",
+                retired=system.retired_at.strftime("%Y-%m-%d %H:%M"),
+            )
         ]
     if len(description) > EVENT_DESCRIPTION_MAX:
-        errors["description"] = [f"Longer than {EVENT_DESCRIPTION_MAX} characters."]
+        errors["description"] = [
+            Phrase("Longer than %(max)s characters.", max=EVENT_DESCRIPTION_MAX)
+        ]
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():

@@ -12,6 +12,7 @@ import peewee as pw
 from tracker import audit
 from tracker.db import write_transaction
 from tracker.errors import Conflict, ValidationFailed
+from tracker.i18n.text import Phrase, joined
 from tracker.models import Evidence, EvidenceReview, User
 
 DECISIONS = ("accepted", "rejected")
@@ -23,21 +24,36 @@ def review_evidence(
     """Record a DPO's decision on one evidence version; the newest decision is the one that counts."""
     errors = {}
     if decision not in DECISIONS:
-        errors["decision"] = [f"Must be one of: {', '.join(DECISIONS)}."]
+        errors["decision"] = [
+            Phrase("Must be one of: %(choices)s.", choices=joined(DECISIONS, ", "))
+        ]
     if decision == "rejected" and not reason.strip():
-        errors["reason"] = ["A rejection must give its reason."]
+        errors["reason"] = [Phrase("A rejection must give its reason.")]
     if reviewer.role != "dpo":
         errors["reviewer"] = [
-            f"Only a data protection officer reviews evidence; {reviewer.username} is {reviewer.role}."
+            Phrase(
+                "Only a data protection officer reviews evidence; %(user)s is %(role)s.",
+                user=reviewer.username,
+                role=reviewer.role,
+            )
         ]
     if errors:
         raise ValidationFailed(errors)
     if item.superseded_at is not None:
         raise Conflict(
-            f"evidence {item.id} has been superseded by a newer version; review that one"
+            Phrase(
+                "evidence %(id)s has been superseded by a newer version; review that one",
+                id=item.id,
+            )
         )
     if item.uploaded_by_id == reviewer.id:
-        raise Conflict(f"{reviewer.username} uploaded evidence {item.id} and cannot also review it")
+        raise Conflict(
+            Phrase(
+                "%(user)s uploaded evidence %(id)s and cannot also review it",
+                user=reviewer.username,
+                id=item.id,
+            )
+        )
     hashes = [f.sha256 for f in item.files.order_by(pw.SQL("position"))]
     with write_transaction():
         review = EvidenceReview.create(

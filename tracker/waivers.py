@@ -14,12 +14,19 @@ from typing import Any
 import peewee as pw
 
 from tracker import audit
+from tracker import vocabulary as vocab
 from tracker.db import utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
+from tracker.i18n.text import Phrase
 from tracker.models import AISystem, User, Waiver
 from tracker.plugin_host import Catalogue
 
 OPEN_STATES = ("requested", "approved")
+
+
+def _state(state: str) -> str:
+    """A waiver's state as a message names it: the badge's word, in the reader's language."""
+    return Phrase(vocab.STATUS_WORDS[state]) if state in vocab.STATUS_WORDS else state
 
 
 def _snapshot(waiver: Waiver) -> dict[str, Any]:
@@ -44,17 +51,19 @@ def request_waiver(
 ) -> Waiver:
     errors = {}
     if requirement_id not in catalogue.requirements:
-        errors["requirement_id"] = [f"No enabled requirement has the id {requirement_id}."]
+        errors["requirement_id"] = [
+            Phrase("No enabled requirement has the id %(id)s.", id=requirement_id)
+        ]
     if len(justification.strip()) < 20:
         errors["justification"] = [
-            "Explain why, in at least 20 characters: an auditor will read it."
+            Phrase("Explain why, in at least 20 characters: an auditor will read it.")
         ]
     if expires_on <= date.today():
-        errors["expires_on"] = ["Must be after today: a waiver is always time-limited."]
+        errors["expires_on"] = [Phrase("Must be after today: a waiver is always time-limited.")]
     if errors:
         raise ValidationFailed(errors)
     if system.retired_at is not None:
-        raise Conflict(f"AI system {system.id} is retired")
+        raise Conflict(Phrase("AI system %(id)s is retired", id=system.id))
     open_one = Waiver.select().where(
         (Waiver.system == system)
         & (Waiver.requirement_id == requirement_id)
@@ -63,7 +72,11 @@ def request_waiver(
     )
     if open_one.exists():
         raise Conflict(
-            f"a waiver of {requirement_id} for AI system {system.id} is already requested or in effect"
+            Phrase(
+                "a waiver of %(requirement)s for AI system %(id)s is already requested or in effect",
+                requirement=requirement_id,
+                id=system.id,
+            )
         )
     with write_transaction():
         waiver = Waiver.create(
@@ -82,20 +95,40 @@ def _decide(waiver: Waiver, decider: User, state: str, note: str, actor: str) ->
         raise ValidationFailed(
             {
                 "decided_by": [
-                    f"Only a data protection officer decides waivers; {decider.username} is {decider.role}."
+                    Phrase(
+                        "Only a data protection officer decides waivers; %(user)s is %(role)s.",
+                        user=decider.username,
+                        role=decider.role,
+                    )
                 ]
             }
         )
     if waiver.state != "requested":
-        raise Conflict(f"waiver {waiver.id} is {waiver.state}, not awaiting a decision")
+        raise Conflict(
+            Phrase(
+                "waiver %(id)s is %(state)s, not awaiting a decision",
+                id=waiver.id,
+                state=_state(waiver.state),
+            )
+        )
     if waiver.requested_by_id == decider.id:
         raise Conflict(
-            f"{decider.username} requested waiver {waiver.id}; another DPO must decide it"
+            Phrase(
+                "%(user)s requested waiver %(id)s; another DPO must decide it",
+                user=decider.username,
+                id=waiver.id,
+            )
         )
     if state == "approved" and waiver.expires_on <= date.today():
-        raise Conflict(f"waiver {waiver.id} expired on {waiver.expires_on}; request a new one")
+        raise Conflict(
+            Phrase(
+                "waiver %(id)s expired on %(day)s; request a new one",
+                id=waiver.id,
+                day=waiver.expires_on,
+            )
+        )
     if state == "rejected" and not note.strip():
-        raise ValidationFailed({"note": ["A rejection must give its reason."]})
+        raise ValidationFailed({"note": [Phrase("A rejection must give its reason.")]})
     before = _snapshot(waiver)
     with write_transaction():
         waiver.state, waiver.decided_by, waiver.decided_at = state, decider, utcnow()
@@ -118,10 +151,16 @@ def reject_waiver(waiver: Waiver, decider: User, note: str, actor: str) -> Waive
 def revoke_waiver(waiver: Waiver, user: User, note: str, actor: str) -> Waiver:
     """End an approved waiver early; completeness replayed before now still shows it."""
     if user.role != "dpo":
-        raise ValidationFailed({"revoked_by": ["Only a data protection officer revokes waivers."]})
+        raise ValidationFailed(
+            {"revoked_by": [Phrase("Only a data protection officer revokes waivers.")]}
+        )
     if waiver.state != "approved":
         raise Conflict(
-            f"waiver {waiver.id} is {waiver.state}; only an approved waiver can be revoked"
+            Phrase(
+                "waiver %(id)s is %(state)s; only an approved waiver can be revoked",
+                id=waiver.id,
+                state=_state(waiver.state),
+            )
         )
     before = _snapshot(waiver)
     with write_transaction():

@@ -16,6 +16,7 @@ from tracker.completeness.engine import Evaluator
 from tracker.completeness.facts import STATUSES, SystemCompleteness
 from tracker.completeness.loader import load_snapshot
 from tracker.errors import NotFound
+from tracker.i18n.text import Phrase
 from tracker.plugin_host import Catalogue
 
 __all__ = [
@@ -34,7 +35,10 @@ def for_system(
     """One system's completeness on ``as_of`` (retired systems included)."""
     snapshot = load_snapshot(as_of, catalogue, [system_id], include_retired=True)
     if not snapshot.systems:
-        raise NotFound("AI system", f"{system_id} on {as_of.isoformat()} (not registered by then)")
+        raise NotFound(
+            "AI system",
+            Phrase("%(id)s on %(day)s (not registered by then)", id=system_id, day=as_of),
+        )
     return evaluator_for(catalogue, expiring_soon_days).evaluate(snapshot.systems[0], snapshot)
 
 

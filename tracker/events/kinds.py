@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from tracker.i18n import N_
+from tracker.i18n.text import Phrase, joined
 from tracker.lenient import closest, tolerant
 
 EVENT_KIND_ID = re.compile(r"^[a-z][a-z0-9_]{0,29}$")  # fits SystemEvent.kind (30 characters)
@@ -103,14 +104,20 @@ def event_kind_problems(kind: Any) -> list[str]:
     return out
 
 
-def unknown_kind(kind: Any, known: Iterable[str]) -> str:
+def unknown_kind(kind: Any, known: Iterable[str]) -> Phrase:
     """The message for a kind nobody declared, with the closest known one and the full list."""
     known = sorted(known)
     guess = closest(kind, known)
-    return (
-        f"{kind!r} is not a known event kind"
-        + (f" (did you mean {guess!r}?)" if guess else "")
-        + f"; known kinds: {', '.join(known)}"
+    listed = joined(known, ", ")
+    if guess:
+        return Phrase(
+            "%(kind)s is not a known event kind (did you mean %(guess)s?); known kinds: %(known)s",
+            kind=repr(kind),
+            guess=repr(guess),
+            known=listed,
+        )
+    return Phrase(
+        "%(kind)s is not a known event kind; known kinds: %(known)s", kind=repr(kind), known=listed
     )
 
 

@@ -18,6 +18,7 @@ from tracker import register
 from tracker.db import write_transaction
 from tracker.errors import Conflict
 from tracker.i18n import gettext as _
+from tracker.i18n.validation import localizable
 from tracker.imports.csvfile import (
     MAX_BYTES,
     MAX_ROWS,
@@ -133,7 +134,8 @@ def _judge(
     try:
         clean = OperatorSchema().load(values)
     except ma.ValidationError as error:
-        errors += row_errors(number, error.normalized_messages())
+        # marshmallow's English messages, read in the importer's language like the register's
+        errors += row_errors(number, localizable(error.normalized_messages()))
         return PlannedOperator(number, cells, "", errors=errors)
     if errors:
         return PlannedOperator(number, cells, "", errors=errors)

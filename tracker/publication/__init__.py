@@ -27,6 +27,7 @@ from tracker import completeness, evidence_items, vocabulary
 from tracker.errors import Conflict, ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
+from tracker.i18n.text import Phrase
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
 from tracker.plugin_host import Catalogue
 from tracker.profile import PROFILE_FIELDS
@@ -390,7 +391,9 @@ def file_statement(
     from tracker.publication import statement  # it reads this module's entries
 
     if not system.published:
-        raise Conflict(f"AI system {system.id} is not marked for publication; publish it first")
+        raise Conflict(
+            Phrase("AI system %(id)s is not marked for publication; publish it first", id=system.id)
+        )
     result = completeness.for_system(system.id, date.today(), catalogue)
     requirement_ids = [
         item.requirement_id
@@ -399,7 +402,10 @@ def file_statement(
     ]
     if not requirement_ids:
         raise Conflict(
-            f"no requirement applicable to AI system {system.id} asks for a public communication"
+            Phrase(
+                "no requirement applicable to AI system %(id)s asks for a public communication",
+                id=system.id,
+            )
         )
     data = statement.statement_pdf(entry(system), agency.current(), agency.logo())
     incoming = [

@@ -16,6 +16,8 @@ from typing import Any
 
 from tracker.db import utcnow, write_transaction
 from tracker.errors import NotFound, ValidationFailed
+from tracker.i18n import N_
+from tracker.i18n.text import Phrase, joined
 from tracker.models import NotificationPreference
 from tracker.reminders.items import KINDS, OPTIONAL_KINDS, Recipient, ReminderItem
 
@@ -159,16 +161,25 @@ def set_preference(
 ) -> NotificationPreference:
     errors = {}
     if frequency is not None and frequency not in FREQUENCIES:
-        errors["frequency"] = [f"Must be one of: {', '.join(FREQUENCIES)}."]
+        errors["frequency"] = [
+            Phrase("Must be one of: %(choices)s.", choices=joined(FREQUENCIES, ", "))
+        ]
     if weekly_day is not None and not 0 <= weekly_day <= 6:
-        errors["weekly_day"] = ["Must be 0 (Monday) to 6 (Sunday)."]
+        errors["weekly_day"] = [Phrase("Must be 0 (Monday) to 6 (Sunday).")]
     declined = list(opted_out) if opted_out is not None else None
     if declined is not None and (bad := [k for k in declined if k not in OPTIONAL_KINDS]):
         mandatory = [k for k in bad if k in KINDS]
+        message = (
+            N_("Cannot opt out of %(kinds)s: mandatory reminders. Optional kinds: %(optional)s.")
+            if len(mandatory) == len(bad)
+            else N_("Cannot opt out of %(kinds)s: unknown kinds. Optional kinds: %(optional)s.")
+        )
         errors["opted_out"] = [
-            f"Cannot opt out of {', '.join(bad)}: "
-            + ("mandatory reminders." if len(mandatory) == len(bad) else "unknown kinds.")
-            + f" Optional kinds: {', '.join(sorted(OPTIONAL_KINDS))}."
+            Phrase(
+                message,
+                kinds=joined(bad, ", "),
+                optional=joined(sorted(OPTIONAL_KINDS), ", "),
+            )
         ]
     if errors:
         raise ValidationFailed(errors)
@@ -188,7 +199,7 @@ def set_preference(
 def preference_by_token(token: str) -> NotificationPreference:
     found = NotificationPreference.get_or_none(NotificationPreference.unsubscribe_token == token)
     if found is None:
-        raise NotFound("unsubscribe link", "(unknown or replaced)")
+        raise NotFound(N_("unsubscribe link"), Phrase("(unknown or replaced)"))
     return found
 
 
