@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import http
+from collections.abc import Iterator
 from importlib.resources import files
+from typing import Any
 
 import peewee as pw
-from flask import Flask, Response, send_from_directory
+from apispec import BasePlugin
+from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from tracker import __version__, vocabulary
@@ -23,6 +29,7 @@ from tracker.api import (
     waivers,
 )
 from tracker.api.auth import Forbidden, Unauthenticated
+from tracker.api.blueprint import NUL_MESSAGE
 from tracker.errors import TrackerError, ValidationFailed
 
 # Swagger UI 5 (the first to read OpenAPI 3.1), from the static dist folder the flask-swagger-ui
@@ -48,16 +55,96 @@ OPENAPI_SETTINGS = {
 }
 
 
+# The problem responses every operation documents, besides its own and the catch-all `default`
+# (which covers a 500): the statuses a client must be ready for, whatever the operation does.
+ALWAYS = (422, 429)  # 422: a NUL character anywhere in a request; 429: rate limits
+SECURED = (401, 403)  # an operation that needs a token
+WITH_PATH_ID = (404,)  # an operation on a named resource
+WITH_BODY = (400, 413)  # a body that cannot be read; one larger than the upload limit
+WRITING = (409,)  # a change that conflicts with one made at the same time
+
+
+class ProblemResponses(BasePlugin):
+    """apispec plugin: document the problem+json responses each operation can give."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            for status in self._statuses(path or "", method, operation):
+                if status not in responses and str(status) not in responses:
+                    # a response component flask-smorest registers for each status (lazily)
+                    responses[status] = http.HTTPStatus(status).name
+
+    @staticmethod
+    def _statuses(path: str, method: str, operation: dict) -> Iterator[int]:
+        yield from ALWAYS
+        if operation.get("security") != []:
+            yield from SECURED
+        if "{" in path:
+            yield from WITH_PATH_ID
+        if "requestBody" in operation:
+            yield from WITH_BODY
+        if method.lower() != "get":
+            yield from WRITING
+
+
 class TrackerApi(Api):
-    """flask-smorest's Api with RFC 9457 problem documents for every error."""
+    """flask-smorest's Api with RFC 9457 problem documents for every error, documented."""
+
+    ERROR_SCHEMA = problems.ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_webargs(error)
 
+    def _register_responses(self) -> None:
+        # flask-smorest documents errors as its own JSON shape; every error here is a problem
+        # document sent as application/problem+json.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, problems.PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        # The header's value is a JSON object (not OpenAPI's "simple" style for an object
+        # schema, k1,v1,k2,v2), which OpenAPI writes as a header with `content`.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "The page's place in the whole list, as a JSON object",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
+
+
+def refuse_nul_in_path() -> Response | None:
+    """422 for a NUL character in an API path (a username, a token, a requirement id...).
+
+    The arguments parser refuses one in every parsed argument (tracker.api.blueprint); path
+    segments are not parsed there, and PostgreSQL fails on one in any text value.
+    """
+    if not request.path.startswith("/api/") or "\x00" not in request.path:
+        return None
+    return problems.problem(
+        422,
+        f"path: {NUL_MESSAGE}",
+        title="Invalid input",
+        type_="urn:tracker:problem:invalid-input",
+        errors=[{"field": "(path)", "in": "path", "pointer": "#", "detail": NUL_MESSAGE}],
+    )
+
 
 def init_api(app: Flask) -> Api:
     app.config.update(OPENAPI_SETTINGS)
-    api = TrackerApi(app)
+    api = TrackerApi(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
+    app.before_request(refuse_nul_in_path)
     for module in (
         systems,
         evidence,

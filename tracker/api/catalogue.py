@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 
 from tracker import profile
 from tracker.api.auth import require
+from tracker.api.blueprint import Blueprint
 from tracker.api.schemas import (
     FactOut,
     JurisdictionOut,

@@ -6,10 +6,11 @@ from datetime import date
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 
 from tracker import completeness
 from tracker.api.auth import require
+from tracker.api.blueprint import Blueprint
 from tracker.api.schemas import AsOfArgs, CompletenessOut, CompletenessSummaryOut, PortfolioArgs
 from tracker.app import runtime
 from tracker.completeness import export

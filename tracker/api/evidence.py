@@ -10,7 +10,7 @@ from tracker import evidence_items
 from tracker.api.auth import actor, current_user, require
 from tracker.api.multipart import MultipartBlueprint
 from tracker.api.pagination import QueryPage
-from tracker.api.problems import problem
+from tracker.api.problems import PROBLEM_JSON, ProblemSchema, problem
 from tracker.api.schemas import (
     EvidenceFilters,
     EvidenceOut,
@@ -124,7 +124,10 @@ class EvidenceFileContent(MethodView):
         description="The file, after its SHA-256 was verified against the stored hash",
     )
     @blp.alt_response(
-        500, description="The stored file failed its integrity check and is not served"
+        500,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="The stored file failed its integrity check and is not served",
     )
     def get(self, evidence_id, file_id):
         """Download a file; it is served only if its content still matches its SHA-256."""

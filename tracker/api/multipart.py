@@ -12,12 +12,12 @@ from typing import Any
 
 import flask
 import marshmallow as ma
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from tracker.api.blueprint import Blueprint, TrackerParser
 
-class MultipartParser(FlaskParser):
+
+class MultipartParser(TrackerParser):
     def load_form(self, req: flask.Request, schema: ma.Schema) -> Any:
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 

@@ -4,10 +4,10 @@ events (uses, breaches, incidents ...) with the kinds they can have."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tracker import register
 from tracker.api.auth import actor, current_user, require
+from tracker.api.blueprint import Blueprint
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import (
     EventIn,
@@ -69,11 +69,14 @@ def _my_email() -> str:
 
 @blp.route("/notifications/unsubscribe/<token>")
 class Unsubscribe(MethodView):
+    # public: the secret link in the reminder e-mail is the credential
+    @blp.doc(security=[])
     @blp.response(200, PreferenceOut)
     def get(self, token):
         """What the link in a reminder does: a POST here declines all optional reminders (GET changes nothing)."""
         return planning.preference_by_token(token)
 
+    @blp.doc(security=[])
     @blp.response(200, PreferenceOut)
     def post(self, token):
         """One-click unsubscribe (RFC 8058): decline every optional reminder kind."""

@@ -11,7 +11,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, json, request
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -25,6 +27,38 @@ LOCATIONS = {
 }
 
 log = logging.getLogger(__name__)
+
+
+class FieldProblemSchema(ma.Schema):
+    """One broken rule in a 422 problem document."""
+
+    field = fields.String(metadata={"description": "The field's dotted name"})
+    in_ = fields.String(
+        data_key="in",
+        metadata={"description": "Where it was sent: body, query, form, files, path or header"},
+    )
+    pointer = fields.String(metadata={"description": "JSON pointer to the offending member"})
+    detail = fields.String(metadata={"description": "The rule it broke"})
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document, the body of every API error (``application/problem+json``).
+
+    Some problems add members of their own (e.g. ``max_bytes`` on a 413).
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = fields.String(metadata={"description": "A URI naming the kind of problem"})
+    title = fields.String(metadata={"description": "A short summary of the kind of problem"})
+    status = fields.Integer(metadata={"description": "The HTTP status code"})
+    detail = fields.String(metadata={"description": "What went wrong in this request"})
+    instance = fields.String(metadata={"description": "The path of the request"})
+    errors = fields.List(
+        fields.Nested(FieldProblemSchema),
+        metadata={"description": "Invalid input (422): one entry per broken rule"},
+    )
 
 
 def field_errors(

@@ -13,6 +13,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from tracker import vocabulary as vocab
+from tracker.api.fields import UtcDateTime, database_id
 from tracker.completeness import STATUSES
 from tracker.completeness.facts import EVENT_DUTY_STATUSES
 from tracker.db import MAX_ID
@@ -32,9 +33,9 @@ from tracker.requirements import OWNERS, SCOPES, VERIFICATION
 class SystemOut(SystemProfileSchema):
     id = fields.Integer()
     contacts = fields.List(fields.Nested(ContactSchema))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    retired_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    retired_at = UtcDateTime(allow_none=True)
     retired_reason = fields.String()
 
 
@@ -71,8 +72,8 @@ class RetireIn(ma.Schema):
 class OperatorOut(OperatorSchema):
     id = fields.Integer()
     system_id = fields.Integer(attribute="system_id")
-    added_at = fields.DateTime()
-    removed_at = fields.DateTime(allow_none=True)
+    added_at = UtcDateTime()
+    removed_at = UtcDateTime(allow_none=True)
 
 
 OperatorPatch = OperatorPatchSchema
@@ -100,8 +101,8 @@ class EvidenceOut(EvidenceMetadataSchema):
     version = fields.Integer()
     system_ids = fields.Method("_system_ids")
     uploaded_by = fields.Function(lambda e: e.uploaded_by.username if e.uploaded_by_id else None)
-    created_at = fields.DateTime()
-    superseded_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    superseded_at = UtcDateTime(allow_none=True)
     files = fields.List(fields.Nested(FileOut))
 
     def _system_ids(self, obj) -> list[int]:
@@ -129,7 +130,7 @@ class EvidenceVersionForm(SentFieldsOnly, EvidenceMetadataSchema):
 class EvidenceFilters(ma.Schema):
     q = fields.String(metadata={"description": "Text searched in the title"})
     kind = choice(vocab.EVIDENCE_KINDS)
-    system_id = fields.Integer(
+    system_id = database_id(
         metadata={"description": "Evidence covering this system, agency-wide evidence included"}
     )
     requirement_id = fields.String()
@@ -168,12 +169,12 @@ class UserOut(ma.Schema):
     email = fields.String()
     role = fields.String()
     is_active = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class TokenIn(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
+    expires_at = UtcDateTime(load_default=None, allow_none=True, default_timezone=None)
 
 
 class TokenOut(ma.Schema):
@@ -183,9 +184,9 @@ class TokenOut(ma.Schema):
     prefix = fields.String(
         metadata={"description": "The first characters of the secret, to recognise it"}
     )
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    expires_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 class IssuedTokenOut(TokenOut):
@@ -197,8 +198,8 @@ class AuditFilters(ma.Schema):
     entity_id = fields.String()
     actor = fields.String()
     action = fields.String()
-    since = fields.DateTime(metadata={"description": "UTC, inclusive"})
-    until = fields.DateTime(metadata={"description": "UTC, exclusive"})
+    since = UtcDateTime(metadata={"description": "UTC, inclusive"})
+    until = UtcDateTime(metadata={"description": "UTC, exclusive"})
 
 
 class AuditEventOut(ma.Schema):
@@ -449,12 +450,12 @@ class ReviewOut(ma.Schema):
     decision = fields.String()
     reason = fields.String()
     reviewer = fields.Function(lambda r: r.reviewer.username)
-    decided_at = fields.DateTime()
+    decided_at = UtcDateTime()
     approved_hashes = fields.List(fields.String())
 
 
 class WaiverIn(ma.Schema):
-    system_id = fields.Integer(required=True)
+    system_id = database_id(required=True)
     requirement_id = fields.String(required=True)
     justification = fields.String(required=True, validate=validate.Length(max=5000))
     expires_on = fields.Date(required=True)
@@ -465,7 +466,7 @@ class WaiverDecisionIn(ma.Schema):
 
 
 class WaiverFilters(ma.Schema):
-    system_id = fields.Integer()
+    system_id = database_id()
     requirement_id = fields.String()
     state = fields.String(validate=validate.OneOf(["requested", "approved", "rejected", "revoked"]))
 
@@ -478,11 +479,11 @@ class WaiverOut(ma.Schema):
     state = fields.String()
     expires_on = fields.Date()
     requested_by = fields.Function(lambda w: w.requested_by.username)
-    requested_at = fields.DateTime()
+    requested_at = UtcDateTime()
     decided_by = fields.Function(lambda w: w.decided_by.username if w.decided_by_id else None)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
     decision_note = fields.String()
-    revoked_at = fields.DateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 # Reminders
@@ -494,7 +495,7 @@ class NotificationFilters(ma.Schema):
     )
     kind = fields.String()
     recipient = fields.String()
-    system_id = fields.Integer()
+    system_id = database_id()
     sweep_date = fields.Date()
 
 
@@ -512,8 +513,8 @@ class NotificationOut(ma.Schema):
     attempts = fields.Integer()
     last_error = fields.String()
     message_id = fields.String()
-    created_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    sent_at = UtcDateTime(allow_none=True)
     payload = fields.Raw()
 
 
@@ -551,7 +552,7 @@ class EventIn(ma.Schema):
             + ", or one an enabled plugin declares (GET /api/event-kinds)"
         },
     )
-    occurred_at = fields.AwareDateTime(
+    occurred_at = UtcDateTime(
         required=True,
         default_timezone=None,
         metadata={
@@ -573,7 +574,7 @@ class EventOut(ma.Schema):
     id = fields.Integer()
     system_id = fields.Integer(attribute="system_id")
     kind = fields.String()
-    occurred_at = fields.DateTime()
+    occurred_at = UtcDateTime()
     description = fields.String()
     recorded_by = fields.Function(lambda e: e.recorded_by.username if e.recorded_by_id else None)
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()

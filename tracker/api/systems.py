@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tracker import register
 from tracker.api.auth import actor, require
+from tracker.api.blueprint import Blueprint
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import (
     OperatorFilters,
