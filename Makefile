@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page audit-probe clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page audit-probe slow-client-probe clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -97,6 +97,11 @@ bench-system-page: $(STAMP)
 ## scratch database) and show `tracker audit verify` catching each
 audit-probe: $(STAMP)
 	$(BIN)/python scripts/audit_tamper_probe.py
+
+## slow-client-probe: hold 50 half-sent requests on a scratch server and print how fast
+## /register and /api/systems still answer (target under 1 s) and how a 200 MB upload does
+slow-client-probe: $(STAMP)
+	$(BIN)/python scripts/slow_client_probe.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -42,6 +42,12 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEFAULT_SECRET_KEY
     max_upload_bytes: int = 512 * 1024 * 1024
+    # `tracker serve` (tracker.web_server): request threads and connections per worker process;
+    # seconds a request line and headers may take to arrive; longest wait for a body's next byte.
+    server_threads: int = 16
+    server_connections: int = 1000
+    header_timeout: int = 10
+    body_timeout: int = 60
     base_url: str = "http://127.0.0.1:5000"
     timezone: str = "UTC"
     # The language of e-mails to people who have not picked one (an operator, a system contact).
@@ -160,6 +166,19 @@ class Settings:
             raise ConfigError(f"TRACKER_SMTP_PORT must be from 1 to 65535, not {self.smtp_port}")
         if self.max_upload_bytes <= 0:
             raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
+        for name, value, low, high in (
+            ("TRACKER_SERVER_THREADS", self.server_threads, 1, 1024),
+            ("TRACKER_SERVER_CONNECTIONS", self.server_connections, 1, 100_000),
+            ("TRACKER_HEADER_TIMEOUT", self.header_timeout, 1, 3600),
+            ("TRACKER_BODY_TIMEOUT", self.body_timeout, 1, 3600),
+        ):
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be from {low} to {high}, not {value}")
+        if self.server_connections <= self.server_threads:
+            raise ConfigError(
+                "TRACKER_SERVER_CONNECTIONS must be larger than TRACKER_SERVER_THREADS "
+                f"({self.server_connections} <= {self.server_threads})"
+            )
         if self.upload_temp_max_age_hours <= 0:
             raise ConfigError("TRACKER_UPLOAD_TEMP_MAX_AGE_HOURS must be a positive number")
         try:
@@ -282,6 +301,10 @@ SPECIAL = {
     "agency_countries",
     "binding",
     "max_upload_bytes",
+    "server_threads",
+    "server_connections",
+    "header_timeout",
+    "body_timeout",
     "smtp_port",
     "jurisdictions",
     "in_force_from",
@@ -307,6 +330,13 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     megabytes = _integer(env, "TRACKER_MAX_UPLOAD_MB", 512)
     values["max_upload_bytes"] = megabytes * 1024 * 1024
     values["smtp_port"] = _integer(env, "TRACKER_SMTP_PORT", 25)
+    for name, default in (
+        ("server_threads", Settings.server_threads),
+        ("server_connections", Settings.server_connections),
+        ("header_timeout", Settings.header_timeout),
+        ("body_timeout", Settings.body_timeout),
+    ):
+        values[name] = _integer(env, f"TRACKER_{name.upper()}", default)
     values["jurisdictions"] = _names(env, "TRACKER_JURISDICTIONS")
     values["in_force_from"] = _dated_ids(env, "TRACKER_IN_FORCE_FROM")
     values["agency_countries"] = _countries(env, "TRACKER_AGENCY_COUNTRIES")

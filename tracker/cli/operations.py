@@ -77,9 +77,12 @@ def _check_address(host: str, port: int) -> None:
 )
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int) -> None:
-    """Serve the web app and API with gunicorn (uploads stream straight to the store)."""
-    from gunicorn.app.base import BaseApplication
+    """Serve the web app and API with gunicorn (uploads stream straight to the store).
 
+    Request heads are gathered without a thread, so slow clients cannot stop the server
+    (tracker.web_server); threads and timeouts come from the TRACKER_SERVER_* settings.
+    """
+    from tracker import web_server
     from tracker.app import SchemaOutOfDate, create_app
 
     settings = ctx.settings
@@ -91,19 +94,17 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         raise click.ClickException(str(error)) from None
     ctx.close()
 
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("timeout", 600)
-            self.cfg.set("accesslog", "-")
-
-        def load(self):
-            return app
-
     url = f"http://{host}:{port}/"
     echo(_("AI Evidence Tracker on %(url)s (API docs: /api/docs)", url=url))
-    Server().run()
+    web_server.serve(
+        app,
+        bind=f"{host}:{port}",
+        workers=workers,
+        threads=settings.server_threads,
+        connections=settings.server_connections,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+    )
 
 
 COMMANDS = [db_group, serve]

@@ -1,0 +1,252 @@
+"""The production HTTP server: gunicorn threads that never wait for a slow client's request head.
+
+Gunicorn's ``gthread`` worker hands a connection to a thread as soon as its first byte arrives;
+the thread then blocks until the request line and headers are complete, with no time limit. A
+client that sends half a request therefore holds a thread for ever, and a few of them stop the
+server (the ``sync`` worker it replaces was worse: one such client per process was enough).
+
+:class:`HeadFirstWorker` keeps every connection in the worker's event loop until its whole
+request head has arrived, reading whatever bytes are there without blocking, and closes it when
+the head is not complete ``header_timeout`` seconds after the connection was accepted (or after
+a kept-alive connection's next request started). Only a complete head reaches a thread, so any
+number of slow clients, up to ``worker_connections`` per process, cost a socket each and no
+thread. The request body is then read in the thread as the application asks for it (an upload
+streams straight into the evidence store); each read waits at most ``body_timeout`` seconds for
+the next byte, so a stalled body frees its thread while a body that keeps arriving, however
+large, is never cut off.
+
+The worker serves plain HTTP/1.1 only: TLS is terminated by the front proxy (README).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import selectors
+import socket
+import time
+from collections.abc import Callable
+from concurrent import futures
+from functools import partial
+from typing import Any
+
+from gunicorn.http.unreader import SocketUnreader
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+HEAD_END = b"\r\n\r\n"
+# A request head larger than this is refused (431) without a thread ever seeing it: every head
+# the tracker expects (a browser's, with its cookie) is a few kilobytes.
+MAX_HEAD_BYTES = 64 * 1024
+_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"Connection: close\r\nContent-Length: 0\r\n\r\n"
+)
+_TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+
+class _IdleBoundUnreader(SocketUnreader):
+    """Socket reads in a request thread that wait at most ``idle`` seconds for a byte.
+
+    A shorter timeout already on the socket (gunicorn bounds its drain of an unread body) wins.
+    """
+
+    def __init__(self, sock: socket.socket, idle: float, buffered: bytes = b"") -> None:
+        super().__init__(sock)
+        self.idle = idle
+        self.buf.write(buffered)
+
+    def chunk(self, size_hint: int | None = None) -> bytes:
+        prior = self.sock.gettimeout()
+        self.sock.settimeout(self.idle if prior is None else min(prior, self.idle))
+        try:
+            return super().chunk(size_hint)
+        finally:
+            self.sock.settimeout(prior)
+
+
+class _Connection(TConn):
+    """A client connection, with the bytes of its next request head gathered so far."""
+
+    def __init__(self, *args: Any, body_timeout: float) -> None:
+        super().__init__(*args)
+        self.body_timeout = body_timeout
+        self.head = bytearray()
+        self.head_deadline = 0.0
+        self.pending = b""  # a complete head waiting for the parser, read before the socket
+
+    def init(self) -> None:
+        first = not self.initialized
+        super().init()
+        if first and self.parser is not None:
+            self.parser.unreader = _IdleBoundUnreader(self.sock, self.body_timeout, self.pending)
+            self.pending = b""
+
+
+def head_complete(head: bytes | bytearray) -> bool:
+    """Whether ``head`` holds a whole request head (or something the parser will refuse at once).
+
+    A bare LF as a line end is refused by gunicorn's parser as soon as it sees it, so that head
+    goes to the parser too rather than wait for an end it will never have.
+    """
+    return HEAD_END in head or head.count(b"\n") != head.count(b"\r\n")
+
+
+class HeadFirstWorker(ThreadWorker):
+    """A ``gthread`` worker whose threads only ever see complete request heads (module doc)."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+
+    def init_process(self) -> None:
+        # Connections gathering a head, oldest first: all share one timeout, so that is also
+        # the order of their deadlines.
+        self.heads: dict[_Connection, None] = {}
+        super().init_process()
+
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            client, address = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        connection = _Connection(
+            self.cfg, client, address, listener.getsockname(), body_timeout=self.body_timeout
+        )
+        self._gather_head(connection)
+
+    def _gather_head(self, conn: _Connection) -> None:
+        conn.sock.setblocking(False)
+        conn.head_deadline = time.monotonic() + self.header_timeout
+        self.heads[conn] = None
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read_head, conn))
+
+    def _stop_gathering(self, conn: _Connection) -> None:
+        del self.heads[conn]
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(conn.sock)
+
+    def _drop(self, conn: _Connection, answer: bytes = b"") -> None:
+        """Close a connection that will not be served, telling the client why when it can."""
+        if answer:
+            with contextlib.suppress(OSError):
+                conn.sock.send(answer)  # non-blocking: whatever fits, or nothing
+        self.nr_conns -= 1
+        conn.close()
+
+    def _read_head(self, conn: _Connection, _sock: socket.socket) -> None:
+        """Runs in the event loop when the socket is readable: never blocks."""
+        try:
+            data = conn.sock.recv(MAX_HEAD_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client went away
+            self._stop_gathering(conn)
+            self._drop(conn)
+            return
+        conn.head += data
+        if head_complete(conn.head):
+            self._stop_gathering(conn)
+            self.enqueue_req(conn)
+        elif len(conn.head) >= MAX_HEAD_BYTES:
+            self._stop_gathering(conn)
+            self._drop(conn, _TOO_LARGE)
+
+    def handle(self, conn: _Connection) -> Any:
+        """Runs in a thread, with a complete head: hand it to the parser before the socket."""
+        conn.data_ready = True  # never wait for a first byte in a thread
+        head, conn.head = bytes(conn.head), bytearray()
+        if conn.initialized:
+            conn.parser.unreader.unread(head)
+        else:
+            conn.pending = head
+        return super().handle(conn)
+
+    def on_client_socket_readable(self, conn: _Connection, client: socket.socket) -> None:
+        """A kept-alive connection's next request starts: gather its head in the loop too."""
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self._gather_head(conn)
+
+    def finish_request(self, conn: _Connection, fs: futures.Future) -> None:
+        """Bytes read past the last request (a pipelined next one) go through the gathering too.
+
+        Gunicorn would hand them straight back to a thread, which would then wait, for as long
+        as the client likes, for the rest of that head.
+        """
+        keep = (
+            self.alive
+            and not fs.cancelled()
+            and fs.exception() is None
+            and fs.result() is True
+            and conn.parser is not None
+        )
+        if keep and (pending := conn.parser.unreader.take_buffered()):
+            conn.head = bytearray(pending)
+            if head_complete(conn.head):
+                self.enqueue_req(conn)
+            else:
+                self._gather_head(conn)
+            return
+        super().finish_request(conn, fs)
+
+    def murder_pending(self) -> None:
+        """Called by the event loop about once a second: also closes heads past their time."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.heads:
+            conn = next(iter(self.heads))
+            if conn.head_deadline > now:
+                break
+            self._stop_gathering(conn)
+            # A client that sent nothing is closed silently, as an idle keep-alive would be.
+            self._drop(conn, _TIMED_OUT if conn.head else b"")
+
+
+def worker_class(header_timeout: float, body_timeout: float) -> type[HeadFirstWorker]:
+    """The worker class for gunicorn's ``worker_class`` setting, with these timeouts."""
+    return type(
+        "HeadFirstWorker",
+        (HeadFirstWorker,),
+        {"header_timeout": float(header_timeout), "body_timeout": float(body_timeout)},
+    )
+
+
+def serve(
+    app: Callable[..., Any],
+    *,
+    bind: str,
+    workers: int,
+    threads: int,
+    connections: int,
+    header_timeout: float,
+    body_timeout: float,
+) -> None:
+    """Run ``app`` under gunicorn with :class:`HeadFirstWorker` until the server is stopped."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", worker_class(header_timeout, body_timeout))
+            self.cfg.set("threads", threads)
+            # Beyond this many connections a worker stops accepting; others wait in the backlog.
+            self.cfg.set("worker_connections", connections)
+            # Idle time between requests on a kept-alive connection (gthread semantics).
+            self.cfg.set("keepalive", 5)
+            # A gthread worker's event loop beats every second whatever its threads do, so this
+            # only catches a hung process; a long upload does not count against it.
+            self.cfg.set("timeout", 60)
+            # Gunicorn's control socket (for `gunicornc`) is not used; by default every instance
+            # would share ~/.gunicorn/gunicorn.ctl, and the last one started would take it over.
+            self.cfg.set("control_socket_disable", True)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Callable[..., Any]:
+            return app
+
+    Server().run()
