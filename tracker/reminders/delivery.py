@@ -7,11 +7,15 @@ same functions.
 from __future__ import annotations
 
 import logging
+import signal
 import smtplib
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
+from types import FrameType
 
 from tracker import agency
 from tracker.config import Settings
@@ -84,6 +88,29 @@ def chosen_languages() -> dict[str, str]:
     return {email.casefold(): language for email, language in query.tuples()}
 
 
+@contextmanager
+def _job_timeout_held_back() -> Iterator[None]:
+    """Hold RQ's job timeout back while a message is handed over and its rows marked.
+
+    The timeout is a SIGALRM whose handler raises inside the job, wherever it is: between the
+    server's 250 and the ledger write, it would leave a message the server took claimed, and
+    sent again once the claim is stale. Held back, it fires right after the write. Only a Python
+    handler on the main thread can be held back (a default SIGALRM ends the process at once).
+    """
+    previous = signal.getsignal(signal.SIGALRM)
+    if not callable(previous) or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[tuple[int, FrameType | None]] = []
+    signal.signal(signal.SIGALRM, lambda signum, frame: held.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        if held:
+            previous(*held[0])
+
+
 def deliver(
     messages: Sequence[ledger.Message], settings: Settings, final_attempt: bool
 ) -> DeliveryResult:
@@ -120,21 +147,24 @@ def deliver(
                     language=languages.get(message.recipient.casefold(), settings.language),
                     agency=signed,
                 )
-                try:
-                    smtp.send(email, sender, message.recipient)
-                except (smtplib.SMTPException, OSError) as error:
-                    text = f"{type(error).__name__}: {error}"
-                    done += 1
-                    if refused_for_good(error):
-                        log.warning("reminder to %s refused: %s", message.recipient, text)
-                        ledger.release(message.ids, text, failed=True)
-                        result.failed += 1
-                        result.errors.append(f"{message.recipient}: {text}")
-                        continue
-                    ledger.release(message.ids, text, failed=final_attempt)
-                    result.failed += 1 if final_attempt else 0
-                    raise
-                ledger.mark_sent(message.ids, email["Message-ID"])
+                with _job_timeout_held_back():
+                    try:
+                        smtp.send(email, sender, message.recipient)
+                    except (smtplib.SMTPException, OSError) as error:
+                        text = f"{type(error).__name__}: {error}"
+                        done += 1
+                        if refused_for_good(error):
+                            log.warning("reminder to %s refused: %s", message.recipient, text)
+                            ledger.release(message.ids, text, failed=True)
+                            result.failed += 1
+                            result.errors.append(f"{message.recipient}: {text}")
+                            continue
+                        ledger.release(message.ids, text, failed=final_attempt)
+                        result.failed += 1 if final_attempt else 0
+                        raise
+                    # Right after the server's 250, one committed write: a process that dies
+                    # before it leaves this one message claimed, to go again once stale.
+                    ledger.mark_sent(message.ids, email["Message-ID"])
                 result.sent += 1
                 done += 1
     except (smtplib.SMTPException, OSError) as error:

@@ -3,9 +3,11 @@
 Recording is idempotent (the key is unique, duplicates are ignored), so a
 second sweep, a retry or a second scheduler adds nothing. Sending claims a
 message's rows first (pending or failed to sending, all or nothing), so two
-workers never send the same message; a claim left behind by a killed worker
-is taken over after a while, and the message goes out again with the same
-Message-ID.
+workers never send the same message, and marks them sent in one committed
+write right after the server's 250 (tracker.reminders.delivery). A claim left
+behind by a process that died is taken over once older than STALE_CLAIM: the
+message goes out late if the process died before the 250, and a second time,
+with the same Message-ID, only if it died between the 250 and that write.
 
 States: ``pending`` (not tried yet, or tried and to be retried by the job),
 ``sending`` (claimed), ``sent``, ``failed`` (the last try failed: the next run
@@ -31,6 +33,8 @@ from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.models import Notification
 from tracker.reminders.planning import Planned, Preference
 
+# Longer than any live send takes (a claim is made just before its one message is handed over,
+# with 30 s socket timeouts), so a live worker's claim is never taken over.
 STALE_CLAIM = timedelta(minutes=15)
 
 
