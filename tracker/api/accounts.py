@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from tracker import accounts
 from tracker.api.auth import Forbidden, actor, current_user, require
+from tracker.api.blueprint import Blueprint
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import (
     IssuedTokenOut,
