@@ -3,14 +3,18 @@ the reader signs in and lands on that page with the item shown."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from datetime import date, timedelta
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
 from tests.conftest import DEPLOYMENT
 from tests.web.conftest import PASSWORD, csrf_token
 from tracker import accounts, sign_in
+from tracker.app import create_app
 from tracker.models import Evidence, Notification, Waiver
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import ledger
@@ -34,6 +38,14 @@ def expected_on_page(payload: dict, catalogue) -> str:
     if payload.get("waiver_id"):
         return f"Waiver {payload['waiver_id']}"
     return catalogue.requirements[payload["requirement_id"]].title
+
+
+@pytest.fixture
+def app(seeded, migrated):
+    """The app for a DPO who follows every link of the e-mails, signing in afresh for each: more
+    sign-ins in a minute than the sign-in rate limit allows, which tests/web/test_rate_limits.py
+    tests on its own."""
+    return create_app(dataclasses.replace(seeded, sign_in_rate_limit="off"))
 
 
 def test_every_link_in_a_reminder_leads_to_its_page_after_sign_in(seeded, smtp, app):
