@@ -14,35 +14,17 @@ Targets: peak memory grows by less than 64 MiB; throughput at least 40 % of the 
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-
-MIB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def make_text_file(path: Path, size: int) -> None:
-    """Printable text (accepted as text/plain), written without holding it in memory."""
-    block = b"\n".join(base64.b64encode(os.urandom(57)) for _ in range(MIB // 77 + 1))[:MIB]
-    with open(path, "wb") as handle:
-        for _ in range(size // MIB):
-            handle.write(block)
-        handle.write(block[: size % MIB])
+import scratch_server
+from scratch_server import MIB, make_text_file
 
 
 def vary_last_byte(path: Path, run: int) -> None:
@@ -85,46 +67,12 @@ def main() -> None:
     size = args.size_mb * MIB
 
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-upload-"))
-    env = {
-        **os.environ,
-        "TRACKER_DATA_DIR": str(work / "data"),
-        "TRACKER_MAX_UPLOAD_MB": str(args.size_mb + 64),
-        "TRACKER_DATABASE_URL": f"sqlite:///{work / 'data' / 'tracker.db'}",
-        "TRACKER_ENV": "development",
-    }
-    tracker = [sys.executable, "-m", "tracker.cli"]
     server = None
     try:
-        subprocess.run([*tracker, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(
-            [*tracker, "users", "create", "bench", "--role", "legal"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        token = subprocess.run(
-            [*tracker, "tokens", "create", "bench", "--name", "bench"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()[-1]
-        port = free_port()
-        server = subprocess.Popen(
-            [*tracker, "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        headers = {"Authorization": f"Bearer {token}"}
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/api/vocabulary", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        worker = worker_pid(server.pid)
+        server = scratch_server.start(work, args.size_mb, serve_options=("--workers", "1"))
+        base = server.base
+        headers = {"Authorization": f"Bearer {server.token}"}
+        worker = worker_pid(server.process.pid)
 
         print(f"making a {args.size_mb} MiB text file ...", flush=True)
         source = work / "upload.txt"
@@ -179,8 +127,7 @@ def main() -> None:
         )
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -16,13 +16,10 @@ and headers and then trickle a byte now and then, and while they are held:
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,24 +28,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import scratch_server
+from scratch_server import MIB, make_text_file
 
-MIB = 1024 * 1024
 TARGET_S = 1.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def make_text_file(path: Path, size: int) -> None:
-    """Printable text (stored as text/plain), written without holding it in memory."""
-    block = b"\n".join(base64.b64encode(os.urandom(57)) for _ in range(MIB // 77 + 1))[:MIB]
-    with open(path, "wb") as handle:
-        for _ in range(size // MIB):
-            handle.write(block)
-        handle.write(block[: size % MIB])
 
 
 class SlowClients:
@@ -122,56 +105,6 @@ def upload(base: str, token: str, path: Path) -> tuple[float, int | str]:
     return time.perf_counter() - start, status
 
 
-def start_server(work: Path, upload_mb: int) -> tuple[subprocess.Popen, str, str]:
-    """A scratch database with one legal user and a token, served by `tracker serve`."""
-    env = {
-        **os.environ,
-        "TRACKER_DATA_DIR": str(work / "data"),
-        "TRACKER_DATABASE_URL": f"sqlite:///{work / 'data' / 'tracker.db'}",
-        "TRACKER_MAX_UPLOAD_MB": str(upload_mb + 64),
-        "TRACKER_ENV": "development",
-        # Rate limits are another item's concern; this probe counts on its own requests.
-        "TRACKER_API_RATE_LIMIT": "off",
-        "TRACKER_RATE_LIMIT_STORAGE_URL": "memory://",
-    }
-    tracker = [sys.executable, "-m", "tracker.cli"]
-    subprocess.run([*tracker, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        [*tracker, "users", "create", "probe", "--role", "legal"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    token = subprocess.run(
-        [*tracker, "tokens", "create", "probe", "--name", "slow-client probe"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()[-1]
-    port = free_port()
-    server = subprocess.Popen(
-        [*tracker, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "server.log", "wb"),  # noqa: SIM115 - closed with the process
-    )
-    return server, f"http://127.0.0.1:{port}", token
-
-
-def wait_until_up(base: str, server: subprocess.Popen | None) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server is not None and server.poll() is not None:
-            raise SystemExit(f"the server exited with status {server.returncode}")
-        try:
-            httpx.get(f"{base}/register", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit(f"no answer from {base} within 60 s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -191,8 +124,19 @@ def main() -> None:
         if args.url:
             base, token = args.url.rstrip("/"), args.token
         else:
-            server, base, token = start_server(work, args.upload_mb)
-        wait_until_up(base, server)
+            server = scratch_server.start(
+                work,
+                args.upload_mb,
+                # Rate limits are another matter; this probe counts on its own requests.
+                settings={
+                    "TRACKER_API_RATE_LIMIT": "off",
+                    "TRACKER_RATE_LIMIT_STORAGE_URL": "memory://",
+                },
+                stderr=open(work / "server.log", "wb"),  # noqa: SIM115 - closed with the process
+                user="probe",
+            )
+            base, token = server.base, server.token
+        scratch_server.wait_until_up(base)
         source = work / "upload.txt"
         make_text_file(source, args.upload_mb * MIB)
         address = urlsplit(base)
@@ -228,8 +172,7 @@ def main() -> None:
             print(f"slow connections reopened  {slow.reopened} (closed by the server's timeout)")
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failed else 0)
 
