@@ -17,11 +17,12 @@ from pathlib import Path
 
 import peewee
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 
 from tests import services as test_services
 from tests.demo_snapshot import DemoSnapshots
-from tracker import accounts, config, db, i18n, schema
+from tracker import accounts, config, db, i18n, schema, sign_in
 from tracker.app import create_app
 from tracker.cli import main as tracker_cli
 from tracker.territory import Deployment
@@ -31,6 +32,11 @@ BACKENDS = ["sqlite", "postgres"]
 # EU's ratification (as the demo agency does).
 DEPLOYMENT = Deployment(("BE",), {"coe-cets225": date(2026, 5, 15)})
 _schema_numbers = itertools.count()
+# argon2id as the app hashes passwords, at the least cost argon2 allows (one pass over 8 KiB, one
+# lane) instead of the app's (three passes over 64 MiB in four lanes: a tenth of a second or more
+# a hash or a check on two cores, and half the time of the web tests, which give five people a
+# password each and sign in; profiled).
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -252,6 +258,15 @@ def demo_agency(demo, settings, migrated, demo_snapshots) -> None:
     argument where the seed came last.
     """
     demo_snapshots.copy_into(settings, demo)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch) -> None:
+    """Passwords hashed and checked by the app's own code, with argon2id at its least cost (a
+    hash made at the app's cost is still checked at that cost). The unknown user's dummy hash
+    is made the same way, so an unknown username still costs what a known one does."""
+    monkeypatch.setattr(sign_in, "_hasher", QUICK_HASHER)
+    monkeypatch.setattr(sign_in, "_UNKNOWN_USER_HASH", QUICK_HASHER.hash("no such user"))
 
 
 @pytest.fixture(autouse=True)
