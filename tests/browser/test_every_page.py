@@ -106,6 +106,9 @@ def visit_every_page(browser, base: str, people: dict[str, str], language: str) 
     problems = []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if language == "en" else f"-{language}"
+    # Each role signs in once (an argon2 check and a portfolio page each time): the browser at
+    # the next width starts afresh with the cookies that sign-in gave.
+    sessions: dict[str | None, dict] = {}
     for width in WIDTHS.values():
         contexts = {}
         try:
@@ -115,12 +118,15 @@ def visit_every_page(browser, base: str, people: dict[str, str], language: str) 
                 name = f"{PAGES.index((endpoint, role, path)):02d}-{endpoint.replace('.', '-')}"
                 if role not in contexts:
                     context = browser.new_context(
-                        viewport={"width": width, "height": 900}, locale=language
+                        viewport={"width": width, "height": 900},
+                        locale=language,
+                        storage_state=sessions.get(role),
                     )
                     contexts[role] = context.new_page()
                     contexts[role].set_default_timeout(15_000)
-                    if role:
+                    if role and role not in sessions:
                         sign_in(contexts[role], base, people[role])
+                        sessions[role] = context.storage_state()
                 page = contexts[role]
                 response = page.goto(base + address)
                 if response.status != 200:
