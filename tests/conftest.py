@@ -6,9 +6,11 @@ twice, once per database backend, against a fresh, fully migrated database.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -176,42 +178,64 @@ def live_server(app) -> Iterator[str]:
 PLUGIN_PACKAGES = Path(__file__).parent / "plugin_packages"
 
 
+PLUGIN_PACKAGE_NAMES = (
+    "example_jurisdiction",
+    "broken_plugins",
+    "takeover_plugin",
+    "api_range_plugins",
+    "example_jurisdiction_v2",
+)
+
+
+def _pip_install(package: Path, target: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--target",
+        str(target),
+        str(package),
+    ]
+
+
 def install_package(package: Path, target: Path) -> None:
     """pip-install a package (with its entry points) into a folder: offline, no dependencies."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(package),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(_pip_install(package, target), check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")
-def plugin_packages(tmp_path_factory) -> dict[str, Path]:
-    """The test plugin packages, each pip-installed (with its entry points) into its own folder."""
+def plugin_packages(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The test plugin packages, each pip-installed (with its entry points) into its own folder.
 
-    installed = {}
-    for package in (
-        "example_jurisdiction",
-        "broken_plugins",
-        "takeover_plugin",
-        "api_range_plugins",
-        "example_jurisdiction_v2",
-    ):
-        target = tmp_path_factory.mktemp(package)
-        install_package(PLUGIN_PACKAGES / package, target)
-        installed[package] = target
+    Installed once per run, all at once, by the first xdist worker that needs them: the others
+    wait for it and use the same folders (the tests only read them)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # this run's folder, shared by its workers
+    folder = root / "plugin-packages"
+    installed = {package: folder / package for package in PLUGIN_PACKAGE_NAMES}
+    with open(root / "plugin-packages.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "installed").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            pips = [
+                subprocess.Popen(
+                    _pip_install(PLUGIN_PACKAGES / package, target),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+                for package, target in installed.items()
+            ]
+            for pip, package in zip(pips, installed, strict=True):
+                output = pip.communicate()[0].decode(errors="replace")
+                if pip.returncode:
+                    raise RuntimeError(f"pip could not install {package}:\n{output}")
+            (folder / "installed").touch()
     return installed
 
 
