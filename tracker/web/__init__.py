@@ -66,7 +66,7 @@ def init_web(app: Flask) -> None:
     login_manager.user_loader(session.load_account)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.jinja_env.filters.update(local_time=local_time, day=day, label=label)
+    app.jinja_env.filters.update(local_time=local_time, day=day, label=label, sentence=sentence)
     app.jinja_env.globals.update(
         vocabulary=vocabulary, can=session.can, percent=i18n.format_percent, agency=agency.current
     )
@@ -127,3 +127,10 @@ def label(code: str | None, vocabulary_name: str) -> str:
     """The reader's-language label of an enum value (stage, role, status...), else the code."""
     text = getattr(vocabulary, vocabulary_name).get(code)
     return i18n.gettext(text) if text else (code or "")
+
+
+def sentence(text: object) -> str:
+    """``text`` in the reader's language, starting with a capital: Jinja's ``capitalize`` would
+    work on a Phrase's English (and lower the rest, such as TRACKER_BINDING)."""
+    shown = str(text)
+    return shown[:1].upper() + shown[1:]
