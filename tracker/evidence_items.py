@@ -26,6 +26,7 @@ from evidence.sniff import DangerousContent, DisallowedType, MisnamedFile, check
 from tracker import audit
 from tracker.db import MAX_ID, utcnow, write_transaction
 from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.i18n import N_
 from tracker.i18n.text import Phrase
 from tracker.models import (
     AISystem,
@@ -237,35 +238,31 @@ def _checked_files(files: Sequence[IncomingFile], required: bool) -> list[tuple[
     return checked
 
 
+# Why an office file carrying code is refused, and what to send instead, by what was found.
+_DANGEROUS = {
+    "macros": N_(
+        "%(name)s: it contains macros (%(where)s); macro-enabled files are refused: "
+        "save it without macros (e.g. as .docx, .xlsx, .pptx) or as PDF"
+    ),
+    "executable": N_(
+        "%(name)s: it contains an executable file (%(where)s); files carrying programs "
+        "or scripts are refused"
+    ),
+    "ole_object": N_(
+        "%(name)s: it contains an embedded OLE object (%(where)s), which can carry a "
+        "program; remove the embedded object or save the file as PDF"
+    ),
+}
+_UNINSPECTABLE = N_(
+    "%(name)s: it cannot be checked for macros and embedded programs (%(where)s); "
+    "save it as PDF or in a current office format"
+)
+
+
 def _dangerous(name: str, refused: DangerousContent) -> Phrase:
     """Why an office file carrying code is refused, and what to send instead."""
-    if refused.kind == "macros":
-        return Phrase(
-            "%(name)s: it contains macros (%(where)s); macro-enabled files are refused: "
-            "save it without macros (e.g. as .docx, .xlsx, .pptx) or as PDF",
-            name=name,
-            where=refused.where,
-        )
-    if refused.kind == "executable":
-        return Phrase(
-            "%(name)s: it contains an executable file (%(where)s); files carrying programs "
-            "or scripts are refused",
-            name=name,
-            where=refused.where,
-        )
-    if refused.kind == "ole_object":
-        return Phrase(
-            "%(name)s: it contains an embedded OLE object (%(where)s), which can carry a "
-            "program; remove the embedded object or save the file as PDF",
-            name=name,
-            where=refused.where,
-        )
-    return Phrase(
-        "%(name)s: it cannot be checked for macros and embedded programs (%(where)s); "
-        "save it as PDF or in a current office format",
-        name=name,
-        where=refused.where,
-    )
+    message = _DANGEROUS.get(refused.kind, _UNINSPECTABLE)
+    return Phrase(message, name=name, where=refused.where)
 
 
 def snapshot(item: Evidence) -> dict[str, Any]:
