@@ -27,6 +27,9 @@ SMTP_SECURITY = ("none", "starttls", "ssl")
 MAX_DAYS = 3650  # day-count settings (lead days, review deadlines)
 MAX_RETRY_SECONDS = 7 * 24 * 3600
 AUDIT_KEY_MIN = 32  # characters: a generated key is 64 hex digits (256 bits)
+# Days of sent reminders that escalation counts (tracker.reminders.items): the reminder ledger
+# must keep at least these, so TRACKER_REMINDER_LEDGER_RETENTION_DAYS is checked against it.
+ESCALATION_LOOKBACK_DAYS = 120
 
 
 class ConfigError(ValueError):
@@ -78,6 +81,9 @@ class Settings:
     sweep_time: str = "07:00"
     review_overdue_days: int = 14
     escalate_after: int = 3
+    # Reminder ledger rows of sweeps older than this are pruned by the daily sweep, after one
+    # audit event per day says what was sent (tracker.reminders.retention).
+    reminder_ledger_retention_days: int = 400
     retry_intervals: tuple[int, ...] = (
         30,
         120,
@@ -133,6 +139,12 @@ class Settings:
         if self.review_overdue_days <= 0 or self.escalate_after <= 0:
             raise ConfigError(
                 "TRACKER_REVIEW_OVERDUE_DAYS and TRACKER_ESCALATE_AFTER must be positive"
+            )
+        if not ESCALATION_LOOKBACK_DAYS < self.reminder_ledger_retention_days <= MAX_DAYS:
+            raise ConfigError(
+                "TRACKER_REMINDER_LEDGER_RETENTION_DAYS must be more than the escalation look-back "
+                f"({ESCALATION_LOOKBACK_DAYS} days) and at most {MAX_DAYS}, "
+                f"not {self.reminder_ledger_retention_days}"
             )
         # Longer than ten years is a typo, and would push reminder dates off the calendar.
         for name, days in (
@@ -312,6 +324,7 @@ SPECIAL = {
     "expiring_soon_days",
     "review_overdue_days",
     "escalate_after",
+    "reminder_ledger_retention_days",
     "retry_intervals",
     "session_hours",
     "upload_temp_max_age_hours",
@@ -348,6 +361,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
     values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)
     values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
+    values["reminder_ledger_retention_days"] = _integer(
+        env, "TRACKER_REMINDER_LEDGER_RETENTION_DAYS", Settings.reminder_ledger_retention_days
+    )
     values["upload_temp_max_age_hours"] = _integer(env, "TRACKER_UPLOAD_TEMP_MAX_AGE_HOURS", 24)
     values["retry_intervals"] = _seconds(env, "TRACKER_RETRY_INTERVALS", (30, 120, 600, 1800, 3600))
     values["session_hours"] = _integer(env, "TRACKER_SESSION_HOURS", 8)
