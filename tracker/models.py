@@ -186,6 +186,14 @@ class Evidence(BaseModel):
         indexes = ((("lineage", "version"), True),)
 
 
+# The agency-wide items alone (a partial index: no other row is in it), so that one system's
+# completeness reads them without reading every item of the agency (schema 13). By upload
+# time, which that query bounds: SQLite's planner then prefers it to superseded_at's index.
+Evidence.add_index(
+    Evidence.index(Evidence.created_at, name="evidence_agency_wide", where=pw.SQL("agency_wide"))
+)
+
+
 class EvidenceSystem(BaseModel):
     evidence = pw.ForeignKeyField(Evidence, backref="system_links")
     system = pw.ForeignKeyField(AISystem, backref="evidence_links")
@@ -286,6 +294,10 @@ class AuditEvent(BaseModel):
     # The audit key whose HMAC this hash is (tracker.audit.keys); "" for a plain SHA-256 hash
     # (events from before a key was configured, or an installation without one).
     key_id = pw.CharField(max_length=16, default="")
+
+    class Meta:
+        # One system's profile changes, found by the entity they are about (schema 13).
+        indexes = ((("entity_type", "entity_id"), False),)
 
 
 class AgencyProfile(BaseModel):

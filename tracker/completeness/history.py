@@ -1,7 +1,7 @@
 """One system's completeness on many dates from one load: the completeness-over-time chart.
 
-:func:`tracker.completeness.for_system` reads the facts as they stood on one date, in seven
-queries; a chart of thirteen dates would run ninety-one. Here the system's facts are read once,
+:func:`tracker.completeness.for_system` reads the facts as they stood on one date, in eight
+queries; a chart of thirteen dates would run a hundred and four. Here the system's facts are read once,
 up to the last date, with the moments that bound each row's life (uploaded, superseded, decided,
 added, removed, revoked, recorded), and each date's snapshot is cut from them in Python with the
 rules :func:`~tracker.completeness.loader.load_snapshot` applies in SQL. The rows become facts
@@ -15,8 +15,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import peewee as pw
 
 from tracker.completeness.assess import add_months
 from tracker.completeness.engine import Evaluator
@@ -34,6 +32,7 @@ from tracker.completeness.loader import (
     event_facts,
     event_kinds_counted,
     evidence_facts,
+    evidence_rows,
     moment_of,
     operator_facts,
     profile_changes,
@@ -47,7 +46,6 @@ from tracker.models import (
     AISystem,
     Evidence,
     EvidenceReview,
-    EvidenceSystem,
     Operator,
     SystemEvent,
     Waiver,
@@ -99,8 +97,8 @@ def load_timeline(
     catalogue: Catalogue,
     system: AISystem | None = None,
 ) -> Timeline:
-    """Everything :func:`snapshot_on` needs for any date from ``first`` to ``last``: seven
-    queries whatever the number of dates, six when the caller has read the ``system`` already
+    """Everything :func:`snapshot_on` needs for any date from ``first`` to ``last``: eight
+    queries whatever the number of dates and systems, seven when the caller has read the ``system`` already
     (a page that shows its profile)."""
     end = end_of(last)
     columns = system_columns(catalogue)
@@ -134,14 +132,7 @@ def load_timeline(
         .where((Operator.system == system_id) & (Operator.added_at <= end))
         .order_by(Operator.id)
     )
-    evidence = _raw_rows(
-        Evidence.select(*EVIDENCE_COLUMNS, Evidence.superseded_at)
-        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
-        .where(
-            (Evidence.created_at <= end)
-            & ((EvidenceSystem.system == system_id) | (Evidence.agency_wide == True))
-        )
-    )
+    evidence = evidence_rows(Evidence.created_at <= end, [system_id], (Evidence.superseded_at,))
     evidence_ids = list(dict.fromkeys(row[0] for row in evidence))
     reviews = _raw_rows(
         EvidenceReview.select(*REVIEW_COLUMNS, EvidenceReview.decided_at)

@@ -2,7 +2,11 @@
 
 Seven queries whatever the number of systems: systems, their profile changes
 (from the audit trail), recorded events, operators, evidence with the systems
-it covers (and the event it answers), reviews and waivers. Replaying a past
+it covers (and the event it answers), reviews and waivers; eight for some
+systems (their evidence, then the agency-wide items). Read for some systems,
+every query is led by an index on those systems (or on the evidence they
+lead to), so one system costs what one system holds, not what the agency
+holds (tests/completeness/test_query_plans.py reads the plans). Replaying a past
 date uses only what was true then: evidence not yet uploaded or already
 superseded, decisions not yet taken, operators not yet added or already
 removed, events not yet recorded, and profile changes made later are all left
@@ -294,19 +298,12 @@ def load_snapshot(
         operator_query = operator_query.where(Operator.system.in_(ids))
     operators = operator_facts(_raw_rows(operator_query))
 
-    evidence_query = (
-        Evidence.select(*EVIDENCE_COLUMNS)
-        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
-        .where(
-            (Evidence.created_at <= end)
-            & (Evidence.superseded_at.is_null() | (Evidence.superseded_at > end))
-        )
+    current = (Evidence.created_at <= end) & (
+        Evidence.superseded_at.is_null() | (Evidence.superseded_at > end)
     )
-    if restrict:
-        evidence_query = evidence_query.where(
-            EvidenceSystem.system.in_(ids) | (Evidence.agency_wide == True)
-        )
-    evidence, by_system, agency, by_event = evidence_facts(_raw_rows(evidence_query))
+    evidence, by_system, agency, by_event = evidence_facts(
+        evidence_rows(current, ids if restrict else None)
+    )
 
     reviews = (
         EvidenceReview.select(*REVIEW_COLUMNS)
@@ -336,6 +333,38 @@ def load_snapshot(
         event_evidence=by_event,
         moment=moment_of(as_of),
     )
+
+
+def evidence_rows(
+    where: pw.Expression, system_ids: list[int] | None, columns: tuple = ()
+) -> list[tuple]:
+    """Rows of :data:`EVIDENCE_COLUMNS` (then ``columns``) matching ``where``: one row per
+    (evidence, system it covers), an item covering none once with no system.
+
+    For all systems, one pass over the tables. For some systems (``system_ids``), the rows
+    those systems' links lead to, then the agency-wide items with every link they have, in
+    two index-driven queries: one query with ``system IN (...) OR agency_wide`` over the
+    outer join could use no index and read every evidence row of the agency. The two are
+    disjoint (the first leaves agency-wide items to the second) and together exactly the rows
+    that query returned.
+    """
+    selected = (*EVIDENCE_COLUMNS, *columns)
+    if system_ids is None:
+        query = Evidence.select(*selected).join(EvidenceSystem, pw.JOIN.LEFT_OUTER).where(where)
+        return _raw_rows(query)
+    linked = (
+        Evidence.select(*selected)
+        .join(EvidenceSystem)  # driven by evidence_system's index on system_id
+        .where(where & EvidenceSystem.system.in_(system_ids) & ~Evidence.agency_wide)
+    )
+    # The bare column, as the partial index evidence_agency_wide states it: both databases
+    # then see that the index covers the query (a bound "= true" they may not).
+    agency_wide = (
+        Evidence.select(*selected)
+        .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
+        .where(where & Evidence.agency_wide)
+    )
+    return _raw_rows(linked) + _raw_rows(agency_wide)
 
 
 # The builders below turn rows into facts; :func:`load_snapshot` and the replay of many dates
