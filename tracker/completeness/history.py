@@ -1,12 +1,12 @@
 """One system's completeness on many dates from one load: the completeness-over-time chart.
 
 :func:`tracker.completeness.for_system` reads the facts as they stood on one date, in eight
-queries; a chart of thirteen dates would run a hundred and four. Here the system's facts are read once,
-up to the last date, with the moments that bound each row's life (uploaded, superseded, decided,
-added, removed, revoked, recorded), and each date's snapshot is cut from them in Python with the
-rules :func:`~tracker.completeness.loader.load_snapshot` applies in SQL. The rows become facts
-through the loader's own builders, so a replayed date gives exactly what ``for_system`` gives
-(``tests/completeness/test_history.py`` checks it on varied data).
+queries; a chart of thirteen dates would run a hundred and four. Here the system's facts are
+read once, up to the last date, with the moments that bound each row's life (uploaded,
+superseded, decided, added, removed, revoked, recorded), and each date's snapshot is cut from
+them in Python with the rules :func:`~tracker.completeness.loader.load_snapshot` applies in
+SQL. The rows become facts through the loader's own builders, so a replayed date gives exactly
+what ``for_system`` gives (``tests/completeness/test_history.py`` checks it on varied data).
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def load_timeline(
     system: AISystem | None = None,
 ) -> Timeline:
     """Everything :func:`snapshot_on` needs for any date from ``first`` to ``last``: eight
-    queries whatever the number of dates and systems, seven when the caller has read the ``system`` already
-    (a page that shows its profile)."""
+    queries whatever the number of dates and systems, seven when the caller has read the
+    ``system`` already (a page that shows its profile)."""
     end = end_of(last)
     columns = system_columns(catalogue)
     if system is not None:
