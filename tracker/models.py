@@ -256,6 +256,7 @@ class Notification(BaseModel):
     mandatory = pw.BooleanField(default=True)
     sweep_date = pw.DateField(index=True)
     payload = pw.JSONField(default=dict)  # what the mail says about the item
+    status = pw.CharField(max_length=30, default="")  # the item's status (payload's), schema 12
     state = pw.CharField(
         max_length=10, default="pending", index=True
     )  # pending, sending, sent, failed, obsolete (see reminders.ledger.STATES)
@@ -265,6 +266,17 @@ class Notification(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     claimed_at = pw.DateTimeField(null=True)  # when a sender took it; a stale claim is taken over
     sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        # Escalation counts sent rows of a look-back window by item and status: an index-only
+        # GROUP BY (tracker.reminders.items, schema 12).
+        indexes = ((("state", "sweep_date", "item_key", "status", "kind"), False),)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        # The status column repeats the payload's (the ledger's bulk insert writes both).
+        if not self.status and isinstance(self.payload, dict):
+            self.status = self.payload.get("status") or ""
+        return super().save(*args, **kwargs)
 
 
 class NotificationPreference(BaseModel):
@@ -325,6 +337,65 @@ class AuditHead(BaseModel):
     key_id = pw.CharField(max_length=16, default="")  # the newest event's key
 
 
+class CompletenessStamp(BaseModel):
+    """When a system's completeness facts last changed: a number that grows with every write.
+
+    Kept by database triggers (tracker.portfolio.stamps) on every table completeness reads, so
+    that no write, by any path, leaves a stale answer. Row 0 is the agency's: agency-wide
+    evidence and its reviews, which count for every system.
+    """
+
+    system_id = pw.BigIntegerField(primary_key=True)
+    stamp = pw.BigIntegerField(index=True)
+
+    class Meta:
+        table_name = "completeness_stamp"
+
+
+class PortfolioRow(BaseModel):
+    """One system's completeness summary on a date, as the portfolio sorts, filters and counts it.
+
+    A derived index, never a record: rebuilt whenever the stamps it was computed at (the
+    system's, the agency's) or the catalogue's key no longer match (tracker.portfolio.index).
+    """
+
+    as_of = pw.DateField()
+    system_id = pw.BigIntegerField()
+    stamp = pw.BigIntegerField()
+    agency_stamp = pw.BigIntegerField()
+    catalogue_key = pw.CharField(max_length=64)
+    # For today's rows: the earliest deadline of an open event duty later today, when the
+    # answer changes by itself (the duty becomes overdue); null when nothing changes by then.
+    changes_at = pw.DateTimeField(null=True)
+    computed_at = pw.DateTimeField()
+    name = pw.CharField(max_length=200)
+    name_key = pw.CharField(max_length=200)  # casefolded: sorting and searching by name
+    lifecycle_stage = pw.CharField(max_length=40)
+    risk_level = pw.CharField(max_length=10)
+    retired = pw.BooleanField()
+    ready = pw.BooleanField(null=True)
+    nothing_applies = pw.BooleanField()
+    percent = pw.FloatField(null=True)
+    percent_key = pw.FloatField()  # nothing in force sorts below 0 %
+    overdue = pw.IntegerField()
+    missing = pw.IntegerField()
+    expiring_soon = pw.IntegerField()
+    pending_review = pw.IntegerField()
+    expired = pw.IntegerField()
+    stage_overdue = pw.IntegerField()
+    event_overdue = pw.IntegerField()
+    frameworks = pw.JSONField(default=dict)  # framework -> percent met (null: nothing in force)
+
+    class Meta:
+        table_name = "portfolio_row"
+        primary_key = pw.CompositeKey("as_of", "system_id")
+        indexes = (
+            (("as_of", "name_key"), False),
+            (("as_of", "overdue"), False),
+            (("as_of", "percent_key"), False),
+        )
+
+
 ALL_MODELS = [
     User,
     ApiToken,
@@ -343,4 +414,6 @@ ALL_MODELS = [
     AuditEvent,
     AuditHead,
     AgencyProfile,
+    CompletenessStamp,
+    PortfolioRow,
 ]

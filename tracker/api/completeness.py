@@ -1,19 +1,26 @@
-"""API: completeness per system and for the portfolio, as JSON or CSV, as of any date."""
+"""API: completeness per system and for the portfolio, as JSON or CSV, as of any date.
+
+The portfolio is listed from its index (:mod:`tracker.portfolio`): filtered, sorted and paged
+in SQL, then the page's systems evaluated by the engine. While thousands of rows are being
+recomputed in the background (after an agency-wide item or a catalogue change), the answer
+says so in the ``X-Portfolio-Refreshing`` header.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Page
 
-from tracker import completeness
+from tracker import completeness, portfolio
 from tracker.api.auth import require
 from tracker.api.blueprint import Blueprint
 from tracker.api.schemas import AsOfArgs, CompletenessOut, CompletenessSummaryOut, PortfolioArgs
 from tracker.app import runtime
-from tracker.completeness import export
+from tracker.completeness import export, facts
+from tracker.portfolio import listing
 
 blp = Blueprint(
     "completeness",
@@ -21,6 +28,8 @@ blp = Blueprint(
     url_prefix="/api",
     description="What each system needs, what it has, what is missing, and whether it is ready.",
 )
+REFRESHING = "X-Portfolio-Refreshing"
+CSV_CHUNK = 1000  # systems evaluated at a time for an export
 
 
 def _system(system_id: int, args: dict):
@@ -33,24 +42,27 @@ def _system(system_id: int, args: dict):
     )
 
 
-def _portfolio(args: dict):
-    state = runtime()
-    results = completeness.for_portfolio(
-        args.get("as_of") or date.today(),
-        state.catalogue,
-        state.settings.expiring_soon_days,
-        args["include_retired"],
+def _query(args: dict) -> listing.Query:
+    return listing.Query(
+        stage=args.get("lifecycle_stage") or "",
+        risk=args.get("risk_level") or "",
+        ready=args.get("ready"),
+        text=args.get("name_contains") or "",
+        include_retired=args["include_retired"],
+        sort=args["sort"],
+        descending=args["order"] == "desc",
     )
-    if args.get("lifecycle_stage"):
-        results = [r for r in results if r.lifecycle_stage == args["lifecycle_stage"]]
-    if args.get("ready") is not None:
-        results = [r for r in results if r.ready is args["ready"]]
-    return results
 
 
-def _csv(text: str, name: str) -> Response:
+def _headers(freshness: portfolio.Freshness) -> dict[str, str]:
+    return {REFRESHING: str(freshness.stale_systems)} if freshness.refreshing else {}
+
+
+def _csv(text: str, name: str, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **(headers or {})},
     )
 
 
@@ -82,10 +94,31 @@ class Portfolio(MethodView):
     @require("completeness:read")
     @blp.arguments(PortfolioArgs, location="query")
     @blp.response(200, CompletenessSummaryOut(many=True))
-    @blp.paginate(Page)
-    def get(self, args):
-        """Every system's completeness summary: per framework, counts, stage and readiness."""
-        return [export.system_dict(r, with_items=False) for r in _portfolio(args)]
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Every system's completeness summary: per framework, counts, stage and readiness.
+
+        Filtered, sorted and paged over the whole portfolio. While many systems are being
+        recomputed in the background, the ``X-Portfolio-Refreshing`` header gives how many; the
+        systems listed are always evaluated afresh."""
+        state = runtime()
+        as_of = args.get("as_of") or date.today()
+        days = state.settings.expiring_soon_days
+        freshness = portfolio.ensure(as_of, state.catalogue, days)
+        page = listing.page(
+            as_of,
+            _query(args),
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
+            freshness=freshness,
+        )
+        pagination_parameters.item_count = page.total
+        results = listing.summaries(as_of, state.catalogue, page.system_ids, days)
+        return (
+            [export.system_dict(r, with_items=False) for r in results],
+            200,
+            _headers(freshness),
+        )
 
 
 @blp.route("/completeness.csv")
@@ -94,8 +127,22 @@ class PortfolioCsv(MethodView):
     @blp.arguments(PortfolioArgs, location="query")
     @blp.response(200, content_type="text/csv", description="One row per system")
     def get(self, args):
-        """The portfolio as CSV."""
-        results = _portfolio(args)
+        """The portfolio as CSV: every selected system, in the same order as the JSON listing."""
+        state = runtime()
+        as_of = args.get("as_of") or date.today()
+        days = state.settings.expiring_soon_days
+        freshness = portfolio.ensure(as_of, state.catalogue, days)
+        query = _query(args)
+        ids = listing.page(as_of, query, limit=None).system_ids
+
+        def results() -> Iterator[facts.SystemCompleteness]:
+            for start in range(0, len(ids), CSV_CHUNK):
+                yield from listing.summaries(
+                    as_of, state.catalogue, ids[start : start + CSV_CHUNK], days
+                )
+
         return _csv(
-            export.portfolio_csv(results), f"completeness-{args.get('as_of') or date.today()}.csv"
+            export.portfolio_csv(results(), listing.frameworks(as_of, query)),
+            f"completeness-{as_of}.csv",
+            _headers(freshness),
         )

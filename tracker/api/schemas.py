@@ -19,6 +19,7 @@ from tracker.completeness.facts import EVENT_DUTY_STATUSES
 from tracker.db import MAX_ID
 from tracker.events.kinds import CORE_EVENT_KIND_IDS, unknown_kind
 from tracker.evidence_items import EvidenceMetadataSchema
+from tracker.portfolio.listing import SORTS as PORTFOLIO_SORTS
 from tracker.profile import (
     ContactSchema,
     OperatorPatchSchema,
@@ -318,6 +319,20 @@ class PortfolioArgs(AsOfArgs):
     ready = fields.Boolean(
         metadata={"description": "Only systems (not) ready for their next stage"}
     )
+    risk_level = choice(vocab.RISK_LEVELS)
+    name_contains = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Only systems whose name contains this text, in any case"},
+    )
+    sort = fields.String(
+        load_default="name",
+        validate=validate.OneOf(PORTFOLIO_SORTS),
+        metadata={
+            "description": "Order of the systems: by name, share met, a count of what needs "
+            "doing (overdue, missing, expiring, pending, expired), stage or risk level"
+        },
+    )
+    order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
 
 
 class ScoreOut(ma.Schema):

@@ -218,6 +218,7 @@ from tracker.cli import (  # noqa: E402  (register commands)
     evidence,
     facts,
     operations,
+    portfolio,
     reminders,
     systems,
     waivers,
@@ -234,6 +235,7 @@ for module in (
     events,
     catalogue,
     facts,
+    portfolio,
     reminders,
     audit,
 ):

@@ -15,7 +15,7 @@ short path.
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, datetime, time
 from operator import itemgetter
 
 from tracker.completeness import events as event_duties
@@ -311,6 +311,7 @@ class Evaluator:
             events=event_duties.flatten(duties) if detail else [],
             event_counts=event_duties.count(duties),
             blocking_statuses=blocking_statuses if upcoming is not None else {},
+            changes_at=_changes_at(duties, snapshot),
         )
 
     # Why a requirement applies. Detailed evaluations and `tracker requirements why` only: the
@@ -657,6 +658,13 @@ class Evaluator:
         return EvidenceRef(
             evidence.id, evidence.title, evidence.kind, evidence.version, status, until, note
         )
+
+
+def _changes_at(duties: dict[str, list[EventDuty]], snapshot: Snapshot):
+    end = datetime.combine(snapshot.as_of, time.max)
+    if not duties or snapshot.moment is None or snapshot.moment >= end:
+        return None
+    return event_duties.next_change(duties, snapshot.moment, end)
 
 
 def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):

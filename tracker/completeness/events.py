@@ -270,6 +270,20 @@ def flatten(duties: Mapping[str, list[EventDuty]]) -> list[EventDuty]:
     )
 
 
+def next_change(duties: Mapping[str, list[EventDuty]], moment: datetime, end: datetime):
+    """The earliest deadline after ``moment`` and by ``end`` of a duty still open: when an
+    answer judged at ``moment`` stops being the answer at the end of its date."""
+    return min(
+        (
+            duty.deadline
+            for listed in duties.values()
+            for duty in listed
+            if duty.status == "open" and moment < duty.deadline <= end
+        ),
+        default=None,
+    )
+
+
 def count(duties: Mapping[str, list[EventDuty]]) -> dict[str, int]:
     counts = dict.fromkeys(EVENT_DUTY_STATUSES, 0)
     for listed in duties.values():

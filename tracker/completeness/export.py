@@ -121,9 +121,14 @@ def system_csv(result: SystemCompleteness) -> str:
     return _csv(rows, header)
 
 
-def portfolio_csv(results: list[SystemCompleteness]) -> str:
-    """One row per system: stage, readiness, overall and per-framework percentages, status counts."""
-    frameworks = sorted({name for r in results for name in r.frameworks})
+def portfolio_csv(
+    results: Iterable[SystemCompleteness], frameworks: list[str] | None = None
+) -> str:
+    """One row per system: stage, readiness, overall and per-framework percentages, status
+    counts. ``frameworks``: the columns (default: those of the results, read first)."""
+    if frameworks is None:
+        results = list(results)
+        frameworks = sorted({name for r in results for name in r.frameworks})
     header = [
         "system_id",
         "system",

@@ -258,3 +258,6 @@ class SystemCompleteness:
     # Requirement id -> status of each requirement blocking the next stage, in the reasons'
     # order (summaries too: what a portfolio needs without one object per requirement).
     blocking_statuses: dict[str, str] = field(default_factory=dict)
+    # Judged at a moment within the date (today): the earliest deadline of an open event duty
+    # later that day, when this answer changes by itself; None when nothing changes by its end.
+    changes_at: datetime | None = None

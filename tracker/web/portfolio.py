@@ -3,8 +3,9 @@
 The main table shows, per system, what needs doing (overdue, missing, expiring soon, pending
 review, expired), its risk level and stage; the frameworks' percentages are a secondary view
 (``view=frameworks``). ``/portfolio.csv`` exports exactly the rows and columns shown, with the
-same filters, sort and date. Everything comes from one :func:`completeness.for_portfolio` call
-(summaries) and one query for the systems' risk levels: nothing is read per system.
+same filters, sort and date, for every page. The portfolio's index (:mod:`tracker.portfolio`)
+filters, sorts, counts and pages the systems in SQL; the page's hundred systems are then
+evaluated by the engine: a page costs what it shows, whatever the number of systems.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from tracker import completeness, i18n, vocabulary
+from tracker import i18n, portfolio, vocabulary
 from tracker.app import runtime
 from tracker.completeness.facts import SystemCompleteness
-from tracker.completeness.overdue import action_counts, stage_overdue
+from tracker.completeness.overdue import ACTION_COUNTS, action_counts, stage_overdue
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
-from tracker.models import AISystem
+from tracker.models import AISystem, PortfolioRow
 from tracker.plugin_host import Catalogue
+from tracker.portfolio import listing
 from tracker.web.csv_export import cell as _cell
 from tracker.web.session import requires
 
@@ -33,7 +35,6 @@ bp = Blueprint("portfolio", __name__, template_folder="templates")
 
 STAGE_INDEX = {stage: index for index, stage in enumerate(vocabulary.LIFECYCLE_STAGES)}
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-RISK_ORDER = {level: index for index, level in enumerate(vocabulary.RISK_LEVELS)}
 # The counts shown, in order: (key, column heading, what it counts), translated where shown.
 COUNTS = (
     (
@@ -78,18 +79,6 @@ def row_of(result: SystemCompleteness, risk_level: str, catalogue: Catalogue) ->
     return Row(result, risk_level, len(overdue), event_overdue, action_counts(result, overdue))
 
 
-SORTS = {
-    "name": lambda r: r.name.casefold(),
-    # Nothing in force sorts below 0 %: it is the least known, not the best.
-    "percent": lambda r: -1.0 if r.result.overall.percent is None else r.result.overall.percent,
-    "overdue": lambda r: r.counts["overdue"],
-    "missing": lambda r: r.counts["missing"],
-    "expiring": lambda r: r.counts["expiring_soon"],
-    "pending": lambda r: r.counts["pending_review"],
-    "expired": lambda r: r.counts["expired"],
-    "stage": lambda r: STAGE_INDEX[r.result.lifecycle_stage],
-    "risk": lambda r: RISK_ORDER.get(r.risk_level, -1),
-}
 SORT_OF_COUNT = {
     "overdue": "overdue",
     "missing": "missing",
@@ -122,31 +111,47 @@ def as_of_from(text: str) -> date:
         ) from None
 
 
+PAGE_SIZE = 100  # systems per page
+
+
 def _query() -> dict[str, Any]:
     """The page's parameters, as given (the CSV link and sort links repeat them)."""
     names = ("q", "stage", "risk", "ready", "as_of", "sort", "order", "view")
     return {name: request.args.get(name, "") for name in names}
 
 
-def _rows(query: dict[str, str], as_of: date) -> list[Row]:
-    catalogue = runtime().catalogue
-    results = completeness.for_portfolio(as_of, catalogue, runtime().settings.expiring_soon_days)
-    # One query for every system's risk level (the summaries do not carry it).
-    risks = dict(AISystem.select(AISystem.id, AISystem.risk_level).tuples())
-    rows = [row_of(r, risks.get(r.system_id, ""), catalogue) for r in results]
-    if query["stage"]:
-        rows = [r for r in rows if r.result.lifecycle_stage == query["stage"]]
-    if query["risk"]:
-        rows = [r for r in rows if r.risk_level == query["risk"]]
-    if query["ready"] in ("yes", "no"):
-        rows = [r for r in rows if r.result.ready is (query["ready"] == "yes")]
-    if query["q"]:
-        rows = [r for r in rows if query["q"].casefold() in r.name.casefold()]
-    # Sorted by name first, so that ties keep a stable, readable order.
-    rows.sort(key=SORTS["name"])
-    sort = query["sort"] if query["sort"] in SORTS else "name"
-    rows.sort(key=SORTS[sort], reverse=query["order"] == "desc")
-    return rows
+def _selection(query: dict[str, str]) -> listing.Query:
+    return listing.Query(
+        stage=query["stage"] if query["stage"] in vocabulary.LIFECYCLE_STAGES else "",
+        risk=query["risk"] if query["risk"] in vocabulary.RISK_LEVELS else "",
+        ready={"yes": True, "no": False}.get(query["ready"]),
+        text=query["q"],
+        sort=query["sort"] if query["sort"] in listing.SORTS else "name",
+        descending=query["order"] == "desc",
+    )
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "")
+    return int(text) if text.isdigit() and 0 < int(text) <= 10**6 else 1
+
+
+def _rows(query: dict[str, str], as_of: date, page: int) -> tuple[list[Row], listing.Listing]:
+    """The page's rows, evaluated by the engine, and the listing they come from."""
+    state = runtime()
+    catalogue, days = state.catalogue, state.settings.expiring_soon_days
+    freshness = portfolio.ensure(as_of, catalogue, days)
+    found = listing.page(
+        as_of, _selection(query), (page - 1) * PAGE_SIZE, PAGE_SIZE, freshness=freshness
+    )
+    results = listing.summaries(as_of, catalogue, found.system_ids, days)
+    # One query for the page's risk levels (the summaries do not carry them).
+    risks = dict(
+        AISystem.select(AISystem.id, AISystem.risk_level)
+        .where(AISystem.id.in_(found.system_ids))
+        .tuples()
+    )
+    return [row_of(r, risks.get(r.system_id, ""), catalogue) for r in results], found
 
 
 @bp.route("/")
@@ -162,25 +167,43 @@ def dashboard() -> Any:
         as_of = as_of_from(query["as_of"])
     except BadDate as bad:
         return render_template("portfolio.html", error=str(bad), **_page(query, [], None)), 400
-    rows = _rows(query, as_of)
-    return render_template("portfolio.html", error="", **_page(query, rows, as_of))
+    page = _page_number()
+    rows, found = _rows(query, as_of, page)
+    return render_template("portfolio.html", error="", **_page(query, rows, as_of, found, page))
 
 
-def _page(query: dict[str, str], rows: list[Row], as_of: date | None) -> dict[str, Any]:
-    frameworks = sorted({name for r in rows for name in r.result.frameworks})
+def _page(
+    query: dict[str, str],
+    rows: list[Row],
+    as_of: date | None,
+    found: listing.Listing | None = None,
+    page: int = 1,
+) -> dict[str, Any]:
+    found = found or listing.Listing([], 0, dict.fromkeys(ACTION_COUNTS, 0))
+    if as_of is not None and query["view"] == "frameworks":
+        frameworks = listing.frameworks(as_of, _selection(query))
+    else:
+        frameworks = []
     filters = {k: v for k, v in query.items() if k not in ("sort", "order") and v}
+    pages = max(1, -(-found.total // PAGE_SIZE))
     return {
         "rows": rows,
         "as_of": as_of,
         "today": as_of == date.today(),
         "frameworks": frameworks,
         "jurisdictions": runtime().catalogue.jurisdictions,
-        "totals": {key: sum(r.counts[key] for r in rows) for key, _heading, _meaning in COUNTS},
+        "total": found.total,
+        "totals": found.totals,
+        "refreshing": found.freshness.refreshing,
+        "page": page,
+        "pages": pages,
+        "first": (page - 1) * PAGE_SIZE + 1,
+        "last": (page - 1) * PAGE_SIZE + len(rows),
         "count_columns": [(key, _(heading), _(meaning)) for key, heading, meaning in COUNTS],
         "sort_of_count": SORT_OF_COUNT,
         "query": query,
         "filters": filters,
-        "sort": query["sort"] if query["sort"] in SORTS else "name",
+        "sort": query["sort"] if query["sort"] in listing.SORTS else "name",
         "descending": query["order"] == "desc",
         "view": "frameworks" if query["view"] == "frameworks" else "act",
     }
@@ -189,19 +212,23 @@ def _page(query: dict[str, str], rows: list[Row], as_of: date | None) -> dict[st
 @bp.route("/portfolio.csv")
 @requires("completeness:read")
 def export_csv() -> Any:
-    """Exactly the rows and columns the page shows for the same parameters."""
+    """Exactly the columns the page shows, for every system the filters select (every page),
+    in the same order; read from the portfolio's index alone."""
     query = _query()
     try:
         as_of = as_of_from(query["as_of"])
     except BadDate as bad:
         return Response(str(bad) + "\n", status=400, mimetype="text/plain")
-    rows = _rows(query, as_of)
+    state = runtime()
+    portfolio.ensure(as_of, state.catalogue, state.settings.expiring_soon_days)
+    selection = _selection(query)
+    rows = listing.rows(as_of, selection)
     frameworks_view = query["view"] == "frameworks"
-    frameworks = sorted({name for r in rows for name in r.result.frameworks})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # The page's headings and words, in the reader's language.
     if frameworks_view:
+        frameworks = listing.frameworks(as_of, selection)
         writer.writerow([_("System"), _("Stage"), _("Overall"), *frameworks])
     else:
         # "Next stage" is the readiness column, "Met" the overall share.
@@ -216,18 +243,15 @@ def export_csv() -> Any:
             ]
         )
     for r in rows:
-        stage = _(vocabulary.LIFECYCLE_STAGES[r.result.lifecycle_stage])
+        stage = _(vocabulary.LIFECYCLE_STAGES[r.lifecycle_stage])
         if frameworks_view:
-            scores = r.result.frameworks
+            scores = r.frameworks
             writer.writerow(
                 [
                     _cell(r.name),
                     stage,
-                    i18n.format_percent(r.result.overall.percent),
-                    *(
-                        i18n.format_percent(scores[f].percent) if f in scores else ""
-                        for f in frameworks
-                    ),
+                    i18n.format_percent(r.percent),
+                    *(i18n.format_percent(scores[f]) if f in scores else "" for f in frameworks),
                 ]
             )
         else:
@@ -238,9 +262,9 @@ def export_csv() -> Any:
                     if r.risk_level in vocabulary.RISK_LEVELS
                     else r.risk_level,
                     stage,
-                    *(r.counts[key] for key, _heading, _meaning in COUNTS),
-                    _ready_text(r.result),
-                    i18n.format_percent(r.result.overall.percent),
+                    *(getattr(r, key) for key, _heading, _meaning in COUNTS),
+                    _ready_text(r),
+                    i18n.format_percent(r.percent),
                 ]
             )
     name = f"portfolio-{as_of.isoformat()}{'-frameworks' if frameworks_view else ''}.csv"
@@ -251,7 +275,7 @@ def export_csv() -> Any:
     )
 
 
-def _ready_text(result: SystemCompleteness) -> str:
+def _ready_text(result: SystemCompleteness | PortfolioRow) -> str:
     if result.nothing_applies:
         return _("nothing applies")
     if result.ready is None:

@@ -1,0 +1,69 @@
+"""CLI: ``tracker portfolio refresh``: rebuild the portfolio's index for a date, with progress.
+
+Pages and the API keep the index current by themselves; this command is for after an upgrade,
+a catalogue change or a bulk import, or from cron shortly after midnight, so that the first
+reader of the day does not wait for the recompute.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import click
+
+from tracker import portfolio
+from tracker.cli import Context, pass_context, reports_errors
+from tracker.cli.output import echo
+from tracker.cli.params import AS_OF
+from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
+
+
+@click.group("portfolio")
+def portfolio_group() -> None:
+    """The portfolio's index of every system's completeness."""
+
+
+@portfolio_group.command("refresh")
+@click.option("--as-of", type=AS_OF, help="The date to index (default: today).")
+@click.option(
+    "--all", "everything", is_flag=True, help="Recompute every system, not only the stale ones."
+)
+@pass_context
+@reports_errors
+def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
+    """Recompute the stale systems' rows of the date (every system's with --all)."""
+    ctx.connect()
+    day = as_of or date.today()
+    catalogue, days = ctx.catalogue(), ctx.settings.expiring_soon_days
+    if everything:
+        wanted = None
+    else:
+        missing, outdated = portfolio.stale(day, portfolio.catalogue_key(catalogue, days))
+        wanted = missing + outdated
+    started = time.perf_counter()
+    with click.progressbar(
+        length=0 if wanted is None else len(wanted),
+        label=_("Recomputing %(day)s", day=day.isoformat()),
+        show_pos=True,
+        file=click.get_text_stream("stderr"),
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        count = portfolio.refresh(day, catalogue, days, wanted, progress)
+    echo(
+        ngettext(
+            "%(num)s system recomputed for %(day)s in %(seconds).1f s",
+            "%(num)s systems recomputed for %(day)s in %(seconds).1f s",
+            count,
+            day=day.isoformat(),
+            seconds=time.perf_counter() - started,
+        )
+    )
+
+
+COMMANDS = [portfolio_group]

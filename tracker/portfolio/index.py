@@ -1,0 +1,291 @@
+"""The portfolio's index: each system's completeness summary on a date, kept up to date.
+
+A row is fresh when it was computed with the system's current stamp, the agency's current
+stamp and the current catalogue key (the enabled plugins and their versions, the deployment's
+countries and answers, the expiring-soon lead), and, for today, no open event deadline has
+passed since. :func:`stale` finds the rows that are not; :func:`refresh` recomputes them with
+the completeness engine, a chunk of systems at a time so that memory stays bounded however
+large the agency; :func:`ensure` decides what to recompute now and what in the background.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import peewee as pw
+
+from tracker.catalogue_record import serialise
+from tracker.completeness import cycle_collector_paused, evaluator_for, load_snapshot
+from tracker.completeness.facts import SystemCompleteness
+from tracker.completeness.loader import end_of
+from tracker.completeness.overdue import action_counts, stage_overdue
+from tracker.db import database, utcnow
+from tracker.models import AISystem, CompletenessStamp, PortfolioRow
+from tracker.plugin_host import Catalogue
+from tracker.portfolio import stamps
+
+CHUNK = 2000  # systems evaluated per load: bounds memory, keeps each query's IN list short
+# Up to this many stale systems are recomputed within the request; more (an agency-wide item,
+# a catalogue change) are recomputed in the background while the previous rows are shown.
+AT_ONCE = 500
+DATES_KEPT = 8  # dates whose rows are kept, the most recently computed first
+
+Progress = Callable[[int, int], None]  # (systems done, systems in all)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the date's rows are: ``refreshing`` while a background refresh runs."""
+
+    refreshing: bool = False
+    stale_systems: int = 0
+
+
+def catalogue_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
+    """What every row depends on besides the stamps: the catalogue in use (its digest covers
+    plugins, versions, requirements and in-force dates), the deployment and the lead time."""
+    cache = ("portfolio-key", expiring_soon_days)
+    found = catalogue.derived.get(cache)
+    if found is None:
+        text = f"{serialise(catalogue)['digest']}|{catalogue.deployment!r}|{expiring_soon_days}"
+        found = catalogue.derived[cache] = hashlib.sha256(text.encode()).hexdigest()
+    return found
+
+
+def stale(as_of: date, key: str) -> tuple[list[int], list[int]]:
+    """Systems registered by the end of ``as_of`` whose row for the date is (missing, outdated)."""
+    now = utcnow()
+    query = (
+        AISystem.select(AISystem.id, PortfolioRow.system_id)
+        .join(
+            CompletenessStamp,
+            pw.JOIN.LEFT_OUTER,
+            on=(CompletenessStamp.system_id == AISystem.id),
+        )
+        .switch(AISystem)
+        .join(
+            PortfolioRow,
+            pw.JOIN.LEFT_OUTER,
+            on=((PortfolioRow.system_id == AISystem.id) & (PortfolioRow.as_of == as_of)),
+        )
+        .where(
+            (AISystem.created_at <= end_of(as_of))
+            & (
+                PortfolioRow.system_id.is_null()
+                | (PortfolioRow.stamp != pw.fn.COALESCE(CompletenessStamp.stamp, 0))
+                | (PortfolioRow.agency_stamp != stamps.agency_stamp())
+                | (PortfolioRow.catalogue_key != key)
+                | (PortfolioRow.changes_at <= now)
+            )
+        )
+        .order_by(AISystem.id)
+        .tuples()
+    )
+    missing, outdated = [], []
+    for system_id, held in query:
+        (outdated if held is not None else missing).append(system_id)
+    return missing, outdated
+
+
+def refresh(
+    as_of: date,
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    system_ids: Iterable[int] | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Recompute the rows of ``system_ids`` (default: every system registered by the date);
+    return how many. Each chunk is read, evaluated and written in one transaction."""
+    key = catalogue_key(catalogue, expiring_soon_days)
+    if system_ids is None:
+        system_ids = list(
+            AISystem.select(AISystem.id)
+            .where(AISystem.created_at <= end_of(as_of))
+            .order_by(AISystem.id)
+            .tuples()
+        )
+        system_ids = [row[0] for row in system_ids]
+    else:
+        system_ids = sorted(set(system_ids))
+    evaluator = evaluator_for(catalogue, expiring_soon_days)
+    done = 0
+    for start in range(0, len(system_ids), CHUNK):
+        chunk = system_ids[start : start + CHUNK]
+        with database.atomic(), cycle_collector_paused():
+            # The stamps are read before the facts: a write in between leaves the row stale.
+            agency = stamps.agency_stamp()
+            current = stamps.of_systems(chunk)
+            risks = dict(
+                AISystem.select(AISystem.id, AISystem.risk_level)
+                .where(AISystem.id.in_(chunk))
+                .tuples()
+            )
+            snapshot = load_snapshot(as_of, catalogue, chunk, include_retired=True)
+            now = utcnow()
+            rows = [
+                _row(
+                    evaluator.evaluate(system, snapshot, detail=False),
+                    catalogue,
+                    risk_level=risks.get(system.id, ""),
+                    stamp=current[system.id],
+                    agency_stamp=agency,
+                    key=key,
+                    now=now,
+                )
+                for system in snapshot.systems
+            ]
+            del snapshot
+            _write(rows)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(system_ids))
+    if done > AT_ONCE:
+        _forget_old_dates(as_of)
+    return done
+
+
+def _row(
+    result: SystemCompleteness,
+    catalogue: Catalogue,
+    *,
+    risk_level: str,
+    stamp: int,
+    agency_stamp: int,
+    key: str,
+    now: datetime,
+) -> dict:
+    overdue = stage_overdue(result, catalogue)
+    counts = action_counts(result, overdue)
+    percent = result.overall.percent
+    return {
+        "as_of": result.as_of,
+        "system_id": result.system_id,
+        "stamp": stamp,
+        "agency_stamp": agency_stamp,
+        "catalogue_key": key,
+        "changes_at": result.changes_at,
+        "computed_at": now,
+        "name": result.name,
+        "name_key": result.name.casefold()[:200],
+        "lifecycle_stage": result.lifecycle_stage,
+        "risk_level": risk_level,
+        "retired": result.retired,
+        "ready": result.ready,
+        "nothing_applies": bool(result.nothing_applies),
+        "percent": percent,
+        "percent_key": -1.0 if percent is None else percent,
+        **counts,
+        "stage_overdue": len(overdue),
+        "event_overdue": result.event_counts.get("overdue", 0),
+        "frameworks": {name: score.percent for name, score in sorted(result.frameworks.items())},
+    }
+
+
+UPDATED = [
+    field for name, field in PortfolioRow._meta.fields.items() if name not in ("as_of", "system_id")
+]
+
+
+def _write(rows: list[dict]) -> None:
+    for start in range(0, len(rows), 500):
+        (
+            PortfolioRow.insert_many(rows[start : start + 500])
+            .on_conflict(
+                conflict_target=[PortfolioRow.as_of, PortfolioRow.system_id], preserve=UPDATED
+            )
+            .execute()
+        )
+
+
+def _forget_old_dates(keep: date) -> None:
+    """Keep the rows of the few dates computed last (and ``keep``): other dates are cheap to
+    rebuild, and an index of every date ever asked for would grow without end."""
+    recent = [
+        row[0]
+        for row in PortfolioRow.select(PortfolioRow.as_of)
+        .group_by(PortfolioRow.as_of)
+        .order_by(pw.fn.MAX(PortfolioRow.computed_at).desc())
+        .limit(DATES_KEPT)
+        .tuples()
+    ]
+    kept = {keep, *recent}
+    PortfolioRow.delete().where(PortfolioRow.as_of.not_in(list(kept))).execute()
+
+
+class Background:
+    """One background refresh per date in this process, each in a thread of its own with its
+    own database connection. The engine's work is plain Python and SQL: no app context."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[date, threading.Thread] = {}
+
+    def start(self, as_of: date, run: Callable[[], object]) -> bool:
+        """Start ``run`` for the date unless one is running; True if it runs now."""
+        with self._lock:
+            thread = self._running.get(as_of)
+            if thread is not None and thread.is_alive():
+                return True
+            thread = threading.Thread(
+                target=self._run, args=(as_of, run), name=f"portfolio-{as_of}", daemon=True
+            )
+            self._running[as_of] = thread
+            thread.start()
+            return True
+
+    def _run(self, as_of: date, run: Callable[[], object]) -> None:
+        try:
+            with database.connection_context():
+                run()
+        finally:
+            with self._lock:
+                if self._running.get(as_of) is threading.current_thread():
+                    del self._running[as_of]
+
+    def running(self, as_of: date) -> bool:
+        with self._lock:
+            thread = self._running.get(as_of)
+            return thread is not None and thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for every refresh running now (tests, and a clean shutdown)."""
+        with self._lock:
+            threads = list(self._running.values())
+        for thread in threads:
+            thread.join(timeout)
+
+
+BACKGROUND = Background()
+
+
+def ensure(
+    as_of: date,
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    background: Background | None = BACKGROUND,
+) -> Freshness:
+    """Bring the date's rows up to date enough to answer: a few stale systems now; many, when
+    every one of them has a row to show meanwhile, in the background (``background=None``:
+    everything now)."""
+    key = catalogue_key(catalogue, expiring_soon_days)
+    missing, outdated = stale(as_of, key)
+    if not missing and not outdated:
+        return Freshness()
+    if background is None or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
+        refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
+        return Freshness()
+    if missing:  # systems with no row at all would be absent from the answer
+        refresh(as_of, catalogue, expiring_soon_days, missing)
+    background.start(
+        as_of, lambda: refresh(as_of, catalogue, expiring_soon_days, _still_stale(as_of, key))
+    )
+    return Freshness(refreshing=True, stale_systems=len(outdated))
+
+
+def _still_stale(as_of: date, key: str) -> list[int]:
+    missing, outdated = stale(as_of, key)
+    return missing + outdated

@@ -1,0 +1,34 @@
+"""Stamps: when each system's completeness facts last changed.
+
+The triggers of schema version 11 (``tracker/migrations/0011_portfolio_index.py``) bump a
+system's stamp in the same transaction as any insert, update or delete on ``ai_system``,
+``operator``, ``waiver``, ``system_event`` and ``evidence_system``, and, through the systems
+an item covers, on ``evidence`` and ``evidence_review``. Agency-wide evidence and its reviews
+bump the agency's stamp (system id 0), which every system's answer depends on. Triggers rather
+than calls in the domain functions: imports, scripts and plain SQL write too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tracker.models import CompletenessStamp
+
+AGENCY = 0  # the stamp of what counts for every system
+
+
+def agency_stamp() -> int:
+    """The agency's stamp (0 before any agency-wide item)."""
+    row = CompletenessStamp.get_or_none(CompletenessStamp.system_id == AGENCY)
+    return row.stamp if row is not None else 0
+
+
+def of_systems(system_ids: Iterable[int]) -> dict[int, int]:
+    """Each system's stamp (0 for a system never written to since schema version 11)."""
+    wanted = list(system_ids)
+    found = dict(
+        CompletenessStamp.select(CompletenessStamp.system_id, CompletenessStamp.stamp)
+        .where(CompletenessStamp.system_id.in_(wanted))
+        .tuples()
+    )
+    return {system_id: found.get(system_id, 0) for system_id in wanted}
