@@ -69,9 +69,12 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
     settings = settings or config.from_environ()
     if overrides:
         settings = settings.with_overrides(**overrides)
-    database = db.bind(settings.database_url)
+    # PostgreSQL through a pool: each request takes a connection and gives it back at its end.
+    database = db.bind(settings.database_url, pool=settings.database_pool)
     with database.connection_context():
         state = schema.status(database)
+    # `tracker serve` forks its workers from this process: none may inherit this connection.
+    db.release_idle(database)
     if not state.up_to_date:
         raise SchemaOutOfDate(
             f"the database schema is at version {state.current}, this code needs version "
@@ -103,6 +106,8 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
 
     @app.teardown_request
     def close_connection(exc: BaseException | None) -> None:
+        # Pooled (PostgreSQL), close() gives the connection back, rolled back if a failed
+        # request left a transaction open; SQLite's is closed.
         for pending in request.environ.get("tracker.pending_uploads", []):
             pending.discard()
         if not database.is_closed():

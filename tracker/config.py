@@ -19,6 +19,7 @@ import iso3166
 from limits import parse_many
 
 from tracker import i18n
+from tracker.db import PoolSettings
 from tracker.territory import parse_binding
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
@@ -41,6 +42,13 @@ class Settings:
     env: str = "development"
     data_dir: Path = Path("instance")
     database_url: str = ""
+    # PostgreSQL connection pool, per server process (SQLite is not pooled): connections open
+    # at once (the server's TRACKER_SERVER_THREADS, 16, each hold one during a request);
+    # seconds before an idle connection is closed rather than reused; seconds a request waits
+    # for a free connection when all are taken.
+    database_max_connections: int = 16
+    database_stale_timeout: int = 300
+    database_pool_timeout: int = 10
     evidence_dir: Path = Path()
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEFAULT_SECRET_KEY
@@ -117,6 +125,13 @@ class Settings:
     def is_production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def database_pool(self) -> PoolSettings:
+        """The connection pool the app opens a PostgreSQL database with."""
+        return PoolSettings(
+            self.database_max_connections, self.database_stale_timeout, self.database_pool_timeout
+        )
+
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **overrides).validated()
 
@@ -183,6 +198,9 @@ class Settings:
             ("TRACKER_SERVER_CONNECTIONS", self.server_connections, 1, 100_000),
             ("TRACKER_HEADER_TIMEOUT", self.header_timeout, 1, 3600),
             ("TRACKER_BODY_TIMEOUT", self.body_timeout, 1, 3600),
+            ("TRACKER_DATABASE_MAX_CONNECTIONS", self.database_max_connections, 1, 1000),
+            ("TRACKER_DATABASE_STALE_TIMEOUT", self.database_stale_timeout, 1, 86_400),
+            ("TRACKER_DATABASE_POOL_TIMEOUT", self.database_pool_timeout, 1, 3600),
         ):
             if not low <= value <= high:
                 raise ConfigError(f"{name} must be from {low} to {high}, not {value}")
@@ -317,6 +335,9 @@ SPECIAL = {
     "server_connections",
     "header_timeout",
     "body_timeout",
+    "database_max_connections",
+    "database_stale_timeout",
+    "database_pool_timeout",
     "smtp_port",
     "jurisdictions",
     "in_force_from",
@@ -348,6 +369,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
         ("server_connections", Settings.server_connections),
         ("header_timeout", Settings.header_timeout),
         ("body_timeout", Settings.body_timeout),
+        ("database_max_connections", Settings.database_max_connections),
+        ("database_stale_timeout", Settings.database_stale_timeout),
+        ("database_pool_timeout", Settings.database_pool_timeout),
     ):
         values[name] = _integer(env, f"TRACKER_{name.upper()}", default)
     values["jurisdictions"] = _names(env, "TRACKER_JURISDICTIONS")

@@ -2,7 +2,11 @@
 
 SQLite gets WAL journaling, enforced foreign keys and IMMEDIATE write
 transactions (so concurrent writers queue instead of failing half-way);
-PostgreSQL uses the same models unchanged.
+PostgreSQL uses the same models unchanged; given :class:`PoolSettings` (the
+app does, from ``TRACKER_DATABASE_*``), through a pool of connections that
+each request takes at its start and gives back at its end, instead of a new
+server process per request. A pooled database forgets, in a forked child, the
+connections it inherited (they are the parent's sockets).
 
 A database that cannot be used (a URL no driver reads, a SQLite file that is
 missing when it must exist, a folder where the file should be, a server that
@@ -13,15 +17,19 @@ the worker), in the reader's language where the CLI shows it.
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import peewee
 from playhouse.db_url import connect as connect_url
-from playhouse.db_url import schemes
+from playhouse.db_url import parseresult_to_dict, schemes
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
 
 from tracker.i18n.text import Phrase
 
@@ -41,6 +49,40 @@ MAX_ID = 2**31 - 1
 
 class DatabaseUnavailable(Exception):
     """The database named by the settings cannot be opened or reached; the message says why."""
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """A PostgreSQL connection pool, per process (SQLite's connections are files: not pooled).
+
+    ``max_connections``: connections open at once, in use or idle; ``stale_timeout``: seconds
+    after which a connection is closed rather than reused (the server or a proxy may have
+    dropped it); ``wait_timeout``: seconds a request waits for a free connection before
+    failing.
+    """
+
+    max_connections: int
+    stale_timeout: int
+    wait_timeout: int
+
+
+# Every pooled database this process made: a forked child must not use the parent's sockets.
+_pools: weakref.WeakSet[PooledDatabase] = weakref.WeakSet()
+# The inherited connections a child set aside: never closed by it (closing would end the
+# parent's session on the shared socket), never reused.
+_inherited: list[object] = []
+
+
+def _forget_inherited_connections() -> None:
+    for pool in list(_pools):
+        with pool._pool_lock:
+            _inherited.extend(conn for _, _, conn in pool._connections)
+            _inherited.extend(used.connection for used in pool._in_use.values())
+        pool.dispose()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def describe(url: str) -> str:
@@ -68,12 +110,15 @@ def sqlite_path(url: str) -> str:
     return urlsplit(url.removeprefix("sqlite:///")).path if url.startswith("sqlite:///") else ""
 
 
-def open_database(url: str, *, create: bool = True) -> peewee.Database:
+def open_database(
+    url: str, *, create: bool = True, pool: PoolSettings | None = None
+) -> peewee.Database:
     """Create (but do not connect) the database named by ``url``.
 
     With ``create`` (the default) a missing SQLite file and its folder are made on
     connection; without it a missing file raises :class:`DatabaseUnavailable`, so that
-    commands which only read never leave an empty database behind.
+    commands which only read never leave an empty database behind. With ``pool``, a
+    PostgreSQL database is a pool of connections: ``close()`` gives the connection back.
     """
     try:
         scheme = urlsplit(url).scheme
@@ -101,10 +146,36 @@ def open_database(url: str, *, create: bool = True) -> peewee.Database:
             _check_sqlite_path(Path(path), create)
         return connect_url(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     try:
+        if pool is not None and scheme in ("postgres", "postgresql"):
+            return _pooled(url, pool)
         return connect_url(url, autoconnect=True)
     except ValueError as error:  # no database name; peewee's message says where it goes
         message = str(error).replace(url, redacted(url))
         raise DatabaseUnavailable(f"TRACKER_DATABASE_URL {message}") from None
+
+
+def _pooled(url: str, pool: PoolSettings) -> PooledPostgresqlDatabase:
+    """The PostgreSQL database at ``url`` as a pool (peewee's playhouse.pool)."""
+    parameters = parseresult_to_dict(urlparse(url))
+    if not parameters.get("database"):
+        return connect_url(url)  # raises peewee's ValueError, which says where the name goes
+    database = PooledPostgresqlDatabase(
+        autoconnect=True,
+        max_connections=pool.max_connections,
+        stale_timeout=pool.stale_timeout,
+        # peewee reads 0 as "wait for ever": a wait of 0 seconds is not offered.
+        timeout=pool.wait_timeout,
+        **parameters,
+    )
+    _pools.add(database)
+    return database
+
+
+def release_idle(database: peewee.Database) -> None:
+    """Close the idle connections of a pooled database (no-op otherwise): before a server
+    forks its workers, so that none starts with a connection it shares with its parent."""
+    if isinstance(database, PooledDatabase):
+        database.close_idle()
 
 
 def _check_sqlite_path(path: Path, create: bool) -> None:
@@ -151,9 +222,12 @@ def _check_sqlite_path(path: Path, create: bool) -> None:
         ) from None
 
 
-def bind(url: str, *, create: bool = True) -> peewee.Database:
-    """Point the shared proxy at the database named by ``url`` and return it."""
-    db = open_database(url, create=create)
+def bind(url: str, *, create: bool = True, pool: PoolSettings | None = None) -> peewee.Database:
+    """Point the shared proxy at the database named by ``url`` and return it. A pool bound
+    before is retired: its idle connections are closed (a test binds one per app)."""
+    db = open_database(url, create=create, pool=pool)
+    if database.obj is not None:
+        release_idle(database.obj)
     database.initialize(db)
     return db
 
