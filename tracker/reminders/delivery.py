@@ -28,7 +28,6 @@ from tracker.reminders.planning import (
     Planned,
     load_preferences,
     plan,
-    still_due,
     unsubscribe_tokens,
 )
 
@@ -67,7 +66,7 @@ def sweep(
     result = SweepResult(as_of, items, planned)
     if record:
         # Closed first: what is left open then is a handful of earlier leftovers, not this sweep.
-        result.closed = ledger.close_obsolete(planned, still_due(items, preferences), as_of)
+        result.closed = ledger.close_obsolete(planned, items, preferences, as_of)
         result.new = ledger.record(planned, as_of)
     return result
 

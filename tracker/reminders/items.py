@@ -12,15 +12,17 @@ reached, a digest period) is what makes a reminder new.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from peewee import fn
+
 from tracker import completeness
 from tracker.completeness.facts import ItemStatus, SystemCompleteness
 from tracker.completeness.loader import end_of
-from tracker.config import Settings
+from tracker.config import ESCALATION_LOOKBACK_DAYS, Settings
 from tracker.i18n import N_
 from tracker.i18n.text import english
 from tracker.models import (
@@ -33,6 +35,7 @@ from tracker.models import (
     Waiver,
 )
 from tracker.plugin_host import Catalogue
+from tracker.reminders.streaming import stream
 from tracker.requirements import OWNERS
 from tracker.vocabulary import LIFECYCLE_STAGES
 
@@ -394,7 +397,32 @@ def _event_duties(results: list[SystemCompleteness], people: People) -> list[Rem
     return out
 
 
-ESCALATION_LOOKBACK_DAYS = 120
+def sent_counts(
+    statuses: Mapping[str, str], as_of: date, days: int = ESCALATION_LOOKBACK_DAYS
+) -> dict[str, int]:
+    """How many reminders of each item were sent with the status it has now (``statuses``: item
+    key -> status), in sweeps of the ``days`` before ``as_of`` (escalations not counted).
+
+    One GROUP BY over the index on (state, sweep_date, item_key, status, kind): the database
+    counts, and only one row per item and status comes back, a chunk at a time. (Before, every
+    sent row of the look-back was loaded with its payload: 120 days of a million rows a day.)
+    """
+    since = as_of - timedelta(days=days)
+    query = (
+        Notification.select(Notification.item_key, Notification.status, fn.COUNT(Notification.id))
+        .where(
+            (Notification.state == "sent")
+            & (Notification.sweep_date >= since)
+            & (Notification.sweep_date < as_of)
+            & (Notification.kind != "escalation")
+        )
+        .group_by(Notification.item_key, Notification.status)
+    )
+    sent: dict[str, int] = {}
+    for item_key, status, times in stream(query):
+        if statuses.get(item_key, None) == status:
+            sent[item_key] = times
+    return sent
 
 
 def _escalations(
@@ -410,22 +438,10 @@ def _escalations(
     }
     if not recurring:
         return []
-    sent: dict[str, int] = defaultdict(int)
-    # Recent history only (escalation is about a run of reminders), filtered here rather than with
-    # an IN list of every open item's key.
-    since = as_of - timedelta(days=ESCALATION_LOOKBACK_DAYS)
-    query = Notification.select(Notification.item_key, Notification.payload).where(
-        (Notification.state == "sent")
-        & (Notification.kind != "escalation")
-        & (Notification.sweep_date >= since)
-        & (Notification.sweep_date < as_of)
-    )
-    for item_key, payload in query.tuples():
-        item = recurring.get(item_key)
-        if item is not None and payload.get("status") == item.status:
-            sent[item_key] += 1
+    sent = sent_counts({key: item.status for key, item in recurring.items()}, as_of)
     out = []
-    for item_key, times in sent.items():
+    for item_key, item in recurring.items():  # in the items' order, whatever the database's
+        times = sent.get(item_key, 0)
         rounds = times // (settings.escalate_after * max(1, len(recurring[item_key].recipients)))
         if rounds >= 1:
             item = recurring[item_key]

@@ -14,6 +14,7 @@ loop that logs one line, waits with a growing pause and starts it again.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from rq.scheduler import RQScheduler
 from tracker import audit, config, db, evidence_items
 from tracker.audit import keys as audit_keys
 from tracker.plugin_host import Catalogue, load_catalogue_for
-from tracker.reminders import ledger
+from tracker.reminders import ledger, retention
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.planning import load_preferences
 
@@ -86,12 +87,14 @@ def agency_today(settings: config.Settings) -> date:
 
 def enqueue_deliveries(settings: config.Settings, connection: Redis) -> int:
     """Queue every deliverable message, in batches sharing one SMTP connection each."""
-    messages = ledger.messages(load_preferences())
     target = queue(settings, connection)
-    for start in range(0, len(messages), MESSAGES_PER_JOB):
-        batch = [vars(m) for m in messages[start : start + MESSAGES_PER_JOB]]
+    queued = 0
+    # A batch at a time as the ledger streams them: never every message of the day in memory.
+    messages = ledger.iter_messages(load_preferences())
+    while batch := [vars(m) for m in itertools.islice(messages, MESSAGES_PER_JOB)]:
         target.enqueue(deliver_job, batch, retry=retry_policy(settings), job_timeout=600)
-    return len(messages)
+        queued += len(batch)
+    return queued
 
 
 def sweep_job(as_of: str | None = None) -> dict:
@@ -106,7 +109,10 @@ def sweep_job(as_of: str | None = None) -> dict:
     try:
         with db.database.connection_context():
             result = sweep(day, catalogue, settings)
+            items, new = len(result.items), result.new
+            del result  # the day's items and plan, freed before the messages are read
             queued = enqueue_deliveries(settings, connection)
+            prune_ledger(day, settings)
             audit_checkpoint(settings)
         evidence_items.sweep_interrupted_uploads(
             settings.evidence_dir, settings.upload_temp_max_age_hours
@@ -115,10 +121,28 @@ def sweep_job(as_of: str | None = None) -> dict:
         connection.delete(lock)
     return {
         "as_of": day.isoformat(),
-        "items": len(result.items),
-        "new": result.new,
+        "items": items,
+        "new": new,
         "messages": queued,
     }
+
+
+def prune_ledger(day: date, settings: config.Settings) -> None:
+    """Ledger days older than the retention, summarised in the audit trail and deleted
+    (tracker.reminders.retention). Before the checkpoint, which then covers their summaries;
+    a problem is logged but never stops the sweep."""
+    try:
+        pruned = retention.prune(day, settings)
+    except Exception:  # the sweep's work is done: the next sweep tries again
+        log.exception("reminder ledger not pruned")
+        return
+    if pruned.days:
+        log.info(
+            "reminder ledger: %d rows of %d sweep days before %s pruned, summarised in the audit trail",
+            pruned.rows,
+            len(pruned.days),
+            pruned.cutoff,
+        )
 
 
 def audit_checkpoint(settings: config.Settings) -> None:

@@ -19,19 +19,24 @@ the last error.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
 from tracker.completeness.facts import as_day
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.models import Notification
-from tracker.reminders.planning import Planned, Preference
+from tracker.reminders.planning import Planned, Preference, still_due
+from tracker.reminders.streaming import stream
+
+if TYPE_CHECKING:
+    from tracker.reminders.items import ReminderItem
 
 # Longer than any live send takes (a claim is made just before its one message is handed over,
 # with 30 s socket timeouts), so a live worker's claim is never taken over.
@@ -59,6 +64,7 @@ COLUMNS = (
     "mandatory",
     "sweep_date",
     "payload",
+    "status",
     "created_at",
     "state",
     "attempts",
@@ -70,15 +76,13 @@ COLUMNS = (
 PAYLOAD = COLUMNS.index("payload")
 
 
-def record(planned: Iterable[Planned], sweep_date: date) -> int:
-    """Write planned notifications that are not in the ledger yet; return how many were new.
+CHUNK = 5000  # rows per executemany: memory stays flat however many a sweep plans
 
-    A sweep can plan a hundred thousand rows: they go through the driver's batch API with one
-    prepared statement, because building that many rows as peewee expressions costs seconds.
-    """
+
+def _rows(planned: Iterable[Planned], sweep_date: date) -> Iterator[tuple]:
+    """Ledger rows of planned notifications, as the driver takes them."""
     fields = [Notification._meta.fields[name] for name in COLUMNS]
     now = utcnow()
-    rows = []
     encoded: dict[int, str] = {}  # payloads are shared between recipients: encode each once
     for p in planned:
         values = (
@@ -93,6 +97,7 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
             p.mandatory,
             sweep_date,
             p.payload,
+            p.payload.get("status") or "",
             now,
             "pending",
             0,
@@ -108,28 +113,41 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
         if text is None:
             text = encoded[id(p.payload)] = json.dumps(p.payload)
         row[PAYLOAD] = text
-        rows.append(tuple(row))
+        yield tuple(row)
+
+
+def record(planned: Iterable[Planned], sweep_date: date) -> int:
+    """Write planned notifications that are not in the ledger yet; return how many were new.
+
+    A sweep can plan a million rows: they go through the driver's batch API with one prepared
+    statement (building that many rows as peewee expressions costs seconds), a chunk at a time
+    in one transaction, so that memory does not grow with the sweep. New rows are counted among
+    the sweep date's (an index range), not over the whole ledger.
+    """
     database = Notification._meta.database
     columns = ", ".join(f'"{name}"' for name in COLUMNS)
     table = f'"{Notification._meta.table_name}" ({columns})'
-    before = Notification.select().count()
+    of_the_day = Notification.select().where(Notification.sweep_date == sweep_date)
+    rows = _rows(planned, sweep_date)
     with write_transaction():
+        before = of_the_day.count()
         cursor = database.cursor()
-        if is_postgres():
-            from psycopg2.extras import execute_values
+        while chunk := list(itertools.islice(rows, CHUNK)):
+            if is_postgres():
+                from psycopg2.extras import execute_values
 
-            execute_values(
-                cursor,
-                f"INSERT INTO {table} VALUES %s ON CONFLICT DO NOTHING",
-                rows,
-                page_size=2000,
-            )
-        else:
-            placeholders = ", ".join("?" * len(COLUMNS))
-            cursor.executemany(
-                f"INSERT INTO {table} VALUES ({placeholders}) ON CONFLICT DO NOTHING", rows
-            )
-    return Notification.select().count() - before
+                execute_values(
+                    cursor,
+                    f"INSERT INTO {table} VALUES %s ON CONFLICT DO NOTHING",
+                    chunk,
+                    page_size=CHUNK,
+                )
+            else:
+                placeholders = ", ".join("?" * len(COLUMNS))
+                cursor.executemany(
+                    f"INSERT INTO {table} VALUES ({placeholders}) ON CONFLICT DO NOTHING", chunk
+                )
+        return of_the_day.count() - before
 
 
 STATES = ("pending", "sending", "sent", "failed", "obsolete")
@@ -151,29 +169,46 @@ def deliverable() -> pw.ModelSelect:
 
 
 def close_obsolete(
-    planned: Iterable[Planned], still_due: set[tuple[str, str, str]], as_of: date
+    planned: Iterable[Planned],
+    items: Iterable[ReminderItem],
+    preferences: Mapping[str, Preference],
+    as_of: date,
 ) -> int:
     """Close the unsent rows a sweep on ``as_of`` makes pointless; return how many.
 
     A row waiting to be sent (pending or failed) is closed as ``obsolete`` when its item is no
-    longer due for that person (``still_due`` holds (recipient, kind, item key)), or when this
-    sweep planned a newer notification of the same item for the same person under another key
-    (the next day's digest): that one carries the item, so the person never reads it twice.
-    Rows of later sweeps (a sweep replayed for an earlier date) are left alone.
+    longer due for that person (planning.still_due), or when this sweep planned a newer
+    notification of the same item for the same person under another key (the next day's
+    digest): that one carries the item, so the person never reads it twice. Rows of later
+    sweeps (a sweep replayed for an earlier date) are left alone.
+
+    The rows waiting are read first: after a day's delivery they are a handful, so what is due
+    and planned is looked up for them alone, not built for the whole sweep.
     """
-    current = {(p.recipient.email.casefold(), p.kind, p.item_key): p.key for p in planned}
+    waiting = list(
+        stream(
+            Notification.select(
+                Notification.id,
+                Notification.key,
+                Notification.recipient,
+                Notification.kind,
+                Notification.item_key,
+            ).where(Notification.state.in_(OPEN) & (Notification.sweep_date <= as_of))
+        )
+    )
+    if not waiting:
+        return 0
+    among = {(recipient, kind, item_key) for _, _, recipient, kind, item_key in waiting}
+    due = still_due(items, preferences, among)
+    current = {}
+    for p in planned:
+        about = (p.recipient.email.casefold(), p.kind, p.item_key)
+        if about in among:
+            current[about] = p.key  # the last planned wins, as it always did
     closing = [
         row_id
-        for row_id, key, recipient, kind, item_key in Notification.select(
-            Notification.id,
-            Notification.key,
-            Notification.recipient,
-            Notification.kind,
-            Notification.item_key,
-        )
-        .where(Notification.state.in_(OPEN) & (Notification.sweep_date <= as_of))
-        .tuples()
-        if (recipient, kind, item_key) not in still_due
+        for row_id, key, recipient, kind, item_key in waiting
+        if (recipient, kind, item_key) not in due
         or current.get((recipient, kind, item_key), key) != key
     ]
     closed = 0
@@ -188,20 +223,28 @@ def close_obsolete(
     return closed
 
 
-def messages(preferences: Mapping[str, Preference]) -> list[Message]:
-    """Group what is deliverable into e-mails: one digest per person, or one per item when immediate."""
-    grouped: dict[str, Message] = {}
-    out: list[Message] = []
-    for row_id, recipient, name in deliverable().tuples():
+def iter_messages(preferences: Mapping[str, Preference]) -> Iterator[Message]:
+    """The deliverable rows grouped into e-mails, one at a time: one digest per person, or one
+    per item when immediate. Rows come ordered by recipient, so a digest is complete when the
+    next recipient's first row arrives."""
+    digest: Message | None = None
+    for row_id, recipient, name in stream(deliverable()):
         if preferences.get(recipient, Preference()).frequency == "immediate":
-            out.append(Message(recipient, name, [row_id]))
+            yield Message(recipient, name, [row_id])
             continue
-        message = grouped.get(recipient)
-        if message is None:
-            message = grouped[recipient] = Message(recipient, name, [])
-            out.append(message)
-        message.ids.append(row_id)
-    return out
+        if digest is not None and digest.recipient != recipient:
+            yield digest
+            digest = None
+        if digest is None:
+            digest = Message(recipient, name, [])
+        digest.ids.append(row_id)
+    if digest is not None:
+        yield digest
+
+
+def messages(preferences: Mapping[str, Preference]) -> list[Message]:
+    """Every e-mail to send now (iter_messages, as a list)."""
+    return list(iter_messages(preferences))
 
 
 @dataclass(frozen=True)

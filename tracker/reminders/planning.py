@@ -9,7 +9,7 @@ period plans nothing new and an open item is reminded once per period.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,7 +31,7 @@ class Preference:
     opted_out: frozenset[str] = frozenset()
 
 
-@dataclass
+@dataclass(slots=True)  # a sweep plans a million of them
 class Planned:
     key: str
     recipient: Recipient
@@ -57,16 +57,22 @@ def declined(item: ReminderItem, preference: Preference) -> bool:
 
 
 def still_due(
-    items: Iterable[ReminderItem], preferences: dict[str, Preference]
+    items: Iterable[ReminderItem],
+    preferences: Mapping[str, Preference],
+    among: Container[tuple[str, str, str]] | None = None,
 ) -> set[tuple[str, str, str]]:
     """(recipient, kind, item key) of every reminder someone is owed on the date, whether or not
-    today is their digest day: what keeps an unsent notification worth sending."""
-    return {
-        (recipient.email.casefold(), item.kind, item.item_key)
-        for item in items
-        for recipient in item.recipients
-        if not declined(item, preferences.get(recipient.email.casefold(), Preference()))
-    }
+    today is their digest day: what keeps an unsent notification worth sending. With ``among``,
+    only those of ``among`` (the rows waiting): a sweep's full set runs to a million."""
+    due = set()
+    for item in items:
+        for recipient in item.recipients:
+            about = (recipient.email.casefold(), item.kind, item.item_key)
+            if (among is None or about in among) and not declined(
+                item, preferences.get(about[0], Preference())
+            ):
+                due.add(about)
+    return due
 
 
 def plan(
