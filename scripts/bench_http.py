@@ -1,0 +1,361 @@
+"""Load test over HTTP: the production server on the benchmark agency, each main endpoint at a few
+levels of concurrency for a fixed time.
+
+Prepares the realistic benchmark data (scripts/bench_data.py; cached), refreshes the portfolio's
+index as production's cron does after a bulk import (``tracker portfolio refresh``), starts
+``tracker serve`` in its own process with production settings (TRACKER_ENV=production, rate
+limits off), signs in through the form for the pages and issues an API token for the API, then:
+
+1. reads the server workers' RSS (VmRSS of each gunicorn worker) at start, after a warm-up, and
+   after a run of mixed requests (default 1,000, all four endpoints in turn, 8 clients; cut at
+   ``--mixed-seconds`` while the portfolio is slow);
+2. runs each endpoint at each concurrency (default 8 and 32 clients) for ``--duration`` seconds
+   with a bounded asyncio client (httpx): every client sends one request at a time, no new one
+   starts after the duration, a request in flight then may finish within its timeout; a
+   timeout, a refused connection or a status other than 200 counts as an error;
+3. prints one table: endpoint, clients, requests, p50/p95/p99 ms, requests/s, errors, and the
+   RSS figures; each row also goes to ``$BENCH_RESULTS`` (``make bench``'s summary).
+
+The client shares the machine with the server (2 cores here): at a few milliseconds per request
+its own cost shows in the figures, so they are an upper bound on the server's latency.
+
+    python scripts/bench_http.py [--systems 20000] [--database-url postgresql://127.0.0.1/test]
+        [--duration 20] [--clients 8,32] [--timeout 60] [--workers 2] [--mixed 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from bench_data import prepare, report
+
+from tracker import accounts, db, sign_in
+from tracker.models import AISystem, User
+
+BIN = Path(sys.executable).parent
+USERNAME = "bench-http"
+ENDPOINTS = {  # name -> path, with {id} a random active system's id
+    "api portfolio (page of 10)": "/api/completeness?page=1&page_size=10",
+    "api one system": "/api/systems/{id}/completeness",
+    "web system page": "/systems/{id}",
+    "web portfolio": "/portfolio",
+}
+
+
+@dataclass
+class Sample:
+    latencies: list[float] = field(default_factory=list)  # seconds, of successful requests
+    errors: dict[str, int] = field(default_factory=dict)  # what went wrong, how often
+    elapsed: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + sum(self.errors.values())
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def credentials(url: str) -> tuple[str, str, list[int]]:
+    """A password for the benchmark user (created as an admin if missing), a new API token, and
+    the ids of the active systems. Writes only the user, token and their audit events."""
+    db.connect(url)
+    user = User.get_or_none(User.username == USERNAME) or accounts.create_user(
+        USERNAME, "admin", "bench", full_name="HTTP benchmark"
+    )
+    password = secrets.token_urlsafe(18)
+    sign_in.set_password(user, password, "bench")
+    _, token = accounts.issue_token(user, f"bench {time.strftime('%Y-%m-%d %H:%M')}", "bench")
+    ids = [i for (i,) in AISystem.select(AISystem.id).where(AISystem.retired_at.is_null()).tuples()]
+    db.database.obj.close()
+    return password, token, ids
+
+
+def server_env(url: str, folder: Path, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRACKER_DATABASE_URL": url,
+        "TRACKER_ENV": "production",
+        "TRACKER_SECRET_KEY": secrets.token_hex(32),
+        "TRACKER_DATA_DIR": str(folder),
+        "TRACKER_BASE_URL": f"http://127.0.0.1:{port}",
+        "TRACKER_API_RATE_LIMIT": "off",
+        "TRACKER_SIGN_IN_RATE_LIMIT": "off",
+        "TRACKER_AGENCY_COUNTRIES": "BE",  # where the benchmark agency works (bench_data.AGENCY)
+    }
+
+
+def refresh_index(env: dict[str, str]) -> str:
+    """``tracker portfolio refresh``, as cron runs it after an import; its last line."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(BIN / "tracker"), "portfolio", "refresh"], env=env, capture_output=True, text=True
+    )
+    lines = (done.stdout.strip() or done.stderr.strip()).splitlines()
+    last = lines[-1] if lines else ""
+    if done.returncode:
+        return f"failed ({last})"
+    return f"{last} ({time.perf_counter() - started:.1f} s)"
+
+
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [str(BIN / "tracker"), "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: stopped with its workers at the end
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
+        try:
+            answered = httpx.get(f"http://127.0.0.1:{port}/sign-in", timeout=5).status_code
+            if answered == 200 and len(workers_of(server.pid)) >= workers:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop(server)
+    raise SystemExit("the server did not answer within 120 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)  # the group started above: the server's own
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def workers_of(master: int) -> list[int]:
+    """The gunicorn worker processes: the server process's children."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if re.search(rf"^PPid:\s+{master}$", status, re.M):
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def rss_mib(master: int) -> list[float]:
+    sizes = []
+    for pid in workers_of(master):
+        try:
+            match = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+        except OSError:
+            continue
+        if match:
+            sizes.append(int(match.group(1)) / 1024)
+    return sizes
+
+
+def web_session(base: str, password: str) -> str:
+    """Sign in through the form; the session cookie's value. The cookie is Secure in production,
+    which an http:// client keeps but never sends: it is sent by hand (the Cookie header)."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        page = client.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        cookie = page.cookies.get("tracker_session")
+        signed_in = client.post(
+            "/sign-in",
+            data={"csrf_token": token, "username": USERNAME, "password": password},
+            headers={"Cookie": f"tracker_session={cookie}"},
+        )
+        if signed_in.status_code != 302:
+            raise SystemExit(f"sign-in failed: {signed_in.status_code}")
+        return signed_in.cookies.get("tracker_session")
+
+
+async def load(
+    base: str,
+    paths: list[str],
+    headers: dict[str, dict[str, str]],
+    ids: list[int],
+    clients: int,
+    duration: float,
+    timeout: float,
+    total: int | None = None,
+    seed: int = 1,
+) -> Sample:
+    """``clients`` concurrent loops, each one request at a time, over ``paths`` in turn, for
+    ``duration`` seconds (or until ``total`` requests were sent)."""
+    sample, rng = Sample(), random.Random(seed)
+    sent = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+        start = time.perf_counter()
+        end = start + duration
+
+        async def one_client() -> None:
+            nonlocal sent
+            while time.perf_counter() < end and (total is None or sent < total):
+                path = paths[sent % len(paths)]
+                sent += 1
+                url = path.format(id=rng.choice(ids))
+                began = time.perf_counter()
+                try:
+                    response = await client.get(url, headers=headers[path])
+                    await response.aread()
+                except httpx.TimeoutException:
+                    sample.error("timeout")
+                    continue
+                except httpx.HTTPError as error:
+                    sample.error(type(error).__name__)
+                    continue
+                if response.status_code == 200:
+                    sample.latencies.append(time.perf_counter() - began)
+                else:
+                    sample.error(f"HTTP {response.status_code}")
+
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        sample.elapsed = time.perf_counter() - start
+    return sample
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--systems", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", help="a PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--duration", type=float, default=20, help="seconds per endpoint and level")
+    parser.add_argument("--clients", default="8,32", help="concurrency levels, e.g. 8,32")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds per request")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--mixed", type=int, default=1000, help="mixed requests for the RSS")
+    parser.add_argument("--mixed-seconds", type=float, default=180, help="cut the mixed run at")
+    parser.add_argument("--no-refresh", action="store_true", help="skip the portfolio refresh")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.clients.split(",")]
+
+    url = prepare(args.database_url, args.systems, args.seed)
+    db.database.obj.close()
+    password, token, ids = credentials(url)
+    folder = Path(tempfile.mkdtemp(prefix="tracker-bench-http-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = server_env(url, folder, port)
+    refreshed = "skipped" if args.no_refresh else refresh_index(env)
+    print(f"portfolio refresh: {refreshed}", flush=True)
+    server = start_server(env, port, args.workers)
+    try:
+        cookie = web_session(base, password)
+        api = {"Authorization": f"Bearer {token}"}
+        headers = {
+            path: api if path.startswith("/api/") else {"Cookie": f"tracker_session={cookie}"}
+            for path in ENDPOINTS.values()
+        }
+        paths = list(ENDPOINTS.values())
+        rss = {"start": rss_mib(server.pid)}
+
+        def run(paths, clients, duration, total=None) -> Sample:
+            return asyncio.run(
+                load(base, paths, headers, ids, clients, duration, args.timeout, total)
+            )
+
+        print("warming up (each endpoint a few times) ...", flush=True)
+        warm = run(paths, 2, args.timeout * 2, total=4 * len(paths))
+        rss["after warm-up"] = rss_mib(server.pid)
+        print(f"{args.mixed} mixed requests at 8 clients ...", flush=True)
+        mixed = run(paths, 8, args.mixed_seconds, total=args.mixed)
+        rss[f"after {mixed.requests} mixed"] = rss_mib(server.pid)
+        rows = []
+        for name, path in ENDPOINTS.items():
+            for clients in levels:
+                print(f"{name}, {clients} clients, {args.duration:g} s ...", flush=True)
+                rows.append((name, clients, run([path], clients, args.duration)))
+        rss["after the load"] = rss_mib(server.pid)
+    finally:
+        stop(server)
+
+    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(
+        f"\n{backend}, {args.systems} systems, {args.workers} workers; "
+        f"{args.duration:g} s per row, request timeout {args.timeout:g} s"
+    )
+    print(
+        f"{'endpoint':28} {'clients':>7} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'req/s':>7} {'errors':>6}"
+    )
+    for name, clients, sample in rows:
+        ms = [x * 1000 for x in sample.latencies]
+        p50, p95, p99 = (percentile(ms, q) for q in (50, 95, 99))
+        rate = len(ms) / sample.elapsed if sample.elapsed else 0.0
+        errors = sum(sample.errors.values())
+        detail = f" ({', '.join(f'{k} {v}' for k, v in sample.errors.items())})" if errors else ""
+        print(
+            f"{name:28} {clients:>7} {sample.requests:>8} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
+            f"{rate:>7.1f} {errors:>6}{detail}"
+        )
+        report(
+            "http",
+            backend=backend,
+            systems=args.systems,
+            endpoint=name,
+            clients=clients,
+            requests=sample.requests,
+            p50_ms=round(p50, 1),
+            p95_ms=round(p95, 1),
+            p99_ms=round(p99, 1),
+            rps=round(rate, 1),
+            errors=errors,
+        )
+    print(f"warm-up: {warm.requests} requests, {sum(warm.errors.values())} errors")
+    print(
+        f"mixed: {mixed.requests} requests in {mixed.elapsed:.1f} s, "
+        f"{sum(mixed.errors.values())} errors"
+    )
+    print("server workers' RSS (MiB, each worker):")
+    for when, sizes in rss.items():
+        print(f"  {when:24} {', '.join(f'{s:.0f}' for s in sizes)}")
+    report(
+        "http-rss",
+        backend=backend,
+        systems=args.systems,
+        start_mib=round(max(rss["start"], default=0)),
+        warm_mib=round(max(rss["after warm-up"], default=0)),
+        mixed_mib=round(max(list(rss.values())[2], default=0)),
+        end_mib=round(max(rss["after the load"], default=0)),
+    )
+
+
+if __name__ == "__main__":
+    main()
