@@ -194,3 +194,41 @@ def test_the_csv_is_for_signed_in_readers_only(client, agency):
     response = client.get("/portfolio.csv")
     assert response.status_code in (302, 401)
     assert "text/csv" not in response.headers.get("Content-Type", "")
+
+
+def test_a_large_portfolio_is_paged_and_its_csv_has_every_page(sign_in_as, agency, monkeypatch):
+    from tracker.web import portfolio as portfolio_page
+
+    monkeypatch.setattr(portfolio_page, "PAGE_SIZE", 3)
+    viewer = sign_in_as("viewer")
+    active = sorted((s.name for s in agency.values() if s.retired_at is None), key=str.casefold)
+    seen = []
+    link = "/portfolio"
+    while link:
+        page = viewer.get(link).text
+        assert f"{len(active)} systems" in page
+        seen += [re.search(r'">([^<]+)</a></th>', row).group(1) for row in table_rows(page)]
+        found = re.search(r'<a rel="next" href="([^"]+)"', page)
+        link = found.group(1).replace("&amp;", "&") if found else None
+    assert [name.replace("&#39;", "'") for name in seen] == active
+    pages = -(-len(active) // 3)
+    assert pages >= 3 and f"page {pages} of {pages}" in page and 'rel="prev"' in page
+    export = list(csv.reader(io.StringIO(viewer.get("/portfolio.csv").text)))
+    assert [line[0] for line in export[1:]] == active
+
+
+def test_the_page_says_when_the_order_and_totals_are_being_refreshed(
+    sign_in_as, agency, monkeypatch
+):
+    from tracker.portfolio import index
+
+    viewer = sign_in_as("viewer")
+    assert "Being refreshed" not in viewer.get("/portfolio").text
+    monkeypatch.setattr(index, "AT_ONCE", 1)
+    background = index.Background()
+    monkeypatch.setattr(index, "BACKGROUND", background)
+    AISystem.update(purpose="Changed by a bulk import").execute()
+    page = viewer.get("/portfolio").text
+    background.wait(60)
+    assert "Being refreshed" in page and len(table_rows(page)) > 1
+    assert "Being refreshed" not in viewer.get("/portfolio").text

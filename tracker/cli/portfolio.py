@@ -7,6 +7,7 @@ reader of the day does not wait for the recompute.
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import date
 
@@ -47,7 +48,7 @@ def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
         length=0 if wanted is None else len(wanted),
         label=_("Recomputing %(day)s", day=day.isoformat()),
         show_pos=True,
-        file=click.get_text_stream("stderr"),
+        file=sys.stderr,
     ) as bar:
 
         def progress(done: int, total: int) -> None:

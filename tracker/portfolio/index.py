@@ -263,24 +263,21 @@ BACKGROUND = Background()
 
 
 def ensure(
-    as_of: date,
-    catalogue: Catalogue,
-    expiring_soon_days: int = 30,
-    background: Background | None = BACKGROUND,
+    as_of: date, catalogue: Catalogue, expiring_soon_days: int = 30, *, wait: bool = False
 ) -> Freshness:
     """Bring the date's rows up to date enough to answer: a few stale systems now; many, when
-    every one of them has a row to show meanwhile, in the background (``background=None``:
-    everything now)."""
+    every one of them has a row to show meanwhile, in the background (:data:`BACKGROUND`),
+    unless ``wait``: then everything now."""
     key = catalogue_key(catalogue, expiring_soon_days)
     missing, outdated = stale(as_of, key)
     if not missing and not outdated:
         return Freshness()
-    if background is None or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
+    if wait or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
         refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
         return Freshness()
     if missing:  # systems with no row at all would be absent from the answer
         refresh(as_of, catalogue, expiring_soon_days, missing)
-    background.start(
+    BACKGROUND.start(
         as_of, lambda: refresh(as_of, catalogue, expiring_soon_days, _still_stale(as_of, key))
     )
     return Freshness(refreshing=True, stale_systems=len(outdated))

@@ -1,0 +1,30 @@
+"""``tracker portfolio refresh``: rebuild the portfolio's index from the shell."""
+
+from datetime import date, timedelta
+
+from tests.factories import profile
+from tracker import register
+from tracker.models import PortfolioRow
+
+
+def test_refresh_recomputes_the_stale_systems_then_every_one_with_all(runner, migrated):
+    for number in range(3):
+        register.create_system(profile(name=f"System {number}"), "test")
+    first = runner.tracker("portfolio", "refresh")
+    assert first.exit_code == 0, first.output
+    assert f"3 systems recomputed for {date.today().isoformat()}" in first.output
+    assert PortfolioRow.select().where(PortfolioRow.as_of == date.today()).count() == 3
+    again = runner.tracker("portfolio", "refresh")
+    assert "0 systems recomputed" in again.output
+    register.update_system(register.get_system(1), {"risk_level": "low"}, "test")
+    assert "1 system recomputed" in runner.tracker("portfolio", "refresh").output
+    assert "3 systems recomputed" in runner.tracker("portfolio", "refresh", "--all").output
+    past = (date.today() - timedelta(days=400)).isoformat()
+    assert f"0 systems recomputed for {past}" in runner.tracker(
+        "portfolio", "refresh", "--as-of", past
+    ).output
+
+
+def test_a_bad_date_is_a_plain_message(runner, migrated):
+    result = runner.tracker("portfolio", "refresh", "--as-of", "tomorrow")
+    assert result.exit_code == 2 and "--as-of" in result.output
