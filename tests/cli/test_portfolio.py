@@ -20,9 +20,10 @@ def test_refresh_recomputes_the_stale_systems_then_every_one_with_all(runner, mi
     assert "1 system recomputed" in runner.tracker("portfolio", "refresh").output
     assert "3 systems recomputed" in runner.tracker("portfolio", "refresh", "--all").output
     past = (date.today() - timedelta(days=400)).isoformat()
-    assert f"0 systems recomputed for {past}" in runner.tracker(
-        "portfolio", "refresh", "--as-of", past
-    ).output
+    assert (
+        f"0 systems recomputed for {past}"
+        in runner.tracker("portfolio", "refresh", "--as-of", past).output
+    )
 
 
 def test_a_bad_date_is_a_plain_message(runner, migrated):
