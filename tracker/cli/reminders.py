@@ -10,13 +10,13 @@ from datetime import date
 import click
 
 from tracker import db
-from tracker.cli import Context, pass_context
+from tracker.cli import Context, cli_actor, pass_context
 from tracker.cli.output import echo, printable
 from tracker.cli.params import AS_OF, Number
 from tracker.config import ConfigError
 from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
-from tracker.reminders import jobs, ledger
+from tracker.reminders import jobs, ledger, retention
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences
 
@@ -133,6 +133,29 @@ def history(ctx: Context, state: str | None, recipient: str | None, limit: int) 
             f"{row.id:>6} {row.state:<8} {row.sweep_date} {printable(row.recipient):<32} "
             f"[{row.kind}] {printable(row.payload.get('title', ''))}{printable(error)}"
         )
+
+
+@reminders_group.command("prune")
+@click.option("--as-of", type=AS_OF, help="Prune as of this date (default: today).")
+@pass_context
+def prune(ctx: Context, as_of: date | None) -> None:
+    """Summarise in the audit trail, then delete, ledger days older than the retention
+    (TRACKER_REMINDER_LEDGER_RETENTION_DAYS); the daily sweep does it too."""
+    ctx.connect()
+    pruned = retention.prune(_day(ctx, as_of), ctx.settings, actor=cli_actor())
+    if not pruned.days:
+        echo(_("nothing to prune before %(date)s", date=pruned.cutoff.isoformat()))
+        return
+    echo(
+        _(
+            "%(rows)s ledger rows of %(days)s before %(date)s pruned (%(emails)s e-mails sent), "
+            "summarised in the audit trail",
+            rows=pruned.rows,
+            days=ngettext("%(num)s sweep day", "%(num)s sweep days", len(pruned.days)),
+            date=pruned.cutoff.isoformat(),
+            emails=pruned.emails,
+        )
+    )
 
 
 def _reachable_redis(settings):

@@ -12,9 +12,10 @@ from playhouse.migrate import migrate
 
 
 def up(migrator, db):
-    migrate(
-        migrator.add_column("notification", "status", pw.CharField(max_length=30, default="")),
-    )
+    # Plain SQL: a default in the database too, so a worker of the previous version still
+    # inserting rows during an upgrade is not refused; and on SQLite no rebuild of the table
+    # (peewee's migrator adds a NOT NULL column by copying the whole ledger).
+    db.execute_sql("ALTER TABLE notification ADD COLUMN status VARCHAR(30) NOT NULL DEFAULT ''")
     # Rows written before this version: their status from the payload they carry.
     if isinstance(db, pw.PostgresqlDatabase):
         db.execute_sql("UPDATE notification SET status = COALESCE(payload->>'status', '')")
