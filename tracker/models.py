@@ -385,6 +385,8 @@ class PortfolioRow(BaseModel):
     stage_overdue = pw.IntegerField()
     event_overdue = pw.IntegerField()
     frameworks = pw.JSONField(default=dict)  # framework -> percent met (null: nothing in force)
+    # The whole summary as JSON text (tracker.portfolio.summary): what pages and the API show.
+    summary = pw.TextField(default="{}")
 
     class Meta:
         table_name = "portfolio_row"
@@ -394,6 +396,20 @@ class PortfolioRow(BaseModel):
             (("as_of", "overdue"), False),
             (("as_of", "percent_key"), False),
         )
+
+
+class PortfolioDate(BaseModel):
+    """A date whose portfolio rows were all current at ``stamp`` (the newest stamp then): while
+    no stamp is newer, the catalogue key is the same and ``changes_at`` has not passed, every
+    row of the date still is, and nothing needs checking."""
+
+    as_of = pw.DateField(primary_key=True)
+    catalogue_key = pw.CharField(max_length=64)
+    stamp = pw.BigIntegerField()
+    changes_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "portfolio_date"
 
 
 ALL_MODELS = [
@@ -416,4 +432,5 @@ ALL_MODELS = [
     AgencyProfile,
     CompletenessStamp,
     PortfolioRow,
+    PortfolioDate,
 ]

@@ -15,12 +15,12 @@ import pytest
 
 from evidence import ContentStore
 from tests import sample_files
-from tracker import accounts, db, evidence_items, register, reviews, waivers
-from tracker.completeness import for_portfolio
+from tracker import accounts, db, evidence_items, i18n, register, reviews, waivers
+from tracker.completeness import export, for_portfolio
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, Operator, PortfolioRow
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import index, stamps
+from tracker.portfolio import index, stamps, summary
 
 COMPARED = (
     "name",
@@ -41,6 +41,13 @@ COMPARED = (
 )
 
 
+def shown(result) -> tuple:
+    """A summary as the API gives it, and its sentences as a French reader reads them."""
+    with i18n.using("fr"):
+        french = [str(reason) for reason in result.reasons], str(result.nothing_applies)
+    return export.system_dict(result, with_items=False), french
+
+
 def engine_answer(as_of: date, catalogue) -> dict[int, tuple]:
     """What the engine says of every system registered by the date, as the index keeps it."""
     risks = dict(AISystem.select(AISystem.id, AISystem.risk_level).tuples())
@@ -55,14 +62,17 @@ def engine_answer(as_of: date, catalogue) -> dict[int, tuple]:
             key="",
             now=utcnow(),
         )
-        found[result.system_id] = tuple(row[name] for name in COMPARED)
+        found[result.system_id] = (tuple(row[name] for name in COMPARED), shown(result))
     return found
 
 
 def index_answer(as_of: date, catalogue) -> dict[int, tuple]:
     index.ensure(as_of, catalogue, wait=True)
     return {
-        row.system_id: tuple(getattr(row, name) for name in COMPARED)
+        row.system_id: (
+            tuple(getattr(row, name) for name in COMPARED),
+            shown(summary.loads(row.summary)),
+        )
         for row in PortfolioRow.select().where(PortfolioRow.as_of == as_of)
     }
 

@@ -1,14 +1,13 @@
 """API: completeness per system and for the portfolio, as JSON or CSV, as of any date.
 
 The portfolio is listed from its index (:mod:`tracker.portfolio`): filtered, sorted and paged
-in SQL, then the page's systems evaluated by the engine. While thousands of rows are being
+in SQL, each system's summary read as the engine last gave it. While thousands of rows are being
 recomputed in the background (after an agency-wide item or a catalogue change), the answer
 says so in the ``X-Portfolio-Refreshing`` header.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from flask import Response
@@ -19,8 +18,8 @@ from tracker.api.auth import require
 from tracker.api.blueprint import Blueprint
 from tracker.api.schemas import AsOfArgs, CompletenessOut, CompletenessSummaryOut, PortfolioArgs
 from tracker.app import runtime
-from tracker.completeness import export, facts
-from tracker.portfolio import listing
+from tracker.completeness import export
+from tracker.portfolio import listing, summary
 
 blp = Blueprint(
     "completeness",
@@ -29,7 +28,6 @@ blp = Blueprint(
     description="What each system needs, what it has, what is missing, and whether it is ready.",
 )
 REFRESHING = "X-Portfolio-Refreshing"
-CSV_CHUNK = 1000  # systems evaluated at a time for an export
 
 
 def _system(system_id: int, args: dict):
@@ -99,8 +97,9 @@ class Portfolio(MethodView):
         """Every system's completeness summary: per framework, counts, stage and readiness.
 
         Filtered, sorted and paged over the whole portfolio. While many systems are being
-        recomputed in the background, the ``X-Portfolio-Refreshing`` header gives how many; the
-        systems listed are always evaluated afresh."""
+        recomputed in the background (after an agency-wide item or a catalogue change), the
+        answer is the one before the change and the ``X-Portfolio-Refreshing`` header gives how
+        many systems are being recomputed."""
         state = runtime()
         as_of = args.get("as_of") or date.today()
         days = state.settings.expiring_soon_days
@@ -113,9 +112,8 @@ class Portfolio(MethodView):
             freshness=freshness,
         )
         pagination_parameters.item_count = page.total
-        results = listing.summaries(as_of, state.catalogue, page.system_ids, days)
         return (
-            [export.system_dict(r, with_items=False) for r in results],
+            [export.system_dict(r, with_items=False) for r in page.results()],
             200,
             _headers(freshness),
         )
@@ -133,16 +131,9 @@ class PortfolioCsv(MethodView):
         days = state.settings.expiring_soon_days
         freshness = portfolio.ensure(as_of, state.catalogue, days)
         query = _query(args)
-        ids = listing.page(as_of, query, limit=None).system_ids
-
-        def results() -> Iterator[facts.SystemCompleteness]:
-            for start in range(0, len(ids), CSV_CHUNK):
-                yield from listing.summaries(
-                    as_of, state.catalogue, ids[start : start + CSV_CHUNK], days
-                )
-
+        results = (summary.loads(row.summary) for row in listing.rows(as_of, query).iterator())
         return _csv(
-            export.portfolio_csv(results(), listing.frameworks(as_of, query)),
+            export.portfolio_csv(results, listing.frameworks(as_of, query)),
             f"completeness-{as_of}.csv",
             _headers(freshness),
         )

@@ -20,7 +20,7 @@ others) or anything else (``str()``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from babel.lists import format_list
@@ -156,4 +156,54 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["Phrase", "Term", "english", "joined", "listing"]
+def to_data(value: Any) -> Any:
+    """A text as plain JSON data that :func:`from_data` makes the same text of again, still
+    read in each reader's language: what a stored answer keeps (never pickle: whoever can write
+    the database must not be able to run code in the app)."""
+    if isinstance(value, Term):
+        return {"term": value.english, "label": value.message}
+    if isinstance(value, _Joined):
+        params = value.params
+        return {
+            "parts": [to_data(part) for part in params["parts"]],
+            "separator": params["separator"],
+            "style": params["style"],
+        }
+    if isinstance(value, Phrase):
+        return {
+            "message": value.message,
+            "params": {name: to_data(param) for name, param in value.params.items()},
+        }
+    if isinstance(value, datetime):
+        return {"moment": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return {"list": [to_data(item) for item in value]}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str.__str__(value) if isinstance(value, str) else str(value)
+
+
+def from_data(data: Any) -> Any:
+    """The text :func:`to_data` kept."""
+    if not isinstance(data, dict):
+        return data
+    if "term" in data:
+        return Term(data["term"], data["label"])
+    if "parts" in data:
+        return _Joined(
+            [from_data(part) for part in data["parts"]], data["separator"], data["style"]
+        )
+    if "message" in data:
+        return Phrase(
+            data["message"], **{name: from_data(param) for name, param in data["params"].items()}
+        )
+    if "moment" in data:
+        return datetime.fromisoformat(data["moment"])
+    if "date" in data:
+        return date.fromisoformat(data["date"])
+    return tuple(from_data(item) for item in data["list"])
+
+
+__all__ = ["Phrase", "Term", "english", "from_data", "joined", "listing", "to_data"]

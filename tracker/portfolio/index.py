@@ -24,9 +24,9 @@ from tracker.completeness.facts import SystemCompleteness
 from tracker.completeness.loader import end_of
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import database, utcnow
-from tracker.models import AISystem, CompletenessStamp, PortfolioRow
+from tracker.models import AISystem, CompletenessStamp, PortfolioDate, PortfolioRow
 from tracker.plugin_host import Catalogue
-from tracker.portfolio import stamps
+from tracker.portfolio import stamps, summary
 
 CHUNK = 2000  # systems evaluated per load: bounds memory, keeps each query's IN list short
 # Up to this many stale systems are recomputed within the request; more (an agency-wide item,
@@ -43,6 +43,9 @@ class Freshness:
 
     refreshing: bool = False
     stale_systems: int = 0
+    # While current: what the rows are current for (catalogue key, newest stamp); answers
+    # derived from the rows alone (counts, totals) may be kept under it.
+    version: tuple[str, int] | None = None
 
 
 def catalogue_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
@@ -182,6 +185,7 @@ def _row(
         "stage_overdue": len(overdue),
         "event_overdue": result.event_counts.get("overdue", 0),
         "frameworks": {name: score.percent for name, score in sorted(result.frameworks.items())},
+        "summary": summary.dumps(result),
     }
 
 
@@ -212,8 +216,9 @@ def _forget_old_dates(keep: date) -> None:
         .limit(DATES_KEPT)
         .tuples()
     ]
-    kept = {keep, *recent}
-    PortfolioRow.delete().where(PortfolioRow.as_of.not_in(list(kept))).execute()
+    kept = list({keep, *recent})
+    PortfolioRow.delete().where(PortfolioRow.as_of.not_in(kept)).execute()
+    PortfolioDate.delete().where(PortfolioDate.as_of.not_in(kept)).execute()
 
 
 class Background:
@@ -267,20 +272,53 @@ def ensure(
 ) -> Freshness:
     """Bring the date's rows up to date enough to answer: a few stale systems now; many, when
     every one of them has a row to show meanwhile, in the background (:data:`BACKGROUND`),
-    unless ``wait``: then everything now."""
+    unless ``wait``: then everything now.
+
+    While no stamp is newer than when the date's rows were last all current (two index
+    look-ups), nothing is checked at all: that is the usual case of a read."""
     key = catalogue_key(catalogue, expiring_soon_days)
+    newest = stamps.newest()  # before anything is read: a later write makes it newer
+    marker = PortfolioDate.get_or_none(PortfolioDate.as_of == as_of)
+    if (
+        marker is not None
+        and marker.catalogue_key == key
+        and marker.stamp == newest
+        and (marker.changes_at is None or marker.changes_at > utcnow())
+    ):
+        return Freshness(version=(key, newest))
     missing, outdated = stale(as_of, key)
-    if not missing and not outdated:
-        return Freshness()
     if wait or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
-        refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
-        return Freshness()
+        if missing or outdated:
+            refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
+        _mark_current(as_of, key, newest)
+        return Freshness(version=(key, newest))
     if missing:  # systems with no row at all would be absent from the answer
         refresh(as_of, catalogue, expiring_soon_days, missing)
-    BACKGROUND.start(
-        as_of, lambda: refresh(as_of, catalogue, expiring_soon_days, _still_stale(as_of, key))
-    )
+
+    def in_background() -> None:
+        newest = stamps.newest()
+        refresh(as_of, catalogue, expiring_soon_days, _still_stale(as_of, key))
+        _mark_current(as_of, key, newest)
+
+    BACKGROUND.start(as_of, in_background)
     return Freshness(refreshing=True, stale_systems=len(outdated))
+
+
+def _mark_current(as_of: date, key: str, newest: int) -> None:
+    """Every row of the date is current as of stamp ``newest``."""
+    changes_at = (
+        PortfolioRow.select(pw.fn.MIN(PortfolioRow.changes_at))
+        .where(PortfolioRow.as_of == as_of)
+        .scalar()
+    )
+    (
+        PortfolioDate.insert(as_of=as_of, catalogue_key=key, stamp=newest, changes_at=changes_at)
+        .on_conflict(
+            conflict_target=[PortfolioDate.as_of],
+            preserve=[PortfolioDate.catalogue_key, PortfolioDate.stamp, PortfolioDate.changes_at],
+        )
+        .execute()
+    )
 
 
 def _still_stale(as_of: date, key: str) -> list[int]:

@@ -1,24 +1,21 @@
 """The portfolio as the pages and the API list it: filtered, sorted, counted and paged in SQL.
 
-The index (:mod:`tracker.portfolio.index`) decides the order, the page and the totals; the
-systems on the page are then evaluated by the completeness engine (:func:`summaries`), so
-that a page costs what it shows, whatever the number of systems.
+The index (:mod:`tracker.portfolio.index`) decides the order, the page and the totals, and
+holds each system's summary: a page costs what it shows, whatever the number of systems.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import peewee as pw
 
 from tracker import db, vocabulary
-from tracker.completeness import cycle_collector_paused, evaluator_for, load_snapshot
 from tracker.completeness.facts import SystemCompleteness
 from tracker.completeness.overdue import ACTION_COUNTS
 from tracker.models import PortfolioRow
-from tracker.plugin_host import Catalogue
+from tracker.portfolio import summary
 from tracker.portfolio.index import Freshness
 
 R = PortfolioRow
@@ -58,12 +55,20 @@ class Query:
 
 @dataclass
 class Listing:
-    """One page of the portfolio: its systems in order, and what the whole selection adds up to."""
+    """One page of the portfolio: its rows in order, and what the whole selection adds up to."""
 
-    system_ids: list[int]
+    rows: list[PortfolioRow]
     total: int
     totals: dict[str, int]  # ACTION_COUNTS over every selected system
     freshness: Freshness = field(default_factory=Freshness)
+
+    @property
+    def system_ids(self) -> list[int]:
+        return [row.system_id for row in self.rows]
+
+    def results(self) -> list[SystemCompleteness]:
+        """The page's summaries, as the engine gave them (sentences in the reader's language)."""
+        return [summary.loads(row.summary) for row in self.rows]
 
 
 def _selected(as_of: date, query: Query) -> pw.ModelSelect:
@@ -82,6 +87,43 @@ def _selected(as_of: date, query: Query) -> pw.ModelSelect:
     return R.select().where(condition)
 
 
+def _order(query: Query) -> list:
+    key = SORT_COLUMNS.get(query.sort, R.name_key)
+    order = [key.desc() if query.descending else key.asc()]
+    if query.sort != "name":
+        order.append(R.name_key.asc())  # ties in a readable order, whichever the direction
+    order.append(R.system_id.asc())
+    return order
+
+
+# (date, filters, version) -> (count, totals): a selection's sums cost a pass over its rows,
+# and stay what they are while the rows do. Bounded; shared by the threads of a process.
+_SUMS: dict[tuple, tuple[int, dict[str, int]]] = {}
+SUMS_KEPT = 256
+
+
+def _sums(as_of: date, query: Query, version: tuple | None) -> tuple[int, dict[str, int]]:
+    key = (as_of, query.stage, query.risk, query.ready, query.text, query.include_retired)
+    key = (*key, version)
+    found = _SUMS.get(key) if version is not None else None
+    if found is None:
+        values = (
+            _selected(as_of, query)
+            .select(
+                pw.fn.COUNT(R.system_id),
+                *(pw.fn.COALESCE(pw.fn.SUM(getattr(R, name)), 0) for name in ACTION_COUNTS),
+            )
+            .tuples()
+            .get()
+        )
+        found = values[0], dict(zip(ACTION_COUNTS, map(int, values[1:]), strict=True))
+        if version is not None:
+            if len(_SUMS) >= SUMS_KEPT:
+                _SUMS.clear()
+            _SUMS[key] = found
+    return found
+
+
 def page(
     as_of: date,
     query: Query,
@@ -90,37 +132,19 @@ def page(
     freshness: Freshness | None = None,
 ) -> Listing:
     """The page of ``limit`` systems from ``offset`` (``limit=None``: every one), with the
-    selection's size and totals. The date's rows must be current (:func:`index.ensure`)."""
-    key = SORT_COLUMNS.get(query.sort, R.name_key)
-    order = [key.desc() if query.descending else key.asc()]
-    if query.sort != "name":
-        order.append(R.name_key.asc())  # ties in a readable order, whichever the direction
-    order.append(R.system_id.asc())
-    selected = _selected(as_of, query)
-    page = selected.select(R.system_id).order_by(*order).offset(offset)
+    selection's size and totals. The date's rows must be current (:func:`index.ensure`, whose
+    answer ``freshness`` is)."""
+    freshness = freshness or Freshness()
+    selected = _selected(as_of, query).order_by(*_order(query)).offset(offset)
     if limit is not None:
-        page = page.limit(limit)
-    sums = (
-        selected.select(
-            pw.fn.COUNT(R.system_id),
-            *(pw.fn.COALESCE(pw.fn.SUM(getattr(R, name)), 0) for name in ACTION_COUNTS),
-        )
-        .tuples()
-        .get()
-    )
-    return Listing(
-        [row[0] for row in page.tuples()],
-        sums[0],
-        dict(zip(ACTION_COUNTS, (int(value) for value in sums[1:]), strict=True)),
-        freshness or Freshness(),
-    )
+        selected = selected.limit(limit)
+    total, totals = _sums(as_of, query, freshness.version)
+    return Listing(list(selected), total, totals, freshness)
 
 
-def rows(as_of: date, query: Query) -> list[PortfolioRow]:
+def rows(as_of: date, query: Query) -> pw.ModelSelect:
     """Every selected row, in order: what an export of the whole selection writes."""
-    key = SORT_COLUMNS.get(query.sort, R.name_key)
-    order = [key.desc() if query.descending else key.asc(), R.name_key.asc(), R.system_id.asc()]
-    return list(_selected(as_of, query).order_by(*order))
+    return _selected(as_of, query).order_by(*_order(query))
 
 
 def frameworks(as_of: date, query: Query) -> list[str]:
@@ -129,19 +153,3 @@ def frameworks(as_of: date, query: Query) -> list[str]:
     for (scores,) in _selected(as_of, query).select(R.frameworks).distinct().tuples():
         found.update(scores if isinstance(scores, dict) else {})
     return sorted(found)
-
-
-def summaries(
-    as_of: date, catalogue: Catalogue, system_ids: Sequence[int], expiring_soon_days: int = 30
-) -> list[SystemCompleteness]:
-    """The engine's summaries of the given systems on the date, in the given order."""
-    if not system_ids:
-        return []
-    with cycle_collector_paused():
-        snapshot = load_snapshot(as_of, catalogue, system_ids, include_retired=True)
-        evaluator = evaluator_for(catalogue, expiring_soon_days)
-        found = {
-            system.id: evaluator.evaluate(system, snapshot, detail=False)
-            for system in snapshot.systems
-        }
-    return [found[system_id] for system_id in system_ids if system_id in found]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import peewee as pw
+
 from tracker.models import CompletenessStamp
 
 AGENCY = 0  # the stamp of what counts for every system
@@ -21,6 +23,11 @@ def agency_stamp() -> int:
     """The agency's stamp (0 before any agency-wide item)."""
     row = CompletenessStamp.get_or_none(CompletenessStamp.system_id == AGENCY)
     return row.stamp if row is not None else 0
+
+
+def newest() -> int:
+    """The newest stamp of all (0 before any write): an index look-up."""
+    return CompletenessStamp.select(pw.fn.MAX(CompletenessStamp.stamp)).scalar() or 0
 
 
 def of_systems(system_ids: Iterable[int]) -> dict[int, int]:

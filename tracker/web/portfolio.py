@@ -4,8 +4,8 @@ The main table shows, per system, what needs doing (overdue, missing, expiring s
 review, expired), its risk level and stage; the frameworks' percentages are a secondary view
 (``view=frameworks``). ``/portfolio.csv`` exports exactly the rows and columns shown, with the
 same filters, sort and date, for every page. The portfolio's index (:mod:`tracker.portfolio`)
-filters, sorts, counts and pages the systems in SQL; the page's hundred systems are then
-evaluated by the engine: a page costs what it shows, whatever the number of systems.
+filters, sorts, counts and pages the systems in SQL and holds each one's summary: a page costs
+what it shows, whatever the number of systems.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tracker.completeness.facts import SystemCompleteness
 from tracker.completeness.overdue import ACTION_COUNTS, action_counts, stage_overdue
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
-from tracker.models import AISystem, PortfolioRow
+from tracker.models import PortfolioRow
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import listing
 from tracker.web.csv_export import cell as _cell
@@ -137,21 +137,18 @@ def _page_number() -> int:
 
 
 def _rows(query: dict[str, str], as_of: date, page: int) -> tuple[list[Row], listing.Listing]:
-    """The page's rows, evaluated by the engine, and the listing they come from."""
+    """The page's rows and the listing they come from."""
     state = runtime()
     catalogue, days = state.catalogue, state.settings.expiring_soon_days
     freshness = portfolio.ensure(as_of, catalogue, days)
     found = listing.page(
         as_of, _selection(query), (page - 1) * PAGE_SIZE, PAGE_SIZE, freshness=freshness
     )
-    results = listing.summaries(as_of, catalogue, found.system_ids, days)
-    # One query for the page's risk levels (the summaries do not carry them).
-    risks = dict(
-        AISystem.select(AISystem.id, AISystem.risk_level)
-        .where(AISystem.id.in_(found.system_ids))
-        .tuples()
-    )
-    return [row_of(r, risks.get(r.system_id, ""), catalogue) for r in results], found
+    rows = [
+        row_of(result, row.risk_level, catalogue)
+        for row, result in zip(found.rows, found.results(), strict=True)
+    ]
+    return rows, found
 
 
 @bp.route("/")

@@ -1,0 +1,72 @@
+"""A system's completeness summary kept as JSON text, and made a summary again.
+
+What the portfolio stores per system and date: the engine's
+:class:`~tracker.completeness.facts.SystemCompleteness` without its per-requirement items
+(a summary has none), its sentences (the reasons, why nothing applies) kept as data by
+:func:`tracker.i18n.text.to_data` so that a restored summary reads in each reader's language
+exactly as the engine's own would, and its JSON in the API is the same English.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from tracker.completeness.facts import Score, SystemCompleteness
+from tracker.i18n.text import from_data, to_data
+
+
+def dumps(result: SystemCompleteness) -> str:
+    """The summary as JSON text."""
+    return json.dumps(
+        {
+            "system_id": result.system_id,
+            "name": result.name,
+            "lifecycle_stage": result.lifecycle_stage,
+            "next_stage": result.next_stage,
+            "as_of": result.as_of.isoformat(),
+            "frameworks": {name: score.counts for name, score in result.frameworks.items()},
+            "overall": result.overall.counts,
+            "ready": result.ready,
+            "reasons": [to_data(reason) for reason in result.reasons],
+            "retired": result.retired,
+            "nothing_applies": to_data(result.nothing_applies),
+            "event_counts": result.event_counts,
+            "blocking_statuses": result.blocking_statuses,
+            "changes_at": result.changes_at.isoformat() if result.changes_at else None,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def loads(text: str) -> SystemCompleteness:
+    """The summary :func:`dumps` kept."""
+    data: dict[str, Any] = json.loads(text)
+    scores: dict[tuple, Score] = {}  # as the engine does, results share equal scores
+
+    def score(counts: dict[str, int]) -> Score:
+        key = tuple(counts.items())
+        found = scores.get(key)
+        if found is None:
+            found = scores[key] = Score.of(counts)
+        return found
+
+    return SystemCompleteness(
+        data["system_id"],
+        data["name"],
+        data["lifecycle_stage"],
+        data["next_stage"],
+        date.fromisoformat(data["as_of"]),
+        [],
+        {name: score(counts) for name, counts in data["frameworks"].items()},
+        score(data["overall"]),
+        data["ready"],
+        [from_data(reason) for reason in data["reasons"]],
+        data["retired"],
+        from_data(data["nothing_applies"]),
+        event_counts=data["event_counts"],
+        blocking_statuses=data["blocking_statuses"],
+        changes_at=datetime.fromisoformat(data["changes_at"]) if data["changes_at"] else None,
+    )
