@@ -1,218 +1,59 @@
-"""Benchmark: the server time of one system page (GET /systems/<id>) with its chart.
+"""Benchmark: one system's page (GET /systems/<id>, with its 12-month chart) and one system's
+completeness, on the realistic benchmark agency at 2,000 and 20,000 systems.
 
-Builds, on a throw-away database, one AI system with 100 evidence items uploaded through the
-evidence domain (real files in a real store, versions, DPO reviews, some lapsed and some
-expiring, agency-wide items), operators, events, waivers and a profile change spread over the
-past year, beside other systems with their own evidence; then signs in with Flask's test client
-and reports the median time of the page, the SQL queries it runs, and a floor measured in the
-same run, alternating with the page: opening a connection (as each request does) and reading
-the same rows with one raw SQL query per table.
-For comparison it also times the replay alone and the old way (thirteen ``for_system`` calls).
+The data comes from scripts/bench_data.py (agency-wide evidence, versions, reviews, waivers,
+operators, events, a year of profile changes), generated once and cached. On each agency the
+script signs in with Flask's test client and reports, for the busiest system (the most evidence
+links):
 
-Runs on SQLite, and on PostgreSQL too when one is reachable (``--postgres-url``, default the
-tests' server). Target: the page under 50 ms.
+- the page: median and p90 time, and the SQL statements it runs (to compare across sizes: the
+  count must not grow with the agency);
+- ``completeness.for_system`` on today, the path of one system's API answer;
+- the same two with the evidence read as before issue 13 (one outer join filtered by
+  ``system IN (...) OR agency_wide``), swapped in for the run: the comparison, measured in the
+  same run on the same data;
+- a floor, alternating with the page: the rows the page reads, one raw SQL statement per table
+  (connection taken and given back, as a request does), nothing built from them.
 
-    python scripts/bench_system_page.py [--evidence 100] [--runs 60] [--postgres-url URL]
+Runs on SQLite, and on PostgreSQL when reachable (``--postgres-url``; the app pools its
+connections there). Figures are wall-clock medians on a shared machine: noisy.
+
+    python scripts/bench_system_page.py [--systems 2000,20000] [--runs 40] [--seed 2026]
+        [--postgres-url URL] [--sqlite-only]
 """
 
 from __future__ import annotations
 
 import argparse
-import io
-import random
 import re
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import date
 from pathlib import Path
 
 import peewee
 
-from evidence import ContentStore
-from tracker import (
-    accounts,
-    completeness,
-    config,
-    db,
-    evidence_items,
-    register,
-    reviews,
-    schema,
-    sign_in,
-    waivers,
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_data
+
+from tracker import accounts, completeness, config, db, sign_in
 from tracker.app import create_app
-from tracker.completeness import history
-from tracker.db import utcnow
-from tracker.models import (
-    AISystem,
-    AuditEvent,
-    Evidence,
-    EvidenceReview,
-    EvidenceSystem,
-    Operator,
-    User,
-)
+from tracker.completeness import loader
+from tracker.models import Evidence, EvidenceSystem
 
-TARGET_MS = 50
+TARGET_MS = 150  # issue 13: the page's p95 under 150 ms (at 32 clients, over HTTP: bench_http)
 PASSWORD = "bench system page password"
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-PROFILE = {
-    "name": "Post-event face search",
-    "version": "4.2",
-    "vendor": "Acme Biometrics",
-    "purpose": "Identify suspects from lawfully obtained images after an offence.",
-    "authorised_use_cases": ["Serious crime investigations"],
-    "development_approach": "off_the_shelf",
-    "lifecycle_stage": "testing",
-    "risk_level": "high",
-    "processes_personal_data": True,
-    "purpose_type": "law_enforcement",
-    "biometric_identification": "post_event",
-    "ai_act_roles": ["deployer"],
-    "annex_iii_areas": ["biometrics", "law_enforcement"],
-    "people_affected": ["suspects"],
-    "public_facing": False,
-    "units_with_access": ["Forensic imaging unit"],
-    "contacts": [{"name": "Ana Duarte", "email": "ana@police.example", "role": "owner"}],
-}
-
-
-def moment(days_ago: int, hour: int = 10) -> datetime:
-    return datetime.combine(date.today() - timedelta(days=days_ago), clock(hour))
-
-
-def backdate(model, row_id: int, **fields) -> None:
-    model.update(**fields).where(model.id == row_id).execute()
-
-
-def build(settings: config.Settings, evidence_count: int, rng: random.Random) -> int:
-    """The benchmark system and its neighbours; returns the system's id."""
-    catalogue = create_app(settings).extensions["tracker"].catalogue
-    store = ContentStore(settings.evidence_dir)
-    legal = accounts.create_user("bench.legal", "legal", "bench", email="legal@police.example")
-    dpo = accounts.create_user("bench.dpo", "dpo", "bench", email="dpo@police.example")
-    sign_in.set_password(dpo, PASSWORD, "bench")
-    system = register.create_system(PROFILE, "bench", catalogue)
-    backdate(AISystem, system.id, created_at=moment(400))
-    operators = []
-    for n in range(4):
-        operator = register.add_operator(
-            system, {"name": f"Officer {n}", "email": f"officer{n}@police.example"}, "bench"
-        )
-        backdate(Operator, operator.id, added_at=moment(350 - 60 * n))
-        operators.append(operator)
-    items = completeness.for_system(system.id, date.today(), catalogue).items
-    wanted = [
-        catalogue.requirements[i.requirement_id]
-        for i in items
-        if i.status != "not_in_force"
-        and not catalogue.requirements[i.requirement_id].deadline_after_event
-    ]
-    made: list[Evidence] = []
-    for n in range(evidence_count):
-        requirement = wanted[n % len(wanted)]
-        issued = date.today() - timedelta(days=rng.randint(0, 380))
-        metadata = {
-            "kind": requirement.evidence_kinds[0],
-            "title": f"{requirement.title} ({n})",
-            "issuer": "Bench office",
-            "issued_on": issued.isoformat(),
-            # Some lapsed, some expiring within the lead time, most valid.
-            "valid_until": (issued + timedelta(days=rng.choice([90, 365, 365, 730]))).isoformat(),
-            "requirement_ids": [requirement.id],
-            "agency_wide": requirement.scope == "agency",
-            "system_ids": [] if requirement.scope == "agency" else [system.id],
-        }
-        if requirement.scope == "operator":
-            metadata["certified_person"] = operators[n % len(operators)].name
-        content = f"Bench evidence {n} for {requirement.id}\n".encode() * 20
-        files = [evidence_items.IncomingFile(store.put(io.BytesIO(content)), f"item-{n}.txt")]
-        previous = made[-3] if n % 10 == 9 and made[-3].superseded_at is None else None
-        item = evidence_items.add_evidence(
-            store,
-            metadata if previous is None else {"title": f"{previous.title} v2"},
-            files,
-            legal,
-            "bench",
-            previous=previous,
-            known_requirements=catalogue.requirements,
-        )
-        uploaded = datetime.combine(issued, clock(9))
-        backdate(Evidence, item.id, created_at=uploaded)
-        if previous is not None:
-            backdate(Evidence, previous.id, superseded_at=uploaded)
-            previous.superseded_at = uploaded
-        made.append(Evidence.get_by_id(item.id))
-        if rng.random() < 0.8:
-            decision = "accepted" if rng.random() < 0.9 else "rejected"
-            review = reviews.review_evidence(
-                made[-1],
-                decision,
-                "" if decision == "accepted" else "Unreadable scan",
-                dpo,
-                "bench",
-            )
-            EvidenceReview.update(decided_at=uploaded + timedelta(days=2)).where(
-                EvidenceReview.id == review.id
-            ).execute()
-    for days in (300, 200, 120, 40, 3):
-        register.record_event(
-            system, "use", moment(days), "Bench use", None, "bench", catalogue,
-            now=moment(days) + timedelta(hours=1),
-        )  # fmt: skip
-    for requirement in wanted[-2:]:
-        waiver = waivers.request_waiver(
-            system,
-            requirement.id,
-            "Compensating control documented by the bench.",
-            date.today() + timedelta(days=90),
-            legal,
-            "bench",
-            catalogue,
-        )
-        waivers.approve_waiver(waiver, dpo, "ok", "bench")
-    # Reloaded: saving the object created above would restore its creation time.
-    system = AISystem.get_by_id(system.id)
-    register.update_system(system, {"lifecycle_stage": "deployment"}, "bench", catalogue)
-    AuditEvent.update(occurred_at=moment(100).isoformat(timespec="microseconds")).where(
-        AuditEvent.action == "system.updated"
-    ).execute()
-    neighbours(catalogue, legal, rng)
-    return system.id
-
-
-def neighbours(catalogue, uploader: User, rng: random.Random, count: int = 100) -> None:
-    """Other systems with ten evidence items each, so the tables are not the system's alone."""
-    now = utcnow()
-    rows = [
-        {**PROFILE, "name": f"Neighbour {n}", "created_at": now, "updated_at": now}
-        for n in range(count)
-    ]
-    AISystem.insert_many(rows).execute()
-    ids = [s.id for s in AISystem.select(AISystem.id).where(AISystem.name.startswith("Neighbour"))]
-    requirement_ids = list(catalogue.requirements)
-    for system_id in ids:
-        for _ in range(10):
-            rid = rng.choice(requirement_ids)
-            item = Evidence.create(
-                lineage=-1 - rng.randrange(10**9),
-                kind=catalogue.requirements[rid].evidence_kinds[0],
-                title=f"Evidence for {rid}",
-                requirement_ids=[rid],
-                uploaded_by=uploader,
-            )
-            backdate(Evidence, item.id, lineage=item.id)
-            EvidenceSystem.create(evidence=item, system=system_id)
+POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 
 
 @contextmanager
 def counting_queries() -> Iterator[list[int]]:
+    """The number of SQL statements the bound database runs inside the block."""
     database = db.database.obj
     original = database.execute_sql
     count = [0]
@@ -228,58 +69,102 @@ def counting_queries() -> Iterator[list[int]]:
         del database.execute_sql
 
 
-def floor_queries(system_id: int) -> Callable[[], None]:
-    """The same rows the page reads, one raw SQL query per table, nothing built from them."""
-    evidence_ids = [
-        e.id
-        for e in Evidence.select(Evidence.id)
+def old_evidence_rows(where, system_ids, columns=()):
+    """The evidence query as it was before issue 13: one outer join, ``IN (...) OR
+    agency_wide``, which no index can lead."""
+    query = (
+        Evidence.select(*loader.EVIDENCE_COLUMNS, *columns)
         .join(EvidenceSystem, peewee.JOIN.LEFT_OUTER)
-        .where((EvidenceSystem.system == system_id) | (Evidence.agency_wide == True))
-    ]
-    marks = ", ".join(str(i) for i in evidence_ids) or "0"
-    statements = [
+        .where(where)
+    )
+    if system_ids is not None:
+        query = query.where(EvidenceSystem.system.in_(system_ids) | (Evidence.agency_wide == True))
+    return loader._raw_rows(query)
+
+
+@contextmanager
+def old_evidence_query() -> Iterator[None]:
+    from tracker.completeness import history
+
+    new = loader.evidence_rows
+    loader.evidence_rows = history.evidence_rows = old_evidence_rows
+    try:
+        yield
+    finally:
+        loader.evidence_rows = history.evidence_rows = new
+
+
+def floor_statements(system_id: int) -> list[str]:
+    """The rows the page reads, one raw SQL statement per table, index-led as the page's."""
+    evidence_ids = [row[0] for row in loader.evidence_rows(Evidence.id > 0, [system_id], ())] or [0]
+    marks = ", ".join(str(i) for i in set(evidence_ids))
+    return [
         f"SELECT * FROM ai_system WHERE id = {system_id}",
-        "SELECT entity_id, occurred_at, before, after, action FROM audit_event "
-        f"WHERE action IN ('system.updated', 'system.migrated') AND entity_id = '{system_id}'",
+        "SELECT entity_id, occurred_at, before, after, action FROM audit_event WHERE "
+        f"entity_type = 'ai_system' AND entity_id = '{system_id}' "
+        "AND action IN ('system.updated', 'system.migrated')",
         f"SELECT * FROM system_event WHERE system_id = {system_id}",
         f"SELECT * FROM operator WHERE system_id = {system_id}",
+        "SELECT * FROM evidence e JOIN evidence_system s ON s.evidence_id = e.id "
+        f"WHERE s.system_id = {system_id} AND NOT e.agency_wide",
         "SELECT * FROM evidence e LEFT JOIN evidence_system s ON s.evidence_id = e.id "
-        f"WHERE s.system_id = {system_id} OR e.agency_wide",
+        "WHERE e.agency_wide",
         f"SELECT * FROM evidence_review WHERE evidence_id IN ({marks})",
         f"SELECT * FROM waiver WHERE system_id = {system_id}",
     ]
 
+
+def floor(statements: list[str]) -> Callable[[], None]:
     def run() -> None:
-        db.database.connect(reuse_if_open=True)
+        database = db.database.obj
+        database.connect(reuse_if_open=True)
         for sql in statements:
-            db.database.execute_sql(sql).fetchall()
-        db.database.close()  # as a request ends: the next page opens its own connection
+            database.execute_sql(sql).fetchall()
+        database.close()  # as a request ends: the connection goes back (or is closed)
 
     return run
 
 
-def timed(function: Callable[[], object], cpu: list[float] | None = None) -> float:
-    """Wall-clock seconds of one call; with ``cpu``, its CPU seconds are appended there too."""
-    start, start_cpu = time.perf_counter(), time.process_time()
+def timed(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
     function()
-    if cpu is not None:
-        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 
-def measure(label: str, settings: config.Settings, evidence_count: int, runs: int) -> bool:
-    database = db.bind(settings.database_url)
-    with database.connection_context():
-        schema.upgrade(database)
-    database.connect(reuse_if_open=True)
-    print(f"[{label}] building a system with {evidence_count} evidence items ...", flush=True)
-    system_id = build(settings, evidence_count, random.Random(2026))
+def ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def busiest_system() -> int:
+    """The system with the most evidence links (retired or not)."""
+    row = db.database.execute_sql(
+        "SELECT system_id, COUNT(*) FROM evidence_system GROUP BY system_id "
+        "ORDER BY COUNT(*) DESC, system_id LIMIT 1"
+    ).fetchone()
+    return row[0]
+
+
+def measure(label: str, url: str, systems: int, runs: int, folder: Path) -> dict:
+    settings = config.Settings(
+        env="testing",
+        data_dir=folder,
+        database_url=url,
+        evidence_dir=folder / "evidence-store",
+        agency_countries=bench_data.AGENCY.countries,
+    ).validated()
     app = create_app(settings)
     catalogue = app.extensions["tracker"].catalogue
+    # A user of this run's own (the cached agency is shared: nothing else is written).
+    with db.database.connection_context():
+        user = accounts.create_user(f"bench.page.{uuid.uuid4().hex[:8]}", "viewer", "bench")
+        sign_in.set_password(user, PASSWORD, "bench")
+        system_id = busiest_system()
+        links = EvidenceSystem.select().where(EvidenceSystem.system == system_id).count()
+        statements = floor_statements(system_id)
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
     signed = client.post(
-        "/sign-in", data={"username": "bench.dpo", "password": PASSWORD, "csrf_token": token}
+        "/sign-in", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
     )
     assert signed.status_code == 302, signed.text
     path = f"/systems/{system_id}"
@@ -288,115 +173,110 @@ def measure(label: str, settings: config.Settings, evidence_count: int, runs: in
         response = client.get(path)
         assert response.status_code == 200, response.status_code
 
+    def one_system() -> None:
+        with db.database.connection_context():
+            completeness.for_system(system_id, date.today(), catalogue)
+
     for _ in range(3):  # the first requests fill the caches a running server keeps
         page()
+        one_system()
     with counting_queries() as queries:
         page()
-    floor = floor_queries(system_id)
-    page_times, page_cpu, floor_times = [], [], []
+    with counting_queries() as system_queries:
+        one_system()
+    page_times, floor_times, system_times = [], [], []
+    run_floor = floor(statements)
     for _ in range(runs):
-        floor_times.append(timed(floor))
-        page_times.append(timed(page, page_cpu))
-    today = date.today()
-    created = AISystem.get_by_id(system_id).created_at.date()
-    dates = history.chart_dates(created, today)
-    days = settings.expiring_soon_days
-    replay_times = [
-        timed(lambda: history.replay(system_id, dates, catalogue, days, detailed=[today]))
-        for _ in range(runs)
-    ]
-    old_times = [
-        timed(lambda: [completeness.for_system(system_id, d, catalogue, days) for d in dates])
-        for _ in range(max(5, runs // 4))
-    ]
-    evidence_rows = (
-        Evidence.select()
-        .join(EvidenceSystem, peewee.JOIN.LEFT_OUTER)
-        .where((EvidenceSystem.system == system_id) | (Evidence.agency_wide == True))
-        .count()
-    )
-    page_ms = statistics.median(page_times) * 1000
-    floor_ms = statistics.median(floor_times) * 1000
-    print(f"[{label}] database                 {type(database).__name__}")
+        floor_times.append(timed(run_floor))
+        page_times.append(timed(page))
+        system_times.append(timed(one_system))
+    old_runs = max(5, runs // 4)
+    with old_evidence_query():
+        with counting_queries() as old_queries:
+            page()
+        old_page = [timed(page) for _ in range(old_runs)]
+        old_system = [timed(one_system) for _ in range(old_runs)]
+    figures = {
+        "backend": label,
+        "systems": systems,
+        "evidence_links": links,
+        "queries": queries[0],
+        "old_queries": old_queries[0],
+        "system_queries": system_queries[0],
+        "page_ms": round(ms(page_times), 2),
+        "page_p90_ms": round(statistics.quantiles(page_times, n=10)[-1] * 1000, 2),
+        "floor_ms": round(ms(floor_times), 2),
+        "for_system_ms": round(ms(system_times), 2),
+        "old_page_ms": round(ms(old_page), 2),
+        "old_for_system_ms": round(ms(old_system), 2),
+    }
+    tag = f"[{label} {systems}]"
+    print(f"{tag} database {type(db.database.obj).__name__}, system {system_id} ({links} links)")
     print(
-        f"[{label}] evidence rows read       {evidence_rows} (versions included), chart {len(dates)} dates"
+        f"{tag} GET {path}: {figures['page_ms']:8.2f} ms median (p90 {figures['page_p90_ms']:.2f}"
+        f", {runs} runs) = {figures['page_ms'] / figures['floor_ms']:4.1f} x floor; "
+        f"{queries[0]} SQL statements"
     )
-    # Each request opens its connection and closes it (tracker.app): so does the floor, as it
-    # runs after a page; on PostgreSQL that opening is most of the floor.
-    print(f"[{label}] floor: connect + 7 raw SQL {floor_ms:7.2f} ms  (median of {runs})")
-    print(f"[{label}] replay alone (13 dates)   {statistics.median(replay_times) * 1000:7.2f} ms")
+    print(f"{tag} floor, the page's rows in raw SQL: {figures['floor_ms']:8.2f} ms")
     print(
-        f"[{label}] old way: for_system x {len(dates)}  {statistics.median(old_times) * 1000:7.2f} ms"
+        f"{tag} for_system (today):    {figures['for_system_ms']:8.2f} ms; "
+        f"{system_queries[0]} SQL statements"
     )
     print(
-        f"[{label}] GET {path}          {page_ms:7.2f} ms = {page_ms / floor_ms:5.1f} x floor  "
-        f"(median of {runs}; p90 {statistics.quantiles(page_times, n=10)[-1] * 1000:.2f} ms)  "
-        f"target < {TARGET_MS} ms: {'PASS' if page_ms < TARGET_MS else 'FAIL'}"
+        f"{tag} before (OR query):     page {figures['old_page_ms']:8.2f} ms "
+        f"({old_queries[0]} statements), for_system {figures['old_for_system_ms']:8.2f} ms "
+        f"({old_runs} runs)"
     )
-    # On a busy machine the wall clock counts time spent waiting for a CPU; the process's own
-    # CPU time (the test client and the server share it) does not.
-    print(f"[{label}] CPU time of the page      {statistics.median(page_cpu) * 1000:7.2f} ms")
-    print(f"[{label}] SQL queries per page     {queries[0]}")
-    database.close()
-    return page_ms < TARGET_MS
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str | None]:
-    """A fresh schema on the PostgreSQL server at ``url`` (None when it is not reachable)."""
-    try:
-        admin = db.open_database(url)
-        admin.connect()
-    except (peewee.DatabaseError, peewee.InterfaceError, OSError):
-        yield None
-        return
-    name = f"bench_system_page_{uuid.uuid4().hex[:8]}"
-    admin.execute_sql(f'CREATE SCHEMA "{name}"')
-    try:
-        separator = "&" if "?" in url else "?"
-        yield f"{url}{separator}options=-csearch_path%3D{name}"
-    finally:
-        if not db.database.is_closed():
-            db.database.close()
-        admin.execute_sql(f'DROP SCHEMA "{name}" CASCADE')
-        admin.close()
-
-
-def settings_for(url: str, folder: Path) -> config.Settings:
-    return config.Settings(
-        env="testing",
-        data_dir=folder,
-        database_url=url,
-        evidence_dir=folder / "evidence-store",
-        agency_countries=("BE",),
-    ).validated()
+    bench_data.report("system_page", **figures)
+    db.release_idle(db.database.obj)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--evidence", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--systems", default="2000,20000", help="agency sizes, comma-separated")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=2026, help="bench_data's seed")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.systems.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="tracker-bench-system-page-"))
-    passed = [
-        measure(
-            "sqlite",
-            settings_for(f"sqlite:///{folder / 'bench.db'}", folder / "sqlite"),
-            args.evidence,
-            args.runs,
+    results = []
+    for systems in sizes:
+        results.append(
+            measure(
+                "sqlite", bench_data.prepare(None, systems, args.seed), systems, args.runs, folder
+            )
         )
-    ]
-    with postgres_schema(args.postgres_url) as url:
-        if url is None:
+    if not args.sqlite_only:
+        try:
+            probe = db.open_database(args.postgres_url)
+            probe.connect()
+            probe.close()
+        except (peewee.DatabaseError, peewee.InterfaceError, OSError):
             print(f"[postgres] not reachable at {args.postgres_url}: skipped")
         else:
-            passed.append(
-                measure("postgres", settings_for(url, folder / "pg"), args.evidence, args.runs)
-            )
-    raise SystemExit(0 if all(passed) else 1)
+            for systems in sizes:
+                url = bench_data.prepare(args.postgres_url, systems, args.seed)
+                results.append(measure("postgres", url, systems, args.runs, folder))
+    print()
+    print(
+        "backend   systems  queries  page ms  p90 ms  floor ms  for_system ms | before: page ms  for_system ms"
+    )
+    for r in results:
+        print(
+            f"{r['backend']:9} {r['systems']:7} {r['queries']:8} {r['page_ms']:8.2f} "
+            f"{r['page_p90_ms']:7.2f} {r['floor_ms']:9.2f} {r['for_system_ms']:14.2f} | "
+            f"{r['old_page_ms']:15.2f} {r['old_for_system_ms']:14.2f}"
+        )
+    counts = {r["queries"] for r in results}
+    print(f"page statements at every size and backend: {sorted(counts)}")
+    passed = all(r["page_ms"] < TARGET_MS for r in results)
+    print(f"page median under {TARGET_MS} ms (one client): {'PASS' if passed else 'FAIL'}")
+    raise SystemExit(0 if passed else 1)
 
 
 if __name__ == "__main__":
