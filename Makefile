@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page audit-probe slow-client-probe clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-http audit-probe slow-client-probe clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -76,8 +76,14 @@ format: $(STAMP)
 translations: $(STAMP)
 	$(BIN)/python -m tracker.i18n.catalogues
 
-## bench: every benchmark
-bench: bench-upload bench-completeness bench-reminders bench-system-page
+## bench: every benchmark (on the realistic agency of scripts/bench_data.py, generated once and
+## cached in .bench-cache/), then one table of their headline figures (each appends JSON lines to
+## BENCH_RESULTS); a benchmark that fails leaves its rows out and the others still run
+bench: export BENCH_RESULTS ?= $(CURDIR)/.bench-cache/results.jsonl
+bench: $(STAMP)
+	@mkdir -p .bench-cache && rm -f "$$BENCH_RESULTS"
+	-$(MAKE) --no-print-directory -k bench-upload bench-completeness bench-reminders bench-system-page bench-http
+	$(BIN)/python scripts/bench_summary.py "$$BENCH_RESULTS"
 
 bench-upload: $(STAMP)
 	$(BIN)/python scripts/bench_upload.py
@@ -92,6 +98,15 @@ bench-reminders: $(STAMP)
 ## (SQLite, and PostgreSQL when reachable; target under 50 ms)
 bench-system-page: $(STAMP)
 	$(BIN)/python scripts/bench_system_page.py
+
+## bench-http: the production server under load (scripts/bench_http.py): each main endpoint at 8
+## and 32 clients, p50/p95/p99 and requests/s, workers' RSS; SQLite, then PostgreSQL at
+## BENCH_PG_URL when reachable. BENCH_HTTP_ARGS: e.g. --systems 2000 --duration 10
+BENCH_HTTP_ARGS ?= --systems 20000
+BENCH_PG_URL ?= postgresql://127.0.0.1:5432/test
+bench-http: $(STAMP)
+	$(BIN)/python scripts/bench_http.py $(BENCH_HTTP_ARGS)
+	$(BIN)/python scripts/bench_http.py $(BENCH_HTTP_ARGS) --database-url $(BENCH_PG_URL) --if-reachable
 
 ## audit-probe: rewrite the audit trail three ways as a database writer would (on copies of a
 ## scratch database) and show `tracker audit verify` catching each

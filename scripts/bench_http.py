@@ -50,6 +50,8 @@ from tracker.models import AISystem, User
 BIN = Path(sys.executable).parent
 USERNAME = "bench-http"
 ENDPOINTS = {  # name -> path, with {id} a random active system's id
+    # The floor: a static file through the same server, client and connections, no database.
+    "floor: static file": "/assets/web.css",
     "api portfolio (page of 10)": "/api/completeness?page=1&page_size=10",
     "api one system": "/api/systems/{id}/completeness",
     "web system page": "/systems/{id}",
@@ -62,6 +64,7 @@ class Sample:
     latencies: list[float] = field(default_factory=list)  # seconds, of successful requests
     errors: dict[str, int] = field(default_factory=dict)  # what went wrong, how often
     elapsed: float = 0.0
+    client_cpu: float = 0.0  # seconds of this process's CPU: the client's own share of the machine
 
     @property
     def requests(self) -> int:
@@ -119,18 +122,20 @@ def refresh_index(env: dict[str, str]) -> str:
     return f"{last} ({time.perf_counter() - started:.1f} s)"
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+    """``tracker serve`` in its own process, its output in ``log`` (a pipe nobody reads would
+    fill and stop the server)."""
     server = subprocess.Popen(
         [str(BIN / "tracker"), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopped with its workers at the end
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"the server stopped: {log.read_text()[-2000:]}")
         try:
             answered = httpx.get(f"http://127.0.0.1:{port}/sign-in", timeout=5).status_code
             if answered == 200 and len(workers_of(server.pid)) >= workers:
@@ -212,7 +217,7 @@ async def load(
     sent = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         end = start + duration
 
         async def one_client() -> None:
@@ -238,6 +243,7 @@ async def load(
 
         await asyncio.gather(*(one_client() for _ in range(clients)))
         sample.elapsed = time.perf_counter() - start
+        sample.client_cpu = time.process_time() - cpu
     return sample
 
 
@@ -263,7 +269,18 @@ def main() -> None:
     parser.add_argument("--mixed", type=int, default=1000, help="mixed requests for the RSS")
     parser.add_argument("--mixed-seconds", type=float, default=180, help="cut the mixed run at")
     parser.add_argument("--no-refresh", action="store_true", help="skip the portfolio refresh")
+    parser.add_argument(
+        "--if-reachable",
+        action="store_true",
+        help="with --database-url: say so and stop (status 0) when it cannot be reached",
+    )
     args = parser.parse_args()
+    if args.if_reachable and args.database_url:
+        try:
+            db.connect(args.database_url).close()
+        except db.DatabaseUnavailable as error:
+            print(f"skipped: {error}")
+            return
     levels = [int(n) for n in args.clients.split(",")]
 
     url = prepare(args.database_url, args.systems, args.seed)
@@ -275,15 +292,17 @@ def main() -> None:
     env = server_env(url, folder, port)
     refreshed = "skipped" if args.no_refresh else refresh_index(env)
     print(f"portfolio refresh: {refreshed}", flush=True)
-    server = start_server(env, port, args.workers)
+    log = folder / "server.log"
+    server = start_server(env, port, args.workers, log)
     try:
         cookie = web_session(base, password)
         api = {"Authorization": f"Bearer {token}"}
-        headers = {
-            path: api if path.startswith("/api/") else {"Cookie": f"tracker_session={cookie}"}
+        page = {"Cookie": f"tracker_session={cookie}"}
+        headers = {  # the API by token, pages by session, the static floor as anyone
+            path: api if path.startswith("/api/") else {} if path.startswith("/assets/") else page
             for path in ENDPOINTS.values()
         }
-        paths = list(ENDPOINTS.values())
+        paths = [p for p in ENDPOINTS.values() if not p.startswith("/assets/")]
         rss = {"start": rss_mib(server.pid)}
 
         def run(paths, clients, duration, total=None) -> Sample:
@@ -313,7 +332,7 @@ def main() -> None:
     )
     print(
         f"{'endpoint':28} {'clients':>7} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'req/s':>7} {'errors':>6}"
+        f"{'p99 ms':>8} {'req/s':>7} {'client CPU':>10} {'errors':>6}"
     )
     for name, clients, sample in rows:
         ms = [x * 1000 for x in sample.latencies]
@@ -323,7 +342,7 @@ def main() -> None:
         detail = f" ({', '.join(f'{k} {v}' for k, v in sample.errors.items())})" if errors else ""
         print(
             f"{name:28} {clients:>7} {sample.requests:>8} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
-            f"{rate:>7.1f} {errors:>6}{detail}"
+            f"{rate:>7.1f} {sample.client_cpu / sample.elapsed:>10.0%} {errors:>6}{detail}"
         )
         report(
             "http",
@@ -338,11 +357,16 @@ def main() -> None:
             rps=round(rate, 1),
             errors=errors,
         )
+    print(
+        "client CPU: the load client's own CPU time over the row's duration (100 % = one of "
+        f"the machine's {os.cpu_count()} cores)"
+    )
     print(f"warm-up: {warm.requests} requests, {sum(warm.errors.values())} errors")
     print(
         f"mixed: {mixed.requests} requests in {mixed.elapsed:.1f} s, "
         f"{sum(mixed.errors.values())} errors"
     )
+    print(f"server log: {log} ({log.stat().st_size} bytes)")
     print("server workers' RSS (MiB, each worker):")
     for when, sizes in rss.items():
         print(f"  {when:24} {', '.join(f'{s:.0f}' for s in sizes)}")
