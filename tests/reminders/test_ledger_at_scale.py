@@ -14,10 +14,10 @@ from tracker.config import ESCALATION_LOOKBACK_DAYS
 from tracker.models import AuditEvent, Notification
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import items as items_module
-from tracker.reminders import jobs, ledger, retention
+from tracker.reminders import jobs, ledger, retention, sweeping
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.items import collect, sent_counts
-from tracker.reminders.planning import load_preferences
+from tracker.reminders.planning import load_preferences, plan
 
 TODAY = date.today()
 STATUSES = ("missing", "rejected", "expired", "overdue")
@@ -220,3 +220,42 @@ def test_cli_prunes_and_says_how_much(runner, migrated):
     assert not Notification.select().where(Notification.sweep_date == old).exists()
     again = runner.tracker("reminders", "prune")
     assert "nothing to prune" in again.output
+
+
+def test_a_sweep_in_chunks_derives_and_plans_exactly_what_the_whole_agency_at_once_does(
+    seeded, smtp, monkeypatch
+):
+    """Chunks of two systems against items.collect over the whole portfolio: the same items
+    (recipients, titles, windows, payloads), escalations included, and the same notifications,
+    in the same order within each system."""
+    catalogue = load_catalogue(deployment=DEPLOYMENT)
+    for offset in range(4, 0, -1):  # a few days sent: escalations (agency-wide ones too)
+        sweep(TODAY - timedelta(days=offset), catalogue, seeded)
+        deliver(ledger.messages(load_preferences()), seeded, final_attempt=True)
+    monkeypatch.setattr(sweeping, "CHUNK", 2)
+
+    chunked = sweeping.run(TODAY, catalogue, seeded, record=False)
+    whole = collect(TODAY, catalogue, seeded)
+
+    def described(items):
+        return [
+            (i.kind, i.item_key, [r.email for r in i.recipients], i.title, i.window, i.payload())
+            for i in items
+        ]
+
+    def per_system(rows):
+        grouped = defaultdict(list)
+        for row in rows:
+            grouped[row[5]["system_id"]].append(row)
+        return dict(grouped)
+
+    assert sorted(map(repr, described(chunked.items))) == sorted(map(repr, described(whole)))
+    assert per_system(described(chunked.items)) == per_system(described(whole))
+    assert any(i.kind == "escalation" and i.system_id is None for i in whole)
+    assert any(i.kind == "escalation" and i.system_id is not None for i in whole)
+    planned = plan(whole, TODAY, load_preferences())
+    assert [p.key for p in chunked.planned if p.system_id is None] == [
+        p.key for p in planned if p.system_id is None
+    ]
+    assert sorted(p.key for p in chunked.planned) == sorted(p.key for p in planned)
+    assert chunked.item_count == len(whole) and chunked.planned_count == len(planned)

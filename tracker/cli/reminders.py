@@ -77,7 +77,7 @@ def preview(ctx: Context, as_of: date | None) -> None:
 def run(ctx: Context, as_of: date | None) -> None:
     """Sweep and send now, without the worker; anything that cannot be sent stays pending."""
     ctx.connect()
-    result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings)
+    result = sweep(_day(ctx, as_of), ctx.catalogue(), ctx.settings, keep=False)
     messages = ledger.messages(load_preferences())
     closed = (
         ", " + _("%(num)s unsent closed as obsolete", num=result.closed) if result.closed else ""
@@ -87,7 +87,7 @@ def run(ctx: Context, as_of: date | None) -> None:
             "sweep of %(date)s: %(planned)s notifications planned, %(new)s new%(closed)s; "
             "%(emails)s e-mails to send",
             date=result.as_of.isoformat(),
-            planned=len(result.planned),
+            planned=result.planned_count,
             new=result.new,
             closed=closed,
             emails=len(messages),

@@ -21,30 +21,16 @@ from tracker import agency
 from tracker.config import Settings
 from tracker.models import User
 from tracker.plugin_host import Catalogue
-from tracker.reminders import ledger
-from tracker.reminders.items import ReminderItem, collect
+from tracker.reminders import ledger, sweeping
 from tracker.reminders.mail import SmtpConnection, compose, environment
-from tracker.reminders.planning import (
-    Planned,
-    load_preferences,
-    plan,
-    unsubscribe_tokens,
-)
+from tracker.reminders.planning import unsubscribe_tokens
+from tracker.reminders.sweeping import SweepResult
 
 log = logging.getLogger(__name__)
 
 
 class DeliveryFailed(Exception):
     """The SMTP server could not be reached or refused a message; the job is retried."""
-
-
-@dataclass
-class SweepResult:
-    as_of: date
-    items: list[ReminderItem]
-    planned: list[Planned]
-    new: int = 0
-    closed: int = 0  # unsent notifications closed: no longer due, or replaced by a newer one
 
 
 @dataclass
@@ -56,19 +42,12 @@ class DeliveryResult:
 
 
 def sweep(
-    as_of: date, catalogue: Catalogue, settings: Settings, record: bool = True
+    as_of: date, catalogue: Catalogue, settings: Settings, record: bool = True, keep: bool = True
 ) -> SweepResult:
     """Derive every reminder on ``as_of``, plan it per person, and (unless previewing) record it,
-    closing what was left unsent and is no longer worth sending."""
-    items = collect(as_of, catalogue, settings)
-    preferences = load_preferences()
-    planned = plan(items, as_of, preferences)
-    result = SweepResult(as_of, items, planned)
-    if record:
-        # Closed first: what is left open then is a handful of earlier leftovers, not this sweep.
-        result.closed = ledger.close_obsolete(planned, items, preferences, as_of)
-        result.new = ledger.record(planned, as_of)
-    return result
+    closing what was left unsent and is no longer worth sending; a chunk of systems at a time
+    (tracker.reminders.sweeping). ``keep``: return every item and planned notification too."""
+    return sweeping.run(as_of, catalogue, settings, record=record, keep=keep)
 
 
 def refused_for_good(error: Exception) -> bool:

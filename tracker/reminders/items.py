@@ -433,37 +433,48 @@ def _escalations(
     Only reminders of earlier sweeps count: what today's first sweep sent must not make a second
     sweep on the same day reach the next round and escalate again.
     """
-    recurring = {
-        item.item_key: item for item in items if item.window is None and item.kind != "escalation"
-    }
+    recurring = {item.item_key: item for item in items if is_recurring(item)}
     if not recurring:
         return []
     sent = sent_counts({key: item.status for key, item in recurring.items()}, as_of)
+    dpos = people.dpos()
     out = []
     for item_key, item in recurring.items():  # in the items' order, whatever the database's
-        times = sent.get(item_key, 0)
-        rounds = times // (settings.escalate_after * max(1, len(recurring[item_key].recipients)))
-        if rounds >= 1:
-            item = recurring[item_key]
-            out.append(
-                ReminderItem(
-                    "escalation",
-                    f"escalation:{item_key}",
-                    people.dpos(),
-                    title=f"{english(item.title)} (reminded {times} times with no change)",
-                    status=item.status,
-                    system_id=item.system_id,
-                    system_name=item.system_name,
-                    requirement_id=item.requirement_id,
-                    citation=item.citation,
-                    due=item.due,
-                    window=f"escalation-{rounds}",
-                    evidence_id=item.evidence_id,
-                    waiver_id=item.waiver_id,
-                    parts={"title": item.title, **item.parts, "reminded": times},
-                )
-            )
+        escalation = escalation_for(item, sent.get(item_key, 0), settings, dpos)
+        if escalation is not None:
+            out.append(escalation)
     return out
+
+
+def is_recurring(item: ReminderItem) -> bool:
+    """Reminded every digest period until something changes: what escalation watches."""
+    return item.window is None and item.kind != "escalation"
+
+
+def escalation_for(
+    item: ReminderItem, times: int, settings: Settings, dpos: list[Recipient]
+) -> ReminderItem | None:
+    """The escalation of an item reminded ``times`` times with its status, or None: a round is
+    ``escalate_after`` reminders to each of its recipients."""
+    rounds = times // (settings.escalate_after * max(1, len(item.recipients)))
+    if rounds < 1:
+        return None
+    return ReminderItem(
+        "escalation",
+        f"escalation:{item.item_key}",
+        dpos,
+        title=f"{english(item.title)} (reminded {times} times with no change)",
+        status=item.status,
+        system_id=item.system_id,
+        system_name=item.system_name,
+        requirement_id=item.requirement_id,
+        citation=item.citation,
+        due=item.due,
+        window=f"escalation-{rounds}",
+        evidence_id=item.evidence_id,
+        waiver_id=item.waiver_id,
+        parts={"title": item.title, **item.parts, "reminded": times},
+    )
 
 
 def collect(as_of: date, catalogue: Catalogue, settings: Settings) -> list[ReminderItem]:

@@ -108,9 +108,9 @@ def sweep_job(as_of: str | None = None) -> dict:
         return {"as_of": day.isoformat(), "skipped": True}
     try:
         with db.database.connection_context():
-            result = sweep(day, catalogue, settings)
-            items, new = len(result.items), result.new
-            del result  # the day's items and plan, freed before the messages are read
+            # Counts only: the day's items and plan are recorded a chunk at a time, not kept.
+            result = sweep(day, catalogue, settings, keep=False)
+            items, new = result.item_count, result.new
             queued = enqueue_deliveries(settings, connection)
             prune_ledger(day, settings)
             audit_checkpoint(settings)

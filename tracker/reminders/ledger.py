@@ -185,31 +185,47 @@ def close_obsolete(
     The rows waiting are read first: after a day's delivery they are a handful, so what is due
     and planned is looked up for them alone, not built for the whole sweep.
     """
-    waiting = list(
-        stream(
-            Notification.select(
-                Notification.id,
-                Notification.key,
-                Notification.recipient,
-                Notification.kind,
-                Notification.item_key,
-            ).where(Notification.state.in_(OPEN) & (Notification.sweep_date <= as_of))
-        )
-    )
+    waiting = waiting_rows(as_of)
     if not waiting:
         return 0
-    among = {(recipient, kind, item_key) for _, _, recipient, kind, item_key in waiting}
-    due = still_due(items, preferences, among)
+    among = {about for _, _, about in waiting}
     current = {}
     for p in planned:
         about = (p.recipient.email.casefold(), p.kind, p.item_key)
         if about in among:
             current[about] = p.key  # the last planned wins, as it always did
+    return close(waiting, still_due(items, preferences, among), current)
+
+
+Waiting = tuple[int, str, tuple[str, str, str]]  # id, key, (recipient, kind, item key)
+
+
+def waiting_rows(as_of: date) -> list[Waiting]:
+    """Rows waiting to be sent from sweeps up to ``as_of``: a handful after a day's delivery."""
+    query = Notification.select(
+        Notification.id,
+        Notification.key,
+        Notification.recipient,
+        Notification.kind,
+        Notification.item_key,
+    ).where(Notification.state.in_(OPEN) & (Notification.sweep_date <= as_of))
+    return [
+        (row_id, key, (recipient, kind, item_key))
+        for row_id, key, recipient, kind, item_key in stream(query)
+    ]
+
+
+def close(
+    waiting: list[Waiting],
+    due: set[tuple[str, str, str]],
+    current: Mapping[tuple[str, str, str], str],
+) -> int:
+    """Close the ``waiting`` rows no longer ``due``, or planned anew under another key
+    (``current``: the key planned today for each (recipient, kind, item key))."""
     closing = [
         row_id
-        for row_id, key, recipient, kind, item_key in waiting
-        if (recipient, kind, item_key) not in due
-        or current.get((recipient, kind, item_key), key) != key
+        for row_id, key, about in waiting
+        if about not in due or current.get(about, key) != key
     ]
     closed = 0
     for start in range(0, len(closing), 500):  # parameter lists stay well under SQLite's limit

@@ -1,0 +1,195 @@
+"""The daily sweep in chunks of systems, so that its memory does not grow with the agency.
+
+A sweep evaluates every system's completeness in detail, derives the reminder items, plans
+them per person and records them. Done for the whole agency at once, the detailed answers alone
+take ~170 KB a system (3.4 GB at 20,000 systems). Here each chunk of ``CHUNK`` systems is
+evaluated (completeness.load_snapshot restricted to the chunk, then the catalogue's evaluator,
+as the portfolio index does), turned into items, planned and recorded, then dropped; what is
+kept across chunks is small: the escalation history (one count per item and status), the rows
+waiting to be sent (a handful), and the items without a system (agency-wide, reviews waiting).
+
+The outcome is exactly that of ``items.collect`` followed by ``planning.plan`` for the whole
+agency: the same items, recipients, keys and escalations, and in each e-mail the same order
+(items of a system in the order they were derived: requirements, waivers ending, event duties,
+escalations). Only the order of rows between systems in the ledger differs, which nothing reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from peewee import fn
+
+from tracker import completeness
+from tracker.completeness.loader import end_of
+from tracker.config import ESCALATION_LOOKBACK_DAYS, Settings
+from tracker.models import AISystem, Notification
+from tracker.plugin_host import Catalogue
+from tracker.reminders import ledger
+from tracker.reminders.items import (
+    People,
+    ReminderItem,
+    _event_duties,
+    _from_item,
+    _reviews_waiting,
+    _unique,
+    _waivers_ending,
+    escalation_for,
+    is_recurring,
+)
+from tracker.reminders.planning import Planned, load_preferences, plan, still_due
+from tracker.reminders.streaming import stream
+
+CHUNK = 500  # systems evaluated at once: ~85 MB of detailed answers
+
+
+@dataclass
+class SweepResult:
+    as_of: date
+    items: list[ReminderItem]  # empty unless kept (a preview, the CLI, the tests)
+    planned: list[Planned]
+    new: int = 0
+    closed: int = 0  # unsent notifications closed: no longer due, or replaced by a newer one
+    item_count: int = 0
+    planned_count: int = 0
+
+
+def history(as_of: date) -> dict[tuple[str, str], int]:
+    """Reminders sent per (item key, status) in the look-back before ``as_of`` (escalations not
+    counted), as items.sent_counts counts them, for every item: today's are not known yet."""
+    since = as_of.fromordinal(as_of.toordinal() - ESCALATION_LOOKBACK_DAYS)
+    query = (
+        Notification.select(Notification.item_key, Notification.status, fn.COUNT(Notification.id))
+        .where(
+            (Notification.state == "sent")
+            & (Notification.sweep_date >= since)
+            & (Notification.sweep_date < as_of)
+            & (Notification.kind != "escalation")
+        )
+        .group_by(Notification.item_key, Notification.status)
+    )
+    return {(item_key, status): times for item_key, status, times in stream(query)}
+
+
+def system_ids(as_of: date) -> list[int]:
+    """Systems registered by the end of ``as_of`` (the snapshot leaves the retired out)."""
+    query = (
+        AISystem.select(AISystem.id)
+        .where(AISystem.created_at <= end_of(as_of))
+        .order_by(AISystem.id)
+    )
+    return [system_id for (system_id,) in query.tuples()]
+
+
+def run(
+    as_of: date,
+    catalogue: Catalogue,
+    settings: Settings,
+    record: bool = True,
+    keep: bool = True,
+) -> SweepResult:
+    """Derive, plan and (unless previewing) record every reminder of ``as_of``, a chunk of
+    systems at a time; then close what was left unsent and is no longer worth sending.
+    ``keep``: return the items and planned notifications too (memory grows with the agency)."""
+    sweep = _Sweep(as_of, catalogue, settings, record, keep)
+    ids = system_ids(as_of)
+    for start in range(0, len(ids), CHUNK):
+        sweep.chunk(ids[start : start + CHUNK])
+    sweep.finish()
+    return sweep.result
+
+
+@dataclass
+class _Sweep:
+    as_of: date
+    catalogue: Catalogue
+    settings: Settings
+    record: bool
+    keep: bool
+    result: SweepResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.result = SweepResult(self.as_of, [], [])
+        self.preferences = load_preferences()
+        self.sent = history(self.as_of)
+        self.evaluator = completeness.evaluator_for(
+            self.catalogue, self.settings.expiring_soon_days
+        )
+        # Rows waiting from earlier sweeps, read before this one records anything.
+        self.waiting = ledger.waiting_rows(self.as_of) if self.record else []
+        self.among = {about for _, _, about in self.waiting}
+        self.due: set[tuple[str, str, str]] = set()
+        self.current: dict[tuple[str, str, str], str] = {}
+        self.shared: set[tuple[str, str]] = set()  # items without a system: the first one counts
+        # Recurring items without a system, by key, the last one seen (as items._escalations
+        # reads them): escalated at the end, when every system has been seen.
+        self.unattached: dict[str, ReminderItem] = {}
+        self.people = People.load([])
+
+    def chunk(self, ids: list[int]) -> None:
+        with completeness.cycle_collector_paused():
+            snapshot = completeness.load_snapshot(self.as_of, self.catalogue, ids)
+            results = [
+                self.evaluator.evaluate(system, snapshot, True) for system in snapshot.systems
+            ]
+            del snapshot
+            people = self.people = People.load(ids)
+            items: list[ReminderItem] = []
+            for result in results:
+                for status in result.items:
+                    items.extend(_from_item(result, status, people, self.catalogue, self.settings))
+            items += _waivers_ending(results, self.as_of, self.settings, people)
+            items += _event_duties(results, people)
+            del results
+            recurring: dict[str, ReminderItem] = {}  # by key, the last one (as items reads them)
+            for item in items:
+                if is_recurring(item):
+                    target = self.unattached if item.system_id is None else recurring
+                    target[item.item_key] = item
+            escalations = [self._escalation(item) for item in recurring.values()]
+            self._emit(items + [e for e in escalations if e is not None])
+
+    def finish(self) -> None:
+        reviews = _reviews_waiting(self.as_of, self.settings, self.people)
+        for item in reviews:
+            if is_recurring(item):
+                self.unattached[item.item_key] = item
+        escalations = [self._escalation(item) for item in self.unattached.values()]
+        self._emit(reviews + [e for e in escalations if e is not None])
+        if self.record:
+            self.result.closed = ledger.close(self.waiting, self.due, self.current)
+
+    def _escalation(self, item: ReminderItem) -> ReminderItem | None:
+        times = self.sent.get((item.item_key, item.status), 0)
+        return escalation_for(item, times, self.settings, self.people.dpos())
+
+    def _emit(self, items: Iterable[ReminderItem]) -> None:
+        """Items with someone to tell, each once; planned, and recorded."""
+        kept: list[ReminderItem] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            item.recipients = _unique(item.recipients)
+            if not item.recipients:
+                continue
+            key = (item.kind, item.item_key)
+            once = self.shared if item.system_id is None else seen
+            if key in once:
+                continue
+            once.add(key)
+            kept.append(item)
+        planned = plan(kept, self.as_of, self.preferences)
+        if self.among:
+            self.due |= still_due(kept, self.preferences, self.among)
+            for p in planned:
+                about = (p.recipient.email.casefold(), p.kind, p.item_key)
+                if about in self.among:
+                    self.current[about] = p.key
+        if self.record:
+            self.result.new += ledger.record(planned, self.as_of)
+        self.result.item_count += len(kept)
+        self.result.planned_count += len(planned)
+        if self.keep:
+            self.result.items += kept
+            self.result.planned += planned
