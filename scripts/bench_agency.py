@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -73,6 +74,7 @@ class Generator:
         kinds = list(catalogue.event_kinds)
         self.event_kinds = ["use"] * (3 * len(kinds)) + kinds  # uses dominate
         self.blobs = [hashlib.sha256(f"bench blob {n}".encode()).hexdigest() for n in range(500)]
+        self.next_id: dict[type, int] = {}  # the last id given, per table
         self.t: dict[type, list[dict]] = {
             m: []
             for m in (
@@ -99,12 +101,13 @@ class Generator:
         return earliest + timedelta(seconds=int(self.rng.random() * span))
 
     def add(self, model: type, **row: Any) -> int:
-        rows = self.t[model]
-        row = {"id": len(rows) + 1, **row}
-        rows.append(row)
-        return row["id"]
+        number = self.next_id[model] = self.next_id.get(model, 0) + 1
+        self.t[model].append({"id": number, **row})
+        return number
 
-    def rows(self, systems: int) -> dict[type, list[dict]]:
+    def batches(self, systems: int, size: int = 2000) -> Iterator[dict[type, list[dict]]]:
+        """Every table's rows, ``size`` systems at a time (so that 100,000 systems fit in
+        memory); the audit trail, chained in time order, comes with the last batch."""
         rng = self.rng
         self.users = {
             role: [
@@ -132,10 +135,13 @@ class Generator:
         for row in self.t[Blob]:
             del row["id"]  # keyed by its hash
         self.agency_evidence()
-        for _ in range(systems):
+        for number in range(systems):
             self.system()
+            if (number + 1) % size == 0 and number + 1 < systems:
+                yield self.t
+                self.t = {model: [] for model in self.t}
         self.chain_audit()
-        return self.t
+        yield self.t
 
     # -- profiles and their history ------------------------------------------------------------
 
@@ -219,7 +225,7 @@ class Generator:
         rng = self.rng
         created = self.anchor - timedelta(days=rng.randint(30, 1500), seconds=rng.randint(0, 86399))
         profile = self.profile()
-        system_id = len(self.t[AISystem]) + 1
+        system_id = self.next_id.get(AISystem, 0) + 1
         profile["name"] = f"{profile['purpose']} {system_id}"
         # A year of edits, undone from today's profile back to the one it was created with.
         state = dict(profile)
@@ -299,7 +305,7 @@ class Generator:
         count = 1 if event else rng.choices([1, 2, 3, 4], [50, 30, 14, 6])[0]
         start = event[1] + timedelta(hours=rng.randint(1, 48)) if event else self.moment(since)
         moments = sorted(self.moment(min(start, self.anchor)) for _ in range(count))
-        first = len(self.t[Evidence]) + 1
+        first = self.next_id.get(Evidence, 0) + 1
         for version, created in enumerate(moments, start=1):
             newest = version == count
             issued = created.date() - timedelta(days=rng.randint(0, 20))

@@ -171,70 +171,72 @@ def _with_schema(url: str, name: str) -> str:
     return f"{url}{separator}options={quote(f'-c search_path={name}')}"
 
 
-def _build(database: peewee.Database, systems: int, seed: int, day: date, say) -> dict:
+def _build(database: peewee.Database, systems: int, seed: int, day: date, say) -> None:
     start = time.perf_counter()
     schema.upgrade(database)
     catalogue = load_catalogue(deployment=AGENCY)
-    tables = Generator(catalogue, random.Random(seed), day).rows(systems)
-    say(f"  rows built in {time.perf_counter() - start:.1f} s; inserting ...")
-    insert(database, tables, say)
-    say(f"  done in {time.perf_counter() - start:.1f} s")
-    return {model.__name__: len(rows) for model, rows in tables.items()}
-
-
-def insert(database: peewee.Database, tables: dict[type, list[dict]], say=print) -> None:
-    """Insert every table's rows through the driver's own bulk call (peewee's per-value
-    conversion took most of a minute at 20,000 systems), in one transaction; then, on
-    PostgreSQL, move the id sequences past the explicit ids."""
-    postgres = isinstance(database, peewee.PostgresqlDatabase)
-    started = time.perf_counter()
+    generator = Generator(catalogue, random.Random(seed), day)
     with database.atomic():
-        cursor = database.cursor()
-        for model, rows in tables.items():
-            if not rows:
-                continue
-            fields = [model._meta.fields[name] for name in rows[0]]
-            # Columns left out take the model's default, as peewee would fill them in.
-            defaults = [
-                f
-                for f in model._meta.sorted_fields
-                if f.name not in rows[0] and f.default is not None
-            ]
-            fixed = tuple(f.default() if callable(f.default) else f.default for f in defaults)
-            fields += defaults
-            convert = [_converter(field, postgres) for field in fields]
-            values = [
-                tuple(
-                    c(v) if c and v is not None else v
-                    for c, v in zip(convert, (*row.values(), *fixed), strict=True)
-                )
-                for row in rows
-            ]
-            columns = ", ".join(f'"{f.column_name}"' for f in fields)
-            table = model._meta.table_name
-            if postgres:
-                from psycopg2.extras import execute_values
-
-                execute_values(
-                    cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', values, page_size=2000
-                )
-            else:
-                marks = ", ".join("?" * len(fields))
-                cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
-            say(f"  {table}: {len(values)} rows at {time.perf_counter() - started:.1f} s")
-        head = tables[AuditEvent][-1] if tables[AuditEvent] else None
-        if head:
-            AuditHead.update(last_id=head["id"], last_hash=head["hash"]).execute()
-        if postgres:
-            for model in tables:
-                if model is Blob:
-                    continue
-                table = model._meta.table_name
-                database.execute_sql(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                    f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
-                )
+        for tables in generator.batches(systems):
+            insert(database, tables)
+            say(
+                f"  {generator.next_id.get(AISystem, 0)} systems at {time.perf_counter() - start:.1f} s"
+            )
+        finish(database, tables)
     database.execute_sql("ANALYZE")  # the planner's statistics, as a live database has them
+    say(f"  done in {time.perf_counter() - start:.1f} s")
+
+
+def insert(database: peewee.Database, tables: dict[type, list[dict]]) -> None:
+    """Insert every table's rows through the driver's own bulk call (peewee's per-value
+    conversion took most of a minute at 20,000 systems)."""
+    postgres = isinstance(database, peewee.PostgresqlDatabase)
+    cursor = database.cursor()
+    for model, rows in tables.items():
+        if not rows:
+            continue
+        fields = [model._meta.fields[name] for name in rows[0]]
+        # Columns left out take the model's default, as peewee would fill them in.
+        defaults = [
+            f for f in model._meta.sorted_fields if f.name not in rows[0] and f.default is not None
+        ]
+        fixed = tuple(f.default() if callable(f.default) else f.default for f in defaults)
+        fields += defaults
+        convert = [_converter(field, postgres) for field in fields]
+        values = [
+            tuple(
+                c(v) if c and v is not None else v
+                for c, v in zip(convert, (*row.values(), *fixed), strict=True)
+            )
+            for row in rows
+        ]
+        columns = ", ".join(f'"{f.column_name}"' for f in fields)
+        table = model._meta.table_name
+        if postgres:
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', values, page_size=2000
+            )
+        else:
+            marks = ", ".join("?" * len(fields))
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+
+
+def finish(database: peewee.Database, last: dict[type, list[dict]]) -> None:
+    """The audit head on the newest event; on PostgreSQL, the id sequences past the explicit ids."""
+    if last[AuditEvent]:
+        newest = last[AuditEvent][-1]
+        AuditHead.update(last_id=newest["id"], last_hash=newest["hash"]).execute()
+    if isinstance(database, peewee.PostgresqlDatabase):
+        for model in last:
+            if model is Blob:
+                continue
+            table = model._meta.table_name
+            database.execute_sql(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+            )
 
 
 def _converter(field: peewee.Field, postgres: bool):
