@@ -54,6 +54,15 @@ def _raw_rows(query: pw.Query) -> list[tuple]:
     return query.model._meta.database.execute(query).fetchall()
 
 
+def among(column: pw.Field, ids: Iterable[int], as_text: bool = False) -> pw.Expression:
+    """``column IN (...)`` with the ids written into the SQL rather than bound one by one:
+    peewee builds each bound parameter in Python, and for the tens of thousands of ids a chunk
+    of a national portfolio reads (its evidence's reviews), that cost more than the queries.
+    Integers only, so there is nothing to escape; ``as_text`` for a text column of ids."""
+    listed = ",".join(f"'{int(i)}'" if as_text else str(int(i)) for i in ids)
+    return column.in_(pw.SQL(f"({listed or 'NULL'})"))
+
+
 def _moment(value: datetime | str | None) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
@@ -110,7 +119,7 @@ def _systems(
         .order_by(AISystem.id)
     )
     if system_ids is not None:
-        query = query.where(AISystem.id.in_(list(system_ids)))
+        query = query.where(among(AISystem.id, system_ids))
     if not include_retired:
         query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
     return system_rows(_raw_rows(query), columns)
@@ -187,7 +196,7 @@ def profile_changes(system_ids: list[int] | None) -> list[tuple]:
         .order_by(AuditEvent.id.desc())
     )
     if system_ids is not None:
-        query = query.where(AuditEvent.entity_id.in_([str(i) for i in system_ids]))
+        query = query.where(among(AuditEvent.entity_id, system_ids, as_text=True))
     return list(query.tuples())
 
 
@@ -249,7 +258,7 @@ def _events(end: datetime, ids: list[int], restrict: bool, catalogue: Catalogue)
         .order_by(SystemEvent.occurred_at, SystemEvent.id)
     )
     if restrict:
-        query = query.where(SystemEvent.system.in_(ids))
+        query = query.where(among(SystemEvent.system, ids))
     return _raw_rows(query)
 
 
@@ -295,7 +304,7 @@ def load_snapshot(
         .order_by(Operator.id)
     )
     if restrict:
-        operator_query = operator_query.where(Operator.system.in_(ids))
+        operator_query = operator_query.where(among(Operator.system, ids))
     operators = operator_facts(_raw_rows(operator_query))
 
     current = (Evidence.created_at <= end) & (
@@ -311,7 +320,7 @@ def load_snapshot(
         .order_by(EvidenceReview.id)
     )
     if restrict:
-        reviews = reviews.where(EvidenceReview.evidence.in_(list(evidence)))
+        reviews = reviews.where(among(EvidenceReview.evidence, evidence))
     apply_reviews(evidence, _raw_rows(reviews))
 
     waiver_query = Waiver.select(*WAIVER_COLUMNS).where(
@@ -321,7 +330,7 @@ def load_snapshot(
         & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
     )
     if restrict:
-        waiver_query = waiver_query.where(Waiver.system.in_(ids))
+        waiver_query = waiver_query.where(among(Waiver.system, ids))
     return Snapshot(
         as_of,
         systems,
@@ -355,7 +364,7 @@ def evidence_rows(
     linked = (
         Evidence.select(*selected)
         .join(EvidenceSystem)  # driven by evidence_system's index on system_id
-        .where(where & EvidenceSystem.system.in_(system_ids) & ~Evidence.agency_wide)
+        .where(where & among(EvidenceSystem.system, system_ids) & ~Evidence.agency_wide)
     )
     # The bare column, as the partial index evidence_agency_wide states it: both databases
     # then see that the index covers the query (a bound "= true" they may not).

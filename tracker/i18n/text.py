@@ -19,6 +19,8 @@ others) or anything else (``str()``).
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -156,10 +158,35 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+class Kept(Phrase):
+    """A sentence read back from storage: its English as the string, its data
+    (:func:`to_data`, as JSON text) made a :class:`Phrase` again only when another language is
+    shown, and each translation remembered: a stored portfolio repeats the same few hundred
+    sentences, and most readers read English."""
+
+    def __new__(cls, english: str, data: str) -> Kept:
+        self = str.__new__(cls, english)
+        self.message, self.params, self.data = english, {}, data
+        return self
+
+    def translate(self, language: str) -> str:
+        return _translated(self.data, language)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.english, self.data))
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(data: str, language: str) -> str:
+    return from_data(json.loads(data)).translate(language)
+
+
 def to_data(value: Any) -> Any:
     """A text as plain JSON data that :func:`from_data` makes the same text of again, still
     read in each reader's language: what a stored answer keeps (never pickle: whoever can write
     the database must not be able to run code in the app)."""
+    if isinstance(value, Kept):
+        return json.loads(value.data)
     if isinstance(value, Term):
         return {"term": value.english, "label": value.message}
     if isinstance(value, _Joined):
@@ -206,4 +233,4 @@ def from_data(data: Any) -> Any:
     return tuple(from_data(item) for item in data["list"])
 
 
-__all__ = ["Phrase", "Term", "english", "from_data", "joined", "listing", "to_data"]
+__all__ = ["Kept", "Phrase", "Term", "english", "from_data", "joined", "listing", "to_data"]

@@ -11,6 +11,7 @@ large the agency; :func:`ensure` decides what to recompute now and what in the b
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,17 +19,18 @@ from datetime import date, datetime
 
 import peewee as pw
 
+from tracker import db
 from tracker.catalogue_record import serialise
 from tracker.completeness import cycle_collector_paused, evaluator_for, load_snapshot
 from tracker.completeness.facts import SystemCompleteness
-from tracker.completeness.loader import end_of
+from tracker.completeness.loader import among, end_of
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import database, utcnow
 from tracker.models import AISystem, CompletenessStamp, PortfolioDate, PortfolioRow
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import stamps, summary
 
-CHUNK = 2000  # systems evaluated per load: bounds memory, keeps each query's IN list short
+CHUNK = 2000  # systems read, evaluated and written at a time: bounds memory
 # Up to this many stale systems are recomputed within the request; more (an agency-wide item,
 # a catalogue change) are recomputed in the background while the previous rows are shown.
 AT_ONCE = 500
@@ -102,33 +104,31 @@ def refresh(
     progress: Progress | None = None,
 ) -> int:
     """Recompute the rows of ``system_ids`` (default: every system registered by the date);
-    return how many. Each chunk is read, evaluated and written in one transaction."""
+    return how many. A chunk of systems is read, evaluated and written at a time, so memory
+    stays what one chunk needs however large the agency."""
     key = catalogue_key(catalogue, expiring_soon_days)
     if system_ids is None:
-        system_ids = list(
-            AISystem.select(AISystem.id)
+        wanted = [
+            row[0]
+            for row in AISystem.select(AISystem.id)
             .where(AISystem.created_at <= end_of(as_of))
             .order_by(AISystem.id)
             .tuples()
-        )
-        system_ids = [row[0] for row in system_ids]
+        ]
     else:
-        system_ids = sorted(set(system_ids))
+        wanted = sorted(set(system_ids))
     evaluator = evaluator_for(catalogue, expiring_soon_days)
     done = 0
-    for start in range(0, len(system_ids), CHUNK):
-        chunk = system_ids[start : start + CHUNK]
-        with database.atomic(), cycle_collector_paused():
-            # The stamps are read before the facts: a write in between leaves the row stale.
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        with cycle_collector_paused():
+            # The stamps are read before the facts: a write in between leaves its rows stale.
             agency = stamps.agency_stamp()
             current = stamps.of_systems(chunk)
-            risks = dict(
-                AISystem.select(AISystem.id, AISystem.risk_level)
-                .where(AISystem.id.in_(chunk))
-                .tuples()
-            )
+            risks = _risk_levels(chunk)
             snapshot = load_snapshot(as_of, catalogue, chunk, include_retired=True)
             now = utcnow()
+            writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
             rows = [
                 _row(
                     evaluator.evaluate(system, snapshot, detail=False),
@@ -138,17 +138,24 @@ def refresh(
                     agency_stamp=agency,
                     key=key,
                     now=now,
+                    writer=writer,
                 )
                 for system in snapshot.systems
             ]
-            del snapshot
-            _write(rows)
+            del snapshot, writer
+            with database.atomic():
+                _write(rows)
         done += len(chunk)
         if progress is not None:
-            progress(done, len(system_ids))
+            progress(done, len(wanted))
     if done > AT_ONCE:
         _forget_old_dates(as_of)
     return done
+
+
+def _risk_levels(system_ids: list[int]) -> dict[int, str]:
+    query = AISystem.select(AISystem.id, AISystem.risk_level)
+    return dict(query.where(among(AISystem.id, system_ids)).tuples())
 
 
 def _row(
@@ -160,6 +167,7 @@ def _row(
     agency_stamp: int,
     key: str,
     now: datetime,
+    writer: summary.Writer | None = None,
 ) -> dict:
     overdue = stage_overdue(result, catalogue)
     counts = action_counts(result, overdue)
@@ -185,24 +193,34 @@ def _row(
         "stage_overdue": len(overdue),
         "event_overdue": result.event_counts.get("overdue", 0),
         "frameworks": {name: score.percent for name, score in sorted(result.frameworks.items())},
-        "summary": summary.dumps(result),
+        "summary": (writer or summary.Writer()).dumps(result),
     }
 
 
-UPDATED = [
-    field for name, field in PortfolioRow._meta.fields.items() if name not in ("as_of", "system_id")
-]
+COLUMNS = list(PortfolioRow._meta.sorted_fields)
+KEY = ("as_of", "system_id")
 
 
 def _write(rows: list[dict]) -> None:
-    for start in range(0, len(rows), 500):
-        (
-            PortfolioRow.insert_many(rows[start : start + 500])
-            .on_conflict(
-                conflict_target=[PortfolioRow.as_of, PortfolioRow.system_id], preserve=UPDATED
-            )
-            .execute()
-        )
+    """Insert or replace rows with one prepared statement: peewee's own insert builds SQL for
+    each of twenty thousand rows, which took longer than computing them."""
+    if not rows:
+        return
+    mark = "%s" if db.is_postgres() else "?"
+    names = [field.column_name for field in COLUMNS]
+    sql = (
+        f"INSERT INTO {PortfolioRow._meta.table_name} ({', '.join(names)}) "
+        f"VALUES ({', '.join([mark] * len(names))}) "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in names if name not in KEY)
+    )
+    converters = [
+        (field.name, json.dumps if isinstance(field, pw.JSONField) else field.db_value)
+        for field in COLUMNS
+    ]
+    values = [tuple(convert(row[name]) for name, convert in converters) for row in rows]
+    cursor = database.cursor()
+    cursor.executemany(sql, values)
 
 
 def _forget_old_dates(keep: date) -> None:

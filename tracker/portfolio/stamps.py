@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import peewee as pw
 
+from tracker.completeness.loader import among
 from tracker.models import CompletenessStamp
 
 AGENCY = 0  # the stamp of what counts for every system
@@ -35,7 +36,7 @@ def of_systems(system_ids: Iterable[int]) -> dict[int, int]:
     wanted = list(system_ids)
     found = dict(
         CompletenessStamp.select(CompletenessStamp.system_id, CompletenessStamp.stamp)
-        .where(CompletenessStamp.system_id.in_(wanted))
+        .where(among(CompletenessStamp.system_id, wanted))
         .tuples()
     )
     return {system_id: found.get(system_id, 0) for system_id in wanted}

@@ -2,9 +2,10 @@
 
 What the portfolio stores per system and date: the engine's
 :class:`~tracker.completeness.facts.SystemCompleteness` without its per-requirement items
-(a summary has none), its sentences (the reasons, why nothing applies) kept as data by
-:func:`tracker.i18n.text.to_data` so that a restored summary reads in each reader's language
-exactly as the engine's own would, and its JSON in the API is the same English.
+(a summary has none), its sentences (the reasons, why nothing applies) kept as their English
+and as data (:func:`tracker.i18n.text.to_data`), so that a restored summary reads in each
+reader's language exactly as the engine's own would, and its JSON in the API is the same
+English.
 """
 
 from __future__ import annotations
@@ -14,31 +15,56 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.completeness.facts import Score, SystemCompleteness
-from tracker.i18n.text import from_data, to_data
+from tracker.i18n.text import Kept, english, to_data
+
+
+class Writer:
+    """Writes summaries as JSON text. Summaries share their sentences (the engine makes a
+    blocking reason once per set of requirements and reuses it), so each sentence is written
+    once and its text reused: a portfolio's reasons are mostly the same few hundred."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Any, str]] = {}  # id -> (the sentence, kept alive; JSON)
+
+    def _text(self, value: Any) -> str:
+        """A sentence as [English, its data as JSON text]: the English is all most readers
+        need, and the data is parsed only for another language (:class:`Kept`)."""
+        found = self._texts.get(id(value))
+        if found is None:
+            kept = _json([english(value), _json(to_data(value))])
+            found = self._texts[id(value)] = (value, kept)
+        return found[1]
+
+    def dumps(self, result: SystemCompleteness) -> str:
+        """The summary as JSON text."""
+        fields = _json(
+            {
+                "system_id": result.system_id,
+                "name": result.name,
+                "lifecycle_stage": result.lifecycle_stage,
+                "next_stage": result.next_stage,
+                "as_of": result.as_of.isoformat(),
+                "frameworks": {name: score.counts for name, score in result.frameworks.items()},
+                "overall": result.overall.counts,
+                "ready": result.ready,
+                "retired": result.retired,
+                "event_counts": result.event_counts,
+                "blocking_statuses": result.blocking_statuses,
+                "changes_at": result.changes_at.isoformat() if result.changes_at else None,
+            }
+        )
+        reasons = ",".join(self._text(reason) for reason in result.reasons)
+        nothing = self._text(result.nothing_applies)
+        return f'{fields[:-1]},"reasons":[{reasons}],"nothing_applies":{nothing}}}'
 
 
 def dumps(result: SystemCompleteness) -> str:
     """The summary as JSON text."""
-    return json.dumps(
-        {
-            "system_id": result.system_id,
-            "name": result.name,
-            "lifecycle_stage": result.lifecycle_stage,
-            "next_stage": result.next_stage,
-            "as_of": result.as_of.isoformat(),
-            "frameworks": {name: score.counts for name, score in result.frameworks.items()},
-            "overall": result.overall.counts,
-            "ready": result.ready,
-            "reasons": [to_data(reason) for reason in result.reasons],
-            "retired": result.retired,
-            "nothing_applies": to_data(result.nothing_applies),
-            "event_counts": result.event_counts,
-            "blocking_statuses": result.blocking_statuses,
-            "changes_at": result.changes_at.isoformat() if result.changes_at else None,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    return Writer().dumps(result)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(text: str) -> SystemCompleteness:
@@ -63,9 +89,9 @@ def loads(text: str) -> SystemCompleteness:
         {name: score(counts) for name, counts in data["frameworks"].items()},
         score(data["overall"]),
         data["ready"],
-        [from_data(reason) for reason in data["reasons"]],
+        [Kept(*reason) for reason in data["reasons"]],
         data["retired"],
-        from_data(data["nothing_applies"]),
+        Kept(*data["nothing_applies"]),
         event_counts=data["event_counts"],
         blocking_statuses=data["blocking_statuses"],
         changes_at=datetime.fromisoformat(data["changes_at"]) if data["changes_at"] else None,

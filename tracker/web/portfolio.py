@@ -111,7 +111,7 @@ def as_of_from(text: str) -> date:
         ) from None
 
 
-PAGE_SIZE = 100  # systems per page
+PAGE_SIZE = 50  # systems per page
 
 
 def _query() -> dict[str, Any]:
