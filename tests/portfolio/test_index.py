@@ -336,3 +336,32 @@ def test_an_open_event_deadline_later_today_makes_todays_row_change_by_itself(ag
         PortfolioRow.system_id == system.id
     ).execute()
     assert system.id in index.stale(today, key)[1]
+
+
+def test_readers_of_a_new_day_wait_for_one_recompute_instead_of_each_doing_it(agency, monkeypatch):
+    import threading
+
+    catalogue = agency[0]
+    monkeypatch.setattr(index, "AT_ONCE", 1)
+    recomputed = []
+    original = index.refresh
+
+    def counting(as_of, catalogue, days=30, system_ids=None, progress=None):
+        system_ids = list(system_ids)
+        recomputed.extend(system_ids)
+        return original(as_of, catalogue, days, system_ids, progress)
+
+    monkeypatch.setattr(index, "refresh", counting)
+    answers = []
+
+    def read():
+        with db.database.connection_context():
+            answers.append(index.ensure(date.today(), catalogue))
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(60)
+    assert len(answers) == 3 and not any(answer.refreshing for answer in answers)
+    assert sorted(recomputed) == sorted(system.id for system in AISystem.select())

@@ -16,6 +16,7 @@ from tracker.cli.params import AS_OF, Number
 from tracker.config import ConfigError
 from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
+from tracker.portfolio import jobs as portfolio_jobs
 from tracker.reminders import jobs, ledger, retention
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences
@@ -205,7 +206,8 @@ def worker(ctx: Context, burst: bool) -> None:
 @click.command("scheduler")
 @pass_context
 def scheduler(ctx: Context) -> None:
-    """Run RQ's cron scheduler: the daily sweep at TRACKER_SWEEP_TIME in the agency's time zone."""
+    """Run RQ's cron scheduler: the daily sweep at TRACKER_SWEEP_TIME in the agency's time zone,
+    and the portfolio's rows of each new day just after midnight."""
     settings = ctx.settings
     ctx.catalogue()  # refuses to schedule sweeps for jurisdictions no plugin provides
     os.environ["TZ"] = settings.timezone  # RQ reads cron times in the process's local zone
@@ -214,6 +216,13 @@ def scheduler(ctx: Context) -> None:
     cron = jobs.SweepScheduler(connection=_reachable_redis(settings))  # outlives Redis outages
     cron.register(
         jobs.sweep_job, queue_name=jobs.QUEUE_NAME, cron=f"{minute} {hour} * * *", job_timeout=1800
+    )
+    # The portfolio's rows of the new day, before its first reader asks (tracker.portfolio).
+    cron.register(
+        portfolio_jobs.refresh_job,
+        queue_name=jobs.QUEUE_NAME,
+        cron=portfolio_jobs.CRON,
+        job_timeout=1800,
     )
     echo(_("daily sweep at %(time)s %(zone)s", time=settings.sweep_time, zone=settings.timezone))
     cron.start()

@@ -306,7 +306,13 @@ def ensure(
         return Freshness(version=(key, newest))
     missing, outdated = stale(as_of, key)
     if wait or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
-        if missing or outdated:
+        if len(missing) + len(outdated) > AT_ONCE:
+            # A whole date to compute (the first reader of a day): one request computes it,
+            # the others of this process wait for it rather than each doing the same work.
+            with _computing(as_of):
+                missing, outdated = stale(as_of, key)
+                refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
+        elif missing or outdated:
             refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
         _mark_current(as_of, key, newest)
         return Freshness(version=(key, newest))
@@ -320,6 +326,18 @@ def ensure(
 
     BACKGROUND.start(as_of, in_background)
     return Freshness(refreshing=True, stale_systems=len(outdated))
+
+
+_LOCKS: dict[date, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _computing(as_of: date) -> threading.Lock:
+    """The lock of a date's large recompute in this process."""
+    with _LOCKS_GUARD:
+        if len(_LOCKS) > DATES_KEPT * 4:
+            _LOCKS.clear()  # an unused lock costs nothing to make again
+        return _LOCKS.setdefault(as_of, threading.Lock())
 
 
 def _mark_current(as_of: date, key: str, newest: int) -> None:

@@ -1,0 +1,41 @@
+"""The nightly job: a real RQ worker on a real Redis computes the day's portfolio rows."""
+
+from datetime import date
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from tests.factories import profile
+from tests.reminders.conftest import redis_url_for_this_worker
+from tracker import register
+from tracker.models import PortfolioDate, PortfolioRow
+from tracker.portfolio import jobs
+from tracker.reminders import jobs as worker_jobs
+
+
+def test_the_worker_computes_the_days_rows_and_then_has_nothing_to_do(
+    settings, migrated, services, monkeypatch
+):
+    for number in range(3):
+        register.create_system(profile(name=f"System {number}"), "test")
+    redis_url = redis_url_for_this_worker(services.redis_url)
+    for name, value in {
+        "TRACKER_ENV": "testing",
+        "TRACKER_DATABASE_URL": settings.database_url,
+        "TRACKER_DATA_DIR": str(settings.data_dir),
+        "TRACKER_AGENCY_COUNTRIES": ",".join(settings.agency_countries),
+        "TRACKER_REDIS_URL": redis_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(worker_jobs, "_context", None)
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    queue = Queue(worker_jobs.QUEUE_NAME, connection=connection)
+    first = queue.enqueue(jobs.refresh_job)
+    again = queue.enqueue(jobs.refresh_job)
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    today = date.today()
+    assert first.return_value()["systems"] == 3 and again.return_value()["systems"] == 0
+    assert PortfolioRow.select().where(PortfolioRow.as_of == today).count() == 3
+    assert PortfolioDate.get_by_id(today).stamp > 0
+    connection.flushdb()
