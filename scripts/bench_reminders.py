@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import os
 import resource
@@ -172,8 +173,13 @@ def child(argv: list[str]) -> None:
     else:
         from tracker.reminders.delivery import sweep
 
-        result = sweep(day, catalogue, settings, record=True)
-        figures = {"items": len(result.items), "planned": len(result.planned), "new": result.new}
+        if "keep" in inspect.signature(sweep).parameters:  # as the sweep job runs it
+            result = sweep(day, catalogue, settings, record=True, keep=False)
+            figures = {"items": result.item_count, "planned": result.planned_count}
+        else:  # a version from before the sweep ran in chunks
+            result = sweep(day, catalogue, settings, record=True)
+            figures = {"items": len(result.items), "planned": len(result.planned)}
+        figures["new"] = result.new
     figures["seconds"] = time.perf_counter() - start
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(figures), flush=True)
@@ -276,7 +282,12 @@ def delivery(
         tracker = shutil.which("tracker", path=str(Path(sys.executable).parent))
         wall = time.perf_counter()
         running = [
-            subprocess.Popen([tracker, "worker", "--burst"], env=env, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                [tracker, "worker", "--burst"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for _ in range(workers)
         ]
         for process in running:

@@ -73,47 +73,55 @@ COLUMNS = (
 )
 
 
-PAYLOAD = COLUMNS.index("payload")
-
-
 CHUNK = 5000  # rows per executemany: memory stays flat however many a sweep plans
 
 
 def _rows(planned: Iterable[Planned], sweep_date: date) -> Iterator[tuple]:
-    """Ledger rows of planned notifications, as the driver takes them."""
-    fields = [Notification._meta.fields[name] for name in COLUMNS]
-    now = utcnow()
-    encoded: dict[int, str] = {}  # payloads are shared between recipients: encode each once
+    """Ledger rows of planned notifications, as the driver takes them (in COLUMNS' order).
+
+    A million rows a day: the columns the same for every row are converted once, the texts
+    made here (keys, kinds, windows) are plain ``str`` already, and a payload shared between
+    recipients is encoded once. JSON goes in as text (both databases parse it).
+    """
+    fields = Notification._meta.fields
+    same = [
+        fields[name].db_value(value)
+        for name, value in (
+            ("sweep_date", sweep_date),
+            ("created_at", utcnow()),
+            ("state", "pending"),
+            ("attempts", 0),
+            ("last_error", ""),
+            ("message_id", ""),
+        )
+    ]
+    day, now, pending, attempts, no_error, no_message = same
+    name_of, requirement_of = fields["recipient_name"].db_value, fields["requirement_id"].db_value
+    flag = fields["mandatory"].db_value
+    encoded: dict[int, str] = {}
     for p in planned:
-        values = (
+        text = encoded.get(id(p.payload))
+        if text is None:
+            text = encoded[id(p.payload)] = json.dumps(p.payload)
+        yield (
             p.key,
             p.recipient.email.casefold(),
-            p.recipient.name,
+            name_of(p.recipient.name),
             p.kind,
             p.item_key,
             p.window,
             p.system_id,
-            p.requirement_id,
-            p.mandatory,
-            sweep_date,
-            p.payload,
+            requirement_of(p.requirement_id),
+            flag(p.mandatory),
+            day,
+            text,
             p.payload.get("status") or "",
             now,
-            "pending",
-            0,
-            "",
-            "",
+            pending,
+            attempts,
+            no_error,
+            no_message,
         )
-        # Values as their fields convert them, except JSON, which goes in as text (both databases parse it).
-        row = [
-            value if index == PAYLOAD else field.db_value(value)
-            for index, (field, value) in enumerate(zip(fields, values, strict=True))
-        ]
-        text = encoded.get(id(p.payload))
-        if text is None:
-            text = encoded[id(p.payload)] = json.dumps(p.payload)
-        row[PAYLOAD] = text
-        yield tuple(row)
 
 
 def record(planned: Iterable[Planned], sweep_date: date) -> int:

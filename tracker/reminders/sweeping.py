@@ -93,11 +93,14 @@ def run(
     """Derive, plan and (unless previewing) record every reminder of ``as_of``, a chunk of
     systems at a time; then close what was left unsent and is no longer worth sending.
     ``keep``: return the items and planned notifications too (memory grows with the agency)."""
-    sweep = _Sweep(as_of, catalogue, settings, record, keep)
-    ids = system_ids(as_of)
-    for start in range(0, len(ids), CHUNK):
-        sweep.chunk(ids[start : start + CHUNK])
-    sweep.finish()
+    # No reference cycles are made: the cycle collector would only rescan the chunk's objects
+    # again and again (as completeness.for_portfolio, it is paused).
+    with completeness.cycle_collector_paused():
+        sweep = _Sweep(as_of, catalogue, settings, record, keep)
+        ids = system_ids(as_of)
+        for start in range(0, len(ids), CHUNK):
+            sweep.chunk(ids[start : start + CHUNK])
+        sweep.finish()
     return sweep.result
 
 
@@ -129,27 +132,24 @@ class _Sweep:
         self.people = People.load([])
 
     def chunk(self, ids: list[int]) -> None:
-        with completeness.cycle_collector_paused():
-            snapshot = completeness.load_snapshot(self.as_of, self.catalogue, ids)
-            results = [
-                self.evaluator.evaluate(system, snapshot, True) for system in snapshot.systems
-            ]
-            del snapshot
-            people = self.people = People.load(ids)
-            items: list[ReminderItem] = []
-            for result in results:
-                for status in result.items:
-                    items.extend(_from_item(result, status, people, self.catalogue, self.settings))
-            items += _waivers_ending(results, self.as_of, self.settings, people)
-            items += _event_duties(results, people)
-            del results
-            recurring: dict[str, ReminderItem] = {}  # by key, the last one (as items reads them)
-            for item in items:
-                if is_recurring(item):
-                    target = self.unattached if item.system_id is None else recurring
-                    target[item.item_key] = item
-            escalations = [self._escalation(item) for item in recurring.values()]
-            self._emit(items + [e for e in escalations if e is not None])
+        snapshot = completeness.load_snapshot(self.as_of, self.catalogue, ids)
+        results = [self.evaluator.evaluate(system, snapshot, True) for system in snapshot.systems]
+        del snapshot
+        people = self.people = People.load(ids)
+        items: list[ReminderItem] = []
+        for result in results:
+            for status in result.items:
+                items.extend(_from_item(result, status, people, self.catalogue, self.settings))
+        items += _waivers_ending(results, self.as_of, self.settings, people)
+        items += _event_duties(results, people)
+        del results
+        recurring: dict[str, ReminderItem] = {}  # by key, the last one (as items reads them)
+        for item in items:
+            if is_recurring(item):
+                target = self.unattached if item.system_id is None else recurring
+                target[item.item_key] = item
+        escalations = [self._escalation(item) for item in recurring.values()]
+        self._emit(items + [e for e in escalations if e is not None])
 
     def finish(self) -> None:
         reviews = _reviews_waiting(self.as_of, self.settings, self.people)
