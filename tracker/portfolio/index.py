@@ -30,7 +30,7 @@ from tracker.models import AISystem, CompletenessStamp, PortfolioDate, Portfolio
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import stamps, summary
 
-CHUNK = 2000  # systems read, evaluated and written at a time: bounds memory
+CHUNK = 1000  # systems read, evaluated and written at a time: bounds memory
 # Up to this many stale systems are recomputed within the request; more (an agency-wide item,
 # a catalogue change) are recomputed in the background while the previous rows are shown.
 AT_ONCE = 500
@@ -107,16 +107,17 @@ def refresh(
     return how many. A chunk of systems is read, evaluated and written at a time, so memory
     stays what one chunk needs however large the agency."""
     key = catalogue_key(catalogue, expiring_soon_days)
-    if system_ids is None:
-        wanted = [
-            row[0]
-            for row in AISystem.select(AISystem.id)
-            .where(AISystem.created_at <= end_of(as_of))
-            .order_by(AISystem.id)
-            .tuples()
-        ]
-    else:
-        wanted = sorted(set(system_ids))
+    registered = [
+        row[0]
+        for row in AISystem.select(AISystem.id)
+        .where(AISystem.created_at <= end_of(as_of))
+        .order_by(AISystem.id)
+        .tuples()
+    ]
+    wanted = registered if system_ids is None else sorted(set(system_ids))
+    # Every system in one chunk: read whole tables (a list of every id makes SQLite's planner
+    # walk the evidence table and probe the list, a hundred times slower).
+    whole = len(wanted) <= CHUNK and len(wanted) == len(registered)
     evaluator = evaluator_for(catalogue, expiring_soon_days)
     done = 0
     for start in range(0, len(wanted), CHUNK):
@@ -126,7 +127,9 @@ def refresh(
             agency = stamps.agency_stamp()
             current = stamps.of_systems(chunk)
             risks = _risk_levels(chunk)
-            snapshot = load_snapshot(as_of, catalogue, chunk, include_retired=True)
+            snapshot = load_snapshot(
+                as_of, catalogue, None if whole else chunk, include_retired=True
+            )
             now = utcnow()
             writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
             rows = [
