@@ -275,26 +275,49 @@ def test_overall_history_has_no_point_before_registration(busy, catalogue):
         assert percent == completeness.for_system(busy.id, day, catalogue).overall.percent
 
 
+def count_queries(database, call) -> int:
+    sent = []
+    original = database.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        sent.append(sql)
+        return original(sql, *args, **kwargs)
+
+    database.execute_sql = counting
+    try:
+        call()
+    finally:
+        del database.execute_sql
+    return len(sent)
+
+
 def test_one_load_whatever_the_number_of_dates(busy, catalogue, migrated):
-    def queries(dates) -> int:
-        sent = []
-        original = migrated.execute_sql
-
-        def counting(sql, *args, **kwargs):
-            sent.append(sql)
-            return original(sql, *args, **kwargs)
-
-        migrated.execute_sql = counting
-        try:
-            history.replay(busy.id, dates, catalogue)
-        finally:
-            del migrated.execute_sql
-        return len(sent)
-
-    few = queries([TODAY])
-    many = queries(dates_to_check())
+    few = count_queries(migrated, lambda: history.replay(busy.id, [TODAY], catalogue))
+    many = count_queries(migrated, lambda: history.replay(busy.id, dates_to_check(), catalogue))
     assert few == many == 8  # systems, audit trail, events, operators, evidence (own and
     # agency-wide apart), reviews, waivers
+
+
+def test_one_load_whatever_the_number_of_systems(busy, catalogue, migrated, dpo):
+    """Other systems with evidence, reviews, operators and profile changes add no query to the
+    chart's load and change none of its results (tests/completeness/test_query_plans.py shows
+    that they add no rows read either)."""
+    dates = history.chart_dates(busy.created_at.date(), TODAY)
+    before = history.replay(busy.id, dates, catalogue, detailed=[TODAY])
+    alone = count_queries(migrated, lambda: history.replay(busy.id, dates, catalogue))
+    for n in range(20):
+        other = register.create_system(profile(name=f"Other {n}"), "test", catalogue)
+        register.update_system(other, {"purpose": f"Other purpose {n}"}, "test", catalogue)
+        Operator.create(system=other, name=f"Officer {n}", email=f"o{n}@police.example")
+        for requirement_id in list(catalogue.requirements)[:5]:
+            item = add_evidence(other, requirement_id, "record", at(30))
+            review(item, dpo, "accepted", at(29))
+    among_many = count_queries(migrated, lambda: history.replay(busy.id, dates, catalogue))
+    after = history.replay(busy.id, dates, catalogue, detailed=[TODAY])
+    assert alone == among_many == 8
+    assert {d: as_compared(r, True) for d, r in after.items()} == {
+        d: as_compared(r, True) for d, r in before.items()
+    }
 
 
 def test_the_chart_dates_start_on_the_day_of_registration():

@@ -268,8 +268,9 @@ def test_the_page_reads_a_fixed_number_of_queries_however_many_dates_and_items(
     page = viewer.get(f"/systems/{old.id}").text
     assert len(re.findall(r'<circle [^>]*class="dot"', page)) == 13  # twelve months and today
     assert today == long_ago
-    # The signed-in user, the system, its timeline (6: audit trail, events, operators,
-    # evidence, reviews, waivers), recent events, and the agency base.html shows.
+    # The signed-in user, the system, its timeline (7: audit trail, events, operators,
+    # evidence linked and agency-wide, reviews, waivers), recent events, and the agency
+    # base.html shows.
     assert long_ago <= 12
 
 
