@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -78,13 +79,29 @@ def report(name: str, **figures: Any) -> None:
             out.write(json.dumps({"bench": name, **figures}, default=str) + "\n")
 
 
+KEY = re.compile(r"^(bench_[a-z]+_\d+_s\d+_v\d+)_m(\d+)_(\d{8})$")
+
+
 def cache_key(backend: str, systems: int, seed: int, day: date) -> str:
-    """The name of one generated database. The schema version is in it: a database generated
-    before a migration is generated anew rather than upgraded (as fast, and surely the same)."""
+    """The name of one generated database: what it holds, for which schema version and day."""
     migration = max(
         int(p.name[:4]) for p in schema.MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")
     )
     return f"bench_{backend}_{systems}_s{seed}_v{GENERATOR_VERSION}_m{migration}_{day:%Y%m%d}"
+
+
+def upgradable(key: str, names: list[str]) -> str | None:
+    """Among cached ``names``, the newest one holding the same data as ``key`` at an older schema
+    version: upgraded, as production upgrades, it is that key (cheaper than generating)."""
+    wanted = KEY.match(key)
+    found = [
+        (int(m.group(2)), name)
+        for name in names
+        if (m := KEY.match(name))
+        and (m.group(1), m.group(3)) == (wanted.group(1), wanted.group(3))
+        and int(m.group(2)) < int(wanted.group(2))
+    ]
+    return max(found)[1] if found else None
 
 
 def bind(url: str) -> peewee.Database:
@@ -113,13 +130,27 @@ def prepare(
     day = date.today()
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
     if database_url is None or database_url.startswith("sqlite"):
-        CACHE.mkdir(exist_ok=True)
-        path = CACHE / f"{cache_key('sqlite', systems, seed, day)}.db"
-        if not path.exists():
-            for stale in CACHE.glob(f"bench_sqlite_{systems}_s{seed}_*.db"):
-                stale.unlink()  # yesterday's data: its dates are relative to another day
-            building = path.with_suffix(".building")
-            building.unlink(missing_ok=True)
+        url = _prepare_sqlite(systems, seed, day, scratch, say)
+    else:
+        url = _prepare_postgres(database_url, systems, seed, day, scratch, say)
+    bind(url)
+    return url
+
+
+def _prepare_sqlite(systems: int, seed: int, day: date, scratch: bool, say) -> str:
+    CACHE.mkdir(exist_ok=True)
+    key = cache_key("sqlite", systems, seed, day)
+    path = CACHE / f"{key}.db"
+    if not path.exists():
+        older = upgradable(key, [p.stem for p in CACHE.glob("bench_sqlite_*.db")])
+        building = path.with_suffix(".building")
+        building.unlink(missing_ok=True)
+        if older:
+            say(f"upgrading the cached {older} to {path.name} ...")
+            (CACHE / f"{older}.db").rename(building)
+            database = bind(f"sqlite:///{building}")
+            schema.upgrade(database)
+        else:
             say(f"generating {systems} systems (seed {seed}) into {path.name} ...")
             database = bind(f"sqlite:///{building}")
             # A file nobody else uses until it is renamed: no journal while it is built.
@@ -128,41 +159,58 @@ def prepare(
             database.execute_sql("PRAGMA cache_size=-262144")  # 256 MiB
             _build(database, systems, seed, day, say)
             database.execute_sql("PRAGMA journal_mode=WAL")  # as the tracker runs it
-            database.close()
-            building.rename(path)
-        if scratch:
-            copy = Path(tempfile.mkdtemp(prefix="tracker-bench-")) / "bench.db"
-            shutil.copyfile(path, copy)
-            path = copy
-        url = f"sqlite:///{path}"
-        bind(url)
-        return url
-    name = cache_key("pg", systems, seed, day) + ("_scratch" if scratch else "")
-    admin = bind(database_url)
-    exists = admin.execute_sql(
-        "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (name,)
-    ).fetchone()
-    if not exists or scratch:
-        for (stale,) in admin.execute_sql(
+        database.close()
+        building.rename(path)
+        for stale in CACHE.glob(f"bench_sqlite_{systems}_s{seed}_*.db"):
+            if stale != path:
+                stale.unlink()  # another day's data (its dates are relative to that day)
+    if scratch:
+        copy = Path(tempfile.mkdtemp(prefix="tracker-bench-")) / "bench.db"
+        shutil.copyfile(path, copy)
+        path = copy
+    return f"sqlite:///{path}"
+
+
+def _prepare_postgres(base_url: str, systems: int, seed: int, day: date, scratch: bool, say) -> str:
+    key = cache_key("pg", systems, seed, day)
+    name = key + ("_scratch" if scratch else "")
+    admin = bind(base_url)
+    schemas = [
+        row[0]
+        for row in admin.execute_sql(
             "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
             (f"bench_pg_{systems}_s{seed}_%",),
-        ).fetchall():
-            if stale != name or scratch:
-                admin.execute_sql(f'DROP SCHEMA "{stale}" CASCADE')
-        building = name + "_building"
-        admin.execute_sql(f'DROP SCHEMA IF EXISTS "{building}" CASCADE')
+        ).fetchall()
+    ]
+    if name in schemas and not scratch:
+        admin.close()
+        return _with_schema(base_url, name)
+    building = name + "_building"
+    admin.execute_sql(f'DROP SCHEMA IF EXISTS "{building}" CASCADE')
+    admin.execute_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')  # an old scratch copy
+    older = None if scratch else upgradable(key, schemas)
+    if older:
+        say(f"upgrading the cached schema {older} to {name} ...")
+        admin.execute_sql(f'ALTER SCHEMA "{older}" RENAME TO "{building}"')
+        admin.close()
+        schema.upgrade(bind(_with_schema(base_url, building)))
+    else:
         admin.execute_sql(f'CREATE SCHEMA "{building}"')
         admin.close()
         say(f"generating {systems} systems (seed {seed}) into schema {name} ...")
-        database = bind(_with_schema(database_url, building))
-        _build(database, systems, seed, day, say)
-        database.close()
-        admin = bind(database_url)
-        admin.execute_sql(f'ALTER SCHEMA "{building}" RENAME TO "{name}"')
+        _build(bind(_with_schema(base_url, building)), systems, seed, day, say)
+    db.database.obj.close()
+    admin = bind(base_url)
+    admin.execute_sql(f'ALTER SCHEMA "{building}" RENAME TO "{name}"')
+    for stale in schemas:
+        if (
+            KEY.match(stale)
+            and stale not in (key, older)
+            and not stale.endswith(day.strftime("%Y%m%d"))
+        ):
+            admin.execute_sql(f'DROP SCHEMA IF EXISTS "{stale}" CASCADE')  # another day's
     admin.close()
-    url = _with_schema(database_url, name)
-    bind(url)
-    return url
+    return _with_schema(base_url, name)
 
 
 def _with_schema(url: str, name: str) -> str:

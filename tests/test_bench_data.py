@@ -88,3 +88,15 @@ def test_report_appends_json_lines(tmp_path, monkeypatch):
     ]
     monkeypatch.delenv("BENCH_RESULTS")
     bench_data.report("ignored", x=1)  # no file named: nothing written, no error
+
+
+def test_a_database_cached_at_an_older_schema_version_is_upgraded_not_regenerated(agency, tmp_path):
+    db.database.obj.close()
+    (current,) = tmp_path.glob("*.db")
+    key = current.stem
+    older = key.replace(f"_m{bench_data.KEY.match(key).group(2)}_", "_m1_")
+    current.rename(tmp_path / f"{older}.db")
+    assert bench_data.upgradable(key, [older, key.replace("_s7_", "_s8_")]) == older
+    assert bench_data.prepare(None, systems=60, seed=7, quiet=True) == agency
+    assert [p.stem for p in tmp_path.glob("*.db")] == [key]
+    assert AISystem.select().count() == 60
