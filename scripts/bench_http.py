@@ -1,8 +1,8 @@
 """Load test over HTTP: the production server on the benchmark agency, each main endpoint at a few
 levels of concurrency for a fixed time.
 
-Prepares the realistic benchmark data (scripts/bench_data.py; cached), refreshes the portfolio's
-index as production's cron does after a bulk import (``tracker portfolio refresh``), starts
+Prepares the realistic benchmark data (scripts/bench_data.py; cached), recomputes the portfolio's
+index (``tracker portfolio refresh --all``, as after an upgrade or a bulk import), starts
 ``tracker serve`` in its own process with production settings (TRACKER_ENV=production, rate
 limits off), signs in through the form for the pages and issues an API token for the API, then:
 
@@ -109,11 +109,14 @@ def server_env(url: str, folder: Path, port: int) -> dict[str, str]:
     }
 
 
-def refresh_index(env: dict[str, str]) -> str:
+def refresh_index(env: dict[str, str], everything: bool) -> str:
     """``tracker portfolio refresh``, as cron runs it after an import; its last line."""
     started = time.perf_counter()
     done = subprocess.run(
-        [str(BIN / "tracker"), "portfolio", "refresh"], env=env, capture_output=True, text=True
+        [str(BIN / "tracker"), "portfolio", "refresh", *(["--all"] if everything else [])],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     lines = (done.stdout.strip() or done.stderr.strip()).splitlines()
     last = lines[-1] if lines else ""
@@ -268,7 +271,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--mixed", type=int, default=1000, help="mixed requests for the RSS")
     parser.add_argument("--mixed-seconds", type=float, default=180, help="cut the mixed run at")
-    parser.add_argument("--no-refresh", action="store_true", help="skip the portfolio refresh")
+    parser.add_argument(
+        "--refresh",
+        choices=("all", "stale", "none"),
+        default="all",
+        help="the portfolio index before the server starts: every system's row recomputed "
+        "(default: rows an older version of the code wrote into the cached database would "
+        "otherwise be read as they are), only the stale ones (as cron does), or nothing",
+    )
     parser.add_argument(
         "--if-reachable",
         action="store_true",
@@ -290,7 +300,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = server_env(url, folder, port)
-    refreshed = "skipped" if args.no_refresh else refresh_index(env)
+    refreshed = "skipped" if args.refresh == "none" else refresh_index(env, args.refresh == "all")
     print(f"portfolio refresh: {refreshed}", flush=True)
     log = folder / "server.log"
     server = start_server(env, port, args.workers, log)
