@@ -94,7 +94,8 @@ class Writer:
         self.today = date.today()
 
     def _system(self) -> AISystem:
-        return self.rng.choice(list(AISystem.select().where(AISystem.retired_at.is_null())))
+        active = AISystem.select().where(AISystem.retired_at.is_null()).order_by(AISystem.id)
+        return self.rng.choice(list(active))
 
     def _requirement(self, scope=None):
         found = [
@@ -164,7 +165,7 @@ class Writer:
             [
                 {"lifecycle_stage": self.rng.choice(["planning", "testing", "deployment"])},
                 {"risk_level": self.rng.choice(["low", "high"])},
-                {"processes_personal_data": not system.processes_personal_data},
+                {"public_facing": not system.public_facing},
             ]
         )
         register.update_system(system, changes, "test", self.catalogue)
@@ -173,7 +174,9 @@ class Writer:
     def operator(self) -> str:
         system = self._system()
         current = list(
-            Operator.select().where(Operator.system == system, Operator.removed_at.is_null())
+            Operator.select()
+            .where(Operator.system == system, Operator.removed_at.is_null())
+            .order_by(Operator.id)
         )
         if current and self.rng.random() < 0.4:
             register.remove_operator(self.rng.choice(current), "test")
@@ -204,7 +207,7 @@ class Writer:
         return "event"
 
     def plain_sql(self) -> str:
-        item = self.rng.choice(list(Evidence.select(Evidence.id)))
+        item = self.rng.choice(list(Evidence.select(Evidence.id).order_by(Evidence.id)))
         param = "%s" if db.is_postgres() else "?"
         db.database.execute_sql(
             f"UPDATE evidence SET valid_until = {param} WHERE id = {param}",
