@@ -133,7 +133,7 @@ class PortfolioCsv(MethodView):
         query = _query(args)
         results = (summary.loads(row.summary) for row in listing.rows(as_of, query).iterator())
         return _csv(
-            export.portfolio_csv(results, listing.frameworks(as_of, query)),
+            export.portfolio_csv(results, listing.frameworks(as_of, query, freshness)),
             f"completeness-{as_of}.csv",
             _headers(freshness),
         )

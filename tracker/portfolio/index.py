@@ -45,9 +45,10 @@ class Freshness:
 
     refreshing: bool = False
     stale_systems: int = 0
-    # While current: what the rows are current for (catalogue key, newest stamp); answers
-    # derived from the rows alone (counts, totals) may be kept under it.
-    version: tuple[str, int] | None = None
+    # While current: what the rows are current for (catalogue key, newest stamp, when they
+    # next change by themselves); answers derived from the rows alone (counts, totals) may be
+    # kept under it.
+    version: tuple | None = None
 
 
 def catalogue_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
@@ -306,7 +307,7 @@ def ensure(
         and marker.stamp == newest
         and (marker.changes_at is None or marker.changes_at > utcnow())
     ):
-        return Freshness(version=(key, newest))
+        return Freshness(version=(key, newest, marker.changes_at))
     missing, outdated = stale(as_of, key)
     if wait or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
         if len(missing) + len(outdated) > AT_ONCE:
@@ -317,8 +318,7 @@ def ensure(
                 refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
         elif missing or outdated:
             refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
-        _mark_current(as_of, key, newest)
-        return Freshness(version=(key, newest))
+        return Freshness(version=(key, newest, _mark_current(as_of, key, newest)))
     if missing:  # systems with no row at all would be absent from the answer
         refresh(as_of, catalogue, expiring_soon_days, missing)
 
@@ -343,9 +343,10 @@ def _computing(as_of: date) -> threading.Lock:
         return _LOCKS.setdefault(as_of, threading.Lock())
 
 
-def _mark_current(as_of: date, key: str, newest: int) -> None:
-    """Every row of the date is current as of stamp ``newest``."""
-    changes_at = (
+def _mark_current(as_of: date, key: str, newest: int) -> datetime | None:
+    """Every row of the date is current as of stamp ``newest``; when the first of them
+    changes by itself (today's next open event deadline), if one does."""
+    changes_at = PortfolioDate.changes_at.python_value(
         PortfolioRow.select(pw.fn.MIN(PortfolioRow.changes_at))
         .where(PortfolioRow.as_of == as_of)
         .scalar()
@@ -358,6 +359,7 @@ def _mark_current(as_of: date, key: str, newest: int) -> None:
         )
         .execute()
     )
+    return changes_at
 
 
 def _still_stale(as_of: date, key: str) -> list[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import peewee as pw
 
@@ -96,17 +97,28 @@ def _order(query: Query) -> list:
     return order
 
 
-# (date, filters, version) -> (count, totals): a selection's sums cost a pass over its rows,
-# and stay what they are while the rows do. Bounded; shared by the threads of a process.
-_SUMS: dict[tuple, tuple[int, dict[str, int]]] = {}
-SUMS_KEPT = 256
+# (what, date, filters, version) -> an answer derived from every selected row (the count and
+# totals, the frameworks): each costs a pass over the selection's rows, and stays what it is
+# while the rows do. Bounded; shared by the threads of a process.
+_KEPT: dict[tuple, Any] = {}
+KEPT_MAX = 256
+
+
+def _kept(what: str, as_of: date, query: Query, version: tuple | None, compute) -> Any:
+    filters = (query.stage, query.risk, query.ready, query.text, query.include_retired)
+    key = (what, as_of, filters, version)
+    found = _KEPT.get(key) if version is not None else None
+    if found is None:
+        found = compute()
+        if version is not None:
+            if len(_KEPT) >= KEPT_MAX:
+                _KEPT.clear()
+            _KEPT[key] = found
+    return found
 
 
 def _sums(as_of: date, query: Query, version: tuple | None) -> tuple[int, dict[str, int]]:
-    key = (as_of, query.stage, query.risk, query.ready, query.text, query.include_retired)
-    key = (*key, version)
-    found = _SUMS.get(key) if version is not None else None
-    if found is None:
+    def compute() -> tuple[int, dict[str, int]]:
         values = (
             _selected(as_of, query)
             .select(
@@ -116,12 +128,9 @@ def _sums(as_of: date, query: Query, version: tuple | None) -> tuple[int, dict[s
             .tuples()
             .get()
         )
-        found = values[0], dict(zip(ACTION_COUNTS, map(int, values[1:]), strict=True))
-        if version is not None:
-            if len(_SUMS) >= SUMS_KEPT:
-                _SUMS.clear()
-            _SUMS[key] = found
-    return found
+        return values[0], dict(zip(ACTION_COUNTS, map(int, values[1:]), strict=True))
+
+    return _kept("sums", as_of, query, version, compute)
 
 
 def page(
@@ -147,9 +156,13 @@ def rows(as_of: date, query: Query) -> pw.ModelSelect:
     return _selected(as_of, query).order_by(*_order(query))
 
 
-def frameworks(as_of: date, query: Query) -> list[str]:
+def frameworks(as_of: date, query: Query, freshness: Freshness | None = None) -> list[str]:
     """The frameworks that reach any selected system (the frameworks view's columns)."""
-    found: set[str] = set()
-    for (scores,) in _selected(as_of, query).select(R.frameworks).distinct().tuples():
-        found.update(scores if isinstance(scores, dict) else {})
-    return sorted(found)
+
+    def compute() -> list[str]:
+        found: set[str] = set()
+        for (scores,) in _selected(as_of, query).select(R.frameworks).distinct().tuples():
+            found.update(scores if isinstance(scores, dict) else {})
+        return sorted(found)
+
+    return _kept("frameworks", as_of, query, (freshness or Freshness()).version, compute)

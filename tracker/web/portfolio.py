@@ -178,7 +178,7 @@ def _page(
 ) -> dict[str, Any]:
     found = found or listing.Listing([], 0, dict.fromkeys(ACTION_COUNTS, 0))
     if as_of is not None and query["view"] == "frameworks":
-        frameworks = listing.frameworks(as_of, _selection(query))
+        frameworks = listing.frameworks(as_of, _selection(query), found.freshness)
     else:
         frameworks = []
     filters = {k: v for k, v in query.items() if k not in ("sort", "order") and v}
@@ -217,7 +217,7 @@ def export_csv() -> Any:
     except BadDate as bad:
         return Response(str(bad) + "\n", status=400, mimetype="text/plain")
     state = runtime()
-    portfolio.ensure(as_of, state.catalogue, state.settings.expiring_soon_days)
+    freshness = portfolio.ensure(as_of, state.catalogue, state.settings.expiring_soon_days)
     selection = _selection(query)
     rows = listing.rows(as_of, selection)
     frameworks_view = query["view"] == "frameworks"
@@ -225,7 +225,7 @@ def export_csv() -> Any:
     writer = csv.writer(buffer)
     # The page's headings and words, in the reader's language.
     if frameworks_view:
-        frameworks = listing.frameworks(as_of, selection)
+        frameworks = listing.frameworks(as_of, selection, freshness)
         writer.writerow([_("System"), _("Stage"), _("Overall"), *frameworks])
     else:
         # "Next stage" is the readiness column, "Met" the overall share.
