@@ -255,11 +255,15 @@ def _events(end: datetime, ids: list[int], restrict: bool, catalogue: Catalogue)
             & (SystemEvent.recorded_at <= end)
             & SystemEvent.kind.in_(event_kinds_counted(catalogue))
         )
-        .order_by(SystemEvent.occurred_at, SystemEvent.id)
     )
-    if restrict:
-        query = query.where(among(SystemEvent.system, ids))
-    return _raw_rows(query)
+    if not restrict:
+        return _raw_rows(query.order_by(SystemEvent.occurred_at, SystemEvent.id))
+    # Sorted here, not in SQL: an ORDER BY on occurred_at draws SQLite's planner to that index
+    # and through every event of the agency, instead of to the systems' own (0.45 s against
+    # 0.01 s for a thousand systems among 20,000). The same order: the moment, then the id.
+    rows = _raw_rows(query.where(among(SystemEvent.system, ids)))
+    rows.sort(key=lambda row: (row[3], row[0]))
+    return rows
 
 
 def event_facts(
