@@ -3,7 +3,7 @@
 A sweep evaluates every system's completeness in detail, derives the reminder items, plans
 them per person and records them. Done for the whole agency at once, the detailed answers alone
 take ~170 KB a system (3.4 GB at 20,000 systems). Here each chunk of ``CHUNK`` systems is
-evaluated (completeness.load_snapshot restricted to the chunk, then the catalogue's evaluator,
+evaluated (completeness.load_snapshot restricted to the chunk, then an evaluator,
 as the portfolio index does), turned into items, planned and recorded, then dropped; what is
 kept across chunks is small: the escalation history (one count per item and status), the rows
 waiting to be sent (a handful), and the items without a system (agency-wide, reviews waiting).
@@ -23,6 +23,7 @@ from datetime import date
 from peewee import fn
 
 from tracker import completeness
+from tracker.completeness.engine import Evaluator
 from tracker.completeness.loader import end_of
 from tracker.config import ESCALATION_LOOKBACK_DAYS, Settings
 from tracker.models import AISystem, Notification
@@ -117,9 +118,6 @@ class _Sweep:
         self.result = SweepResult(self.as_of, [], [])
         self.preferences = load_preferences()
         self.sent = history(self.as_of)
-        self.evaluator = completeness.evaluator_for(
-            self.catalogue, self.settings.expiring_soon_days
-        )
         # Rows waiting from earlier sweeps, read before this one records anything.
         self.waiting = ledger.waiting_rows(self.as_of) if self.record else []
         self.among = {about for _, _, about in self.waiting}
@@ -133,7 +131,11 @@ class _Sweep:
 
     def chunk(self, ids: list[int]) -> None:
         snapshot = completeness.load_snapshot(self.as_of, self.catalogue, ids)
-        results = [self.evaluator.evaluate(system, snapshot, True) for system in snapshot.systems]
+        # An evaluator of the chunk's own, not the catalogue's kept one: its memo of reasons
+        # grows by one entry per distinct profile (~80 KB a system on varied profiles), which
+        # would keep every chunk's worth alive to the end.
+        evaluator = Evaluator(self.catalogue, self.settings.expiring_soon_days)
+        results = [evaluator.evaluate(system, snapshot, True) for system in snapshot.systems]
         del snapshot
         people = self.people = People.load(ids)
         items: list[ReminderItem] = []
