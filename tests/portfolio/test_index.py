@@ -239,7 +239,13 @@ class Writer:
     )
 
 
-def test_the_index_equals_the_engine_after_random_writes_on_many_dates(agency):
+@pytest.mark.parametrize("reading", ["whole agency", "chunks of two systems"])
+def test_the_index_equals_the_engine_after_random_writes_on_many_dates(
+    agency, reading, monkeypatch
+):
+    if reading != "whole agency":  # as a national agency is read: a chunk at a time, by ids
+        monkeypatch.setattr(index, "WHOLE_AGENCY", 0)
+        monkeypatch.setattr(index, "CHUNK", 2)
     catalogue, store, legal, dpo = agency
     rng = random.Random(20261127)
     writer = Writer(rng, catalogue, store, legal, dpo)

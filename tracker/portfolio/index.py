@@ -30,7 +30,8 @@ from tracker.models import AISystem, CompletenessStamp, PortfolioDate, Portfolio
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import stamps, summary
 
-CHUNK = 1000  # systems read, evaluated and written at a time: bounds memory
+CHUNK = 2000  # systems read, evaluated and written at a time: bounds memory
+WHOLE_AGENCY = 4000  # up to this many systems, the agency is read whole, once
 # Up to this many stale systems are recomputed within the request; more (an agency-wide item,
 # a catalogue change) are recomputed in the background while the previous rows are shown.
 AT_ONCE = 500
@@ -116,45 +117,62 @@ def refresh(
         .tuples()
     ]
     wanted = registered if system_ids is None else sorted(set(system_ids))
-    # Every system in one chunk: read whole tables (a list of every id makes SQLite's planner
-    # walk the evidence table and probe the list, a hundred times slower).
-    whole = len(wanted) <= CHUNK and len(wanted) == len(registered)
     evaluator = evaluator_for(catalogue, expiring_soon_days)
     done = 0
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
+    for agency, current, snapshot, systems in _chunks(as_of, catalogue, wanted, registered):
         with cycle_collector_paused():
-            # The stamps are read before the facts: a write in between leaves its rows stale.
-            agency = stamps.agency_stamp()
-            current = stamps.of_systems(chunk)
-            risks = _risk_levels(chunk)
-            snapshot = load_snapshot(
-                as_of, catalogue, None if whole else chunk, include_retired=True
-            )
             now = utcnow()
             writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
             rows = [
                 _row(
                     evaluator.evaluate(system, snapshot, detail=False),
                     catalogue,
-                    risk_level=risks.get(system.id, ""),
+                    risk_level=risk_level,
                     stamp=current[system.id],
                     agency_stamp=agency,
                     key=key,
                     now=now,
                     writer=writer,
                 )
-                for system in snapshot.systems
+                for system, risk_level in systems
             ]
             del snapshot, writer
             with database.atomic():
                 _write(rows)
-        done += len(chunk)
+        done += len(rows)
         if progress is not None:
             progress(done, len(wanted))
     if done > AT_ONCE:
         _forget_old_dates(as_of)
     return done
+
+
+def _chunks(as_of: date, catalogue: Catalogue, wanted: list[int], registered: list[int]):
+    """(agency stamp, system stamps, snapshot, [(system, risk level)]) a chunk at a time.
+
+    The stamps are always read before the facts: a write in between leaves its rows stale.
+    A small agency is read whole once (an IN list of most of its ids makes SQLite's planner
+    walk the evidence table and probe the list, a hundred times slower); a large one a chunk
+    of systems at a time, by their ids, so that memory stays what a chunk needs.
+    """
+    if len(registered) <= WHOLE_AGENCY:
+        agency, current = stamps.agency_stamp(), stamps.of_systems(wanted)
+        risks = _risk_levels(wanted)
+        snapshot = load_snapshot(as_of, catalogue, include_retired=True)
+        chosen = set(wanted)
+        systems = [(s, risks.get(s.id, "")) for s in snapshot.systems if s.id in chosen]
+        for start in range(0, len(systems), CHUNK):
+            yield agency, current, snapshot, systems[start : start + CHUNK]
+        return
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        agency, current, risks = (
+            stamps.agency_stamp(),
+            stamps.of_systems(chunk),
+            _risk_levels(chunk),
+        )
+        snapshot = load_snapshot(as_of, catalogue, chunk, include_retired=True)
+        yield agency, current, snapshot, [(s, risks.get(s.id, "")) for s in snapshot.systems]
 
 
 def _risk_levels(system_ids: list[int]) -> dict[int, str]:
