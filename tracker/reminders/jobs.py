@@ -36,7 +36,7 @@ from rq.scheduler import RQScheduler
 from tracker import audit, config, db, evidence_items
 from tracker.audit import keys as audit_keys
 from tracker.plugin_host import Catalogue, load_catalogue_for
-from tracker.reminders import ledger, retention
+from tracker.reminders import ledger, mail, retention
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.planning import load_preferences
 
@@ -65,6 +65,10 @@ def context() -> tuple[config.Settings, Catalogue]:
         for problem in catalogue.problems:
             log.warning("%s (the rest keeps working)", problem)
         db.bind(settings.database_url)
+        # Compiled here, once: the worker forks each job's process from this one.
+        templates = mail.environment(settings)
+        for name in ("digest.txt.j2", "digest.html.j2"):
+            templates.get_template(name)
         _context = (settings, catalogue)
     return _context
 

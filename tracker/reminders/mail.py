@@ -43,11 +43,19 @@ PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "ema
 
 
 def environment(settings: Settings) -> jinja2.Environment:
+    """The e-mail templates' environment, one per template folders for the process: a delivery
+    job renders with templates compiled once (by the worker before it forks the job's process,
+    see jobs.context), not compiled again for every batch. Jinja still reloads a changed file."""
     folders = [str(PACKAGED_TEMPLATES)]
     if settings.template_dir:
         folders.insert(0, settings.template_dir)
+    return _environment(tuple(folders))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folders: tuple[str, ...]) -> jinja2.Environment:
     templates = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders),
+        loader=jinja2.FileSystemLoader(list(folders)),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html.j2",), default_for_string=False
         ),
