@@ -157,7 +157,7 @@ def main() -> None:
     print(f"SQL queries: one system     {one_count[0]}")
     report(
         "completeness",
-        backend=type(database).__name__.removesuffix("Database"),
+        backend="PostgreSQL" if "Postgres" in type(database).__name__ else "SQLite",
         systems=args.systems,
         portfolio_s=round(portfolio_s, 3),
         first_call_s=round(cold_s, 3),
