@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-http audit-probe slow-client-probe clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-portfolio bench-http audit-probe slow-client-probe clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -82,7 +82,8 @@ translations: $(STAMP)
 bench: export BENCH_RESULTS ?= $(CURDIR)/.bench-cache/results.jsonl
 bench: $(STAMP)
 	@mkdir -p .bench-cache && rm -f "$$BENCH_RESULTS"
-	-$(MAKE) --no-print-directory -k bench-upload bench-completeness bench-reminders bench-system-page bench-http
+	-$(MAKE) --no-print-directory -k bench-upload bench-completeness bench-reminders bench-system-page \
+		bench-portfolio bench-http
 	$(BIN)/python scripts/bench_summary.py "$$BENCH_RESULTS"
 
 bench-upload: $(STAMP)
@@ -98,6 +99,10 @@ bench-reminders: $(STAMP)
 ## (SQLite, and PostgreSQL when reachable; target under 50 ms)
 bench-system-page: $(STAMP)
 	$(BIN)/python scripts/bench_system_page.py
+
+## bench-portfolio: the portfolio's index at 20,000 systems (full recompute, pages read)
+bench-portfolio: $(STAMP)
+	$(BIN)/python scripts/bench_portfolio.py
 
 ## bench-http: the production server under load (scripts/bench_http.py): each main endpoint at 8
 ## and 32 clients, p50/p95/p99 and requests/s, workers' RSS; SQLite, then PostgreSQL at
