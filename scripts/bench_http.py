@@ -31,6 +31,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -376,7 +377,10 @@ def main() -> None:
         f"mixed: {mixed.requests} requests in {mixed.elapsed:.1f} s, "
         f"{sum(mixed.errors.values())} errors"
     )
-    print(f"server log: {log} ({log.stat().st_size} bytes)")
+    if any(sample.errors for _, _, sample in rows) or warm.errors or mixed.errors:
+        print(f"server log (kept for the errors): {log}")
+    else:
+        shutil.rmtree(folder)  # the log and the data folder: nothing to look into
     print("server workers' RSS (MiB, each worker):")
     for when, sizes in rss.items():
         print(f"  {when:24} {', '.join(f'{s:.0f}' for s in sizes)}")
