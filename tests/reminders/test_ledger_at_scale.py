@@ -8,9 +8,11 @@ import random
 from collections import defaultdict
 from datetime import date, timedelta
 
+import pytest
+
 from tests.conftest import DEPLOYMENT
 from tracker import audit, db, schema
-from tracker.config import ESCALATION_LOOKBACK_DAYS
+from tracker.config import ESCALATION_LOOKBACK_DAYS, ConfigError, from_environ
 from tracker.models import AuditEvent, Notification
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import items as items_module
@@ -259,3 +261,19 @@ def test_a_sweep_in_chunks_derives_and_plans_exactly_what_the_whole_agency_at_on
     ]
     assert sorted(p.key for p in chunked.planned) == sorted(p.key for p in planned)
     assert chunked.item_count == len(whole) and chunked.planned_count == len(planned)
+
+
+@pytest.mark.parametrize("value", ["120", "30", "0", "3651", "a year"])
+def test_a_retention_not_longer_than_the_look_back_is_refused_naming_the_setting(value):
+    with pytest.raises(ConfigError, match="TRACKER_REMINDER_LEDGER_RETENTION_DAYS"):
+        from_environ({"TRACKER_REMINDER_LEDGER_RETENTION_DAYS": value})
+
+
+def test_the_retention_defaults_to_more_than_the_look_back():
+    assert from_environ({}).reminder_ledger_retention_days == 400 > ESCALATION_LOOKBACK_DAYS
+    assert (
+        from_environ(
+            {"TRACKER_REMINDER_LEDGER_RETENTION_DAYS": "121"}
+        ).reminder_ledger_retention_days
+        == 121
+    )
