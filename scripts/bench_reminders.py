@@ -9,7 +9,9 @@ Then, each in a fresh process (as the worker runs it), with its peak RSS from ge
 
 - the floor: ``completeness.for_portfolio(detail=True)`` alone, which the sweep starts from;
 - the sweep of today (derive, plan, close, record in the ledger); with ``--before DIR`` also the
-  sweep of the code in DIR (``git archive <commit> tracker | tar -x -C DIR``) on the same data.
+  sweep of the code in DIR (``git archive <commit> tracker | tar -x -C DIR``) on the same data
+  (code from before schema 12 must write its ``status`` column: add it to that copy's
+  Notification model and to ledger.COLUMNS with the value "").
 
 And delivery: today's e-mails (``--emails``, default all) queued as the sweep job queues them,
 sent by 1 and then 2 ``tracker worker --burst`` processes (RQ, a private redis-server) to a local
