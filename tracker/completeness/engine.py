@@ -15,6 +15,7 @@ short path.
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import date, datetime, time
 from operator import itemgetter
 
@@ -61,6 +62,8 @@ class Evaluator:
     def __init__(self, catalogue: Catalogue, expiring_soon_days: int = 30) -> None:
         self.catalogue = catalogue
         self.expiring_soon_days = expiring_soon_days
+        # Guards what is evicted from the caches below; adding to a dict is atomic already.
+        self._lock = threading.Lock()
         self.symbols = sorted({name for rule in catalogue.rules.values() for name in rule.symbols})
         # Profiles are built with hashable values (lists as tuples), so C-level getters make the keys.
         self._key_of = _getter(self.symbols)
@@ -123,9 +126,12 @@ class Evaluator:
         countries = system.profile.get("countries") or ()
         by_date = self._reaches.get(as_of)
         if by_date is None:
-            if len(self._reaches) >= DATES_KEPT:
-                del self._reaches[next(iter(self._reaches))]
-            by_date = self._reaches[as_of] = {}
+            with self._lock:  # the server's threads share one evaluator
+                by_date = self._reaches.get(as_of)
+                if by_date is None:
+                    if len(self._reaches) >= DATES_KEPT:
+                        del self._reaches[next(iter(self._reaches))]
+                    by_date = self._reaches[as_of] = {}
         key = (system.jurisdictions, countries)
         cached = by_date.get(key)
         if cached is None:
@@ -493,14 +499,15 @@ class Evaluator:
     def _keep_dates(self, as_of: date) -> None:
         """Baselines are per date: keep those of the few dates asked for last, so that a
         long-lived evaluator's memory stays bounded however many dates are replayed."""
-        dates = self._recent_dates
-        dates.pop(as_of, None)
-        dates[as_of] = None
-        while len(dates) > DATES_KEPT:
-            oldest = next(iter(dates))
-            del dates[oldest]
-            for applicable in list(self._sets.values()):
-                applicable.forget(oldest)
+        with self._lock:  # the server's threads share one evaluator
+            dates = self._recent_dates
+            dates.pop(as_of, None)
+            dates[as_of] = None
+            while len(dates) > DATES_KEPT:
+                oldest = next(iter(dates))
+                del dates[oldest]
+                for applicable in list(self._sets.values()):
+                    applicable.forget(oldest)
 
     def _quick(
         self,

@@ -196,9 +196,10 @@ class ApplicableSet:
 
     def forget(self, as_of: date) -> None:
         """Drop the baselines of a date."""
-        # New dicts rather than deletions: another thread may be reading the old ones.
-        self._baselines = {k: v for k, v in self._baselines.items() if k[0] != as_of}
-        self._tallies = {k: v for k, v in self._tallies.items() if k[0] != as_of}
+        # New dicts rather than deletions: another thread may be reading the old ones; each
+        # built from a copy (made in one step) since another may be adding to them meanwhile.
+        self._baselines = {k: v for k, v in dict(self._baselines).items() if k[0] != as_of}
+        self._tallies = {k: v for k, v in dict(self._tallies).items() if k[0] != as_of}
 
     def baseline(self, as_of: date, upcoming_index: int | None, has_operators: bool) -> Baseline:
         key = (as_of, upcoming_index, has_operators)
