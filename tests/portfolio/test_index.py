@@ -374,3 +374,16 @@ def test_readers_of_a_new_day_wait_for_one_recompute_instead_of_each_doing_it(ag
         reader.join(60)
     assert len(answers) == 3 and not any(answer.refreshing for answer in answers)
     assert sorted(recomputed) == sorted(system.id for system in AISystem.select())
+
+
+def test_rows_written_in_another_layout_are_recomputed_not_misread(agency, monkeypatch):
+    from tracker.portfolio import listing
+
+    catalogue = agency[0]
+    today = date.today()
+    index.ensure(today, catalogue, wait=True)
+    PortfolioRow.update(summary='{"layout": "of an older version"}').execute()
+    monkeypatch.setattr(summary, "FORMAT", summary.FORMAT + 1)
+    catalogue.derived.clear()  # a new version of the code starts with a new key
+    found = listing.page(today, listing.Query(), freshness=index.ensure(today, catalogue))
+    assert [r.system_id for r in found.results()] == found.system_ids

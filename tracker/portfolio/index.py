@@ -54,11 +54,15 @@ class Freshness:
 
 def catalogue_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
     """What every row depends on besides the stamps: the catalogue in use (its digest covers
-    plugins, versions, requirements and in-force dates), the deployment and the lead time."""
+    plugins, versions, requirements and in-force dates), the deployment, the lead time and the
+    layout rows are written in."""
     cache = ("portfolio-key", expiring_soon_days)
     found = catalogue.derived.get(cache)
     if found is None:
-        text = f"{serialise(catalogue)['digest']}|{catalogue.deployment!r}|{expiring_soon_days}"
+        text = (
+            f"{serialise(catalogue)['digest']}|{catalogue.deployment!r}|{expiring_soon_days}"
+            f"|summary format {summary.FORMAT}"
+        )
         found = catalogue.derived[cache] = hashlib.sha256(text.encode()).hexdigest()
     return found
 

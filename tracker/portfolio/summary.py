@@ -17,6 +17,10 @@ from typing import Any
 from tracker.completeness.facts import Score, SystemCompleteness
 from tracker.i18n.text import Kept, english, to_data
 
+# The layout of the JSON below: part of every row's key (tracker.portfolio.index), so that rows
+# an earlier version wrote are stale, never misread. Change it whenever the layout changes.
+FORMAT = 1
+
 
 class Writer:
     """Writes summaries as JSON text. Summaries share their sentences (the engine makes a
