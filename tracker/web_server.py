@@ -21,6 +21,8 @@ The worker serves plain HTTP/1.1 only: TLS is terminated by the front proxy (REA
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import errno
 import selectors
 import socket
@@ -101,6 +103,7 @@ class HeadFirstWorker(ThreadWorker):
         # Connections gathering a head, oldest first: all share one timeout, so that is also
         # the order of their deadlines.
         self.heads: dict[_Connection, None] = {}
+        few_memory_arenas()
         super().init_process()
 
     def accept(self, listener: socket.socket) -> None:
@@ -204,6 +207,25 @@ class HeadFirstWorker(ThreadWorker):
             self._stop_gathering(conn)
             # A client that sent nothing is closed silently, as an idle keep-alive would be.
             self._drop(conn, _TIMED_OUT if conn.head else b"")
+
+
+MEMORY_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt() parameter number
+
+
+def few_memory_arenas() -> None:
+    """Let the C allocator keep at most :data:`MEMORY_ARENAS` arenas in this process.
+
+    glibc gives each thread that allocates at once an arena of its own, up to eight per core:
+    a worker's sixteen request threads then hold sixteen heaps, each keeping its freed pages,
+    and the worker's memory only grows under load. Python's own allocator sits on top, so two
+    arenas cost nothing measurable here. Elsewhere than glibc, nothing is changed.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_ARENA_MAX, MEMORY_ARENAS)
+    except (OSError, AttributeError):  # not glibc: its own allocator, its own rules
+        pass
 
 
 def worker_class(header_timeout: float, body_timeout: float) -> type[HeadFirstWorker]:

@@ -232,3 +232,13 @@ def test_the_page_says_when_the_order_and_totals_are_being_refreshed(
     background.wait(60)
     assert "Being refreshed" in page and len(table_rows(page)) > 1
     assert "Being refreshed" not in viewer.get("/portfolio").text
+
+
+def test_not_ready_names_its_first_three_reasons_and_counts_the_rest(sign_in_as, agency):
+    page = sign_in_as("viewer").get("/portfolio").text
+    titles = re.findall(r'<span class="status s-missing" title="([^"]*)">not ready</span>', page)
+    long = [t for t in titles if "more on the system page" in t]
+    assert long, "a demo system should have more than three blocking reasons"
+    for title in long:
+        shown, rest = title.rsplit("; and ", 1)
+        assert len(shown.split("; ")) == 3 and rest.split()[0].isdigit()

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 import marshmallow
+import webargs.fields  # noqa: F401  (its fields, e.g. DelimitedList, are marshmallow fields too)
 from marshmallow import validate
 
 from tracker.i18n.text import Phrase
@@ -39,7 +40,10 @@ def _subclasses(cls: type) -> Iterator[type]:
 
 
 def _templates() -> set[str]:
-    """Every message marshmallow's fields, validators and schemas can give, as it writes them."""
+    """Every message marshmallow's fields, validators and schemas can give, as it writes them.
+
+    Fields are found as subclasses, so every module defining fields the app uses is imported
+    above: otherwise the catalogue's extraction and a running app would see different sets."""
     found: set[str] = set()
     for field in (marshmallow.fields.Field, *_subclasses(marshmallow.fields.Field)):
         found.update(getattr(field, "default_error_messages", {}).values())
