@@ -6,17 +6,23 @@ from tests.browser.conftest import SCREENSHOTS
 from tests.web.conftest import PASSWORD
 
 
+def signed_in(context, live_server: str, username: str):
+    """A page of ``context`` signed in as ``username`` through the sign-in form."""
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
 def test_the_demo_portfolio_fits_1366_px_without_horizontal_scroll(
     browser, settings, people, live_server, demo_agency
 ):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{live_server}/sign-in")
-        page.get_by_label("Username").fill(people["dpo"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page = signed_in(context, live_server, people["dpo"])
         page.goto(f"{live_server}/portfolio")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
         # The last count column (Expired) and the overdue column are within the viewport.
@@ -44,12 +50,7 @@ def test_a_reader_pages_through_a_sorted_portfolio(
     monkeypatch.setattr(portfolio, "PAGE_SIZE", 4)  # the demo's systems over several pages
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{live_server}/sign-in")
-        page.get_by_label("Username").fill(people["dpo"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page = signed_in(context, live_server, people["dpo"])
         page.goto(f"{live_server}/portfolio")
         page.get_by_role("link", name="Overdue", exact=True).click()  # by overdue count
         page.wait_for_url("**sort=overdue&order=asc**")
@@ -63,7 +64,10 @@ def test_a_reader_pages_through_a_sorted_portfolio(
         assert "sort=overdue" in page.url  # the sort carries over to the next page
         second = page.locator("tbody tr th a").all_inner_texts()
         assert second and not set(first) & set(second)
-        assert "Systems 5\u2013" in page.get_by_role("navigation", name="Pages of systems").inner_text()
+        assert (
+            "Systems 5\u2013"
+            in page.get_by_role("navigation", name="Pages of systems").inner_text()
+        )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "portfolio-page-2.png"), full_page=True)
         page.get_by_role("link", name="Previous").click()

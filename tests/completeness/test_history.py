@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import DEPLOYMENT
 from tests.factories import profile
+from tests.web.queries import counted
 from tracker import accounts, completeness, register
 from tracker.completeness import history
 from tracker.completeness.loader import load_snapshot
@@ -276,18 +277,8 @@ def test_overall_history_has_no_point_before_registration(busy, catalogue):
 
 
 def count_queries(database, call) -> int:
-    sent = []
-    original = database.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        sent.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
+    with counted(database) as sent:
         call()
-    finally:
-        del database.execute_sql
     return len(sent)
 
 
