@@ -16,7 +16,8 @@ escalations). Only the order of rows between systems in the ledger differs, whic
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,11 +35,11 @@ from tracker.reminders.items import (
     ReminderItem,
     _event_duties,
     _from_item,
-    _reviews_waiting,
     _unique,
     _waivers_ending,
     escalation_for,
     is_recurring,
+    reviews_waiting,
 )
 from tracker.reminders.planning import Planned, load_preferences, plan, still_due
 from tracker.reminders.streaming import stream
@@ -161,14 +162,19 @@ class _Sweep:
         self._emit(items + [e for e in escalations if e is not None])
 
     def finish(self) -> None:
-        reviews = _reviews_waiting(self.as_of, self.settings, self.people)
-        for item in reviews:
-            if is_recurring(item):
-                self.unattached[item.item_key] = item
-        escalations = [self._escalation(item) for item in self.unattached.values()]
-        tail = reviews + [e for e in escalations if e is not None]
-        for start in range(0, len(tail), TAIL):
-            self._emit(tail[start : start + TAIL])
+        """The items without a system after every chunk, in the order items.derive gives them:
+        reviews waiting, then the escalations of agency-wide items, then those of reviews. The
+        DPOs' review queue can run to a hundred thousand: it is read twice (once to remind,
+        once to escalate), TAIL items at a time, rather than held."""
+        for batch in _batches(reviews_waiting(self.as_of, self.settings, self.people)):
+            self._emit(batch)
+        escalations = (self._escalation(item) for item in self.unattached.values())
+        for batch in _batches(e for e in escalations if e is not None):
+            self._emit(batch)
+        reviews = reviews_waiting(self.as_of, self.settings, self.people)
+        escalations = (self._escalation(item) for item in reviews if is_recurring(item))
+        for batch in _batches(e for e in escalations if e is not None):
+            self._emit(batch)
         if self.record:
             self.result.closed = ledger.close(self.waiting, self.due, self.current)
 
@@ -204,3 +210,9 @@ class _Sweep:
         if self.keep:
             self.result.items += kept
             self.result.planned += planned
+
+
+def _batches(items: Iterable[ReminderItem]) -> Iterator[list[ReminderItem]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, TAIL)):
+        yield batch
