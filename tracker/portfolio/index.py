@@ -67,8 +67,11 @@ def catalogue_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
     return found
 
 
-def stale(as_of: date, key: str) -> tuple[list[int], list[int]]:
-    """Systems registered by the end of ``as_of`` whose row for the date is (missing, outdated)."""
+def stale(
+    as_of: date, key: str, candidates: list[int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Systems registered by the end of ``as_of`` whose row for the date is (missing, outdated);
+    only among ``candidates`` if given."""
     now = utcnow()
     query = (
         AISystem.select(AISystem.id, PortfolioRow.system_id)
@@ -96,6 +99,8 @@ def stale(as_of: date, key: str) -> tuple[list[int], list[int]]:
         .order_by(AISystem.id)
         .tuples()
     )
+    if candidates is not None:
+        query = query.where(among(AISystem.id, candidates))
     missing, outdated = [], []
     for system_id, held in query:
         (outdated if held is not None else missing).append(system_id)
@@ -330,7 +335,7 @@ def ensure(
         and (marker.changes_at is None or marker.changes_at > utcnow())
     ):
         return Freshness(version=(key, newest, marker.changes_at))
-    missing, outdated = stale(as_of, key)
+    missing, outdated = stale(as_of, key, _changed_since(marker, key, as_of))
     if wait or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
         if len(missing) + len(outdated) > AT_ONCE:
             # A whole date to compute (the first reader of a day): one request computes it,
@@ -351,6 +356,31 @@ def ensure(
 
     BACKGROUND.start(as_of, in_background)
     return Freshness(refreshing=True, stale_systems=len(outdated))
+
+
+def _changed_since(marker: PortfolioDate | None, key: str, as_of: date) -> list[int] | None:
+    """The only systems whose rows can be stale when the date's rows were all current at the
+    marker: those written to since, and those whose rows change by themselves by now. None
+    when every system must be checked (no marker, another catalogue, an agency-wide write, or
+    too many to list)."""
+    if marker is None or marker.catalogue_key != key or stamps.agency_stamp() > marker.stamp:
+        return None
+    written = [
+        row[0]
+        for row in CompletenessStamp.select(CompletenessStamp.system_id)
+        .where(CompletenessStamp.stamp > marker.stamp)
+        .limit(AT_ONCE + 1)
+        .tuples()
+    ]
+    if len(written) > AT_ONCE:
+        return None
+    due = [
+        row[0]
+        for row in PortfolioRow.select(PortfolioRow.system_id)
+        .where((PortfolioRow.as_of == as_of) & (PortfolioRow.changes_at <= utcnow()))
+        .tuples()
+    ]
+    return sorted({*written, *due})
 
 
 _LOCKS: dict[date, threading.Lock] = {}
