@@ -395,6 +395,7 @@ class PortfolioRow(BaseModel):
             (("as_of", "name_key"), False),
             (("as_of", "overdue"), False),
             (("as_of", "percent_key"), False),
+            (("as_of", "changes_at"), False),
         )
 
 

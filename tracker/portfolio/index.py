@@ -118,17 +118,15 @@ def refresh(
     return how many. A chunk of systems is read, evaluated and written at a time, so memory
     stays what one chunk needs however large the agency."""
     key = catalogue_key(catalogue, expiring_soon_days)
-    registered = [
-        row[0]
-        for row in AISystem.select(AISystem.id)
-        .where(AISystem.created_at <= end_of(as_of))
-        .order_by(AISystem.id)
-        .tuples()
-    ]
-    wanted = registered if system_ids is None else sorted(set(system_ids))
+    registered = AISystem.select(AISystem.id).where(AISystem.created_at <= end_of(as_of))
+    if system_ids is None:
+        wanted = [row[0] for row in registered.order_by(AISystem.id).tuples()]
+        count = len(wanted)
+    else:
+        wanted, count = sorted(set(system_ids)), registered.count()
     evaluator = evaluator_for(catalogue, expiring_soon_days)
     done = 0
-    for agency, current, snapshot, systems in _chunks(as_of, catalogue, wanted, registered):
+    for agency, current, snapshot, systems in _chunks(as_of, catalogue, wanted, count):
         with cycle_collector_paused():
             now = utcnow()
             writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
@@ -156,15 +154,16 @@ def refresh(
     return done
 
 
-def _chunks(as_of: date, catalogue: Catalogue, wanted: list[int], registered: list[int]):
-    """(agency stamp, system stamps, snapshot, [(system, risk level)]) a chunk at a time.
+def _chunks(as_of: date, catalogue: Catalogue, wanted: list[int], registered: int):
+    """(agency stamp, system stamps, snapshot, [(system, risk level)]) a chunk at a time, for
+    the ``wanted`` of the ``registered`` systems.
 
     The stamps are always read before the facts: a write in between leaves its rows stale.
     A small agency is read whole once (an IN list of most of its ids makes SQLite's planner
     walk the evidence table and probe the list, a hundred times slower); a large one a chunk
     of systems at a time, by their ids, so that memory stays what a chunk needs.
     """
-    if len(registered) <= WHOLE_AGENCY:
+    if registered <= WHOLE_AGENCY:
         agency, current = stamps.agency_stamp(), stamps.of_systems(wanted)
         risks = _risk_levels(wanted)
         snapshot = load_snapshot(as_of, catalogue, include_retired=True)
