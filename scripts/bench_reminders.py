@@ -5,7 +5,7 @@ default 2,000), where each system gets a contact (one owner per 20 systems); rec
 days before, so the ledger holds ``--history-days`` days of sent reminders (the escalation
 look-back reads them) as a running installation's would.
 
-Then, each in a fresh process (as the worker runs it), with its peak RSS from getrusage:
+Then, each in a fresh process (as the worker runs it), with its peak RSS (VmHWM):
 
 - the floor: ``completeness.for_portfolio(detail=True)`` alone, which the sweep starts from;
 - the sweep of today (derive, plan, close, record in the ledger); with ``--before DIR`` also the
@@ -130,7 +130,8 @@ def make_history(db_url: str, today: date, days: int) -> int:
 
     first = today - timedelta(days=days)
     catalogue = load_catalogue(deployment=AGENCY)
-    sweep(first, catalogue, settings_for(db_url, Path(tempfile.gettempdir())), record=True)
+    settings = settings_for(db_url, Path(tempfile.gettempdir()))
+    sweep(first, catalogue, settings, record=True, keep=False)
     param = db.database.obj.param
     sent_at = utcnow()
     with db.write_transaction():
@@ -184,8 +185,17 @@ def child(argv: list[str]) -> None:
             figures = {"items": len(result.items), "planned": len(result.planned)}
         figures["new"] = result.new
     figures["seconds"] = time.perf_counter() - start
-    figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_rss_mib"] = peak_rss_mib()
     print(json.dumps(figures), flush=True)
+
+
+def peak_rss_mib() -> float:
+    """This process image's peak RSS: VmHWM, which starts afresh at exec. (getrusage's ru_maxrss
+    does not: a child keeps the high-water mark of the parent it was forked from.)"""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def in_child(mode: str, url: str, day: date, code: str | None = None) -> dict:
