@@ -60,7 +60,6 @@ from tracker.models import ALL_MODELS, User
 BEFORE_SEED: dict[str, Callable[[], object]] = {"empty": lambda: None}
 # The table of the migration runner: the test's own schema already has it, filled the same way.
 MIGRATIONS_TABLE = "schema_migration"
-STAMP_CLOCK = "completeness_clock"  # PostgreSQL only: a table of the triggers, not a model
 TABLES = [model._meta.table_name for model in peewee.sort_models(ALL_MODELS)]  # parents first
 
 
@@ -251,7 +250,7 @@ def _copy_postgres_schema(database: peewee.Database | peewee.DatabaseProxy, sour
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (source,)
         )
     }
-    if found != {*TABLES, MIGRATIONS_TABLE, STAMP_CLOCK}:
+    if found != {*TABLES, MIGRATIONS_TABLE}:
         raise RuntimeError(f"the demo snapshot's tables {sorted(found)} are not the models'")
     with database.atomic():
         # DELETE, not TRUNCATE: an idle connection of the test's app may hold a lock on a table.
@@ -273,12 +272,6 @@ def _copy_postgres_schema(database: peewee.Database | peewee.DatabaseProxy, sour
                 f"INSERT INTO {_quoted(target, table)} ({columns}) "
                 f"SELECT {columns} FROM {_quoted(source, table)}"
             )
-        # The stamps' counter (schema 15) where the snapshot's stands: the next write's stamp
-        # is above every stamp copied.
-        database.execute_sql(
-            f"UPDATE {_quoted(target, STAMP_CLOCK)} SET stamp = "
-            f"(SELECT stamp FROM {_quoted(source, STAMP_CLOCK)} WHERE id = 1) WHERE id = 1"
-        )
         sequences = database.execute_sql(
             "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s", (source,)
         ).fetchall()

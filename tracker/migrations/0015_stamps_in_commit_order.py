@@ -2,9 +2,11 @@
 
 A sequence hands numbers out when asked, not when transactions commit: a write that took stamp
 100 could commit after one that took 101, and a reader that had seen 101 as the newest stamp
-would never look at the system stamped 100. Stamps now come from one counter row, updated in
-the writing transaction: its lock is held until commit, so a later stamp is always a later
-commit. (SQLite serialises writers already: nothing changes there.)
+would never look at the system stamped 100. A writer now takes a transaction-level advisory lock
+(one per schema) before its first stamp and holds it until it commits, so a later stamp is
+always a later commit. A lock rather than a counter row: a bulk import updating one row a
+million times in a transaction slows down with every version it leaves. (SQLite serialises
+writers already: nothing changes there.)
 
 Also an index on the portfolio rows' ``changes_at``, read at every check of a date.
 """
@@ -19,26 +21,16 @@ def up(migrator, db):
     if not isinstance(db, pw.PostgresqlDatabase):
         return
     db.execute_sql(
-        "CREATE TABLE completeness_clock (id INTEGER PRIMARY KEY, stamp BIGINT NOT NULL)"
-    )
-    db.execute_sql(
-        "INSERT INTO completeness_clock (id, stamp) SELECT 1, GREATEST("
-        "(SELECT COALESCE(MAX(stamp), 0) FROM completeness_stamp), "
-        "(SELECT last_value FROM completeness_stamp_seq))"
-    )
-    db.execute_sql(
         """
         CREATE OR REPLACE FUNCTION completeness_bump(target bigint) RETURNS void AS $$
-        DECLARE
-            next_stamp bigint;
         BEGIN
             IF target IS NOT NULL THEN
-                UPDATE completeness_clock SET stamp = stamp + 1 WHERE id = 1
-                RETURNING stamp INTO next_stamp;
-                INSERT INTO completeness_stamp (system_id, stamp) VALUES (target, next_stamp)
+                -- Held until this transaction ends: the next writer's stamp waits for our commit.
+                PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.completeness_stamp'));
+                INSERT INTO completeness_stamp (system_id, stamp)
+                VALUES (target, nextval('completeness_stamp_seq'))
                 ON CONFLICT (system_id) DO UPDATE SET stamp = EXCLUDED.stamp;
             END IF;
         END $$ LANGUAGE plpgsql
         """
     )
-    db.execute_sql("DROP SEQUENCE completeness_stamp_seq")
