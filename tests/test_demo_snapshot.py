@@ -22,7 +22,9 @@ people = web.people  # the web tests' fixture
 def everything() -> dict[str, list[tuple]]:
     """Every row of every table of the bound database, in primary key order."""
     return {
-        model._meta.table_name: list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
+        model._meta.table_name: list(
+            model.select().order_by(*model._meta.get_primary_keys()).tuples()
+        )
         for model in ALL_MODELS
     }
 
