@@ -408,6 +408,9 @@ class PortfolioDate(BaseModel):
     catalogue_key = pw.CharField(max_length=64)
     stamp = pw.BigIntegerField()
     changes_at = pw.DateTimeField(null=True)
+    # Made anew whenever the rows are brought up to date: what is derived from them is kept
+    # under it (tracker.portfolio.listing), never under numbers another database could reach.
+    generation = pw.CharField(max_length=32, default="")
 
     class Meta:
         table_name = "portfolio_date"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,8 +48,8 @@ class Freshness:
     refreshing: bool = False
     stale_systems: int = 0
     # While current: what the rows are current for (catalogue key, newest stamp, when they
-    # next change by themselves); answers derived from the rows alone (counts, totals) may be
-    # kept under it.
+    # next change by themselves, the date's generation); answers derived from the rows alone
+    # (counts, totals) may be kept under it.
     version: tuple | None = None
 
 
@@ -333,7 +334,7 @@ def ensure(
         and marker.stamp == newest
         and (marker.changes_at is None or marker.changes_at > utcnow())
     ):
-        return Freshness(version=(key, newest, marker.changes_at))
+        return Freshness(version=(key, newest, marker.changes_at, marker.generation))
     missing, outdated = stale(as_of, key, _changed_since(marker, key, as_of))
     if wait or len(missing) + len(outdated) <= AT_ONCE or len(missing) > AT_ONCE:
         if len(missing) + len(outdated) > AT_ONCE:
@@ -344,7 +345,7 @@ def ensure(
                 refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
         elif missing or outdated:
             refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
-        return Freshness(version=(key, newest, _mark_current(as_of, key, newest)))
+        return Freshness(version=(key, newest, *_mark_current(as_of, key, newest)))
     if missing:  # systems with no row at all would be absent from the answer
         refresh(as_of, catalogue, expiring_soon_days, missing)
 
@@ -394,23 +395,35 @@ def _computing(as_of: date) -> threading.Lock:
         return _LOCKS.setdefault(as_of, threading.Lock())
 
 
-def _mark_current(as_of: date, key: str, newest: int) -> datetime | None:
+def _mark_current(as_of: date, key: str, newest: int) -> tuple[datetime | None, str]:
     """Every row of the date is current as of stamp ``newest``; when the first of them
-    changes by itself (today's next open event deadline), if one does."""
+    changes by itself (today's next open event deadline), if one does, and the new generation."""
+    generation = secrets.token_hex(8)
     changes_at = PortfolioDate.changes_at.python_value(
         PortfolioRow.select(pw.fn.MIN(PortfolioRow.changes_at))
         .where(PortfolioRow.as_of == as_of)
         .scalar()
     )
     (
-        PortfolioDate.insert(as_of=as_of, catalogue_key=key, stamp=newest, changes_at=changes_at)
+        PortfolioDate.insert(
+            as_of=as_of,
+            catalogue_key=key,
+            stamp=newest,
+            changes_at=changes_at,
+            generation=generation,
+        )
         .on_conflict(
             conflict_target=[PortfolioDate.as_of],
-            preserve=[PortfolioDate.catalogue_key, PortfolioDate.stamp, PortfolioDate.changes_at],
+            preserve=[
+                PortfolioDate.catalogue_key,
+                PortfolioDate.stamp,
+                PortfolioDate.changes_at,
+                PortfolioDate.generation,
+            ],
         )
         .execute()
     )
-    return changes_at
+    return changes_at, generation
 
 
 def _still_stale(as_of: date, key: str) -> list[int]:
