@@ -60,9 +60,8 @@ def test_requests_reuse_a_few_connections_and_never_exceed_the_maximum(settings,
     assert alive == set(pids) and len(database._connections) == len(alive)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite is not pooled
 def test_a_forked_child_never_uses_its_parents_connections(settings, migrated):
-    if not db.is_postgres():
-        pytest.skip("SQLite is not pooled")
     create_app(settings)
     database = db.database.obj
     parent = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
