@@ -21,16 +21,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import fn
-
 from tracker import completeness
 from tracker.completeness.engine import Evaluator
 from tracker.completeness.loader import end_of
 from tracker.config import ESCALATION_LOOKBACK_DAYS, Settings
-from tracker.models import AISystem, Notification
+from tracker.models import AISystem
 from tracker.plugin_host import Catalogue
 from tracker.reminders import ledger
 from tracker.reminders.items import (
+    SENT_TIMES,
     People,
     ReminderItem,
     _event_duties,
@@ -40,6 +39,7 @@ from tracker.reminders.items import (
     escalation_for,
     is_recurring,
     reviews_waiting,
+    sent_per_item_and_status,
 )
 from tracker.reminders.planning import Planned, load_preferences, plan, still_due
 from tracker.reminders.streaming import stream
@@ -65,18 +65,8 @@ def history(as_of: date, escalate_after: int) -> dict[str, int]:
     look-back before ``as_of`` (escalations not counted), as items.sent_counts counts them, for
     every item (today's are not known yet); only counts that can make a round: at least
     ``escalate_after``, what one recipient needs."""
-    since = as_of.fromordinal(as_of.toordinal() - ESCALATION_LOOKBACK_DAYS)
-    times = fn.COUNT(Notification.id)
-    query = (
-        Notification.select(Notification.item_key, Notification.status, times)
-        .where(
-            (Notification.state == "sent")
-            & (Notification.sweep_date >= since)
-            & (Notification.sweep_date < as_of)
-            & (Notification.kind != "escalation")
-        )
-        .group_by(Notification.item_key, Notification.status)
-        .having(times >= escalate_after)
+    query = sent_per_item_and_status(as_of, ESCALATION_LOOKBACK_DAYS).having(
+        escalate_after <= SENT_TIMES
     )
     # One string a key, not a tuple of two: a 20,000-system agency has ~700,000 of them.
     return {f"{item_key}{SEP}{status}": count for item_key, status, count in stream(query)}
