@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from datetime import date, datetime, time
+from datetime import date
 from operator import itemgetter
 
 from tracker.completeness import events as event_duties
@@ -37,6 +37,7 @@ from tracker.completeness.facts import (
     SystemCompleteness,
     SystemFact,
 )
+from tracker.completeness.loader import end_of
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.completeness.why import Explainer, Verdict
 from tracker.i18n import N_
@@ -668,7 +669,7 @@ class Evaluator:
 
 
 def _changes_at(duties: dict[str, list[EventDuty]], snapshot: Snapshot):
-    end = datetime.combine(snapshot.as_of, time.max)
+    end = end_of(snapshot.as_of)
     if not duties or snapshot.moment is None or snapshot.moment >= end:
         return None
     return event_duties.next_change(duties, snapshot.moment, end)

@@ -47,6 +47,7 @@ class Freshness:
 
     refreshing: bool = False
     stale_systems: int = 0
+    recomputed: int = 0  # systems this call recomputed before answering
     # While current: what the rows are current for (catalogue key, newest stamp, when they
     # next change by themselves, the date's generation); answers derived from the rows alone
     # (counts, totals) may be kept under it.
@@ -342,10 +343,13 @@ def ensure(
             # the others of this process wait for it rather than each doing the same work.
             with _computing(as_of):
                 missing, outdated = stale(as_of, key)
-                refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
+                recomputed = refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
         elif missing or outdated:
-            refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
-        return Freshness(version=(key, newest, *_mark_current(as_of, key, newest)))
+            recomputed = refresh(as_of, catalogue, expiring_soon_days, missing + outdated)
+        else:
+            recomputed = 0
+        version = (key, newest, *_mark_current(as_of, key, newest))
+        return Freshness(version=version, recomputed=recomputed)
     if missing:  # systems with no row at all would be absent from the answer
         refresh(as_of, catalogue, expiring_soon_days, missing)
 

@@ -21,11 +21,7 @@ def refresh_job(as_of: str | None = None) -> dict:
     day = date.fromisoformat(as_of) if as_of else date.today()
     started = time.perf_counter()
     with db.database.connection_context():
-        key = index.catalogue_key(catalogue, settings.expiring_soon_days)
-        missing, outdated = index.stale(day, key)
-        index.ensure(day, catalogue, settings.expiring_soon_days, wait=True)
+        recomputed = index.ensure(day, catalogue, settings.expiring_soon_days, wait=True).recomputed
     seconds = round(time.perf_counter() - started, 1)
-    log.info(
-        "portfolio of %s: %d systems recomputed in %s s", day, len(missing + outdated), seconds
-    )
-    return {"as_of": day.isoformat(), "systems": len(missing) + len(outdated), "seconds": seconds}
+    log.info("portfolio of %s: %d systems recomputed in %s s", day, recomputed, seconds)
+    return {"as_of": day.isoformat(), "systems": recomputed, "seconds": seconds}

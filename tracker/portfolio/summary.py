@@ -62,17 +62,12 @@ class Writer:
         return f'{fields[:-1]},"reasons":[{reasons}],"nothing_applies":{nothing}}}'
 
 
-def dumps(result: SystemCompleteness) -> str:
-    """The summary as JSON text."""
-    return Writer().dumps(result)
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(text: str) -> SystemCompleteness:
-    """The summary :func:`dumps` kept."""
+    """The summary :meth:`Writer.dumps` kept."""
     data: dict[str, Any] = json.loads(text)
     scores: dict[tuple, Score] = {}  # as the engine does, results share equal scores
 
