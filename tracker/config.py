@@ -106,6 +106,11 @@ class Settings:
     audit_key_file: Path = Path()  # default: DATA_DIR/audit-keys
     # Signed checkpoints of the chain, one JSON line each, appended outside the database.
     audit_checkpoint_file: Path = Path()  # default: DATA_DIR/audit-checkpoints.jsonl
+    # Evidence packs (tracker.packs): the Ed25519 key they are signed with, as PEM text or in a
+    # key file (default DATA_DIR/pack-signing-key.pem), and where built packs are kept.
+    pack_signing_key: str = field(default="", repr=False)
+    pack_signing_key_file: Path = Path()
+    pack_dir: Path = Path()
     # Temporary upload files untouched this long are interrupted uploads: removed at start-up
     # and by the daily sweep.
     upload_temp_max_age_hours: int = 24
@@ -253,6 +258,10 @@ class Settings:
             audit_checkpoint_file=_path_or(
                 self.audit_checkpoint_file, data_dir / "audit-checkpoints.jsonl"
             ),
+            pack_signing_key_file=_path_or(
+                self.pack_signing_key_file, data_dir / "pack-signing-key.pem"
+            ),
+            pack_dir=_path_or(self.pack_dir, data_dir / "packs"),
         )
 
 

@@ -416,6 +416,34 @@ class PortfolioDate(BaseModel):
         table_name = "portfolio_date"
 
 
+class Pack(BaseModel):
+    """An evidence pack: one system's (or, with no system, every system's) evidence as of a
+    date, as a signed BagIt bag in a zip (tracker.packs). Built by a worker; kept in the pack
+    folder under ``file_name`` once ready."""
+
+    label = N_("evidence pack")
+    system = pw.ForeignKeyField(AISystem, null=True, backref="packs", on_delete="CASCADE")
+    as_of = pw.DateField()
+    requested_by = pw.CharField(max_length=120)  # the actor, as the audit trail names it
+    requested_at = pw.DateTimeField(default=utcnow)
+    state = pw.CharField(max_length=10, default="queued")  # queued, building, ready, failed
+    done = pw.BigIntegerField(default=0)  # progress: bytes of payload written so far
+    total = pw.BigIntegerField(default=0)  # and in all
+    finished_at = pw.DateTimeField(null=True)
+    file_name = pw.CharField(max_length=200, default="")
+    size = pw.BigIntegerField(default=0)
+    sha256 = pw.CharField(max_length=64, default="")  # of the zip file
+    manifest_sha256 = pw.CharField(max_length=64, default="")  # of its content manifest
+    signature = pw.TextField(default="")  # base64 Ed25519 over the tag manifest
+    key_id = pw.CharField(max_length=16, default="")
+    files = pw.IntegerField(default=0)  # payload files
+    error = pw.TextField(default="")
+
+    class Meta:
+        table_name = "pack"
+        indexes = ((("system", "requested_at"), False),)
+
+
 ALL_MODELS = [
     User,
     ApiToken,
@@ -437,4 +465,5 @@ ALL_MODELS = [
     CompletenessStamp,
     PortfolioRow,
     PortfolioDate,
+    Pack,
 ]
