@@ -8,30 +8,16 @@ serves is computed by the plain-Python modules beside it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Request, current_app, request
+from flask import Flask, Request, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.routing import IntegerConverter
 
 from evidence import ContentStore, PendingFile
 from tracker import config, db, evidence_items, schema
-from tracker.plugin_host import Catalogue, load_catalogue_for
-
-
-@dataclass
-class Runtime:
-    """What the running app shares between requests."""
-
-    settings: config.Settings
-    store: ContentStore
-    catalogue: Catalogue = field(default_factory=Catalogue)
-
-
-def runtime() -> Runtime:
-    return current_app.extensions["tracker"]
-
+from tracker.plugin_host import load_catalogue_for
+from tracker.runtime import EXTENSION, Runtime, runtime
 
 # Bytes of a multipart body parsed at a time (werkzeug's own is 64 KiB). The server hands the
 # body over up to 1 MiB at a time and copies what a read leaves over for the next one: reading
@@ -135,7 +121,7 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
     store = ContentStore(settings.evidence_dir)
     # Cheap (one directory listing): uploads a killed server left half-written are freed here.
     evidence_items.remove_interrupted_uploads(store, settings.upload_temp_max_age_hours)
-    app.extensions["tracker"] = Runtime(settings=settings, store=store, catalogue=catalogue)
+    app.extensions[EXTENSION] = Runtime(settings=settings, store=store, catalogue=catalogue)
 
     @app.before_request
     def open_connection() -> None:

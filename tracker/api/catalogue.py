@@ -16,7 +16,7 @@ from tracker.api.schemas import (
     RequirementFilters,
     RequirementOut,
 )
-from tracker.app import runtime
+from tracker.runtime import runtime
 
 blp = Blueprint(
     "catalogue",

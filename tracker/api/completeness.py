@@ -17,9 +17,9 @@ from tracker import completeness, portfolio
 from tracker.api.auth import require
 from tracker.api.blueprint import Blueprint
 from tracker.api.schemas import AsOfArgs, CompletenessOut, CompletenessSummaryOut, PortfolioArgs
-from tracker.app import runtime
 from tracker.completeness import export
 from tracker.portfolio import listing, summary
+from tracker.runtime import runtime
 
 blp = Blueprint(
     "completeness",

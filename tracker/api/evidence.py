@@ -17,10 +17,10 @@ from tracker.api.schemas import (
     EvidenceUploadForm,
     EvidenceVersionForm,
 )
-from tracker.app import runtime
 from tracker.downloads import verified_download
 from tracker.evidence_items import IncomingFile
 from tracker.models import Blob, Evidence, EvidenceFile, EvidenceSystem, User
+from tracker.runtime import runtime
 
 blp = MultipartBlueprint(
     "evidence",

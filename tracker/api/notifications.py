@@ -18,9 +18,9 @@ from tracker.api.schemas import (
     PreferenceIn,
     PreferenceOut,
 )
-from tracker.app import runtime
 from tracker.errors import ValidationFailed
 from tracker.reminders import ledger, planning
+from tracker.runtime import runtime
 
 blp = Blueprint(
     "notifications",

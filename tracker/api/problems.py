@@ -119,7 +119,7 @@ def from_webargs(error: HTTPException) -> Response:
     messages = data.get("messages") or data.get("errors")
     headers = dict(data.get("headers") or {})
     if isinstance(error, RequestEntityTooLarge):
-        from tracker.app import runtime
+        from tracker.runtime import runtime
 
         limit = runtime().settings.max_upload_bytes
         return problem(

@@ -550,7 +550,7 @@ class PreferenceOut(ma.Schema):
 
 def _known_event_kind(kind: str) -> None:
     """A kind the running tracker knows: the core ones, and those its plugins declare."""
-    from tracker.app import runtime  # the app's catalogue, read when a request is checked
+    from tracker.runtime import runtime  # the app's catalogue, read when a request is checked
 
     kinds = runtime().catalogue.event_kinds
     if kind not in kinds:

@@ -17,8 +17,8 @@ from tracker.api.schemas import (
     SystemOut,
     SystemPatch,
 )
-from tracker.app import runtime
 from tracker.profile import OperatorSchema, SystemProfileSchema
+from tracker.runtime import runtime
 
 blp = Blueprint(
     "systems",

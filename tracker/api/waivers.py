@@ -9,8 +9,8 @@ from tracker.api.auth import actor, current_user, require
 from tracker.api.blueprint import Blueprint
 from tracker.api.pagination import QueryPage
 from tracker.api.schemas import WaiverDecisionIn, WaiverFilters, WaiverIn, WaiverOut
-from tracker.app import runtime
 from tracker.models import Waiver
+from tracker.runtime import runtime
 
 blp = Blueprint(
     "waivers",

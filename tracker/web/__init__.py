@@ -15,8 +15,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from tracker import agency, i18n, vocabulary
-from tracker.app import runtime
 from tracker.errors import TrackerError
+from tracker.runtime import runtime
 from tracker.web import (
     account,
     activity,

@@ -12,13 +12,13 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 
 from tracker import audit
-from tracker.app import runtime
 from tracker.audit import names as audit_names
 from tracker.db import utcnow
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
 from tracker.models import AuditEvent, AuditHead
 from tracker.reminders import history
+from tracker.runtime import runtime
 from tracker.web.csv_export import csv_response
 from tracker.web.session import requires
 

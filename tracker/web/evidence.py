@@ -17,7 +17,6 @@ from werkzeug.datastructures import MultiDict
 
 from evidence import IntegrityError
 from tracker import evidence_choices, evidence_items, register, reviews, vocabulary
-from tracker.app import runtime
 from tracker.audit.names import person
 from tracker.db import MAX_ID
 from tracker.downloads import verified_download
@@ -26,6 +25,7 @@ from tracker.evidence_items import IncomingFile
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
 from tracker.models import AISystem, Blob, Evidence, EvidenceFile, EvidenceSystem, SystemEvent
+from tracker.runtime import runtime
 from tracker.web.session import requires, user
 
 bp = Blueprint("evidence_pages", __name__, template_folder="templates")

@@ -15,7 +15,7 @@ import re
 
 from flask import Flask, Response, request
 
-from tracker.app import runtime
+from tracker.runtime import runtime
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'{scripts}; "

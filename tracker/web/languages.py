@@ -14,7 +14,7 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from tracker import accounts, i18n
-from tracker.app import runtime
+from tracker.runtime import runtime
 
 babel = Babel()
 bp = Blueprint("languages", __name__)

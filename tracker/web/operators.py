@@ -14,12 +14,12 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from tracker import completeness, register
-from tracker.app import runtime
 from tracker.errors import ValidationFailed
 from tracker.i18n import gettext as _
 from tracker.imports import csvfile
 from tracker.imports import operators as operator_import
 from tracker.models import AISystem, Operator
+from tracker.runtime import runtime
 from tracker.web import csv_upload
 from tracker.web.session import requires, user
 

@@ -20,7 +20,6 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from tracker import i18n, portfolio, vocabulary
-from tracker.app import runtime
 from tracker.completeness.facts import SystemCompleteness
 from tracker.completeness.overdue import ACTION_COUNTS, action_counts, stage_overdue
 from tracker.i18n import N_
@@ -28,6 +27,7 @@ from tracker.i18n import gettext as _
 from tracker.models import PortfolioRow
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import listing
+from tracker.runtime import runtime
 from tracker.web.csv_export import cell as _cell
 from tracker.web.session import requires
 

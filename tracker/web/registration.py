@@ -15,13 +15,13 @@ import marshmallow as ma
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from tracker import profile, publication, register, vocabulary
-from tracker.app import runtime
 from tracker.errors import ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
 from tracker.imports import csvfile
 from tracker.imports import register as register_import
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS, SystemProfileSchema
+from tracker.runtime import runtime
 from tracker.web import csv_upload
 from tracker.web.session import requires, user
 from tracker.web.systems import profile_from_form

@@ -17,12 +17,12 @@ import peewee as pw
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from tracker import register, reviews, waivers
-from tracker.app import runtime
 from tracker.audit.names import person
 from tracker.errors import Conflict, ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
 from tracker.models import AISystem, Evidence, EvidenceSystem, User, Waiver
+from tracker.runtime import runtime
 from tracker.web.session import requires, user
 
 bp = Blueprint("review_pages", __name__, template_folder="templates")

@@ -17,9 +17,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from tracker import accounts, i18n, sign_in, vocabulary
-from tracker.app import runtime
 from tracker.i18n import gettext as _
 from tracker.models import User
+from tracker.runtime import runtime
 
 bp = Blueprint(
     "session",

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from tracker import profile, publication, register
-from tracker.app import runtime
 from tracker.completeness import history
 from tracker.completeness.facts import EventDuty, SystemCompleteness
 from tracker.completeness.overdue import stage_overdue
@@ -19,6 +18,7 @@ from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import gettext as _
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
+from tracker.runtime import runtime
 from tracker.web import forms, system_view
 from tracker.web.session import requires, user
 
