@@ -77,11 +77,13 @@ def database_url(request, services, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url, tmp_path) -> config.Settings:
+def settings(database_url, tmp_path, services) -> config.Settings:
     return config.Settings(
         env="testing",
         data_dir=tmp_path,
         database_url=database_url,
+        # the worker's own Redis database: what a test queues never reaches another's
+        redis_url=test_services.redis_url_for_this_worker(services.redis_url),
         evidence_dir=tmp_path / "evidence-store",
         max_upload_bytes=4 * 1024 * 1024,
         agency_countries=DEPLOYMENT.countries,

@@ -23,6 +23,13 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+def redis_url_for_this_worker(base_url: str) -> str:
+    """A Redis database of its own for each xdist worker (15, 14, ...), so parallel tests never meet."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = 15 - int(worker.removeprefix("gw") or 0) % 8
+    return f"{base_url.rsplit('/', 1)[0]}/{number}"
+
+
 class ServiceUnavailable(RuntimeError):
     pass
 

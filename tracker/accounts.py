@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "waivers:request": WRITE_ROLES,
     "waivers:decide": frozenset({"dpo"}),
     "agency:manage": frozenset({"admin"}),
+    # An evidence pack holds evidence files: whoever may download them may have one built.
+    "packs:build": frozenset({"admin", "legal", "dpo", "auditor"}),
 }
 
 # What a role may do, in words people choosing a role read (the users page, ``tracker users
@@ -61,6 +63,7 @@ ABILITIES: dict[str, str] = {
     "systems:write": N_("Register and edit AI systems"),
     "evidence:write": N_("Upload evidence"),
     "evidence:download": N_("Download evidence files"),
+    "packs:build": N_("Build signed evidence packs for auditors"),
     "evidence:review": N_("Accept or reject evidence"),
     "waivers:request": N_("Request waivers"),
     "waivers:decide": N_("Decide waivers"),

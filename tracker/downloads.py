@@ -1,4 +1,4 @@
-"""Serving an evidence file over HTTP, for the API and the web pages alike.
+"""Serving an evidence file or an evidence pack over HTTP, for the API and the web pages alike.
 
 A file is served only after its content was verified against its SHA-256; a mismatch is
 recorded in the audit trail and raised as :class:`evidence.IntegrityError`. Its name always ends
@@ -16,8 +16,10 @@ from flask import Response, send_file
 from evidence import ContentStore, IntegrityError
 from evidence.sniff import download_name
 from tracker import audit
+from tracker.config import Settings
 from tracker.db import write_transaction
-from tracker.models import EvidenceFile
+from tracker.models import EvidenceFile, Pack
+from tracker.packs import records
 
 log = logging.getLogger(__name__)
 
@@ -48,4 +50,23 @@ def verified_download(store: ContentStore, stored: EvidenceFile, actor: str) -> 
     digest = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
     response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def pack_download(pack: Pack, settings: Settings) -> Response | None:
+    """A ready pack's zip, answering range requests (an interrupted download resumes) and
+    conditional ones; None when its file is no longer kept."""
+    path = records.path_of(pack, settings)
+    if not pack.file_name or not path.is_file():
+        return None
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=pack.file_name,
+        conditional=True,
+        etag=pack.sha256,
+    )
+    digest = base64.b64encode(bytes.fromhex(pack.sha256)).decode()
+    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
     return response

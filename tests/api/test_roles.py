@@ -72,6 +72,12 @@ MATRIX = {
     ("GET", "/api/event-kinds"): ALL,
     ("GET", "/api/systems/<int:system_id>/events"): ALL,
     ("POST", "/api/systems/<int:system_id>/events"): WRITE,
+    ("GET", "/api/systems/<int:system_id>/packs"): ALL,
+    ("POST", "/api/systems/<int:system_id>/packs"): DOWNLOAD,
+    ("GET", "/api/packs"): ALL,
+    ("POST", "/api/packs"): DOWNLOAD,
+    ("GET", "/api/packs/<int:pack_id>"): ALL,
+    ("GET", "/api/packs/<int:pack_id>/content"): DOWNLOAD,
 }
 PUBLIC = {
     ("GET", "/api/openapi.json"),
@@ -125,7 +131,9 @@ def world(client, auth, migrated):
             "justification": "Engagement is run by the city for all public-order technology.",
         },
     ).json
+    pack = client.post(f"/api/systems/{system}/packs", json={}, headers=legal).json
     return {
+        "pack_id": pack["id"],
         "waiver_id": waiver["id"],
         "requirement_id": "eu-led.dpia",
         "token": planning.preference_for("viewer-user@police.example").unsubscribe_token,

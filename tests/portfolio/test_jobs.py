@@ -6,7 +6,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from tests.factories import profile
-from tests.reminders.conftest import redis_url_for_this_worker
+from tests.services import redis_url_for_this_worker
 from tracker import register
 from tracker.models import PortfolioDate, PortfolioRow
 from tracker.portfolio import jobs

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 
 import pytest
 from aiosmtpd.controller import Controller
 from redis import Redis
 
-from tests.services import free_port
+from tests.services import free_port, redis_url_for_this_worker
 from tracker.reminders import jobs
 
 
@@ -65,13 +64,6 @@ def smtp():
     server.start()
     yield server
     server.stop()
-
-
-def redis_url_for_this_worker(base_url: str) -> str:
-    """A Redis database of its own for each xdist worker (15, 14, ...), so parallel tests never meet."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    number = 15 - int(worker.removeprefix("gw") or 0) % 8
-    return f"{base_url.rsplit('/', 1)[0]}/{number}"
 
 
 @pytest.fixture

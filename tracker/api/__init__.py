@@ -23,6 +23,7 @@ from tracker.api import (
     completeness,
     evidence,
     notifications,
+    packs,
     problems,
     reviews,
     systems,
@@ -155,6 +156,7 @@ def init_api(app: Flask) -> Api:
         notifications,
         accounts,
         audit,
+        packs,
     ):
         api.register_blueprint(module.blp)
 
