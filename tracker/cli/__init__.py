@@ -218,6 +218,7 @@ from tracker.cli import (  # noqa: E402  (register commands)
     evidence,
     facts,
     operations,
+    packs,
     portfolio,
     reminders,
     systems,
@@ -236,6 +237,7 @@ for module in (
     catalogue,
     facts,
     portfolio,
+    packs,
     reminders,
     audit,
 ):

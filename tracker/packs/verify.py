@@ -73,7 +73,7 @@ def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:
         return None
 
 
-def verify(path: Path, public_key_pem: bytes | None = None) -> Report:
+def check(path: Path, public_key_pem: bytes | None = None) -> Report:
     """Everything wrong with the pack at ``path`` (an empty ``problems`` when nothing is)."""
     report = Report()
     try:
