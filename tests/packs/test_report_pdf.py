@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -230,3 +231,24 @@ def test_typographic_marks_print_as_their_plain_equivalents():
         "mise en \u0153uvre \u2013 \u00ab d\u2019abord \u00bb, 1\u202f234\u00a0\u20ac"
     ) == ("mise en oeuvre - \u00ab d'abord \u00bb, 1\u00a0234\u00a0EUR")
     assert latin("\u4e2d") == "?"  # outside Latin-1, with no plain equivalent
+
+
+def test_the_header_says_ready_final_stage_retired_or_nothing_applies(app, system_id):
+    result, facts = answer(app, system_id)
+
+    def header(**changes) -> str:
+        text = pdf_text(completeness_pdf(replace(result, **changes), AGENCY, facts))
+        return text[: text.index("All requirements")]
+
+    ready = header(ready=True, reasons=[])
+    assert "Ready for Deployment and use: every requirement due before it is met or waived." in (
+        ready
+    )
+    assert "Not ready" not in ready
+    final = header(lifecycle_stage="decommissioned", next_stage=None, ready=None, retired=True)
+    assert "Stage: Decommissioned" in final
+    assert "Decommissioned: there is no next stage." in final
+    assert "The system was retired by this date." in final
+    nothing = header(items=[], nothing_applies="no jurisdiction reaches the agency's countries")
+    assert "No requirement applies to this system no jurisdiction reaches the" in nothing
+    assert "retired by this date" not in nothing
