@@ -19,6 +19,8 @@ from tracker.audit import keys as audit_keys
 from tracker.completeness.loader import end_of
 from tracker.config import Settings
 from tracker.db import utcnow
+from tracker.errors import NotFound
+from tracker.i18n.text import Phrase
 from tracker.models import AISystem, AuditEvent
 from tracker.packs import bag, contents, excerpt
 from tracker.packs.bag import Member, Written, text_member
@@ -82,6 +84,12 @@ def write_pack(
     agency = contents.agency_details()
     systems = _systems(scope)
     single = scope.system_id is not None
+    if not systems:
+        what = scope.system_id if single else Phrase("any")
+        raise NotFound(
+            "AI system",
+            Phrase("%(id)s on %(day)s (not registered by then)", id=what, day=scope.as_of),
+        )
     entities: dict[str, set[str]] | None = None
 
     counts = {"done": 0, "total": 0}
