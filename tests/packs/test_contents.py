@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.packs.conftest import read_members
-from tracker import completeness
+from tracker import completeness, register
 from tracker.audit import jsonable
 from tracker.completeness import load_snapshot
 from tracker.completeness.export import system_dict
@@ -68,7 +68,20 @@ def test_the_pack_holds_the_answer_and_the_evidence_of_its_date(
 
     snapshot = load_snapshot(as_of, catalogue, [face_search.id], include_retired=True)
     profile = json.loads(files["data/system/profile.json"])
-    assert profile == json.loads(json.dumps(jsonable(snapshot.systems[0].profile)))
+    facts = json.loads(json.dumps(jsonable(snapshot.systems[0].profile)))
+    shared = facts.keys() & profile.keys()
+    assert {"lifecycle_stage", "risk_level", "purpose_type"} <= shared
+    assert {k: profile[k] for k in shared} == {k: facts[k] for k in shared}
+    assert profile["purpose"] and profile["vendor"] is not None  # the whole profile, not the facts
+
+
+def test_the_profile_is_the_one_of_the_date(face_search, build_pack):
+    before = face_search.purpose
+    register.update_system(face_search, {"purpose": "A purpose written today."}, "test")
+    _, then = read_members(build_pack(face_search, TODAY - timedelta(days=1)))
+    _, now = read_members(build_pack(face_search, TODAY))
+    assert json.loads(then["data/system/profile.json"])["purpose"] == before
+    assert json.loads(now["data/system/profile.json"])["purpose"] == "A purpose written today."
 
 
 def test_two_dates_give_two_answers(face_search, build_pack):

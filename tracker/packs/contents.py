@@ -8,7 +8,7 @@ The payload, under ``data/``, for each system (at the top of a system's pack; un
 - ``evidence.csv``: each of those files with its requirement, evidence id, version and SHA-256;
 - ``report/completeness.{json,csv,pdf}``: every requirement, its status, why it applies, its
   citation and verification mark, and the recorded events' duties;
-- ``system/profile.json``: the profile as it was on the date;
+- ``system/profile.json``: the whole profile as it was on the date;
 - ``reviews.json``, ``waivers.json``, ``events.json``: the DPO's decisions (who, when, which
   file hashes were approved), waivers with who asked and who decided and why, recorded events.
 
@@ -35,12 +35,12 @@ from typing import Any
 from peewee import fn
 
 from evidence import ContentStore
-from tracker import agency, catalogue_record
+from tracker import agency, catalogue_record, register
 from tracker.audit import jsonable
 from tracker.completeness import evaluator_for, load_snapshot
 from tracker.completeness.export import system_csv, system_dict
 from tracker.completeness.facts import MET, SystemCompleteness
-from tracker.completeness.loader import among, end_of
+from tracker.completeness.loader import among, end_of, profile_changes, replay_profiles
 from tracker.errors import NotFound
 from tracker.i18n.text import Phrase
 from tracker.models import (
@@ -290,13 +290,14 @@ def section(
     }
     found.evidence_ids = own | counted
     report = system_dict(result)
+    profile = profile_on(system_id, end)
     found.members = [
-        text_member(f"{prefix}system/profile.json", json_bytes(fact.profile)),
+        text_member(f"{prefix}system/profile.json", json_bytes(profile)),
         text_member(f"{prefix}report/completeness.json", json_bytes(report)),
         text_member(f"{prefix}report/completeness.csv", system_csv(result)),
         text_member(
             f"{prefix}report/completeness.pdf",
-            completeness_pdf(result, agency_name, fact.profile),
+            completeness_pdf(result, agency_name, profile, catalogue),
         ),
         text_member(f"{prefix}reviews.json", json_bytes(_reviews(found.evidence_ids, end))),
         text_member(f"{prefix}waivers.json", json_bytes(_waivers(system_id, end))),
@@ -304,6 +305,16 @@ def section(
         *evidence,
     ]
     return found
+
+
+def profile_on(system_id: int, end: datetime) -> dict[str, Any]:
+    """The system's whole profile (every field, not only those rules read) as it was at
+    ``end``: today's, with the audited changes made since undone, newest first."""
+    system = AISystem.get_by_id(system_id)
+    row = {"id": system.id, **register.profile_of(system)}
+    replay_profiles([row], profile_changes([system_id]), end)
+    del row["id"]
+    return row
 
 
 def agency_details() -> dict[str, Any]:
