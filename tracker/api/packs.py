@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 from marshmallow import fields
+from redis.exceptions import RedisError
 
 from tracker import register
 from tracker.api.auth import actor, require
@@ -93,14 +94,17 @@ def get_pack(pack_id: int) -> Pack:
 def _start(system_id: int | None, as_of: date | None):
     state = runtime()
     system = register.get_system(system_id) if system_id is not None else None
-    pack = service.start(
-        system,
-        as_of or date.today(),
-        actor(),
-        state.catalogue,
-        state.settings,
-        lambda: jobs.queue(state.settings),
-    )
+    try:
+        pack = service.start(
+            system,
+            as_of or date.today(),
+            actor(),
+            state.catalogue,
+            state.settings,
+            lambda: jobs.queue(state.settings),
+        )
+    except RedisError:
+        return problem(503, "The pack could not be queued: the job queue (Redis) is unreachable.")
     status = 201 if pack.state == "ready" else 202
     return pack, status, {"Location": url_for("packs.OnePack", pack_id=pack.id)}
 
