@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import zipfile
 from datetime import date
 
 import pytest
@@ -201,3 +203,29 @@ def test_a_forged_checkpoint_is_caught(keyed_chain, face_search, build_pack, key
 
     report = tampered(pack, forge, key)
     assert report.problems == ["the signature of audit checkpoint 1 does not verify"]
+
+
+def readme_commands(members) -> list[str]:
+    """The shell commands the pack's README gives the auditor, after the unzip."""
+    lines = members["README.txt"].decode().splitlines()
+    commands = [line.strip() for line in lines if line.startswith("     ")]
+    return [c for c in commands if not c.startswith(("unzip", "tracker "))]
+
+
+def test_the_readme_commands_check_the_pack_with_standard_tools(pack, tmp_path):
+    root, members = read_members(pack)
+    zipfile.ZipFile(pack).extractall(tmp_path / "out")
+    bag_dir = tmp_path / "out" / root
+    commands = readme_commands(members)
+    assert [c.split()[0] for c in commands] == ["sha256sum", "sha256sum", "find", "openssl"]
+    for command in commands:
+        ran = subprocess.run(command, shell=True, cwd=bag_dir, capture_output=True, text=True)
+        assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
+    assert "Signature Verified Successfully" in ran.stdout
+
+    (bag_dir / "data" / "events.json").write_text("[]\n")
+    (bag_dir / "data" / "planted.pdf").write_bytes(b"%PDF")
+    altered = subprocess.run(commands[0], shell=True, cwd=bag_dir, capture_output=True, text=True)
+    assert altered.returncode != 0 and "data/events.json: FAILED" in altered.stdout
+    added = subprocess.run(commands[2], shell=True, cwd=bag_dir, capture_output=True, text=True)
+    assert added.returncode != 0 and "data/planted.pdf" in added.stdout
