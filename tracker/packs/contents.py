@@ -23,6 +23,7 @@ same content manifest; what does (the anchor to the growing chain) is a tag file
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -143,7 +144,7 @@ def _evidence_members(
             taken.add(name)
             sha256, length = stored.blob.sha256, stored.blob.size
             path = f"{folder}/{name}"
-            opener = _opener(store, sha256)
+            opener = functools.partial(store.open, sha256)
             members.append(Member(path, file_chunks(opener), length, sha256))
             index.append(
                 [
