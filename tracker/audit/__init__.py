@@ -84,20 +84,25 @@ def _keyed_hash(prev_hash: str, fields: Mapping[str, Any], key: AuditKey | None)
     return key.mac(_message(prev_hash, fields)) if key else _event_hash(prev_hash, fields)
 
 
-def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
-    fields = {
-        "id": event.id,
-        "occurred_at": event.occurred_at,
-        "actor": event.actor,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": str(event.entity_id),
-        "before": event.before,
-        "after": event.after,
-    }
-    if event.key_id:  # only keyed events hash it, so unkeyed hashes stay as they always were
-        fields["key_id"] = event.key_id
+HASHED = ("id", "occurred_at", "actor", "action", "entity_type", "entity_id", "before", "after")
+
+
+def hashed_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What an event's hash covers, from its values (a row's, or an excerpt line's)."""
+    fields = {name: values.get(name) for name in HASHED}
+    fields["entity_id"] = str(fields["entity_id"])
+    if values.get("key_id"):  # only keyed events hash it, so unkeyed hashes stay as they were
+        fields["key_id"] = values["key_id"]
     return fields
+
+
+def event_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
+    """An unkeyed event's hash (plain SHA-256), which anyone can recompute from its values."""
+    return _event_hash(prev_hash, hashed_fields(values))
+
+
+def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
+    return hashed_fields({**event.__data__, "entity_id": event.entity_id})
 
 
 # Databases whose schema has the key columns (version 9): ``record`` also runs during an upgrade

@@ -28,34 +28,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tracker.audit import _event_hash, jsonable
+from tracker.audit import HASHED, event_hash, hashed_fields, jsonable
 from tracker.audit.checkpoints import Checkpoint
 from tracker.packs import signing
 
 EVENTS = "audit/events.jsonl"
 CHAIN = "audit/chain.tsv"
 ANCHOR = "audit-anchor.json"
-FIELDS = ("id", "occurred_at", "actor", "action", "entity_type", "entity_id", "before", "after")
 
 
 def event_line(event: Any) -> bytes:
     """One excerpt line: what the event's hash covers, with its hash and the previous one."""
-    data = {name: getattr(event, name) for name in FIELDS}
-    data["entity_id"] = str(data["entity_id"])
+    data = hashed_fields({name: getattr(event, name) for name in (*HASHED, "key_id")})
     data.update(key_id=event.key_id or "", prev_hash=event.prev_hash, hash=event.hash)
     return (json.dumps(jsonable(data), sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def link_line(event_id: int, prev_hash: str, hash_: str) -> bytes:
     return f"{event_id}\t{prev_hash}\t{hash_}\n".encode()
-
-
-def _hashed_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields the event's hash covers, as tracker.audit hashes them."""
-    fields = {name: data.get(name) for name in FIELDS}
-    if data.get("key_id"):
-        fields["key_id"] = data["key_id"]
-    return fields
 
 
 def anchor(
@@ -125,7 +115,7 @@ def check(events_text: str | None, chain_text: str | None, anchor_text: str | No
             result.problems.append(f"audit event {event_id} is not in the chain as recorded")
         elif data.get("key_id"):
             result.keyed += 1
-        elif _event_hash(data["prev_hash"], _hashed_fields(data)) != data["hash"]:
+        elif event_hash(data["prev_hash"], data) != data["hash"]:
             result.problems.append(f"audit event {event_id} was altered: its hash does not match")
     if result.keyed:
         result.notes.append(
