@@ -50,6 +50,10 @@ class Settings:
     database_stale_timeout: int = 300
     database_pool_timeout: int = 10
     evidence_dir: Path = Path()
+    # Where evidence files live when not on local disk: an object store URL such as
+    # s3://bucket/prefix (endpoint, region and credentials from the usual AWS_* variables);
+    # "" keeps the content-addressed folder evidence_dir (evidence.stores).
+    evidence_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEFAULT_SECRET_KEY
     max_upload_bytes: int = 512 * 1024 * 1024
@@ -106,6 +110,13 @@ class Settings:
     audit_key_file: Path = Path()  # default: DATA_DIR/audit-keys
     # Signed checkpoints of the chain, one JSON line each, appended outside the database.
     audit_checkpoint_file: Path = Path()  # default: DATA_DIR/audit-checkpoints.jsonl
+    # Operations: proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
+    # the client connects directly); who may read /metrics (a bearer token, and/or networks
+    # such as "127.0.0.0/8,10.0.0.0/8"; neither: loopback only); log lines as "json" or "text".
+    trusted_proxies: int = 0
+    metrics_token: str = field(default="", repr=False)
+    metrics_networks: str = ""
+    log_format: str = "text"
     # Evidence packs (tracker.packs): the Ed25519 key they are signed with, as PEM text or in a
     # key file (default DATA_DIR/pack-signing-key.pem), and where built packs are kept.
     pack_signing_key: str = field(default="", repr=False)
@@ -230,6 +241,14 @@ class Settings:
             raise ConfigError(
                 f"TRACKER_LANGUAGE must be one of {', '.join(i18n.LANGUAGES)}, not {self.language!r}"
             )
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"TRACKER_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.trusted_proxies < 0:
+            raise ConfigError("TRACKER_TRUSTED_PROXIES must not be negative")
+        if self.evidence_url and not self.evidence_url.startswith("s3://"):
+            raise ConfigError(
+                f"TRACKER_EVIDENCE_URL must be an s3://bucket/prefix URL, not {self.evidence_url!r}"
+            )
         if self.is_production and self.secret_key == DEFAULT_SECRET_KEY:
             raise ConfigError(
                 "TRACKER_SECRET_KEY is still the development default; "
@@ -347,6 +366,7 @@ SPECIAL = {
     "database_max_connections",
     "database_stale_timeout",
     "database_pool_timeout",
+    "trusted_proxies",
     "smtp_port",
     "jurisdictions",
     "in_force_from",
@@ -381,6 +401,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
         ("database_max_connections", Settings.database_max_connections),
         ("database_stale_timeout", Settings.database_stale_timeout),
         ("database_pool_timeout", Settings.database_pool_timeout),
+        ("trusted_proxies", Settings.trusted_proxies),
     ):
         values[name] = _integer(env, f"TRACKER_{name.upper()}", default)
     values["jurisdictions"] = _names(env, "TRACKER_JURISDICTIONS")
