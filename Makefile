@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-portfolio bench-http audit-probe slow-client-probe clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-portfolio bench-http bench-pack audit-probe slow-client-probe clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -83,7 +83,7 @@ bench: export BENCH_RESULTS ?= $(CURDIR)/.bench-cache/results.jsonl
 bench: $(STAMP)
 	@mkdir -p .bench-cache && rm -f "$$BENCH_RESULTS"
 	-$(MAKE) --no-print-directory -k bench-upload bench-completeness bench-reminders bench-system-page \
-		bench-portfolio bench-http
+		bench-portfolio bench-http bench-pack
 	$(BIN)/python scripts/bench_summary.py "$$BENCH_RESULTS"
 
 bench-upload: $(STAMP)
@@ -112,6 +112,14 @@ BENCH_PG_URL ?= postgresql://127.0.0.1:5432/test
 bench-http: $(STAMP)
 	$(BIN)/python scripts/bench_http.py $(BENCH_HTTP_ARGS)
 	$(BIN)/python scripts/bench_http.py $(BENCH_HTTP_ARGS) --database-url $(BENCH_PG_URL) --if-reachable
+
+## bench-pack: a 2 GiB evidence pack (16 files of 128 MiB, BENCH_PACK_ARGS) built with `tracker
+## pack` beside `zip -0` of the same files, and downloaded from `tracker serve` with a resumed
+## range request: MiB/s, the ratio (target >= 50 %) and memory growth (target < 64 MiB); needs
+## about 8.5 GiB free in the temporary folder (--work-dir DIR to use another)
+BENCH_PACK_ARGS ?=
+bench-pack: $(STAMP)
+	$(BIN)/python scripts/bench_pack.py $(BENCH_PACK_ARGS)
 
 ## audit-probe: rewrite the audit trail three ways as a database writer would (on copies of a
 ## scratch database) and show `tracker audit verify` catching each
