@@ -84,12 +84,15 @@ def write_pack(
     agency = contents.agency_details()
     systems = _systems(scope)
     single = scope.system_id is not None
-    if not systems:
-        what = scope.system_id if single else Phrase("any")
+    if not systems and single:
         raise NotFound(
             "AI system",
-            Phrase("%(id)s on %(day)s (not registered by then)", id=what, day=scope.as_of),
+            Phrase(
+                "%(id)s on %(day)s (not registered by then)", id=scope.system_id, day=scope.as_of
+            ),
         )
+    if not systems:
+        raise NotFound("AI system", Phrase("registered by %(day)s", day=scope.as_of))
     entities: dict[str, set[str]] | None = None
 
     counts = {"done": 0, "total": 0}
