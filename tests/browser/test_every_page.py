@@ -78,6 +78,7 @@ NOT_PAGES = {
     "static", "session.static", "agency_pages.logo", "activity.trail_csv",
     "evidence_pages.download", "evidence_pages.choices", "portfolio.home",
     "portfolio.export_csv", "operator_pages.template", "registration_pages.import_template",
+    "pack_pages.download", "public.pack_signing_key",
 }  # fmt: skip
 NOT_PAGE_SUFFIXES = (".csv", ".json", ".pdf")
 

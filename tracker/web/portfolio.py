@@ -28,6 +28,7 @@ from tracker.models import PortfolioRow
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import listing
 from tracker.runtime import runtime
+from tracker.web import pack_view
 from tracker.web.csv_export import cell as _cell
 from tracker.web.session import requires
 
@@ -203,6 +204,7 @@ def _page(
         "sort": query["sort"] if query["sort"] in listing.SORTS else "name",
         "descending": query["order"] == "desc",
         "view": "frameworks" if query["view"] == "frameworks" else "act",
+        **pack_view.agency_section(date.today()),
     }
 
 

@@ -1,5 +1,8 @@
 """The public transparency register at ``/register``: no sign-in, public fields only.
 
+The pack signing key (``/register/pack-signing-key.pem``, and on the about page) is the public
+half of the key evidence packs are signed with: an auditor compares it with the key in a pack.
+
 The page, ``/register.json`` and ``/register.csv`` take the same search and filters (GET
 parameters ``q``, ``purpose_type``, ``lifecycle_stage``, ``risk_level``, ``unit``) and return
 the same systems. ``/register/schema.json`` describes the JSON; ``/register/about`` says what
@@ -25,8 +28,10 @@ from tracker import agency, publication
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
 from tracker.i18n import gettext as _
+from tracker.packs import signing
 from tracker.publication import open_data
 from tracker.publication import statement as pdf_statement
+from tracker.runtime import runtime
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -141,10 +146,37 @@ def schema() -> Any:
     )
 
 
+def pack_key() -> signing.PackKey | None:
+    """The key packs are signed with; None when production has none configured yet (the
+    about page then says nothing of it). Development and tests make one on first use."""
+    try:
+        return signing.key_for(runtime().settings, create=True)
+    except signing.PackKeyError:
+        return None
+
+
+@bp.route("/register/pack-signing-key.pem")
+def pack_signing_key() -> Any:
+    """The public key evidence packs are signed with, as PEM text."""
+    key = pack_key()
+    if key is None:
+        abort(404, _("No pack signing key is configured yet."))
+    return Response(
+        key.public_pem,
+        mimetype="text/plain",
+        headers={
+            **OPEN,
+            "Content-Disposition": 'inline; filename="pack-signing-key.pem"',
+            "X-Pack-Key-Id": key.key_id,
+        },
+    )
+
+
 @bp.route("/register/about")
 def about() -> Any:
     return render_template(
         "public/about.html",
+        pack_key=pack_key(),
         schema_version=open_data.SCHEMA_VERSION,
         entry_fields=open_data.ENTRY_FIELDS,
         always=open_data.ALWAYS,

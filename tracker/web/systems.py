@@ -19,7 +19,7 @@ from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import gettext as _
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
 from tracker.runtime import runtime
-from tracker.web import forms, system_view
+from tracker.web import forms, pack_view, system_view
 from tracker.web.session import requires, user
 
 bp = Blueprint("system_pages", __name__, template_folder="templates")
@@ -100,6 +100,7 @@ def show(system_id: int) -> Any:
         # Evidence links are this stem and the id, built once (url_for per row is not free).
         evidence_url=url_for("evidence_pages.show", evidence_id=1).removesuffix("1"),
         **events_section(system, result),
+        **pack_view.system_section(system, today, g.get("pack_form"), g.get("pack_errors")),
     )
 
 
