@@ -34,6 +34,7 @@ from tracker.audit.keys import AuditKey, AuditKeyError, Keyring
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.i18n.text import Phrase
 from tracker.models import AISystem, AuditEvent, AuditHead, Evidence, User
+from tracker.operations import request_id as request_ids
 
 GENESIS_HASH = "0" * 64
 PROTECTION_STARTED = "audit.protection_started"
@@ -93,6 +94,8 @@ def hashed_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     fields["entity_id"] = str(fields["entity_id"])
     if values.get("key_id"):  # only keyed events hash it, so unkeyed hashes stay as they were
         fields["key_id"] = values["key_id"]
+    if values.get("request_id"):  # likewise: events from before schema 18 hash as they did
+        fields["request_id"] = values["request_id"]
     return fields
 
 
@@ -105,25 +108,32 @@ def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
     return hashed_fields({**event.__data__, "entity_id": event.entity_id})
 
 
-# Databases whose schema has the key columns (version 9): ``record`` also runs during an upgrade
-# from before it (schema 6 records its changes), and must write the old rows there.
-_keyed_schema: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Databases whose schema has the key columns (version 9), and the request id (version 18):
+# ``record`` also runs during an upgrade from before them (schema 6 records its changes), and
+# must write the old rows there.
+_columns_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _has_key_columns() -> bool:
+def _has_column(table: str, column: str) -> bool:
     database = db.database.obj
-    if _keyed_schema.get(database):
+    seen = _columns_seen.setdefault(database, set())
+    if (table, column) in seen:
         return True
     if is_postgres(database):
         found = database.execute_sql(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = 'audit_head' AND column_name = 'key_id'"
+            "AND table_name = %s AND column_name = %s",
+            (table, column),
         ).fetchone()
     else:
-        found = any(c.name == "key_id" for c in database.get_columns("audit_head"))
+        found = any(c.name == column for c in database.get_columns(table))
     if found:
-        _keyed_schema[database] = True
+        seen.add((table, column))
     return bool(found)
+
+
+def _has_key_columns() -> bool:
+    return _has_column("audit_head", "key_id")
 
 
 def _locked_head(keyed: bool) -> AuditHead:
@@ -158,21 +168,25 @@ def _append(
     keyed_schema: bool,
     values: dict[str, Any],
 ) -> AuditEvent:
+    # Before version 18 there is no request id column (nor, before 9, a key column).
+    with_request_id = keyed_schema and _has_column("audit_event", "request_id")
     event = AuditEvent(
         id=head.last_id + 1,
         occurred_at=utcnow().isoformat(timespec="microseconds"),
         prev_hash=head.last_hash,
         key_id=key.key_id if key else "",
+        request_id=request_ids.current() if with_request_id else "",
         **values,
     )
     event.hash = _keyed_hash(head.last_hash, _hashed_fields(event), key)
-    if keyed_schema:
+    if with_request_id:
         event.save(force_insert=True)
-    else:  # the table as it was before version 9: a model insert would add the key_id column
+    else:  # the table as it was before: a model insert would add the newer columns
+        absent = {"request_id"} if keyed_schema else {"request_id", "key_id"}
         columns = {
             field.column_name: field.db_value(event.__data__[name])
             for name, field in AuditEvent._meta.fields.items()
-            if name != "key_id"
+            if name not in absent
         }
         AuditEvent._meta.table.insert(columns).execute(db.database)
     moved = {AuditHead.last_id: event.id, AuditHead.last_hash: event.hash}

@@ -39,7 +39,8 @@ ANCHOR = "audit-anchor.json"
 
 def event_line(event: Any) -> bytes:
     """One excerpt line: what the event's hash covers, with its hash and the previous one."""
-    data = hashed_fields({name: getattr(event, name) for name in (*HASHED, "key_id")})
+    # key_id and request_id are hashed only when set (hashed_fields), and then carried here.
+    data = hashed_fields({name: getattr(event, name) for name in (*HASHED, "key_id", "request_id")})
     data.update(key_id=event.key_id or "", prev_hash=event.prev_hash, hash=event.hash)
     return (json.dumps(jsonable(data), sort_keys=True, ensure_ascii=False) + "\n").encode()
 

@@ -15,6 +15,7 @@ from rq import Queue
 
 from tracker.config import Settings
 from tracker.models import AISystem, Blob, Evidence, EvidenceFile, EvidenceSystem, Pack
+from tracker.operations import request_id
 from tracker.packs import records
 from tracker.plugin_host import Catalogue
 
@@ -59,7 +60,10 @@ def start(
     if system is not None and evidence_bytes(system.id) <= INLINE_BYTES:
         return records.build(pack, catalogue, settings)
     try:
-        queue().enqueue(records.build_job, pack.id, job_timeout=JOB_TIMEOUT)
+        # The job's log lines and audit events carry the id of the request that asked for it.
+        queue().enqueue(
+            records.build_job, pack.id, job_timeout=JOB_TIMEOUT, meta=request_id.job_meta()
+        )
     except Exception as error:
         Pack.update(state="failed", error=f"could not queue the build: {error}").where(
             Pack.id == pack.id

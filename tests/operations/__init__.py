@@ -1,0 +1,1 @@
+"""Tests of tracker.operations: health, metrics, logs, the proxy, backups."""
