@@ -3,9 +3,9 @@
 What an auditor does: ``pip install`` the tracker somewhere new and run ``tracker pack verify``
 on the zip they were handed, from their own folder, with no ``TRACKER_*`` environment. The
 project is built as a wheel (from a copy of its sources, so nothing is written beside them) and
-installed with its declared dependencies by pip as configured on this machine; the venv does not
-see this one's site-packages, and the command runs with an environment of just ``PATH`` and
-``HOME``.
+installed with its declared dependencies by pip as configured on this machine (this venv's pip,
+pointed at the new one with ``--python``); the new venv does not see this one's site-packages,
+and the command runs there with an environment of just ``PATH`` and ``HOME``.
 """
 
 from __future__ import annotations
@@ -67,8 +67,11 @@ def fresh_venv(tmp_path_factory) -> Path:
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
         "--wheel-dir", dist, source)  # fmt: skip
     venv = work / "venv"
-    run(sys.executable, "-m", "venv", venv)  # without --system-site-packages: sees only its own
-    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", *dist.glob("*.whl"))
+    # Not even pip inside (this one installs into it, seconds quicker than ensurepip), and no
+    # --system-site-packages: it sees only what is installed into it.
+    run(sys.executable, "-m", "venv", "--without-pip", venv)
+    run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
+        "--no-compile", *dist.glob("*.whl"))  # fmt: skip
     return venv
 
 
