@@ -20,7 +20,7 @@ from tracker.completeness import export, for_portfolio
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, Operator, PortfolioRow
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import index, stamps, summary
+from tracker.portfolio import index, parallel, stamps, summary
 
 COMPARED = (
     "name",
@@ -239,13 +239,19 @@ class Writer:
     )
 
 
-@pytest.mark.parametrize("reading", ["whole agency", "chunks of two systems"])
+@pytest.mark.parametrize(
+    "reading", ["whole agency", "chunks of two systems", "chunks of two systems, two workers"]
+)
 def test_the_index_equals_the_engine_after_random_writes_on_many_dates(
     agency, reading, monkeypatch
 ):
     if reading != "whole agency":  # as a national agency is read: a chunk at a time, by ids
         monkeypatch.setattr(index, "WHOLE_AGENCY", 0)
         monkeypatch.setattr(index, "CHUNK", 2)
+    if reading.endswith("two workers"):  # as it is recomputed: by worker processes
+        monkeypatch.setattr(parallel, "FROM", 0)
+        monkeypatch.setattr(parallel, "CHUNK", 2)
+        monkeypatch.setattr(parallel, "cores", lambda: 2)
     catalogue, store, legal, dpo = agency
     rng = random.Random(20261127)
     writer = Writer(rng, catalogue, store, legal, dpo)

@@ -5,7 +5,8 @@ stamp and the current catalogue key (the enabled plugins and their versions, the
 countries and answers, the expiring-soon lead), and, for today, no open event deadline has
 passed since. :func:`stale` finds the rows that are not; :func:`refresh` recomputes them with
 the completeness engine, a chunk of systems at a time so that memory stays bounded however
-large the agency; :func:`ensure` decides what to recompute now and what in the background.
+large the agency (thousands of systems in worker processes, one per core: :mod:`.parallel`);
+:func:`ensure` decides what to recompute now and what in the background.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import peewee as pw
 from tracker import db
 from tracker.catalogue_record import serialise
 from tracker.completeness import cycle_collector_paused, evaluator_for, load_snapshot
-from tracker.completeness.facts import SystemCompleteness
+from tracker.completeness.engine import Evaluator
+from tracker.completeness.facts import Snapshot, SystemCompleteness
 from tracker.completeness.loader import among, end_of
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import database, utcnow
 from tracker.models import AISystem, CompletenessStamp, PortfolioDate, PortfolioRow
 from tracker.plugin_host import Catalogue
-from tracker.portfolio import stamps, summary
+from tracker.portfolio import parallel, stamps, summary
 
 CHUNK = 2000  # systems read, evaluated and written at a time: bounds memory
 WHOLE_AGENCY = 4000  # up to this many systems, the agency is read whole, once
@@ -115,10 +117,17 @@ def refresh(
     expiring_soon_days: int = 30,
     system_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> int:
     """Recompute the rows of ``system_ids`` (default: every system registered by the date);
-    return how many. A chunk of systems is read, evaluated and written at a time, so memory
-    stays what one chunk needs however large the agency."""
+    return how many; ``progress`` is told after each chunk. A chunk of systems is read,
+    evaluated and written at a time, so memory stays what one chunk needs however large the
+    agency.
+
+    Thousands of systems (:data:`parallel.FROM`) are recomputed by as many worker processes
+    as there are cores, a chunk each at a time, when this process may fork them
+    (:func:`parallel.possible`); ``workers`` sets how many instead (1: this process alone).
+    Each chunk's rows are the same whichever process computes them."""
     key = catalogue_key(catalogue, expiring_soon_days)
     registered = AISystem.select(AISystem.id).where(AISystem.created_at <= end_of(as_of))
     if system_ids is None:
@@ -127,33 +136,72 @@ def refresh(
     else:
         wanted, count = sorted(set(system_ids)), registered.count()
     evaluator = evaluator_for(catalogue, expiring_soon_days)
-    done = 0
-    for agency, current, snapshot, systems in _chunks(as_of, catalogue, wanted, count):
+    if workers is None:
+        workers = parallel.workers_for(len(wanted))
+    elif workers > 1 and not parallel.possible():
+        workers = 1
+
+    def recompute(chunk: list[int]) -> int:
+        """Read, evaluate and write the rows of ``chunk``: a worker's task. By the chunk's ids
+        (never the whole agency: each worker reads only its share)."""
         with cycle_collector_paused():
-            now = utcnow()
-            writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
-            rows = [
-                _row(
-                    evaluator.evaluate(system, snapshot, detail=False),
-                    catalogue,
-                    risk_level=risk_level,
-                    stamp=current[system.id],
-                    agency_stamp=agency,
-                    key=key,
-                    now=now,
-                    writer=writer,
-                )
-                for system, risk_level in systems
-            ]
-            del snapshot, writer
-            with database.atomic():
-                _write(rows)
-        done += len(rows)
-        if progress is not None:
-            progress(done, len(wanted))
+            return sum(
+                _recompute(*part, catalogue, evaluator, key)
+                for part in _chunks(as_of, catalogue, chunk, max(count, WHOLE_AGENCY + 1))
+            )
+
+    done = 0
+    if workers > 1 and len(wanted) > parallel.CHUNK:
+        size = parallel.CHUNK
+        chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
+        for recomputed in parallel.run(recompute, chunks, min(workers, len(chunks))):
+            done += recomputed
+            if progress is not None:
+                progress(done, len(wanted))
+    else:
+        # Paused while the snapshots are read too, not only while they are evaluated: the
+        # collector rescanned the chunk before's facts, still held, for nothing (a recompute
+        # leaves a few hundred cyclic objects, which it collects once resumed).
+        with cycle_collector_paused():
+            for part in _chunks(as_of, catalogue, wanted, count):
+                done += _recompute(*part, catalogue, evaluator, key)
+                if progress is not None:
+                    progress(done, len(wanted))
     if done > AT_ONCE:
         _forget_old_dates(as_of)
     return done
+
+
+def _recompute(
+    agency: int,
+    current: dict[int, int],
+    snapshot: Snapshot,
+    systems: list,
+    catalogue: Catalogue,
+    evaluator: Evaluator,
+    key: str,
+) -> int:
+    """Evaluate and write one chunk of :func:`_chunks`; how many rows. Called with the cycle
+    collector paused (:func:`cycle_collector_paused`)."""
+    now = utcnow()
+    writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
+    rows = [
+        _row(
+            evaluator.evaluate(system, snapshot, detail=False),
+            catalogue,
+            risk_level=risk_level,
+            stamp=current[system.id],
+            agency_stamp=agency,
+            key=key,
+            now=now,
+            writer=writer,
+        )
+        for system, risk_level in systems
+    ]
+    del snapshot, writer
+    with database.atomic():
+        _write(rows)
+    return len(rows)
 
 
 def _chunks(as_of: date, catalogue: Catalogue, wanted: list[int], registered: int):
@@ -231,18 +279,21 @@ def _row(
 
 COLUMNS = list(PortfolioRow._meta.sorted_fields)
 KEY = ("as_of", "system_id")
+PAGE = 200  # rows a statement on PostgreSQL (each row holds a summary of about 10 KB)
 
 
 def _write(rows: list[dict]) -> None:
     """Insert or replace rows with one prepared statement: peewee's own insert builds SQL for
-    each of twenty thousand rows, which took longer than computing them."""
+    each of twenty thousand rows, which took longer than computing them. On PostgreSQL, many
+    rows a statement: psycopg2's executemany sends the rows one round trip each, which took
+    as long as computing them."""
     if not rows:
         return
-    mark = "%s" if db.is_postgres() else "?"
+    postgres = db.is_postgres()
     names = [field.column_name for field in COLUMNS]
+    values_clause = "VALUES %s" if postgres else f"VALUES ({', '.join(['?'] * len(names))})"
     sql = (
-        f"INSERT INTO {PortfolioRow._meta.table_name} ({', '.join(names)}) "
-        f"VALUES ({', '.join([mark] * len(names))}) "
+        f"INSERT INTO {PortfolioRow._meta.table_name} ({', '.join(names)}) {values_clause} "
         f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
         + ", ".join(f"{name} = excluded.{name}" for name in names if name not in KEY)
     )
@@ -252,7 +303,12 @@ def _write(rows: list[dict]) -> None:
     ]
     values = [tuple(convert(row[name]) for name, convert in converters) for row in rows]
     cursor = database.cursor()
-    cursor.executemany(sql, values)
+    if postgres:
+        from psycopg2.extras import execute_values  # PostgreSQL's driver: an optional extra
+
+        execute_values(cursor, sql, values, page_size=PAGE)
+    else:
+        cursor.executemany(sql, values)
 
 
 def _forget_old_dates(keep: date) -> None:
