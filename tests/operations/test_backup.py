@@ -5,6 +5,7 @@ nothing behind."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -239,7 +240,8 @@ def test_a_restore_into_a_database_that_holds_data_is_refused(
     before = contents(settings.database_url)
     refused = runner.tracker("restore", str(tmp_path / "backup"))
     assert refused.exit_code == 1
-    assert "already holds data" in refused.output
+    assert "is not empty" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
     assert contents(settings.database_url) == before
 
 
@@ -319,7 +321,11 @@ def test_a_database_copy_that_cannot_be_restored_leaves_nothing_behind(
     (tmp_path / "backup" / name).write_bytes(b"not a database at all")
     metadata_path = tmp_path / "backup" / "backup.json"
     metadata = json.loads(metadata_path.read_text())
-    metadata["files"][name] = backups._file_entry(tmp_path / "backup" / name)  # hashes right
+    # listed with its own hash: only restoring it can tell
+    metadata["files"][name] = {
+        "sha256": hashlib.sha256(b"not a database at all").hexdigest(),
+        "size": 21,
+    }
     metadata_path.write_text(json.dumps(metadata))
     with fresh_installation(settings, services, tmp_path / "restored") as fresh:
         failed = tracker(fresh, "restore", str(tmp_path / "backup"))
@@ -329,3 +335,17 @@ def test_a_database_copy_that_cannot_be_restored_leaves_nothing_behind(
         assert expected in failed.output
         # the files it had copied into the store were taken back, and the schema has its name
         assert is_empty(fresh)
+
+
+def test_a_damaged_store_fails_the_backup_naming_the_file_and_leaves_nothing(
+    demo_agency, runner, settings, tmp_path
+):
+    stored = sorted((settings.evidence_dir / "objects").glob("*/*/*"))
+    damaged = stored[0]
+    damaged.chmod(0o640)
+    damaged.write_bytes(damaged.read_bytes() + b"tampered")
+    failed = runner.tracker("backup", str(tmp_path / "backup"))
+    assert failed.exit_code == 1
+    assert damaged.name in failed.output and "damaged" in failed.output
+    assert len(failed.output.strip().splitlines()) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".backup", "backup"))]

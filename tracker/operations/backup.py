@@ -630,8 +630,8 @@ class _SqliteTarget:
         if tables:
             raise BackupError(
                 Phrase(
-                    "the %(database)s already holds data: a restore goes into a new, empty "
-                    "database",
+                    "the %(database)s is not empty: a restore goes into a new, empty "
+                    "database (not one made by `tracker db upgrade`)",
                     database=db.describe(self.url),
                 )
             )

@@ -209,8 +209,9 @@ class Target:
             if cursor.fetchone()[0]:
                 raise BackupError(
                     Phrase(
-                        "the %(database)s already holds data in schema %(schema)s: a restore "
-                        "goes into a new, empty database or schema",
+                        "the %(database)s is not empty (schema %(schema)s has tables): a "
+                        "restore goes into a new, empty schema (not one made by `tracker db "
+                        "upgrade`)",
                         database=db.describe(self.url),
                         schema=self.schema,
                     )
