@@ -47,13 +47,15 @@ def tracker(settings: config.Settings, *args: str):
     """Run a ``tracker`` command as an installation with ``settings``; the test's database
     stays the bound one."""
     bound = db.database.obj
+    connected = bound is not None and not bound.is_closed()
     try:
         return CliRunner().invoke(
             tracker_cli, list(args), env=environment(settings), catch_exceptions=False
         )
     finally:
         db.database.initialize(bound)
-        bound.connect(reuse_if_open=True)
+        if connected:
+            bound.connect(reuse_if_open=True)
 
 
 @contextmanager
@@ -349,3 +351,43 @@ def test_a_damaged_store_fails_the_backup_naming_the_file_and_leaves_nothing(
     assert damaged.name in failed.output and "damaged" in failed.output
     assert len(failed.output.strip().splitlines()) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".backup", "backup"))]
+
+
+@contextmanager
+def new_database(services) -> Iterator[str]:
+    """The URL of a new PostgreSQL database (its public schema, as production uses)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"tracker_backup_{worker}_{os.getpid()}_{next(_numbers)}"
+    admin = psycopg2.connect(services.postgres_url)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(services.postgres_url)._replace(path=f"/{name}"))
+    finally:
+        admin.cursor().execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_a_postgresql_database_in_its_public_schema_restores_into_another(services, tmp_path):
+    with new_database(services) as source_url, new_database(services) as target_url:
+        source = config.Settings(
+            env="testing", data_dir=tmp_path / "source", database_url=source_url
+        ).validated()
+        target = config.Settings(
+            env="testing", data_dir=tmp_path / "target", database_url=target_url
+        ).validated()
+        assert tracker(source, "db", "upgrade").exit_code == 0
+        assert tracker(source, "audit", "rotate-key").exit_code == 0
+        made = tracker(source, "backup", str(tmp_path / "backup"))
+        assert made.exit_code == 0, made.output
+        metadata = json.loads((tmp_path / "backup" / "backup.json").read_text())
+        assert metadata["postgresql_schema"] == "public"
+        restored = tracker(target, "restore", str(tmp_path / "backup"))
+        assert restored.exit_code == 0, restored.output
+        (tmp_path / "target" / "audit-keys").write_text(source.audit_key_file.read_text())
+        verified = tracker(target, "audit", "verify")
+        assert verified.exit_code == 0, verified.output
+        assert "1 signed checkpoint verified" in verified.output
+        assert contents(target_url)["chain"] == contents(source_url)["chain"] != []
+        again = tracker(target, "restore", str(tmp_path / "backup"))
+        assert again.exit_code == 1 and "is not empty (schema public has tables)" in again.output

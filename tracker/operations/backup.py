@@ -191,7 +191,7 @@ def _copy_hashing(source: Path, target: Path) -> tuple[str, int]:
 def _object_path(root: Path, sha256: str) -> Path:
     """Where a store rooted at ``root`` keeps a file (evidence.store's layout)."""
     if not SHA256.fullmatch(sha256):
-        raise BackupError(Phrase("%(name)r is not a SHA-256 digest", name=sha256))
+        raise BackupError(Phrase("%(name)s is not a SHA-256 digest", name=repr(sha256)))
     return root / "objects" / sha256[:2] / sha256[2:4] / sha256
 
 
@@ -506,15 +506,6 @@ def restore(settings: config.Settings, source: Path) -> RestoreSummary:
                 url=files["url"],
             )
         )
-    checkpoint_target = Path(settings.audit_checkpoint_file)
-    if checkpoint_target.exists() and checkpoint_target.stat().st_size:
-        raise BackupError(
-            Phrase(
-                "the audit checkpoint file %(path)s already exists: a restore goes into a "
-                "fresh installation",
-                path=checkpoint_target,
-            )
-        )
     if kind == "sqlite":
         target_database: Any = _SqliteTarget(settings)
     else:
@@ -524,6 +515,15 @@ def restore(settings: config.Settings, source: Path) -> RestoreSummary:
     target_database.check_empty()
     if folder is not None:
         _check_store_empty(folder)
+    checkpoint_target = Path(settings.audit_checkpoint_file)
+    if checkpoint_target.exists() and checkpoint_target.stat().st_size:
+        raise BackupError(
+            Phrase(
+                "the audit checkpoint file %(path)s already exists: a restore goes into a "
+                "fresh installation",
+                path=checkpoint_target,
+            )
+        )
 
     undo = Undo()
     try:

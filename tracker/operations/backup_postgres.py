@@ -114,7 +114,7 @@ def _run(command: list[str], url: str) -> None:
             Phrase(
                 "%(tool)s failed: %(error)s",
                 tool=tool,
-                error=lines[-1].strip() if lines else f"exit status {finished.returncode}",
+                error=lines[-1].strip() if lines else "exit status " + str(finished.returncode),
             )
         )
 
@@ -131,7 +131,8 @@ def snapshot(url: str, target: Path) -> Snapshot:
             if schema_name is None:
                 raise BackupError(
                     Phrase(
-                        "the %(database)s has no schema on its search path",
+                        "the %(database)s has no schema on its search path (the schema it "
+                        "names does not exist)",
                         database=db.describe(url),
                     )
                 )
@@ -196,7 +197,8 @@ class Target:
             if self.schema is None:
                 raise BackupError(
                     Phrase(
-                        "the %(database)s has no schema on its search path: create it first",
+                        "the %(database)s has no schema on its search path (the schema it "
+                        "names does not exist)",
                         database=db.describe(self.url),
                     )
                 )
