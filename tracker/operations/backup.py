@@ -19,7 +19,9 @@ transaction, which WAL mode lets writers run beside; pg_dump reads in a snapshot
 REPEATABLE READ transaction that also reads the manifest), and the manifest is read from that
 same snapshot. Then the files it names are copied. Stored files are immutable and named by
 their hash, so a file uploaded after the snapshot is simply not named, and every file named is
-still there to copy.
+still there to copy. The audit checkpoint file is copied before the database: every checkpoint
+in it covers events the snapshot holds (one made meanwhile is left out rather than naming
+events the copy lacks). The folder is readable by its owner only: it holds personal data.
 
 Not in a backup: the secrets (the audit keys, the pack signing key, TRACKER_SECRET_KEY and the
 other settings), built evidence packs (made again from the database) and temporary uploads.
@@ -27,6 +29,8 @@ other settings), built evidence packs (made again from the database) and tempora
 A restore goes into an empty database (a new SQLite file, or a PostgreSQL schema with no
 tables) and an empty evidence store of the same kinds as the backup's, verifies every file
 against the manifest as it copies it, and takes back everything it wrote when any step fails.
+A PostgreSQL backup restores into PostgreSQL and a SQLite one into SQLite, never across
+(tracker.operations.backup_postgres does PostgreSQL's part).
 """
 
 from __future__ import annotations
