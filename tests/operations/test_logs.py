@@ -245,6 +245,9 @@ def test_a_job_logs_and_audits_with_the_id_of_the_request_that_queued_it(
     by_word = {line["message"]: line for line in lines(log_output) if line["logger"] == JOB_LOGGER}
     assert by_word["working on alpha"]["request_id"] == "queued-by-req-42"
     assert by_word["working on beta"]["request_id"] == "-"
+    # RQ's own lines go through the same JSON handler (it adds none of its own where the
+    # process's logging is set up, as `tracker worker` does).
+    assert any(line["logger"] == "rq.worker" for line in lines(log_output))
     events = {
         e.entity_id: e for e in AuditEvent.select().where(AuditEvent.action == "test.job_ran")
     }

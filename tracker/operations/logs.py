@@ -5,8 +5,8 @@ with ``time``, ``level``, ``logger``, ``message`` and ``request_id``; ``text`` (
 development) writes the same as plain text. :func:`configure` sets this up for a process: the
 server (through :func:`init_app`), the worker and the scheduler.
 
-Every request writes one line, logger ``tracker.requests``, when its response is ready, or for a
-file or a streamed body once it has been sent (so a download's duration is the whole download): ``route`` (the URL rule, never the path, so
+Every request writes one line, logger ``tracker.requests``, when its response is ready (for a
+generated body, once it has all been sent): ``route`` (the URL rule, never the path, so
 a token in a path such as an unsubscribe link never reaches the log), ``method``, ``status``,
 ``duration_ms``, ``user`` (the username, or ``-``), ``client`` (the client's address, as the
 proxy settings make it: :mod:`tracker.operations.proxy`), ``scheme`` and ``request_id``.
@@ -34,8 +34,8 @@ from tracker.operations import request_id
 
 REQUEST_LOGGER = "tracker.requests"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = ("asctime", "levelname", "name", "message")
-JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+JSON_FIELDS = ("levelname", "name", "message")
+JSON_NAMES = {"levelname": "level", "name": "logger"}
 REDACTED = "[redacted]"
 _START = "tracker.request_started"  # environ key: perf_counter() when the request began
 MIN_SECRET = 4  # characters: shorter configured values would mask ordinary words
@@ -105,7 +105,8 @@ def formatter(log_format: str, secrets: Iterable[str] = ()) -> logging.Formatter
     """The formatter of ``log_format`` ("json" or "text")."""
     made: logging.Formatter
     if log_format == "json":
-        made = JsonLineFormatter(list(JSON_FIELDS), rename_fields=JSON_NAMES)
+        # "time": ISO 8601 in UTC, to the microsecond.
+        made = JsonLineFormatter(list(JSON_FIELDS), rename_fields=JSON_NAMES, timestamp="time")
     else:
         made = TextFormatter(TEXT_FORMAT)
     made.secrets = tuple(s for s in secrets if s)  # type: ignore[attr-defined]
@@ -211,9 +212,10 @@ def init_app(app: Any, settings: Settings) -> None:
                 extra=fields,
             )
 
-        if response.is_streamed or response.direct_passthrough:
-            # A file or a generated body: once the server has sent it all, so that the duration
-            # is the whole download's.
+        if response.is_streamed and not response.direct_passthrough:
+            # A generated body: once the server has sent it all, so that the duration is the
+            # whole download's. (A file is handed to the server as it is, to send with
+            # sendfile: no close of the response is ever called, so its line is written now.)
             response.call_on_close(written)
         else:
             written()
