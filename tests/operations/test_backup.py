@@ -205,6 +205,24 @@ def test_a_backup_taken_while_serving_restores_into_a_fresh_installation(
         assert checked.exit_code == 0, checked.output
         assert checked.output.rstrip().endswith("OK")
         after = contents(fresh.database_url)
+        # The restored installation goes on: new evidence (its triggers, sequences, chain).
+        (tmp_path / "later.pdf").write_bytes(sample_files.pdf("Filed after the restore"))
+        added = tracker(
+            fresh,
+            "evidence",
+            "add",
+            str(tmp_path / "later.pdf"),
+            "--kind",
+            "impact_assessment",
+            "--title",
+            "After the restore",
+            "--agency-wide",
+            "--as",
+            "legal-user",
+        )
+        assert added.exit_code == 0, added.output
+        assert tracker(fresh, "audit", "verify").exit_code == 0
+        assert contents(fresh.database_url)["evidence"] == after["evidence"] + 1
     assert after["systems"] == source["systems"] == made.counts["systems"]
     assert after["evidence"] == made.counts["evidence"]
     assert after["users"] == source["users"]
