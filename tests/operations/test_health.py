@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.evidence.s3_server import S3Server, running_s3_server
 from tests.services import free_port
 from tracker import db
 from tracker.app import create_app
@@ -142,3 +143,25 @@ def test_a_check_that_never_returns_counts_as_timed_out():
     assert results["quick"] == "ok"
     assert isinstance(results["hung"], TimeoutError)
     assert health.describe_failure(results["hung"]).startswith("timed out")
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[S3Server]:
+    with running_s3_server() as server:
+        yield server
+
+
+def test_readyz_asks_an_object_store_for_its_bucket(settings, migrated, s3_server, monkeypatch):
+    for name, setting in s3_server.environment().items():
+        monkeypatch.setenv(name, setting)
+    bucket = s3_server.new_bucket()
+    app = create_app(settings, evidence_url=f"s3://{bucket}/evidence")
+    client = app.test_client()
+    answer = client.get("/readyz")
+    assert answer.status_code == 200, answer.json
+    assert answer.json["checks"]["evidence_store"] == "ok"
+    s3_server.empty_bucket(bucket)  # and deletes it: every object lookup now answers 404
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["checks"]["evidence_store"].startswith("unreachable: ")
+    assert bucket not in answer.get_data(as_text=True)

@@ -134,9 +134,9 @@ def check_store(store: Any) -> str:
 
     A store with a ``ready()`` method is asked through it. A file store (``objects`` and
     ``tmp`` folders) must let its objects folder be listed and a file be made and removed in
-    its temporary folder. Any other store (the S3 store) is asked whether an object exists: one
-    HEAD request, which needs the bucket to answer and the credentials to be good, and changes
-    nothing.
+    its temporary folder. An S3 store (a ``location.bucket`` and a boto3 ``client``) is asked
+    for its bucket (HEAD bucket: the endpoint answers, the bucket is there, the credentials are
+    good; nothing changes). Any other store is asked whether an object exists.
     """
     ready = getattr(store, "ready", None)
     if callable(ready):
@@ -149,6 +149,13 @@ def check_store(store: Any) -> str:
         handle, name = tempfile.mkstemp(prefix="readiness-", dir=tmp)
         os.close(handle)
         os.unlink(name)
+        return OK
+    location, client = getattr(store, "location", None), getattr(store, "client", None)
+    bucket = getattr(location, "bucket", None)
+    if bucket and client is not None:
+        # An object store: a missing object and a missing bucket both answer a HEAD of the
+        # object with 404, so the bucket itself is asked for (needs it and the credentials).
+        client.head_bucket(Bucket=bucket)
         return OK
     store.exists(PROBE_SHA256)
     return OK
