@@ -208,6 +208,15 @@ def status(app, address: str, token: str | None = None) -> int:
     return answer.status_code
 
 
+def test_a_scraper_asking_for_openmetrics_gets_it(client):
+    answer = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/openmetrics-text"
+    assert answer.get_data(as_text=True).endswith("# EOF\n")
+    plain = client.get("/metrics")
+    assert plain.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+
+
 def test_with_no_setting_only_loopback_reads(app):
     assert status(app, "127.0.0.1") == 200
     assert status(app, "::1") == 200

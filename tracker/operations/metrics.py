@@ -41,16 +41,15 @@ from typing import Any
 import peewee
 from flask import Flask, Response, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
     disable_created_metrics,
-    generate_latest,
     multiprocess,
     values,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from werkzeug.wsgi import ClosingIterator
 
@@ -311,8 +310,9 @@ class _ProcessMetrics(Collector):
             yield from instrument.collect()
 
 
-def exposition(settings: config.Settings) -> bytes:
-    """Every metric, in Prometheus's text format."""
+def exposition(settings: config.Settings, accept: str = "") -> tuple[bytes, str]:
+    """Every metric, and its content type: Prometheus's text format, or OpenMetrics when the
+    scraper's ``Accept`` asks for it."""
     registry = CollectorRegistry(auto_describe=False)
     directory = os.environ.get(MULTIPROCESS_ENV)
     if directory:
@@ -320,7 +320,8 @@ def exposition(settings: config.Settings) -> bytes:
     else:
         registry.register(_ProcessMetrics())
     registry.register(SharedState(settings))
-    return generate_latest(registry)
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type
 
 
 def allowed_networks(
@@ -390,7 +391,8 @@ def metrics_view() -> Response:
     refused = refusal(settings)
     if refused is not None:
         return refused
-    response = Response(exposition(settings), mimetype=CONTENT_TYPE_LATEST)
+    body, content_type = exposition(settings, request.headers.get("Accept", ""))
+    response = Response(body, content_type=content_type)
     response.headers["Cache-Control"] = "no-store"
     return response
 
