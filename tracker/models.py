@@ -306,6 +306,9 @@ class AuditEvent(BaseModel):
     # The audit key whose HMAC this hash is (tracker.audit.keys); "" for a plain SHA-256 hash
     # (events from before a key was configured, or an installation without one).
     key_id = pw.CharField(max_length=16, default="")
+    # The request (or the job it queued) that made the change (tracker.operations.request_id):
+    # the same id as on its log lines; "" for changes made outside a request (schema 18).
+    request_id = pw.CharField(max_length=64, default="")
 
     class Meta:
         # One system's profile changes, found by the entity they are about (schema 13).

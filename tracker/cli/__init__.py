@@ -212,6 +212,7 @@ from tracker.cli import (  # noqa: E402  (register commands)
     accounts,
     agency,
     audit,
+    backup,
     catalogue,
     completeness,
     events,
@@ -240,6 +241,7 @@ for module in (
     packs,
     reminders,
     audit,
+    backup,
 ):
     for command in module.COMMANDS:
         main.add_command(command)
