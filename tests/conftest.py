@@ -70,7 +70,7 @@ def database_url(request, services, tmp_path) -> Iterator[str]:
     try:
         yield _postgres_schema_url(services.postgres_url, name)
     finally:
-        if not db.database.is_closed() and db.database.obj is not None:
+        if db.database.obj is not None and not db.database.is_closed():
             db.database.close()
         admin.execute_sql(f'DROP SCHEMA "{name}" CASCADE')
         admin.close()
