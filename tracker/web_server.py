@@ -246,8 +246,10 @@ def serve(
     connections: int,
     header_timeout: float,
     body_timeout: float,
+    worker_exited: Callable[[int], None] | None = None,
 ) -> None:
-    """Run ``app`` under gunicorn with :class:`HeadFirstWorker` until the server is stopped."""
+    """Run ``app`` under gunicorn with :class:`HeadFirstWorker` until the server is stopped;
+    ``worker_exited(pid)`` is called in the master after each worker process ends."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
@@ -267,6 +269,8 @@ def serve(
             # would share ~/.gunicorn/gunicorn.ctl, and the last one started would take it over.
             self.cfg.set("control_socket_disable", True)
             self.cfg.set("accesslog", "-")
+            if worker_exited is not None:
+                self.cfg.set("child_exit", lambda _server, worker: worker_exited(worker.pid))
 
         def load(self) -> Callable[..., Any]:
             return app

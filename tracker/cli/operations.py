@@ -84,10 +84,13 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """
     from tracker import web_server
     from tracker.app import SchemaOutOfDate, create_app
+    from tracker.operations import metrics
 
     settings = ctx.settings
     ctx.connect()  # a missing or out-of-date database stops here, before anything is created
     _check_address(host, port)
+    # Before the app is built: every worker process counts its requests in files there.
+    metrics.multiprocess_directory(settings.data_dir, host, port)
     try:
         app = create_app(settings)  # logs each plugin problem once
     except (SchemaOutOfDate, ConfigError) as error:
@@ -104,6 +107,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         connections=settings.server_connections,
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,
+        worker_exited=metrics.worker_exited,
     )
 
 

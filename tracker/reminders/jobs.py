@@ -43,6 +43,8 @@ from tracker.reminders.planning import load_preferences
 QUEUE_NAME = "tracker"
 MESSAGES_PER_JOB = 50
 SWEEP_LOCK_SECONDS = 15 * 60
+# When a sweep last finished (Unix time), for /metrics in the web processes (tracker.operations).
+LAST_SWEEP_KEY = "tracker:last-sweep-finished"
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)  # BusyLoadingError is a ConnectionError
 FIRST_PAUSE = 1.0  # seconds before the first new try after Redis went away
 LONGEST_PAUSE = 30.0
@@ -121,6 +123,7 @@ def sweep_job(as_of: str | None = None) -> dict:
         evidence_items.sweep_interrupted_uploads(
             settings.evidence_dir, settings.upload_temp_max_age_hours
         )
+        connection.set(LAST_SWEEP_KEY, f"{time.time():.3f}")
     finally:
         connection.delete(lock)
     return {
