@@ -1,9 +1,10 @@
 """Whole-store integrity check: missing, corrupt and orphaned files, and interrupted uploads.
 
-The database says which files should exist (hash and size); the check
-re-hashes every stored file and compares. A temporary file that no live upload
-holds is an interrupted upload: it takes disk space and nothing will ever
-finish it. Nothing is changed: it reports, and only a clean store is "OK".
+The database says which files should exist (hash and size); the check re-hashes
+every stored file, in a folder or in an S3 bucket alike, and compares. A
+temporary file that no live upload holds (or, in S3, a multipart upload older
+than the uploads' time limit) is an interrupted upload: it takes space and
+nothing will ever finish it. Nothing is changed: it reports, and only a clean store is "OK".
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from evidence.store import ContentStore, in_progress
+if TYPE_CHECKING:
+    from evidence.stores import EvidenceStore
 
 
 @dataclass
@@ -22,9 +25,9 @@ class StoreReport:
     checked_bytes: int = 0
     missing: list[str] = field(default_factory=list)
     corrupt: list[tuple[str, str]] = field(default_factory=list)
-    orphaned: list[Path] = field(default_factory=list)
-    # (path, size, age in seconds) of temporary files no upload holds any more
-    leftover_uploads: list[tuple[Path, int, float]] = field(default_factory=list)
+    orphaned: list[Path | str] = field(default_factory=list)
+    # (path or key, size, age in seconds) of uploads nothing will finish any more
+    leftover_uploads: list[tuple[Path | str, int, float]] = field(default_factory=list)
     uploads_in_progress: int = 0
 
     @property
@@ -62,7 +65,7 @@ class StoreReport:
 
 
 def check_store(
-    store: ContentStore, expected: Mapping[str, int], now: float | None = None
+    store: EvidenceStore, expected: Mapping[str, int], now: float | None = None
 ) -> StoreReport:
     """Compare the store against ``expected`` ({sha256: size}) and re-hash every file."""
     report = StoreReport()
@@ -80,14 +83,9 @@ def check_store(
         elif size != expected[name]:
             report.corrupt.append((name, f"size is {size}, expected {expected[name]}"))
     report.missing = sorted(set(expected) - on_disk)
-    now = time.time() if now is None else now
-    for path in sorted(store.iter_temporary()):
-        if in_progress(path):
+    for upload in store.temporary_uploads(time.time() if now is None else now):
+        if upload.live:
             report.uploads_in_progress += 1
-            continue
-        try:
-            stat = path.stat()
-        except FileNotFoundError:  # finished or discarded meanwhile
-            continue
-        report.leftover_uploads.append((path, stat.st_size, max(0.0, now - stat.st_mtime)))
+        else:
+            report.leftover_uploads.append((upload.where, upload.size, upload.age))
     return report

@@ -15,8 +15,9 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -28,6 +29,29 @@ class IntegrityError(Exception):
         super().__init__(f"{sha256}: {problem}")
         self.sha256 = sha256
         self.problem = problem
+
+
+def check_sha256(sha256: str) -> None:
+    """Refuse anything but a SHA-256 hex digest (it becomes a path or an object key)."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+
+
+def check_digest(sha256: str, actual: str) -> None:
+    """Raise :class:`IntegrityError` when content read under ``sha256`` hashed to ``actual``."""
+    if actual != sha256:
+        raise IntegrityError(sha256, f"the stored content hashes to {actual}")
+
+
+@dataclass
+class TemporaryUpload:
+    """An upload that was begun and not committed or discarded (yet)."""
+
+    where: Path | str  # a temporary file, or an object store's key
+    size: int
+    age: float  # seconds since it was last touched
+    live: bool  # some process still works on it (as far as the store can tell)
+    detail: Any = field(default=None, repr=False)
 
 
 def _fsync_directory(path: Path) -> None:
@@ -137,9 +161,11 @@ class ContentStore:
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
 
+    def __str__(self) -> str:
+        return str(self.root)
+
     def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        check_sha256(sha256)
         return self.objects / sha256[:2] / sha256[2:4] / sha256
 
     def exists(self, sha256: str) -> bool:
@@ -233,9 +259,11 @@ class ContentStore:
         digest = hashlib.sha256()
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
-        if digest.hexdigest() != sha256:
+        try:
+            check_digest(sha256, digest.hexdigest())
+        except IntegrityError:
             handle.close()
-            raise IntegrityError(sha256, f"the stored content hashes to {digest.hexdigest()}")
+            raise
         handle.seek(0)
         return handle
 
@@ -247,6 +275,19 @@ class ContentStore:
 
     def iter_temporary(self) -> Iterator[Path]:
         yield from (p for p in self.tmp.iterdir() if p.is_file())
+
+    def temporary_uploads(self, now: float | None = None) -> list[TemporaryUpload]:
+        """Every temporary file, with whether a live upload still holds it."""
+        now = time.time() if now is None else now
+        found = []
+        for path in sorted(self.iter_temporary()):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # finished or discarded meanwhile
+                continue
+            age = max(0.0, now - stat.st_mtime)
+            found.append(TemporaryUpload(path, stat.st_size, age, in_progress(path)))
+        return found
 
     def stale_temporary(self, max_age_seconds: float, now: float | None = None) -> list[Path]:
         """Temporary files untouched for longer than ``max_age_seconds`` that no live upload

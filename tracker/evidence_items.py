@@ -21,7 +21,7 @@ import marshmallow as ma
 import peewee as pw
 from marshmallow import fields, validate
 
-from evidence import ContentStore, PendingFile
+from evidence import EvidenceStore, PendingFile, store_for
 from evidence.sniff import DangerousContent, DisallowedType, MisnamedFile, check_upload
 from tracker import audit
 from tracker.db import MAX_ID, utcnow, write_transaction
@@ -276,7 +276,7 @@ def snapshot(item: Evidence) -> dict[str, Any]:
 
 
 def _store_files(
-    store: ContentStore,
+    store: EvidenceStore,
     item: Evidence,
     checked: list[tuple[IncomingFile, str]],
     placed: list[str],
@@ -318,7 +318,7 @@ def _record_repair(pending: PendingFile, actor: str, evidence_id: int | None) ->
 
 
 def add_evidence(
-    store: ContentStore,
+    store: EvidenceStore,
     metadata: Mapping[str, Any],
     files: Sequence[IncomingFile],
     uploader: User | None,
@@ -440,7 +440,7 @@ def find_evidence(filters: Mapping[str, Any]) -> pw.ModelSelect:
     return query
 
 
-def remove_interrupted_uploads(store: ContentStore, max_age_hours: float) -> tuple[int, int]:
+def remove_interrupted_uploads(store: EvidenceStore, max_age_hours: float) -> tuple[int, int]:
     """Delete temporary upload files older than ``max_age_hours`` that no live upload holds
     (uploads cut off by a killed worker); log what was freed. Returns (files, bytes)."""
     removed, freed = store.remove_stale_temporary(max_age_hours * 3600)
@@ -455,15 +455,20 @@ def remove_interrupted_uploads(store: ContentStore, max_age_hours: float) -> tup
     return removed, freed
 
 
-def sweep_interrupted_uploads(evidence_dir: Path, max_age_hours: float) -> tuple[int, int]:
-    """The daily sweep's share: :func:`remove_interrupted_uploads` in the store at
-    ``evidence_dir``, if there is one; a failure is logged, never raised (reminders go first)."""
-    if not (evidence_dir / "tmp").is_dir():
+def sweep_interrupted_uploads(
+    evidence_dir: Path, max_age_hours: float, evidence_url: str = ""
+) -> tuple[int, int]:
+    """The daily sweep's share: :func:`remove_interrupted_uploads` in the store (the S3 bucket
+    at ``evidence_url``, else the folder ``evidence_dir`` if there is one); a failure is
+    logged, never raised (reminders go first)."""
+    if not evidence_url and not (evidence_dir / "tmp").is_dir():
         return 0, 0
+    where = evidence_url or evidence_dir
     try:
-        return remove_interrupted_uploads(ContentStore(evidence_dir), max_age_hours)
-    except OSError as error:
-        log.error("could not remove interrupted uploads from %s: %s", evidence_dir, error)
+        store = store_for(evidence_url, evidence_dir, max_age_hours)
+        return remove_interrupted_uploads(store, max_age_hours)
+    except (OSError, ValueError) as error:
+        log.error("could not remove interrupted uploads from %s: %s", where, error)
         return 0, 0
 
 

@@ -1,4 +1,4 @@
-"""CLI: add evidence files, review them, and check the evidence store."""
+"""CLI: add evidence files, review them, check the evidence store and copy it to another."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
-from evidence import ContentStore
+from evidence import EvidenceStore, open_store, store_for
 from evidence.check import check_store
+from evidence.migrate import migrate
+from evidence.s3 import StoreUnavailable
 from tracker import accounts, evidence_items, reviews
 from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
@@ -24,11 +26,13 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _store(ctx: Context) -> ContentStore:
+def _store(ctx: Context) -> EvidenceStore:
     """The evidence store, made if need be, or one line saying why it cannot be."""
+    if ctx.settings.evidence_url:
+        return open_store(ctx.settings)  # nothing is reached before the first request
     where = ctx.settings.evidence_dir
     try:
-        return ContentStore(where)
+        return open_store(ctx.settings)
     except OSError as error:
         raise click.ClickException(
             _(
@@ -37,6 +41,13 @@ def _store(ctx: Context) -> ContentStore:
                 reason=error.strerror,
             )
         ) from None
+
+
+def _unavailable(ctx: Context, error: StoreUnavailable) -> click.ClickException:
+    where = ctx.settings.evidence_url or ctx.settings.evidence_dir
+    return click.ClickException(
+        _("cannot use the evidence store %(where)s: %(reason)s", where=where, reason=error)
+    )
 
 
 @click.group("evidence")
@@ -156,12 +167,15 @@ def review(
 @evidence_group.command("check")
 @pass_context
 def check(ctx: Context) -> None:
-    """Re-hash every stored file; report missing, corrupt and orphaned files and interrupted
-    uploads, with totals. Exits non-zero unless the store is clean."""
+    """Re-hash every stored file (in the folder or the S3 bucket); report missing, corrupt and
+    orphaned files and interrupted uploads, with totals. Exits non-zero unless the store is
+    clean."""
     ctx.connect()
     expected = evidence_items.stored_sizes()
     where = ctx.settings.evidence_dir
-    if not where.exists():  # a check creates nothing: not even an empty store
+    if (
+        not ctx.settings.evidence_url and not where.exists()
+    ):  # a check creates nothing: not even an empty store
         if expected:
             raise click.ClickException(
                 ngettext(
@@ -175,11 +189,81 @@ def check(ctx: Context) -> None:
             )
         echo(_("no evidence store at %(path)s yet, and no stored files recorded: OK", path=where))
         return
-    report = check_store(_store(ctx), expected)
+    try:
+        report = check_store(_store(ctx), expected)
+    except StoreUnavailable as error:
+        raise _unavailable(ctx, error) from None
     for line in report.lines():
         echo(line)
     if not report.ok:
         sys.exit(EXIT_PROBLEMS)
+
+
+def _setting_for(url: str, target: EvidenceStore) -> str:
+    if url.startswith("s3://"):
+        return f"TRACKER_EVIDENCE_URL={url}"
+    return f"TRACKER_EVIDENCE_DIR={target} TRACKER_EVIDENCE_URL="
+
+
+@evidence_group.command("migrate")
+@click.option(
+    "--to",
+    "to_url",
+    required=True,
+    metavar="URL",
+    help="The store to copy to: s3://bucket/prefix, or a folder.",
+)
+@pass_context
+def migrate_command(ctx: Context, to_url: str) -> None:
+    """Copy every stored file to another store, each one verified by its hash there.
+
+    Files already at the target and sound are skipped: a run that was interrupted continues
+    when started again. The configuration is not changed: the last line says what to set.
+    """
+    source = _store(ctx)
+    try:
+        target = store_for(
+            to_url, ctx.settings.evidence_dir, ctx.settings.upload_temp_max_age_hours
+        )
+    except (ValueError, OSError) as error:
+        raise click.UsageError(str(error)) from None
+    if str(target) == str(source):
+        raise click.UsageError(_("%(url)s is the evidence store in use", url=to_url))
+    echo(_("copying the evidence store %(source)s to %(target)s", source=source, target=target))
+    words = {"copied": _("copied"), "present": _("already there"), "failed": _("FAILED")}
+
+    def progress(outcome: str, sha256: str, size: int, done: int, total: int) -> None:
+        echo(f"[{done}/{total}] {words[outcome]} {sha256} ({size} bytes)")
+
+    try:
+        report = migrate(source, target, progress)
+    except StoreUnavailable as error:
+        raise click.ClickException(
+            _("cannot copy the evidence store: %(reason)s (run it again to continue)", reason=error)
+        ) from None
+    for name in report.skipped:
+        echo(_("not a stored file, left alone: %(name)s", name=name))
+    for sha256, problem in report.failed:
+        echo(f"FAILED {sha256}: {problem}")
+    echo(
+        _(
+            "copied %(copied)s files (%(bytes)s bytes), %(present)s already at the target, "
+            "%(failed)s failed",
+            copied=report.copied,
+            bytes=report.copied_bytes,
+            present=report.present,
+            failed=len(report.failed),
+        )
+    )
+    if not report.ok:
+        sys.exit(EXIT_PROBLEMS)
+    echo(
+        _(
+            "the configuration is unchanged; to use the copy, set %(setting)s, restart the "
+            "servers and workers, and run tracker evidence check",
+            setting=_setting_for(to_url, target),
+        )
+    )
 
 
 COMMANDS = [evidence_group]

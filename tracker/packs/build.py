@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from evidence import ContentStore
+from evidence import open_store
 from tracker import audit
 from tracker.audit import checkpoints as checkpoint_file
 from tracker.audit import keys as audit_keys
@@ -79,7 +79,7 @@ def write_pack(
 ) -> Written:
     """Stream the pack for ``scope`` to ``out``. ``progress(done, total)``: bytes of evidence
     for one system's pack, systems for the agency's."""
-    store = ContentStore(settings.evidence_dir)
+    store = open_store(settings)
     end = end_of(scope.as_of)
     agency = contents.agency_details()
     systems = _systems(scope)
