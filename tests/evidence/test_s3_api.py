@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
+from datetime import date
 
 import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -15,7 +17,9 @@ from evidence import IntegrityError, S3Store
 from evidence.s3 import PART_SIZE
 from tests import sample_files
 from tests.factories import profile, upload_form
-from tracker.models import AuditEvent, Blob
+from tracker.models import AuditEvent, Blob, EvidenceFile
+from tracker.packs import records, verify
+from tracker.runtime import runtime
 
 
 @pytest.fixture
@@ -33,8 +37,8 @@ def runner(runner, s3_url, monkeypatch):
 def upload(client, auth):
     system_id = client.post("/api/systems", json=profile(), headers=auth("legal")).json["id"]
 
-    def upload(files):
-        form = upload_form(system_ids=[system_id], files=[])
+    def upload(files, **metadata):
+        form = upload_form(system_ids=[system_id], files=[], **metadata)
         form["files"] = [FileStorage(io.BytesIO(data), name) for data, name in files]
         # Encoded here rather than by the test client, which spools large bodies to a file it
         # never closes.
@@ -50,7 +54,7 @@ def upload(client, auth):
             content_type=f"multipart/form-data; boundary={boundary}",
         )
         assert response.status_code == 201, response.json
-        return response.json["files"][0]
+        return {**response.json["files"][0], "evidence_id": response.json["id"]}
 
     return upload
 
@@ -155,3 +159,26 @@ def test_check_says_when_the_bucket_cannot_be_reached(runner, monkeypatch):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "cannot use the evidence store s3://no-such-bucket-here/evidence" in result.output
+
+
+def test_a_pack_carries_the_files_from_the_bucket(app, client, auth, settings, upload, tmp_path):
+    content = sample_files.pdf("Data protection impact assessment")
+    stored = upload([(content, "dpia.pdf")], requirement_ids=["eu-led.dpia"])
+    accepted = client.post(
+        f"/api/evidence/{stored['evidence_id']}/reviews",
+        json={"decision": "accepted"},
+        headers=auth("dpo"),
+    )
+    assert accepted.status_code == 201, accepted.json
+    with app.app_context():
+        catalogue = runtime().catalogue
+    system = EvidenceFile.get(EvidenceFile.blob == stored["sha256"]).evidence.system_links[0].system
+    pack = records.request(system, date.today(), "cli:test")
+    target = tmp_path / "pack.zip"
+
+    records.build(pack, catalogue, settings, target)
+
+    assert verify.check(target).ok
+    with zipfile.ZipFile(target) as archive:
+        carried = [archive.read(n) for n in archive.namelist() if n.endswith("dpia.pdf")]
+    assert carried and all(data == content for data in carried)  # once per requirement
