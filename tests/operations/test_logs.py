@@ -275,3 +275,22 @@ def test_the_pack_a_request_queues_is_built_and_audited_under_its_id(
     )
     assert built is not None and built.request_id == given
     assert audit.verify().ok
+
+
+def test_gunicorn_s_own_lines_are_json_too_and_it_writes_no_access_line():
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("accesslog", "-")  # even asked for, there is none: the app's line replaces it
+    stream = io.StringIO()
+    handler = logs.configure("json", stream=stream)
+    try:
+        gunicorn_log = logs.GunicornLogger(config)
+        gunicorn_log.info("Booting worker with pid: %s", 4242)
+        gunicorn_log.access(None, None, {"QUERY_STRING": "token=abc"}, None)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger("gunicorn.error").propagate = False
+    (line,) = lines(stream)
+    assert line["logger"] == "gunicorn.error" and line["message"] == "Booting worker with pid: 4242"
+    assert not gunicorn_log.access_log_enabled

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from gunicorn.glogging import Logger as GunicornBaseLogger
 from pythonjsonlogger.json import JsonFormatter
 
 from tracker.config import Settings
@@ -147,6 +148,33 @@ def configure(
 def configure_for(settings: Settings, **kwargs: Any) -> logging.Handler:
     """:func:`configure` as the settings say (TRACKER_LOG_FORMAT), masking their secrets."""
     return configure(settings.log_format, secrets=secrets_of(settings), **kwargs)
+
+
+class GunicornLogger(GunicornBaseLogger):
+    """Gunicorn's logger for `tracker serve` (its ``logger_class``): gunicorn's own lines
+    (starting, a worker booting or dying) go through the process's logging, in the format the
+    settings say, and there are no access lines: the app writes one per request itself, naming
+    its route where gunicorn's would show the path and query string (which can hold a token, as
+    an unsubscribe link's does). Where something else set logging up, gunicorn's own handlers
+    stay as they are."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        root = logging.getLogger()
+        if not any(getattr(h, "tracker_handler", False) for h in root.handlers):
+            return
+        for log in (self.error_log, self.access_log):
+            for handler in list(log.handlers):
+                if getattr(handler, "_gunicorn", False):
+                    log.removeHandler(handler)
+        self.error_log.propagate = True
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return False
+
+    def access(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def _someone_else_logs() -> bool:
