@@ -150,7 +150,10 @@ def test_no_token_password_cookie_or_secret_reaches_the_log(
 
 def test_configured_secrets_never_appear(settings):
     configured = settings.with_overrides(
-        smtp_password="smtp-pass-5d1f2a", metrics_token="metrics-token-88aa1f", secret_key="k" * 40
+        smtp_password="smtp-pass-5d1f2a",
+        metrics_token="metrics-token-88aa1f",
+        secret_key="k" * 40,
+        redis_url="redis://:redis%2Fpass-77@127.0.0.1:6379/0",
     )
     stream = io.StringIO()
     handler = logs.configure_for(configured, stream=stream)
@@ -161,11 +164,18 @@ def test_configured_secrets_never_appear(settings):
             "metrics-token-88aa1f",
             "k" * 40,
         )
+        logging.getLogger("tracker.db").error(
+            "cannot reach postgresql://tracker:pg-secret-9@db.internal/tracker; the Redis password "
+            "is %s",
+            "redis/pass-77",
+        )
     finally:
         logging.getLogger().removeHandler(handler)
     text = stream.getvalue()
     assert "smtp-pass-5d1f2a" not in text and "metrics-token-88aa1f" not in text
-    assert "k" * 40 not in text and text.count("[redacted]") == 3
+    assert "k" * 40 not in text and "pg-secret-9" not in text and "redis/pass-77" not in text
+    assert "postgresql://tracker:[redacted]@db.internal/tracker" in text
+    assert text.count("[redacted]") == 5
 
 
 def test_a_change_made_by_a_request_carries_its_id_in_the_audit_trail(client, auth, log_output):

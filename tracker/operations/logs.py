@@ -20,12 +20,14 @@ metrics token, the audit key) wherever they would appear.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
 import time
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from gunicorn.glogging import Logger as GunicornBaseLogger
 from pythonjsonlogger.json import JsonFormatter
@@ -48,6 +50,8 @@ _CREDENTIAL = re.compile(
     r"[^\s&\"',;]+"
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]{6,}")
+# scheme://user:password@host (a database or Redis URL in an error message)
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)(?!\[redacted\])[^@\s/]+@")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -56,6 +60,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         if len(secret) >= MIN_SECRET:
             text = text.replace(secret, REDACTED)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     return _CREDENTIAL.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{REDACTED}", text)
 
 
@@ -120,6 +125,9 @@ def secrets_of(settings: Settings) -> tuple[str, ...]:
     if not settings.secret_key.startswith("insecure-"):
         values.append(settings.secret_key)
     values += [key.strip() for key in settings.audit_key.split(",")]
+    for url in (settings.database_url, settings.redis_url, settings.rate_limit_storage_url):
+        with contextlib.suppress(ValueError):
+            values.append(unquote(urlsplit(url).password or ""))
     return tuple(v for v in values if len(v) >= MIN_SECRET)
 
 
