@@ -172,6 +172,7 @@ def test_stale_multipart_uploads_are_interrupted_uploads(store, s3):
     kept = put(store, b"fine")
     killed = store.begin()  # a server killed mid-upload: nobody will complete or abort it
     killed.write(b"x" * PART_SIZE)
+    killed._sent()  # its part landed before the process died
     killed._spool._file.close()  # the process is gone: its local copy is no longer held
     killed._spool.release()
     later = time.time() + 2 * 86400

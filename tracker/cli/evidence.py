@@ -27,9 +27,8 @@ def _day(value: date | None) -> str | None:
 
 
 def _store(ctx: Context) -> EvidenceStore:
-    """The evidence store, made if need be, or one line saying why it cannot be."""
-    if ctx.settings.evidence_url:
-        return open_store(ctx.settings)  # nothing is reached before the first request
+    """The evidence store, made if need be, or one line saying why it cannot be (an S3 store
+    is only reached by its first request: see _unavailable)."""
     where = ctx.settings.evidence_dir
     try:
         return open_store(ctx.settings)
@@ -244,7 +243,7 @@ def migrate_command(ctx: Context, to_url: str) -> None:
     for name in report.skipped:
         echo(_("not a stored file, left alone: %(name)s", name=name))
     for sha256, problem in report.failed:
-        echo(f"FAILED {sha256}: {problem}")
+        echo(f"{words['failed']} {sha256}: {problem}")
     echo(
         _(
             "copied %(copied)s files (%(bytes)s bytes), %(present)s already at the target, "
