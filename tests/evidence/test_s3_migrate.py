@@ -111,3 +111,14 @@ def test_the_store_in_use_is_no_target(runner, settings):
     result = runner.tracker("evidence", "migrate", "--to", str(settings.evidence_dir))
     assert result.exit_code == 2
     assert "is the evidence store in use" in result.output
+
+
+def test_s3_to_s3(folder, s3_url, tmp_path):
+    first = S3Store(s3_url, tmp_path / "spool")
+    migrate(folder, first)
+    second = S3Store(s3_url.rsplit("/", 1)[0] + "/moved", tmp_path / "spool")
+
+    report = migrate(first, second)
+
+    assert (report.copied, report.present, report.failed) == (5, 0, [])
+    assert contents(second) == contents(folder)
