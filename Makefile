@@ -16,7 +16,7 @@ run serve worker base-url: export TRACKER_BASE_URL ?= http://$(if $(findstring :
 run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
-.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-portfolio bench-http bench-pack audit-probe slow-client-probe clean \
+.PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-portfolio bench-http bench-pack bench-store audit-probe slow-client-probe clean \
         system-packages-run system-packages-test
 
 $(STAMP): setup.cfg pyproject.toml
@@ -31,10 +31,11 @@ $(STAMP): setup.cfg pyproject.toml
 system-packages-run:
 	@bash scripts/install_system_packages.sh libmagic1
 
-# The browser tests drive the system Chromium: as root this runs `apt-get install chromium
-# libmagic1` when they are missing (apt-get update first if apt does not know them).
+# The browser tests drive the system Chromium, the proxy test runs nginx, the backup tests
+# pg_dump: as root this runs `apt-get install nginx postgresql-client chromium libmagic1` when
+# they are missing (apt-get update first if apt does not know them).
 system-packages-test:
-	@bash scripts/install_system_packages.sh chromium libmagic1
+	@bash scripts/install_system_packages.sh nginx postgresql-client chromium libmagic1
 
 ## run: install, create the SQLite database, seed the demo agency into it if it is empty, serve on
 ## http://$(HOST):$(PORT)/ (a database with data is served as it is)
@@ -83,7 +84,7 @@ bench: export BENCH_RESULTS ?= $(CURDIR)/.bench-cache/results.jsonl
 bench: $(STAMP)
 	@mkdir -p .bench-cache && rm -f "$$BENCH_RESULTS"
 	-$(MAKE) --no-print-directory -k bench-upload bench-completeness bench-reminders bench-system-page \
-		bench-portfolio bench-http bench-pack
+		bench-portfolio bench-http bench-pack bench-store
 	$(BIN)/python scripts/bench_summary.py "$$BENCH_RESULTS"
 
 bench-upload: $(STAMP)
@@ -120,6 +121,11 @@ bench-http: $(STAMP)
 BENCH_PACK_ARGS ?=
 bench-pack: $(STAMP)
 	$(BIN)/python scripts/bench_pack.py $(BENCH_PACK_ARGS)
+
+## bench-store: the evidence store's put+commit and verified read of 256 MiB, folder store
+## against the S3 store on moto's server (an emulator: its speed is not S3's), MB/s, medians of 3
+bench-store: $(STAMP)
+	$(BIN)/python scripts/bench_store.py
 
 ## audit-probe: rewrite the audit trail three ways as a database writer would (on copies of a
 ## scratch database) and show `tracker audit verify` catching each

@@ -4,7 +4,7 @@
 #
 #     scripts/install_system_packages.sh PACKAGE...      e.g. chromium libmagic1
 #
-# Called by the Makefile before `make test` (chromium, libmagic1) and `make run`/`make serve`
+# Called by the Makefile before `make test` (nginx, postgresql-client, chromium, libmagic1) and `make run`/`make serve`
 # (libmagic1). When every package is present it only asks dpkg, so it is quick and changes nothing.
 # A browser named by TRACKER_CHROMIUM, or a chromium on the PATH, stands in for the package.
 set -euo pipefail

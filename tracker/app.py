@@ -14,8 +14,9 @@ from flask import Flask, Request, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.routing import IntegerConverter
 
-from evidence import ContentStore, PendingFile
+from evidence import PendingFile, open_store
 from tracker import config, db, evidence_items, schema
+from tracker.operations import logs, proxy
 from tracker.plugin_host import load_catalogue_for
 from tracker.runtime import EXTENSION, Runtime, runtime
 
@@ -118,13 +119,25 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
     catalogue = load_catalogue_for(settings)
     for problem in catalogue.problems:  # reported here, once, whatever server runs the app
         logging.getLogger(__name__).warning("%s (the rest keeps working)", problem)
-    store = ContentStore(settings.evidence_dir)
-    # Cheap (one directory listing): uploads a killed server left half-written are freed here.
-    evidence_items.remove_interrupted_uploads(store, settings.upload_temp_max_age_hours)
+    store = open_store(settings)
+    # Cheap (one directory or bucket listing): uploads a killed server left half-written are
+    # freed here. An object store that cannot be reached does not stop the server starting:
+    # its requests fail (and /readyz says so) until it is back.
+    try:
+        evidence_items.remove_interrupted_uploads(store, settings.upload_temp_max_age_hours)
+    except OSError as error:
+        logging.getLogger(__name__).error("could not remove interrupted uploads: %s", error)
     app.extensions[EXTENSION] = Runtime(settings=settings, store=store, catalogue=catalogue)
+    # First of the request hooks: the request id is there for everything after it, and the
+    # request's log line (written last) sees the status actually sent.
+    logs.init_app(app, settings)
+    proxy.init_app(app, settings)  # X-Forwarded-* trusted only from TRACKER_TRUSTED_PROXIES
 
     @app.before_request
     def open_connection() -> None:
+        # The probes and /metrics (tracker.operations) connect themselves, within a time limit.
+        if getattr(app.view_functions.get(request.endpoint or ""), "connects_itself", False):
+            return
         database.connect(reuse_if_open=True)
 
     @app.teardown_request
@@ -137,9 +150,13 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
             database.close()
 
     from tracker.api import init_api
+    from tracker.operations import health, metrics
     from tracker.web import init_web
 
     init_api(app)
     with app.app_context():
         init_web(app)
+    # After the pages: their rate limiter exists, and these routes are taken out of it.
+    health.init_app(app)
+    metrics.init_app(app)
     return app
