@@ -390,27 +390,48 @@ def next_minute(moment: datetime) -> datetime:
     return minute if minute == moment else minute + timedelta(minutes=1)
 
 
-def start_schedulers(cluster: Cluster) -> None:
-    """Both schedulers, their sweep at the first whole minute SCHEDULER_LEAD ahead.
+SCHEDULERS = ["scheduler-1", "scheduler-2"]
 
-    A scheduler that registers after its cron time waits a day for it: then both are stopped
-    and, once that minute is past, anything they queued is removed and they start again with
-    the next one. No worker runs yet, so nothing they queued has run.
+
+def launch_schedulers(cluster: Cluster) -> None:
+    """Both schedulers, their sweep at the first whole minute SCHEDULER_LEAD ahead."""
+    due = next_minute(datetime.now(UTC) + SCHEDULER_LEAD)
+    for name in SCHEDULERS:
+        node = cluster.node(name, "scheduler")
+        node.env["TRACKER_SWEEP_TIME"] = f"{due:%H:%M}"
+        node.start()
+    cluster.sweep_due = due
+
+
+def sweep_times(cluster: Cluster) -> dict[int, str]:
+    """When each registered cron scheduler queues the sweep next (UTC, ISO), by pid."""
+    times = {}
+    for scheduler in CronScheduler.all(connection=cluster.redis):
+        for job in scheduler.get_jobs():
+            if job.func_name == SWEEP and job.next_enqueue_time:
+                times[scheduler.pid] = f"{job.next_enqueue_time:%Y-%m-%dT%H:%M}"
+    return times
+
+
+def confirm_schedulers(cluster: Cluster) -> None:
+    """Both schedulers registered, each to queue the sweep at ``cluster.sweep_due``.
+
+    One that started after that minute (a loaded machine) waits a day for it: then both are
+    stopped and, once that minute is past, anything queued is removed and they start again
+    with the next one. No worker runs yet, so nothing they queued has run.
     """
     for _attempt in range(3):
-        due = next_minute(datetime.now(UTC) + SCHEDULER_LEAD)
-        names = ["scheduler-1", "scheduler-2"]
-        for name in names:
-            node = cluster.node(name, "scheduler")
-            node.env["TRACKER_SWEEP_TIME"] = f"{due:%H:%M}"
-            node.start()
-        wait_until_registered(cluster, names)
-        if datetime.now(UTC) < due - timedelta(seconds=0.5):
-            cluster.sweep_due = due
+        wait_until_registered(cluster, SCHEDULERS)
+        due = cluster.sweep_due
+        pids = {cluster.nodes[name].pid for name in SCHEDULERS}
+        until(lambda: set(sweep_times(cluster)) >= pids, "the schedulers' sweep times")  # noqa: B023
+        times = sweep_times(cluster)
+        if all(times[pid] == f"{due:%Y-%m-%dT%H:%M}" for pid in pids):
             return
-        stop_all([cluster.nodes[name] for name in names])
+        stop_all([cluster.nodes[name] for name in SCHEDULERS])
         time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1)
         cluster.queue().empty()
+        launch_schedulers(cluster)
     raise AssertionError("the schedulers never registered ahead of their sweep time")
 
 
@@ -477,40 +498,44 @@ def cluster(services, demo_snapshots, timings) -> Iterator[Cluster]:
         with running_s3_server() as s3:
             bucket = s3.new_bucket()
             smtp.start()
-            # The demo agency in the shared database, seeded as tests/conftest.py's demo_agency.
-            seed = config.Settings(
-                env="testing",
-                data_dir=folder / "seed",
-                database_url=database_url,
-                redis_url=redis_url,
-                agency_countries=DEPLOYMENT.countries,
-                binding=dict(DEPLOYMENT.binding),
-            ).validated()
             database = db.bind(database_url)
             with database.connection_context():
                 schema.upgrade(database)
             database.connect(reuse_if_open=True)
-            demo_snapshots.copy_into(seed, load_demo())
-            give_contacts(CONTACTS_PER_SYSTEM, "first")
-            user = accounts.create_user(
-                "many-nodes",
-                "legal",
-                "test-setup",
-                full_name="Many Nodes",
-                email="mn@police.example",
-            )
-            token = accounts.issue_token(user, "many nodes", "test-setup")[1]
-            timings["set-up: schema, demo agency, moto S3, aiosmtpd"] = time.monotonic() - started
-
             env = node_environment(
                 database_url,
                 redis_url,
                 smtp.port,
                 {"TRACKER_EVIDENCE_URL": f"s3://{bucket}/evidence", **s3.environment()},
             )
-            made = Cluster([], nodes, env, redis, smtp, token, s3, bucket, folder, timings, every)
-            launched = time.monotonic()
+            made = Cluster([], nodes, env, redis, smtp, "", s3, bucket, folder, timings, every)
             try:
+                # The schedulers first: their lead to the sweep's minute runs while the rest
+                # is set up. No worker runs before the demo agency is in: the sweep waits.
+                launch_schedulers(made)
+                # The demo agency in the shared database, as tests/conftest.py's demo_agency.
+                seed = config.Settings(
+                    env="testing",
+                    data_dir=folder / "seed",
+                    database_url=database_url,
+                    redis_url=redis_url,
+                    agency_countries=DEPLOYMENT.countries,
+                    binding=dict(DEPLOYMENT.binding),
+                ).validated()
+                demo_snapshots.copy_into(seed, load_demo())
+                give_contacts(CONTACTS_PER_SYSTEM, "first")
+                user = accounts.create_user(
+                    "many-nodes",
+                    "legal",
+                    "test-setup",
+                    full_name="Many Nodes",
+                    email="mn@police.example",
+                )
+                made.token = accounts.issue_token(user, "many nodes", "test-setup")[1]
+                timings["set-up: schema, demo agency, moto S3, aiosmtpd"] = (
+                    time.monotonic() - started
+                )
+                launched = time.monotonic()
                 ports = [free_port(), free_port()]
                 for number, port in enumerate(ports, 1):
                     made.node(
@@ -524,13 +549,13 @@ def cluster(services, demo_snapshots, timings) -> Iterator[Cluster]:
                         "1",
                     ).start()
                     made.servers.append(f"http://127.0.0.1:{port}")
-                start_schedulers(made)
+                confirm_schedulers(made)
                 for worker in ("worker-1", "worker-2"):
                     made.node(worker, "worker").start()
                 for number, base in enumerate(made.servers, 1):
                     wait_until_up(base, nodes[f"server-{number}"])
                 wait_until_registered(made, ["worker-1", "worker-2"])
-                timings["six processes started (both servers answer, all registered)"] = (
+                timings["servers and workers started (answering, registered)"] = (
                     time.monotonic() - launched
                 )
                 yield made
