@@ -8,10 +8,13 @@ name). Mail goes to an aiosmtpd server; the object store is moto's S3 server.
 
 - An upload through one server downloads through the other, the same bytes, its digest
   verified on the way out (Repr-Digest) and the object in the shared bucket.
-- Both schedulers queue the day's sweep at TRACKER_SWEEP_TIME (the next whole minute); the
-  worker pool runs it: one sweep records the day, the other adds nothing, and every e-mail
-  reaches the SMTP server exactly once.
-- A worker is killed (SIGKILL of its process group) while the SMTP server holds one of its
+- Both schedulers queue the day's sweep at TRACKER_SWEEP_TIME (the next whole minute: the
+  schedulers start first, so that the wait for it overlaps the rest of the set-up); the worker
+  pool runs it: one sweep records the day, the other adds nothing, and every e-mail reaches
+  the SMTP server exactly once.
+- The audit chain that servers, workers and schedulers all appended to verifies with the one
+  TRACKER_AUDIT_KEY, with the sweep's signed checkpoint.
+- A worker is killed (SIGKILL to it and its work horse) while the SMTP server holds one of its
   messages before answering: the message was claimed in the ledger, never accepted. The other
   worker and a restarted one finish the queue; once the claim is stale (aged here in the
   database, as STALE_CLAIM's fifteen minutes would) the next sweep sends what was lost. Every
@@ -272,6 +275,8 @@ def owner_of_client_port(port: int, pids: list[int]) -> int | None:
 
 @dataclass
 class Cluster:
+    """The installation: its nodes by name, what they share, and the test's view of it."""
+
     servers: list[str]
     nodes: dict[str, Node]
     env: dict[str, str]
