@@ -4,7 +4,7 @@ own, sharing one PostgreSQL schema, one Redis database and one evidence object s
 Everything is started here as a production node would run it: the real ``tracker serve``,
 ``tracker worker`` and ``tracker scheduler`` console scripts, configured by TRACKER_* variables
 alone, each node with a data folder of its own (so nothing is shared but what the settings
-name). Mail goes to an aiosmtpd server; the object store is moto's S3 server.
+name: the database, Redis, the bucket, and the audit checkpoint file and pack folder). Mail goes to an aiosmtpd server; the object store is moto's S3 server.
 
 - An upload through one server downloads through the other, the same bytes, its digest
   verified on the way out (Repr-Digest) and the object in the shared bucket.
@@ -13,7 +13,9 @@ name). Mail goes to an aiosmtpd server; the object store is moto's S3 server.
   pool runs it: one sweep records the day, the other adds nothing, and every e-mail reaches
   the SMTP server exactly once.
 - The audit chain that servers, workers and schedulers all appended to verifies with the one
-  TRACKER_AUDIT_KEY, with the sweep's signed checkpoint.
+  TRACKER_AUDIT_KEY, with the sweep's signed checkpoint, written by a worker to the checkpoint
+  file on shared storage (a folder here, NFS or the like in production, as the pack folder);
+  each server's /metrics reports that checkpoint and the sweep.
 - A worker is killed (SIGKILL to it and its work horse) while the SMTP server holds one of its
   messages before answering: the message was claimed in the ledger, never accepted. The other
   worker and a restarted one finish the queue; once the claim is stale (aged here in the
@@ -327,7 +329,7 @@ class Cluster:
 
 
 def node_environment(
-    database_url: str, redis_url: str, smtp_port: int, evidence: dict[str, str]
+    database_url: str, redis_url: str, smtp_port: int, evidence: dict[str, str], shared: Path
 ) -> dict[str, str]:
     """What every node is given: the same settings and keys, production mode."""
     base = {
@@ -362,6 +364,9 @@ def node_environment(
         "TRACKER_SERVER_THREADS": "4",
         "TRACKER_SERVER_CONNECTIONS": "64",
         "TRACKER_DATABASE_MAX_CONNECTIONS": "4",
+        # On a shared file system (NFS...) in production: a worker writes them, a server reads.
+        "TRACKER_AUDIT_CHECKPOINT_FILE": str(shared / "audit-checkpoints.jsonl"),
+        "TRACKER_PACK_DIR": str(shared / "packs"),
         **evidence,
     }
 
@@ -512,6 +517,7 @@ def cluster(services, demo_snapshots, timings) -> Iterator[Cluster]:
                 redis_url,
                 smtp.port,
                 {"TRACKER_EVIDENCE_URL": f"s3://{bucket}/evidence", **s3.environment()},
+                folder / "shared",
             )
             made = Cluster([], nodes, env, redis, smtp, "", s3, bucket, folder, timings, every)
             try:
@@ -707,19 +713,34 @@ def test_two_schedulers_still_sweep_once(cluster, scheduled_sweep):
     assert len({row.key for row in keys}) == rows
 
 
+def metric(text: str, name: str) -> float:
+    """One sample's value from Prometheus text."""
+    values = [line.split()[-1] for line in text.splitlines() if line.startswith(f"{name} ")]
+    assert len(values) == 1, f"{name} not in:\n{text}"
+    return float(values[0])
+
+
 def test_the_audit_chain_the_nodes_wrote_verifies_with_their_one_key(cluster, scheduled_sweep):
     """Servers, workers and schedulers append to one chain, keyed with TRACKER_AUDIT_KEY; the
-    sweep's signed checkpoint is written where the worker that ran it keeps its data."""
-    written = sorted(cluster.folder.glob("nodes/*/audit-checkpoints.jsonl"))
-    assert [path.parent.name for path in written] in (["worker-1"], ["worker-2"])
+    sweep's signed checkpoint goes to the one checkpoint file on shared storage, which every
+    server's /metrics reads."""
+    shared = Path(cluster.env["TRACKER_AUDIT_CHECKPOINT_FILE"])
+    assert not list(cluster.folder.glob("nodes/*/audit-checkpoints.jsonl"))
     started = time.monotonic()
     ring = audit_keys.Keyring(audit_keys.parse_keys(AUDIT_KEY, ","), "the nodes' key")
-    report = audit.verify(keyring=ring, checkpoints=written[0])
+    report = audit.verify(keyring=ring, checkpoints=shared)
     cluster.timings["audit chain and checkpoint verified"] = time.monotonic() - started
     assert report.ok, report.problems
     assert report.protected and report.checkpoints == 1
     # The upload through server 1 is among the keyed events.
     assert AuditEvent.select().where(AuditEvent.id >= report.protected_from).count() > 1
+
+    swept = scheduled_sweep.jobs[0].ended_at.timestamp()
+    for base in cluster.servers:
+        scraped = httpx.get(f"{base}/metrics", timeout=10)
+        assert scraped.status_code == 200, scraped.text
+        assert metric(scraped.text, "tracker_last_sweep_timestamp_seconds") >= swept - 60
+        assert metric(scraped.text, "tracker_last_audit_verification_timestamp_seconds") > 0
 
 
 def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
