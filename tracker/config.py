@@ -245,7 +245,8 @@ class Settings:
             raise ConfigError(f"TRACKER_LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.trusted_proxies < 0:
             raise ConfigError("TRACKER_TRUSTED_PROXIES must not be negative")
-        if self.evidence_url and not self.evidence_url.startswith("s3://"):
+        bucket = self.evidence_url.removeprefix("s3://").partition("/")[0]
+        if self.evidence_url and (not self.evidence_url.startswith("s3://") or not bucket):
             raise ConfigError(
                 f"TRACKER_EVIDENCE_URL must be an s3://bucket/prefix URL, not {self.evidence_url!r}"
             )

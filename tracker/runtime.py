@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from evidence import ContentStore
+from evidence import EvidenceStore
 from tracker import config
 from tracker.plugin_host import Catalogue
 
@@ -22,7 +22,7 @@ class Runtime:
     """What the running app shares between requests."""
 
     settings: config.Settings
-    store: ContentStore
+    store: EvidenceStore
     catalogue: Catalogue = field(default_factory=Catalogue)
 
 

@@ -268,7 +268,10 @@ def serve(
             # Gunicorn's control socket (for `gunicornc`) is not used; by default every instance
             # would share ~/.gunicorn/gunicorn.ctl, and the last one started would take it over.
             self.cfg.set("control_socket_disable", True)
-            self.cfg.set("accesslog", "-")
+            # Gunicorn's own lines through the process's logging (TRACKER_LOG_FORMAT), and no
+            # access lines: the app writes one per request, naming its route where gunicorn's
+            # would show the path and query string, which can hold a token (operations.logs).
+            self.cfg.set("logger_class", "tracker.operations.logs.GunicornLogger")
             if worker_exited is not None:
                 self.cfg.set("child_exit", lambda _server, worker: worker_exited(worker.pid))
 

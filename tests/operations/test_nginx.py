@@ -320,6 +320,14 @@ def test_a_large_upload_streams_through_nginx_and_lands_verified(proxied):
     assert token not in proxied.app_log.read_text()
 
 
+def test_everything_the_server_logs_is_json(proxied):
+    said, *logged = proxied.app_log.read_text().splitlines()
+    assert said.startswith("AI Evidence Tracker on ")  # what `tracker serve` says, not a log line
+    lines = [json.loads(line) for line in logged]  # gunicorn's own lines included
+    assert any(line["logger"] == "gunicorn.error" for line in lines)
+    assert any(line["logger"] == "tracker.requests" for line in lines)
+
+
 def tls_socket(proxied) -> ssl.SSLSocket:
     raw = socket.create_connection(("127.0.0.1", proxied.https), timeout=WAIT)
     return proxied.tls().wrap_socket(raw, server_hostname="127.0.0.1")

@@ -216,7 +216,7 @@ def test_the_report_reads_in_french(app, system_id):
         day = i18n.format_day(result.as_of)
     assert expected[DPIA] == "satisfaite" and "manquante" in expected.values()
     assert "Toutes les exigences" in text and "Exigence Statut" in text
-    assert f"Live facial recognition Completeness on {day}" in text  # not translated yet
+    assert f"Live facial recognition Complétude au {day}" in text
     assert "Les événements et leurs délais" in text and "Utilisation du système #" in text
     assert "Pas prêt pour" in text and "Not ready for" not in text
     rows = requirement_rows(text, result, "Toutes les exigences")

@@ -16,6 +16,7 @@ from tracker.cli.params import AS_OF, Number
 from tracker.config import ConfigError
 from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
+from tracker.operations import logs
 from tracker.portfolio import jobs as portfolio_jobs
 from tracker.reminders import jobs, ledger, retention
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
@@ -190,6 +191,7 @@ def _reachable_redis(settings):
 def worker(ctx: Context, burst: bool) -> None:
     """Run an RQ worker for reminder jobs (with RQ's scheduler, which runs the retries)."""
     settings = ctx.settings
+    logs.configure_for(settings)  # TRACKER_LOG_FORMAT; RQ then adds no output of its own
     ctx.connect()  # nor one whose database is missing or out of date
     ctx.close()
     try:
@@ -209,6 +211,7 @@ def scheduler(ctx: Context) -> None:
     """Run RQ's cron scheduler: the daily sweep at TRACKER_SWEEP_TIME in the agency's time zone,
     and the portfolio's rows of each new day just after midnight."""
     settings = ctx.settings
+    logs.configure_for(settings)  # TRACKER_LOG_FORMAT; RQ then adds no output of its own
     ctx.catalogue()  # refuses to schedule sweeps for jurisdictions no plugin provides
     os.environ["TZ"] = settings.timezone  # RQ reads cron times in the process's local zone
     time.tzset()

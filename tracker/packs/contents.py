@@ -35,7 +35,7 @@ from typing import Any
 
 from peewee import fn
 
-from evidence import ContentStore
+from evidence import EvidenceStore
 from tracker import agency, catalogue_record, register
 from tracker.audit import jsonable
 from tracker.completeness import evaluator_for, load_snapshot
@@ -114,7 +114,7 @@ def _counted(result: SystemCompleteness) -> Iterator[tuple[str, int]]:
 
 
 def _evidence_members(
-    prefix: str, result: SystemCompleteness, store: ContentStore
+    prefix: str, result: SystemCompleteness, store: EvidenceStore
 ) -> tuple[list[Member], int, set[int]]:
     counted = sorted(set(_counted(result)))
     ids = {evidence_id for _, evidence_id in counted}
@@ -165,10 +165,6 @@ def _evidence_members(
     writer.writerows(index)
     members.append(text_member(f"{prefix}evidence.csv", table.getvalue()))
     return members, size, ids
-
-
-def _opener(store: ContentStore, sha256: str):
-    return lambda: open(store.path_for(sha256), "rb")
 
 
 def _person(user: User | None) -> dict[str, str] | None:
@@ -265,7 +261,7 @@ def section(
     as_of: date,
     catalogue: Catalogue,
     expiring_soon_days: int,
-    store: ContentStore,
+    store: EvidenceStore,
     prefix: str = "",
     agency_name: str = "",
 ) -> Section:

@@ -35,6 +35,7 @@ from rq.scheduler import RQScheduler
 
 from tracker import audit, config, db, evidence_items
 from tracker.audit import keys as audit_keys
+from tracker.operations import request_id
 from tracker.plugin_host import Catalogue, load_catalogue_for
 from tracker.reminders import ledger, mail, retention
 from tracker.reminders.delivery import deliver, sweep
@@ -121,7 +122,7 @@ def sweep_job(as_of: str | None = None) -> dict:
             prune_ledger(day, settings)
             audit_checkpoint(settings)
         evidence_items.sweep_interrupted_uploads(
-            settings.evidence_dir, settings.upload_temp_max_age_hours
+            settings.evidence_dir, settings.upload_temp_max_age_hours, settings.evidence_url
         )
         connection.set(LAST_SWEEP_KEY, f"{time.time():.3f}")
     finally:
@@ -230,6 +231,13 @@ class ReminderWorker(Worker):
 
     def _patiently(self, run: Callable[[], T]) -> T:
         return _patiently(run, lambda: self._stop_requested, f"worker {self.name}", self.log)
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        # RQ's lines about the job (done, failed, retried), in this process and the work horse
+        # it forks, carry the id of the request that queued it, as the job's own lines and
+        # audit events do (tracker.operations.request_id).
+        with request_id.bound(job.meta.get(request_id.META_KEY, "")):
+            super().execute_job(job, queue)
 
     def check_for_suspension(self, burst: bool) -> None:
         self._patiently(lambda: super(ReminderWorker, self).check_for_suspension(burst))

@@ -13,8 +13,9 @@ Redis of ``TRACKER_REDIS_URL``) so that every worker process shares them. When R
 answering, the limiter logs one warning and counts in each process's own memory until it answers
 again (one more line then): requests keep being served, never refused because Redis is down.
 
-The client address is the connection's (``REMOTE_ADDR``): behind a proxy, the proxy must be
-the one setting it (see the README's deployment notes), or every client shares one budget.
+The client address is ``REMOTE_ADDR`` after the proxy fix (tracker.operations.proxy): behind a
+proxy, set ``TRACKER_TRUSTED_PROXIES`` so that it is the client's, or every client shares the
+proxy's budget.
 """
 
 from __future__ import annotations
