@@ -9,6 +9,9 @@ reports medians of:
   measured in the same run: reading the same tables with one raw SQL query each, and the
   completeness engine alone computing every summary (what every portfolio request cost before
   the index);
+- what the cores gave meanwhile: how much faster as many processes as the recompute's workers
+  run a pure-Python loop each than one process runs one (2.0 on two idle cores; less while
+  others use them: this machine is shared);
 - reading a page as the API does (10 systems, by name and by overdue count) and as the web
   page does (50 systems), with the index current: SQL queries and milliseconds;
 - the same read right after one system was written to (its row recomputed) and the check
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import statistics
 import subprocess
@@ -62,6 +66,27 @@ def child(task: str, url: str) -> None:
         for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
     )
     print(json.dumps({"seconds": seconds, "peak_mib": peak // 1024}))
+
+
+def spin(loops: int) -> int:
+    total = 0
+    for number in range(loops):
+        total += number * number % 7
+    return total
+
+
+def cores_speedup(workers: int, loops: int = 4_000_000) -> float:
+    """How much faster ``workers`` processes run one loop each than one process runs one,
+    measured now."""
+    start = time.perf_counter()
+    spin(loops)
+    one = time.perf_counter() - start
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(spin, [1])  # started before the clock
+        start = time.perf_counter()
+        pool.map(spin, [loops] * workers, chunksize=1)
+        many = time.perf_counter() - start
+    return workers * one / many
 
 
 def in_child(task: str, url: str) -> dict:
@@ -103,12 +128,16 @@ def main() -> None:
     db.database.obj.close()
 
     # Alternating, so that each sees the machine in the same state.
-    refreshes, alone, engines, floors = [], [], [], []
+    refreshes, alone, engines, floors, speedups = [], [], [], [], []
+    processes = max(2, parallel.cores())
     for _ in range(args.runs):
         floors.append(in_child("floor", url))
         engines.append(in_child("engine", url))
+        speedups.append(cores_speedup(processes))
         refreshes.append(in_child("refresh", url))
         alone.append(in_child("refresh-alone", url))
+        speedups.append(cores_speedup(processes))
+    speedup = statistics.median(speedups)
     refresh_s = statistics.median(r["seconds"] for r in refreshes)
     alone_s = statistics.median(r["seconds"] for r in alone)
     alone_peak = max(r["peak_mib"] for r in alone)
@@ -157,6 +186,7 @@ def main() -> None:
         f" {workers} workers)"
     )
     print(f"  in one process      {alone_s:6.2f} s   peak RSS {alone_peak} MiB")
+    print(f"  cores' speedup      {speedup:6.2f} x   ({len(speedups)} measures around the runs)")
     print(
         f"  engine alone        {engine_s:6.2f} s   peak RSS {engine_peak} MiB (every request before)"
     )
@@ -174,6 +204,7 @@ def main() -> None:
         recompute_peak_mib=refresh_peak,
         workers=workers,
         one_process_s=round(alone_s, 2),
+        cores_speedup=round(speedup, 2),
         engine_alone_s=round(engine_s, 2),
         floor_s=round(floor_s, 2),
         api_page_ms=round(by_name_ms, 1),
