@@ -101,6 +101,7 @@ class HoldingMailbox(Mailbox):
         super().__init__()
         self.hold_after: int | None = None
         self.held_peer: tuple[str, int] | None = None
+        self.held_for: list[str] = []  # the held message's recipients
         self.released = False
         self.dropped = 0
 
@@ -111,6 +112,7 @@ class HoldingMailbox(Mailbox):
             and len(self.received) >= self.hold_after
         ):
             self.held_peer = session.peer
+            self.held_for = [address.casefold() for address in envelope.rcpt_tos]
             try:
                 while not self.released:
                     await asyncio.sleep(0.02)
@@ -680,9 +682,9 @@ def test_an_upload_through_one_server_downloads_verified_through_the_other(clust
 def test_the_worker_pool_sends_the_scheduled_sweep_s_e_mails_once(cluster, scheduled_sweep):
     day = scheduled_sweep.day
     rows = Notification.select().where(Notification.sweep_date == day)
-    assert rows.count() > jobs.MESSAGES_PER_JOB  # several delivery jobs
     assert {row.state for row in rows} == {"sent"}
     received = scheduled_sweep.mail
+    assert len(received) > jobs.MESSAGES_PER_JOB  # several delivery jobs
     recipients = Counter(m["To"].addresses[0].addr_spec.casefold() for m in received)
     assert recipients and max(recipients.values()) == 1, recipients.most_common(3)
     assert set(recipients) == {row.recipient for row in rows}
@@ -766,13 +768,20 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
         for w in Worker.all(connection=cluster.redis)
         if w.pid == workers[victim].pid
     } - {None}
+    assert dead  # it was running a delivery job
     workers[victim].kill()
     until(lambda: mailbox.dropped == 1, "the held message to be dropped with its connection")
     mailbox.released = True
     killed_at = time.monotonic()
-    of_the_day = Notification.select().where(Notification.sweep_date == day)
-    claimed = of_the_day.where(Notification.state == "sending")
-    assert claimed.count() >= 1  # the message in flight: claimed, never accepted
+
+    def of_the_day():  # a new query each time: peewee keeps the rows a query has read
+        return Notification.select().where(Notification.sweep_date == day)
+
+    claimed = of_the_day().where(Notification.state == "sending")
+    # The message in flight, and only it: claimed, never accepted.
+    assert {row.recipient for row in claimed} == set(mailbox.held_for)
+    states = Counter(row.state for row in of_the_day())
+    timings["kill: the day's ledger rows when the worker died"] = str(dict(states))
 
     # The survivor and a restarted worker finish what is queued; the killed job stays lost.
     restarted = cluster.node(f"{victim}-restarted", "worker").start()
@@ -781,7 +790,7 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
         time.monotonic() - killed_at
     )
     assert restarted.running() and not workers[victim].left_behind()
-    left = of_the_day.where(Notification.state != "sent").count()
+    left = of_the_day().where(Notification.state != "sent").count()
     assert left >= 1  # the killed message (and the rest of its job, if any)
 
     # Fifteen minutes on (STALE_CLAIM), the next sweep takes the abandoned claim over and sends
@@ -796,7 +805,7 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
         lambda: (
             again.get_status(refresh=True) == "finished"
             and cluster.drained(dead)
-            and not of_the_day.where(Notification.state != "sent").exists()
+            and not of_the_day().where(Notification.state != "sent").exists()
         ),
         "every notification of the day to be sent",
     )
@@ -805,8 +814,8 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
     assert again.return_value()["new"] == 0
 
     received = mailbox.received[before:]
-    rows = list(of_the_day)
-    assert len(rows) > 2 * jobs.MESSAGES_PER_JOB and {r.state for r in rows} == {"sent"}
+    rows = list(of_the_day())
+    assert len(received) > 2 * jobs.MESSAGES_PER_JOB and {r.state for r in rows} == {"sent"}
     ids = received_ids(received)
     assert max(ids.values()) == 1, ids.most_common(3)  # nothing sent twice
     assert set(ids) == {r.message_id for r in rows}  # nothing lost
