@@ -62,7 +62,8 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
-def _hash_path(path: Path) -> tuple[str, int]:
+def hash_path(path: Path) -> tuple[str, int]:
+    """(SHA-256, size) of a file, read a chunk at a time."""
     digest, size = hashlib.sha256(), 0
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
@@ -200,7 +201,7 @@ class ContentStore:
             if problem is None:
                 pending.discard()
                 return False
-            actual, _size = _hash_path(pending.path)
+            actual, _size = hash_path(pending.path)
             if actual != sha256:  # the fresh copy did not reach the disk intact either
                 pending.discard()
                 raise IntegrityError(sha256, f"the uploaded copy hashes to {actual} on disk")
@@ -235,7 +236,7 @@ class ContentStore:
 
     def hash_file(self, sha256: str) -> tuple[str, int]:
         """Hash the stored file as it is now: (actual SHA-256, size)."""
-        return _hash_path(self.path_for(sha256))
+        return hash_path(self.path_for(sha256))
 
     def open(self, sha256: str) -> BinaryIO:
         """Open a stored file for reading, unchecked: for callers that hash what they read

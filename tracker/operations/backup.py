@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence import ContentStore
+from evidence.store import hash_path
 from tracker import __version__, config, db, schema
 from tracker.i18n.text import Phrase
 from tracker.models import AISystem, AuditEvent, Blob, Evidence, User
@@ -160,15 +161,6 @@ def read_snapshot(cursor: Any) -> Snapshot:
     cursor.execute(f"SELECT sha256, size FROM {quoted(Blob._meta.table_name)} ORDER BY sha256")
     snapshot.manifest = {sha256: int(size) for sha256, size in cursor.fetchall()}
     return snapshot
-
-
-def _hash_file(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _fsync(path: Path) -> None:
@@ -283,7 +275,7 @@ def backup(settings: config.Settings, dest: Path, *, link: bool = False) -> Back
 
 
 def _file_entry(path: Path) -> dict[str, Any]:
-    sha256, size = _hash_file(path)
+    sha256, size = hash_path(path)
     return {"sha256": sha256, "size": size}
 
 
@@ -346,7 +338,7 @@ def _copy_store(store_dir: Path, target: Path, manifest: dict[str, int], link: b
             )
         if link and _linked(source, copy):
             linked += 1
-            actual, actual_size = _hash_file(copy)
+            actual, actual_size = hash_path(copy)
         else:
             actual, actual_size = _copy_hashing(source, copy)
         if (actual, actual_size) != (sha256, size):
