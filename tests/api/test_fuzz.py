@@ -50,6 +50,21 @@ def settings(settings):
     return dataclasses.replace(settings, api_rate_limit="1000000/minute")
 
 
+def closing_when_read(wsgi_app):
+    """The app as a WSGI server runs it: each response's iterable closed once read (PEP 3333),
+    which schemathesis' in-process transport leaves undone; a downloaded file (an evidence
+    pack's) then stays open until the garbage collector finds it."""
+
+    def read_then_closed(iterable):
+        try:
+            yield from iterable
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return lambda environ, start_response: read_then_closed(wsgi_app(environ, start_response))
+
+
 def _token(secret: str) -> ApiToken:
     return ApiToken.get(ApiToken.prefix == secret[:12])
 
@@ -86,6 +101,7 @@ def fuzz(app, tokens: dict[str, str]) -> dict:
             "suppress-health-check": ["all"],
         }
     )
+    app.wsgi_app = closing_when_read(app.wsgi_app)
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=config)
     admin, viewer = _token(tokens["admin"]), _token(tokens["viewer"])
 

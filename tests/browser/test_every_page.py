@@ -79,6 +79,7 @@ NOT_PAGES = {
     "evidence_pages.download", "evidence_pages.choices", "portfolio.home",
     "portfolio.export_csv", "operator_pages.template", "registration_pages.import_template",
     "pack_pages.download", "public.pack_signing_key",
+    "operations_health.healthz", "operations_health.readyz", "operations_metrics",
 }  # fmt: skip
 NOT_PAGE_SUFFIXES = (".csv", ".json", ".pdf")
 

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from tracker import register
 from tracker.api.auth import actor, require
 from tracker.api.blueprint import Blueprint
-from tracker.api.fields import UtcDateTime
+from tracker.api.fields import UtcDateTime, database_id
 from tracker.api.problems import problem
 from tracker.downloads import pack_download
 from tracker.errors import NotFound
@@ -41,14 +41,14 @@ class PackIn(ma.Schema):
 
 
 class AgencyPackIn(PackIn):
-    system_id = fields.Integer(
+    system_id = database_id(
         allow_none=True,
         metadata={"description": "The system; omitted or null: every system (agency-wide)"},
     )
 
 
 class PackFilters(ma.Schema):
-    system_id = fields.Integer(metadata={"description": "Only this system's packs"})
+    system_id = database_id(metadata={"description": "Only this system's packs"})
 
 
 class PackOut(ma.Schema):
