@@ -26,6 +26,7 @@ from tracker import config, db
 from tracker.cli import main as tracker_cli
 from tracker.models import AISystem, AuditEvent, Blob, Evidence, User
 from tracker.operations import backup as backups
+from tracker.operations import restore as restores
 
 _numbers = itertools.count()
 
@@ -303,7 +304,7 @@ def test_a_backup_restores_only_into_the_same_kind_of_database(migrated, setting
     )
     target = settings.with_overrides(database_url=other, data_dir=tmp_path / "other")
     with pytest.raises(backups.BackupError, match="same kind of database"):
-        backups.restore(target, tmp_path / "backup")
+        restores.restore(target, tmp_path / "backup")
     assert not (tmp_path / "other.db").exists()
 
 
@@ -328,7 +329,7 @@ def test_linked_files_share_the_stores_and_an_object_store_backup_holds_the_mani
     assert metadata["evidence_store"]["url"] == "s3://evidence/tracker"
     assert "object store keeps the files" in metadata["evidence_store"]["note"]
     with pytest.raises(backups.BackupError, match="holds no evidence files"):
-        backups.restore(
+        restores.restore(
             settings.with_overrides(data_dir=tmp_path / "x"), tmp_path / "manifest-only"
         )
 

@@ -12,6 +12,7 @@ from tracker.cli.output import echo
 from tracker.i18n import gettext as _
 from tracker.i18n import ngettext
 from tracker.operations import backup as backups
+from tracker.operations import restore as restores
 
 
 def _not_included() -> str:
@@ -83,7 +84,7 @@ def restore_command(ctx: Context, src: Path) -> None:
     manifest. Nothing is left behind when it fails."""
     settings = ctx.settings
     try:
-        done = backups.restore(settings, src)
+        done = restores.restore(settings, src)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     echo(
@@ -111,7 +112,7 @@ def restore_command(ctx: Context, src: Path) -> None:
                 done.stored_files,
             )
         )
-    if done.schema_version < backups.latest_schema_version():
+    if done.schema_version < restores.latest_schema_version():
         echo(
             _(
                 "the database is at schema version %(current)s: run `tracker db upgrade`",

@@ -28,10 +28,10 @@ from tracker.operations.backup import (
     POSTGRES_FILE,
     BackupError,
     Snapshot,
-    Undo,
     quoted,
     read_snapshot,
 )
+from tracker.operations.restore import Undo
 
 # The libpq connection parameters a PostgreSQL URL may carry that pg_dump and pg_restore need
 # too; the search path is not among them (the schema is named to them explicitly).
