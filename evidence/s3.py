@@ -21,18 +21,13 @@ byte is handed out, as the folder store does for every file.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import hashlib
 import io
 import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,10 +36,11 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from evidence.s3_location import CLIENT_CONFIG, S3Location, not_found, unavailable
+from evidence.s3_upload import S3PendingUpload, content_md5
 from evidence.store import (
     CHUNK_SIZE,
     IntegrityError,
-    PendingFile,
     TemporaryUpload,
     check_digest,
     check_sha256,
@@ -53,239 +49,10 @@ from evidence.store import (
 
 log = logging.getLogger(__name__)
 
-# Every part but the last must be at least 5 MiB (S3's rule); 8 MiB parts allow 78 GiB in the
-# 10,000 parts S3 accepts, far above any evidence file (TRACKER_MAX_UPLOAD_MB).
-PART_SIZE = 8 * 1024 * 1024
-# Parts of one upload on their way at once, beside the one being gathered: sending overlaps
-# receiving, and memory stays at (1 + PARTS_IN_FLIGHT) parts per upload.
-PARTS_IN_FLIGHT = 2
 # S3's limit for a copy in one request (CopyObject); larger objects are copied in parts.
 COPY_IN_ONE = 5 * 1024 * 1024 * 1024
 # Files up to this size are checked whole before open_verified returns (one read, in memory).
 VERIFY_WHOLE = 8 * 1024 * 1024
-
-_CLIENT_CONFIG = botocore.config.Config(
-    # The SHA-256 of every file is this store's own check, and Content-MD5 guards each part in
-    # transit: the newer default checksums (CRC32 headers and trailers) are not understood by
-    # every S3-compatible server, so they are only sent when an operation requires them.
-    request_checksum_calculation="when_required",
-    response_checksum_validation="when_required",
-    retries={"mode": "standard", "max_attempts": 5},
-)
-
-
-_senders: dict[int, ThreadPoolExecutor] = {}
-_senders_lock = threading.Lock()
-
-
-def _sender() -> ThreadPoolExecutor:
-    """The threads that send parts, shared by this process's uploads (made anew after a fork:
-    threads do not survive one)."""
-    pid = os.getpid()
-    with _senders_lock:
-        if pid not in _senders:
-            _senders.clear()
-            _senders[pid] = ThreadPoolExecutor(max_workers=16, thread_name_prefix="s3-parts")
-        return _senders[pid]
-
-
-class StoreUnavailable(OSError):
-    """The object store could not be reached or refused a request (not a content problem)."""
-
-
-@dataclass(frozen=True)
-class S3Location:
-    bucket: str
-    prefix: str  # without a trailing slash; may be empty
-
-    @classmethod
-    def parse(cls, url: str) -> S3Location:
-        """``s3://bucket/some/prefix`` -> bucket ``bucket``, prefix ``some/prefix``."""
-        if not url.startswith("s3://"):
-            raise ValueError(f"not an s3://bucket/prefix URL: {url!r}")
-        bucket, _, prefix = url[len("s3://") :].partition("/")
-        if not bucket:
-            raise ValueError(f"no bucket in {url!r}")
-        return cls(bucket, prefix.strip("/"))
-
-    def key(self, *parts: str) -> str:
-        return "/".join(p for p in (self.prefix, *parts) if p)
-
-    def __str__(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
-
-
-def _not_found(error: botocore.exceptions.ClientError) -> bool:
-    code = str(error.response.get("Error", {}).get("Code", ""))
-    return code in ("404", "NoSuchKey", "NotFound", "NoSuchUpload")
-
-
-def _unavailable(error: Exception, what: str) -> StoreUnavailable:
-    return StoreUnavailable(f"object store: {what}: {error}")
-
-
-def _md5(data: bytes | bytearray) -> str:
-    # Content-MD5 is transport integrity (S3 refuses a part that arrived altered), not identity.
-    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
-
-
-class _Spool(PendingFile):
-    """The local copy of an upload, for the content checks: no fsync, it is never kept."""
-
-    def finish(self) -> str:
-        if not self._file.closed:
-            self._file.close()
-        self.sha256 = self._hash.hexdigest()
-        return self.sha256
-
-
-class S3PendingUpload:
-    """An upload being received: hashed as it arrives, sent on in parts, spooled locally."""
-
-    def __init__(self, store: S3Store) -> None:
-        self._store = store
-        self._spool = _Spool(store.spool_dir())
-        self.path = self._spool.path
-        # When it began is in its name: what the store's own listing says may be another clock's.
-        self.key = store.location.key("tmp", f"upload-{int(time.time())}-{uuid.uuid4().hex}")
-        self._buffer = bytearray()
-        self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
-        self._sending: list[Future[dict[str, Any]]] = []
-        self._temporary = False  # a completed object at self.key awaits commit
-        self.sha256 = ""
-        self.repaired: str | None = None
-
-    @property
-    def size(self) -> int:
-        return self._spool.size
-
-    # The file-like methods a multipart parser calls while streaming the upload.
-    def write(self, data: bytes) -> int:
-        written = self._spool.write(data)
-        self._buffer += data
-        if len(self._buffer) >= PART_SIZE:
-            self._send_part()
-        return written
-
-    def seek(self, *args: int) -> int:
-        return self._spool.seek(*args)
-
-    def tell(self) -> int:
-        return self._spool.tell()
-
-    def read(self, *args: int) -> bytes:  # pragma: no cover - required by the file protocol
-        raise OSError("a pending upload is write-only")
-
-    def flush(self) -> None:
-        self._spool.flush()
-
-    def close(self) -> None:
-        self._spool.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._spool.closed
-
-    def _send_part(self) -> None:
-        """Hand the gathered part to a sending thread, once fewer than PARTS_IN_FLIGHT are on
-        their way (a failure to send one is raised here or by finish)."""
-        if self._upload_id is None:
-            try:
-                started = self._store.client.create_multipart_upload(
-                    Bucket=self._store.location.bucket, Key=self.key
-                )
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-                raise _unavailable(error, f"starting {self.key}") from error
-            self._upload_id = started["UploadId"]
-        while len(self._sending) >= PARTS_IN_FLIGHT:
-            self._parts.append(self._sending.pop(0).result())
-        number = len(self._parts) + len(self._sending) + 1
-        data, self._buffer = self._buffer, bytearray()
-        self._sending.append(_sender().submit(self._upload_part, number, data))
-
-    def _upload_part(self, number: int, data: bytearray) -> dict[str, Any]:
-        try:
-            sent = self._store.client.upload_part(
-                Bucket=self._store.location.bucket,
-                Key=self.key,
-                UploadId=self._upload_id,
-                PartNumber=number,
-                Body=data,
-                ContentMD5=_md5(data),
-            )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise _unavailable(error, f"sending part {number} of {self.key}") from error
-        return {"PartNumber": number, "ETag": sent["ETag"]}
-
-    def _sent(self) -> None:
-        """Wait for the parts on their way; raise the first failure."""
-        sending, self._sending = self._sending, []
-        failure = None
-        for future in sending:
-            try:
-                self._parts.append(future.result())
-            except Exception as error:  # all are waited for before anything is raised
-                failure = failure or error
-        if failure is not None:
-            raise failure
-
-    def finish(self) -> str:
-        """Send what is left, complete the upload (to its temporary key when it had parts) and
-        return the SHA-256 of everything written."""
-        if self.sha256:
-            return self.sha256
-        self._spool.finish()
-        if self._upload_id is not None:
-            if self._buffer:
-                self._send_part()
-            self._sent()
-            try:
-                self._store.client.complete_multipart_upload(
-                    Bucket=self._store.location.bucket,
-                    Key=self.key,
-                    UploadId=self._upload_id,
-                    MultipartUpload={"Parts": self._parts},
-                )
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-                raise _unavailable(error, f"completing {self.key}") from error
-            self._upload_id = None
-            self._temporary = True
-        self.sha256 = self._spool.sha256
-        return self.sha256
-
-    @property
-    def in_memory(self) -> bool:
-        """Whether the whole content is still here (smaller than one part), not yet sent."""
-        return self._upload_id is None and not self._temporary
-
-    def content(self) -> bytes:
-        return bytes(self._buffer)
-
-    def placed(self) -> None:
-        """The content is under its hash now: what was temporary is no longer needed."""
-        self.discard()
-
-    def discard(self) -> None:
-        """Drop the upload: abort its multipart upload or delete its temporary object. A
-        failure here is logged, not raised: the sweep removes what is left behind."""
-        self._buffer = bytearray()
-        with contextlib.suppress(OSError):
-            self._sent()  # a part still on its way would outlive an abort sent before it lands
-        client, bucket = self._store.client, self._store.location.bucket
-        try:
-            if self._upload_id is not None:
-                client.abort_multipart_upload(Bucket=bucket, Key=self.key, UploadId=self._upload_id)
-                self._upload_id = None
-            if self._temporary:
-                client.delete_object(Bucket=bucket, Key=self.key)
-                self._temporary = False
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            log.warning("could not drop the unfinished upload %s: %s", self.key, error)
-        self._spool.discard()
-
-    def release(self) -> None:
-        self._spool.release()
 
 
 class _ObjectReader:
@@ -363,7 +130,7 @@ class S3Store:
             with self._lock:
                 client = self._clients.get(pid)
                 if client is None:
-                    client = boto3.session.Session().client("s3", config=_CLIENT_CONFIG)
+                    client = boto3.session.Session().client("s3", config=CLIENT_CONFIG)
                     self._clients = {pid: client}
         return client
 
@@ -380,21 +147,21 @@ class S3Store:
         try:
             return self.client.get_object(Bucket=self.location.bucket, Key=key)
         except botocore.exceptions.ClientError as error:
-            if _not_found(error):
+            if not_found(error):
                 raise IntegrityError(sha256, "the stored file is missing") from None
-            raise _unavailable(error, f"reading {key}") from error
+            raise unavailable(error, f"reading {key}") from error
         except botocore.exceptions.BotoCoreError as error:
-            raise _unavailable(error, f"reading {key}") from error
+            raise unavailable(error, f"reading {key}") from error
 
     def _head(self, key: str) -> dict[str, Any] | None:
         try:
             return self.client.head_object(Bucket=self.location.bucket, Key=key)
         except botocore.exceptions.ClientError as error:
-            if _not_found(error):
+            if not_found(error):
                 return None
-            raise _unavailable(error, f"looking up {key}") from error
+            raise unavailable(error, f"looking up {key}") from error
         except botocore.exceptions.BotoCoreError as error:
-            raise _unavailable(error, f"looking up {key}") from error
+            raise unavailable(error, f"looking up {key}") from error
 
     def exists(self, sha256: str) -> bool:
         return self._head(self.key_for(sha256)) is not None
@@ -450,7 +217,7 @@ class S3Store:
             for page in pages:
                 yield from page.get("Contents", [])
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise _unavailable(error, f"listing {prefix}") from error
+            raise unavailable(error, f"listing {prefix}") from error
 
     # Writing
     def begin(self) -> S3PendingUpload:
@@ -504,7 +271,7 @@ class S3Store:
         try:
             if pending.in_memory:
                 data = pending.content()
-                client.put_object(Bucket=bucket, Key=key, Body=data, ContentMD5=_md5(data))
+                client.put_object(Bucket=bucket, Key=key, Body=data, ContentMD5=content_md5(data))
             elif pending.size <= COPY_IN_ONE:
                 # A server-side copy, S3 having no rename: one request up to 5 GiB.
                 client.copy_object(
@@ -513,7 +280,7 @@ class S3Store:
             else:  # in parts (UploadPartCopy), the only way above 5 GiB
                 client.copy({"Bucket": bucket, "Key": pending.key}, bucket, key)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise _unavailable(error, f"storing {key}") from error
+            raise unavailable(error, f"storing {key}") from error
         pending.placed()
 
     def remove(self, sha256: str) -> None:
@@ -522,7 +289,7 @@ class S3Store:
         try:
             self.client.delete_object(Bucket=self.location.bucket, Key=key)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise _unavailable(error, f"deleting {key}") from error
+            raise unavailable(error, f"deleting {key}") from error
 
     # Interrupted uploads
     def temporary_uploads(self, now: float | None = None) -> list[TemporaryUpload]:
@@ -543,7 +310,7 @@ class S3Store:
                     where = f"{upload['Key']} (multipart upload {upload['UploadId']})"
                     found.append(TemporaryUpload(where, size, age, age < self.live_seconds, upload))
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise _unavailable(error, f"listing uploads under {self.tmp}") from error
+            raise unavailable(error, f"listing uploads under {self.tmp}") from error
         for item in self._list(self.tmp):
             age = max(0.0, now - _began(item["Key"], item["LastModified"]))
             found.append(
@@ -592,9 +359,9 @@ class S3Store:
             except FileNotFoundError:
                 continue
             except botocore.exceptions.ClientError as error:
-                if _not_found(error):
+                if not_found(error):
                     continue
-                raise _unavailable(error, f"removing {upload.where}") from error
+                raise unavailable(error, f"removing {upload.where}") from error
             removed += 1
             freed += upload.size
         return removed, freed

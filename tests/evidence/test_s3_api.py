@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from evidence import IntegrityError, S3Store
-from evidence.s3 import PART_SIZE
+from evidence.s3_upload import PART_SIZE
 from tests import sample_files
 from tests.factories import profile, upload_form
 from tracker.models import AuditEvent, Blob, EvidenceFile

@@ -11,7 +11,7 @@ import pytest
 
 from evidence import ContentStore, S3Store
 from evidence.migrate import migrate
-from evidence.s3 import PART_SIZE
+from evidence.s3_upload import PART_SIZE
 
 
 @pytest.fixture

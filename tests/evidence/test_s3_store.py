@@ -12,7 +12,9 @@ import pytest
 
 from evidence import IntegrityError, S3Store, open_store
 from evidence.check import check_store
-from evidence.s3 import PART_SIZE, S3Location, VerifyingReader
+from evidence.s3 import VerifyingReader
+from evidence.s3_location import S3Location
+from evidence.s3_upload import PART_SIZE
 from tracker import config
 
 BIG = PART_SIZE * 2 + 12345  # three parts: a multipart upload, checked as it streams

@@ -11,7 +11,7 @@ import click
 from evidence import EvidenceStore, open_store, store_for
 from evidence.check import check_store
 from evidence.migrate import migrate
-from evidence.s3 import StoreUnavailable
+from evidence.s3_location import StoreUnavailable
 from tracker import accounts, evidence_items, reviews
 from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
 from tracker.cli.output import echo, printable
