@@ -45,6 +45,7 @@ from evidence.store import (
     check_digest,
     check_sha256,
     in_progress,
+    receive,
 )
 
 log = logging.getLogger(__name__)
@@ -225,15 +226,7 @@ class S3Store:
 
     def put(self, stream: BinaryIO) -> S3PendingUpload:
         """Receive a whole stream (finished, not yet committed)."""
-        pending = self.begin()
-        try:
-            while chunk := stream.read(CHUNK_SIZE):
-                pending.write(chunk)
-            pending.finish()
-        except BaseException:
-            pending.discard()
-            raise
-        return pending
+        return receive(self.begin(), stream)
 
     def commit(self, pending: S3PendingUpload) -> bool:
         """Put a finished upload under its hash; return True when this content was new.

@@ -62,6 +62,19 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def receive(pending: Any, stream: BinaryIO) -> Any:
+    """Write a whole stream into a store's pending upload and finish it (not yet committed); a
+    failure discards it. Both stores' ``put``."""
+    try:
+        while chunk := stream.read(CHUNK_SIZE):
+            pending.write(chunk)
+        pending.finish()
+    except BaseException:
+        pending.discard()
+        raise
+    return pending
+
+
 def hash_path(path: Path) -> tuple[str, int]:
     """(SHA-256, size) of a file, read a chunk at a time."""
     digest, size = hashlib.sha256(), 0
@@ -177,15 +190,7 @@ class ContentStore:
 
     def put(self, stream: BinaryIO) -> PendingFile:
         """Receive a whole stream into a pending file (finished, not yet committed)."""
-        pending = self.begin()
-        try:
-            while chunk := stream.read(CHUNK_SIZE):
-                pending.write(chunk)
-            pending.finish()
-        except BaseException:
-            pending.discard()
-            raise
-        return pending
+        return receive(self.begin(), stream)
 
     def commit(self, pending: PendingFile) -> bool:
         """Move a finished upload into place; return True when this content was new.

@@ -22,7 +22,6 @@ from tracker.api.blueprint import Blueprint
 from tracker.api.fields import UtcDateTime, database_id
 from tracker.api.problems import problem
 from tracker.downloads import pack_download
-from tracker.errors import NotFound
 from tracker.models import Pack
 from tracker.packs import records, service
 from tracker.reminders import jobs
@@ -72,23 +71,12 @@ class PackOut(ma.Schema):
     download_url = fields.Method("_download")
 
     def _progress(self, pack: Pack) -> int:
-        if pack.state == "ready":
-            return 100
-        if not pack.total:
-            return 0
-        return min(99, int(100 * pack.done / pack.total))
+        return records.progress(pack)
 
     def _download(self, pack: Pack) -> str | None:
         if pack.state != "ready":
             return None
         return url_for("packs.PackDownload", pack_id=pack.id)
-
-
-def get_pack(pack_id: int) -> Pack:
-    pack = Pack.get_or_none(Pack.id == pack_id)
-    if pack is None:
-        raise NotFound("evidence pack", pack_id)
-    return pack
 
 
 def _start(system_id: int | None, as_of: date | None):
@@ -151,7 +139,7 @@ class OnePack(MethodView):
     @blp.response(200, PackOut)
     def get(self, pack_id):
         """One pack: its state and progress, and once ready its hashes and signature."""
-        return get_pack(pack_id)
+        return records.get(pack_id)
 
 
 @blp.route("/packs/<int:pack_id>/content")
@@ -160,7 +148,7 @@ class PackDownload(MethodView):
     @blp.response(200, content_type="application/zip", description="The pack (ranges accepted)")
     def get(self, pack_id):
         """Download a ready pack; ``Range`` requests resume an interrupted download."""
-        return pack_response(get_pack(pack_id))
+        return pack_response(records.get(pack_id))
 
 
 def pack_response(pack: Pack):

@@ -20,6 +20,7 @@ from pathlib import Path
 from tracker import audit
 from tracker.config import Settings
 from tracker.db import utcnow, write_transaction
+from tracker.errors import NotFound
 from tracker.models import AISystem, Pack
 from tracker.packs import contents, signing
 from tracker.packs.build import Scope, write_pack
@@ -132,8 +133,25 @@ def build_job(pack_id: int) -> dict:
     return {"pack": built.id, "sha256": built.sha256, "size": built.size}
 
 
-def for_system(system_id: int | None) -> list[Pack]:
-    """The system's packs (every system's with None), newest first."""
+def for_system(system_id: int | None, limit: int | None = None) -> list[Pack]:
+    """The system's packs (the agency-wide ones with None), newest first; ``limit``: at most."""
     query = Pack.select()
     query = query.where(Pack.system.is_null() if system_id is None else Pack.system == system_id)
-    return list(query.order_by(Pack.requested_at.desc(), Pack.id.desc()))
+    return list(query.order_by(Pack.requested_at.desc(), Pack.id.desc()).limit(limit))
+
+
+def get(pack_id: int) -> Pack:
+    """One pack; NotFound when there is none with that id."""
+    pack = Pack.get_or_none(Pack.id == pack_id)
+    if pack is None:
+        raise NotFound(Pack.label, pack_id)
+    return pack
+
+
+def progress(pack: Pack) -> int:
+    """Percent built, 0-100: 100 only once ready (the last bytes written are not the end)."""
+    if pack.state == "ready":
+        return 100
+    if not pack.total:
+        return 0
+    return min(99, int(100 * pack.done / pack.total))

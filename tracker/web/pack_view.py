@@ -34,15 +34,6 @@ AGENCY_PACKS_SHOWN = 10  # the portfolio lists the newest agency-wide packs only
 SHORT_HASH = 12  # hex digits of a SHA-256 shown before the reader asks for all of it
 
 
-def progress(pack: Pack) -> int:
-    """Percent built, 0-100, as the API reports it: 100 only once ready."""
-    if pack.state == "ready":
-        return 100
-    if not pack.total:
-        return 0
-    return min(99, int(100 * pack.done / pack.total))
-
-
 def state_word(state: str) -> str:
     return _(STATE_WORDS[state]) if state in STATE_WORDS else state
 
@@ -53,8 +44,8 @@ def status(pack: Pack) -> dict[str, Any]:
         "id": pack.id,
         "state": pack.state,
         "state_text": state_word(pack.state),
-        "progress": progress(pack),
-        "progress_text": format_percent(progress(pack)),
+        "progress": records.progress(pack),
+        "progress_text": format_percent(records.progress(pack)),
         "pending": pack.state in PENDING,
     }
 
@@ -110,7 +101,7 @@ def system_section(
 
 def agency_section(today: date) -> dict[str, Any]:
     """The portfolio's agency-wide packs: the newest few and the form that asks for one."""
-    packs = records.for_system(None)[:AGENCY_PACKS_SHOWN]
+    packs = records.for_system(None, limit=AGENCY_PACKS_SHOWN)
     return {
         "agency_packs": packs,
         "packs_pending": any(pack.state in PENDING for pack in packs),
@@ -121,7 +112,7 @@ def agency_section(today: date) -> dict[str, Any]:
 def template_helpers() -> dict[str, Any]:
     """The functions the packs partial calls per row."""
     return {
-        "pack_progress": progress,
+        "pack_progress": records.progress,
         "pack_state": state_word,
         "pack_badge": lambda state: STATE_BADGES.get(state, "missing"),
         "short_hash": SHORT_HASH,

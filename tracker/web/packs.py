@@ -16,10 +16,9 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 
 from tracker import register
 from tracker.downloads import pack_download
-from tracker.errors import NotFound
 from tracker.i18n import gettext as _
 from tracker.models import Pack
-from tracker.packs import service
+from tracker.packs import records, service
 from tracker.reminders import jobs
 from tracker.runtime import runtime
 from tracker.web import pack_view
@@ -35,13 +34,6 @@ SYSTEM_PAGE = "system_pages.show"
 def pack_helpers() -> dict[str, Any]:
     """The partial ``_packs.html`` is included by other blueprints' pages."""
     return pack_view.template_helpers()
-
-
-def get_pack(pack_id: int) -> Pack:
-    pack = Pack.get_or_none(Pack.id == pack_id)
-    if pack is None:
-        raise NotFound(Pack.label, pack_id)
-    return pack
 
 
 def _start(system: Any, as_of: date) -> Pack | None:
@@ -113,7 +105,7 @@ def build_agency() -> Any:
 @requires("systems:read")
 def status(pack_id: int) -> Any:
     """A pack's state and progress, which the page polls while it is being built."""
-    response = jsonify(pack_view.status(get_pack(pack_id)))
+    response = jsonify(pack_view.status(records.get(pack_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -122,7 +114,7 @@ def status(pack_id: int) -> Any:
 @requires("evidence:download")
 def download(pack_id: int) -> Any:
     """The ready pack's zip; ``Range`` requests resume an interrupted download."""
-    pack = get_pack(pack_id)
+    pack = records.get(pack_id)
     if pack.state != "ready" or not pack.file_name:
         abort(409, _("This evidence pack is not ready to download."))
     response = pack_download(pack, runtime().settings)
