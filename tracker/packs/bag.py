@@ -15,7 +15,6 @@ than be signed.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -148,10 +147,3 @@ def write(
         files=len(digests),
         payload_bytes=counted["bytes"],
     )
-
-
-def to_bytes(*args, **kwargs) -> tuple[bytes, Written]:
-    """A whole bag in memory: for tests and small tools only."""
-    buffer = io.BytesIO()
-    written = write(buffer, *args, **kwargs)
-    return buffer.getvalue(), written

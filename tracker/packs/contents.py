@@ -402,7 +402,3 @@ def audit_members(entities: dict[str, set[str]] | None, end: datetime) -> tuple[
             yield excerpt.link_line(*row)
 
     return [Member(excerpt.EVENTS, events), Member(excerpt.CHAIN, chain)], last
-
-
-def system_root(system: AISystem, as_of: date) -> str:
-    return safe_name(f"pack-{system.id}-{system.name}-{as_of.isoformat()}", 120).replace(" ", "-")
