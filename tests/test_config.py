@@ -105,6 +105,22 @@ def test_reminder_settings():
             from_environ({variable: value})
 
 
+def test_digest_max_items_is_a_bounded_whole_number():
+    assert from_environ({}).digest_max_items == 150
+    assert from_environ({"TRACKER_DIGEST_MAX_ITEMS": "40"}).digest_max_items == 40
+    assert from_environ({"TRACKER_DIGEST_MAX_ITEMS": "10000"}).digest_max_items == 10_000
+    for value, rule in (
+        ("0", "must be from 10 to 10000 items per e-mail, not 0"),
+        ("9", "must be from 10 to 10000 items per e-mail, not 9"),
+        ("-5", "must be from 10 to 10000 items per e-mail, not -5"),
+        ("10001", "must be from 10 to 10000 items per e-mail, not 10001"),
+        ("many", "must be a whole number, not 'many'"),
+        ("1.5", "must be a whole number, not '1.5'"),
+    ):
+        with pytest.raises(ConfigError, match=f"^TRACKER_DIGEST_MAX_ITEMS {rule}$"):
+            from_environ({"TRACKER_DIGEST_MAX_ITEMS": value})
+
+
 def test_retry_intervals_keep_their_order_and_repeats():
     assert from_environ({}).retry_intervals == (30, 120, 600, 1800, 3600)
     assert from_environ({"TRACKER_RETRY_INTERVALS": "60,60,60"}).retry_intervals == (60, 60, 60)

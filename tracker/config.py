@@ -31,6 +31,9 @@ AUDIT_KEY_MIN = 32  # characters: a generated key is 64 hex digits (256 bits)
 # Days of sent reminders that escalation counts (tracker.reminders.items): the reminder ledger
 # must keep at least these, so TRACKER_REMINDER_LEDGER_RETENTION_DAYS is checked against it.
 ESCALATION_LOOKBACK_DAYS = 120
+# Items one reminder e-mail may list (TRACKER_DIGEST_MAX_ITEMS): fewer than ten says too little
+# to act on, more than ten thousand is megabytes no one reads.
+DIGEST_MAX_ITEMS = (10, 10_000)
 
 
 class ConfigError(ValueError):
@@ -93,6 +96,9 @@ class Settings:
     sweep_time: str = "07:00"
     review_overdue_days: int = 14
     escalate_after: int = 3
+    # The most items one reminder e-mail lists: over it, the most urgent are listed, and the
+    # rest counted by urgency with a link to them (every item is still counted and recorded).
+    digest_max_items: int = 150
     # Reminder ledger rows of sweeps older than this are pruned by the daily sweep, after one
     # audit event per day says what was sent (tracker.reminders.retention).
     reminder_ledger_retention_days: int = 400
@@ -170,6 +176,11 @@ class Settings:
         if self.review_overdue_days <= 0 or self.escalate_after <= 0:
             raise ConfigError(
                 "TRACKER_REVIEW_OVERDUE_DAYS and TRACKER_ESCALATE_AFTER must be positive"
+            )
+        if not DIGEST_MAX_ITEMS[0] <= self.digest_max_items <= DIGEST_MAX_ITEMS[1]:
+            raise ConfigError(
+                f"TRACKER_DIGEST_MAX_ITEMS must be from {DIGEST_MAX_ITEMS[0]} to "
+                f"{DIGEST_MAX_ITEMS[1]} items per e-mail, not {self.digest_max_items}"
             )
         if not ESCALATION_LOOKBACK_DAYS < self.reminder_ledger_retention_days <= MAX_DAYS:
             raise ConfigError(
@@ -375,6 +386,7 @@ SPECIAL = {
     "expiring_soon_days",
     "review_overdue_days",
     "escalate_after",
+    "digest_max_items",
     "reminder_ledger_retention_days",
     "retry_intervals",
     "session_hours",
@@ -416,6 +428,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["expiring_soon_days"] = _integer(env, "TRACKER_EXPIRING_SOON_DAYS", 30)
     values["review_overdue_days"] = _integer(env, "TRACKER_REVIEW_OVERDUE_DAYS", 14)
     values["escalate_after"] = _integer(env, "TRACKER_ESCALATE_AFTER", 3)
+    values["digest_max_items"] = _integer(
+        env, "TRACKER_DIGEST_MAX_ITEMS", Settings.digest_max_items
+    )
     values["reminder_ledger_retention_days"] = _integer(
         env, "TRACKER_REMINDER_LEDGER_RETENTION_DAYS", Settings.reminder_ledger_retention_days
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import smtplib
 import ssl
 from collections import Counter
@@ -256,6 +257,13 @@ def compose(
     Agency-wide items (no system) come once, in a group of their own ahead of the systems; each
     group lists its items most urgent first and says how many of each urgency it holds.
 
+    An e-mail lists at most ``TRACKER_DIGEST_MAX_ITEMS`` items. Over that, it lists the most
+    urgent across the whole message (agency-wide first, then the systems with the most urgent
+    of them), says in each group how many of its items it lists, and counts the others by
+    urgency with a link to where they are. The subject, the summary and each group's counts
+    still count every item, and the Message-ID covers every row: each is recorded as sent by
+    this e-mail. Rows beyond the cap cost their urgency and a counter each, nothing rendered.
+
     Built with the ``email.mime`` classes: the newer ``EmailMessage`` re-parses every header it is
     given, which at hundreds of e-mails a second is most of the cost of sending them.
     """
@@ -274,42 +282,44 @@ def _compose(
 ) -> MIMEMultipart:
     agency = agency or Agency()
     sweep_date = rows[0].sweep_date
-    order = list(URGENCY)
+    total = len(rows)
+    # One pass over every row for what the counts and the choice need (its urgency and group);
+    # words and links are made only for the items the e-mail lists (_listed).
+    urgencies = _urgencies(rows, sweep_date)
+    groups_of: dict[object, _Group] = {}
+    for row, bucket in zip(rows, urgencies, strict=True):
+        key = row.payload.get("system_id") or "agency"
+        group = groups_of.get(key)
+        if group is None:
+            group = groups_of[key] = _Group(key, row.payload)
+        group.counts[bucket] += 1
+        group.reviews_only = group.reviews_only and row.payload.get("kind") == "review_overdue"
+    listed = _listed(rows, urgencies, settings.digest_max_items)
     systems: dict[object, dict] = {}
-    for row in rows:
-        payload = row.payload
-        key = payload.get("system_id") or "agency"
-        system = systems.setdefault(
-            key,
-            {
-                "name": payload.get("system_name")
-                or (
-                    gettext("Agency-wide") if key == "agency" else gettext("System %(id)s", id=key)
-                ),
-                "link": f"{settings.base_url}/systems/{key}"
-                if key != "agency"
-                else f"{settings.base_url}/portfolio",
-                "agency": key == "agency",
-                "items": [],
-            },
-        )
+    for index in listed:
+        payload = rows[index].payload
+        group = groups_of[payload.get("system_id") or "agency"]
+        system = systems.get(group.key)
+        if system is None:
+            system = systems[group.key] = group.shown(settings.base_url)
         system["items"].append(
             {
                 **payload,
                 **localised(payload, settings.timezone),
                 "link": item_link(payload, settings.base_url),
-                "urgency": urgency(payload, sweep_date),
+                "urgency": urgencies[index],
             }
         )
+    more = total - len(listed)
+    order = list(URGENCY)
     for system in systems.values():
-        system["items"].sort(key=lambda item: order.index(item["urgency"]))
-        counts = Counter(item["urgency"] for item in system["items"])
-        system["summary"] = summary_line(counts)
-        if system["agency"] and all(i["kind"] == "review_overdue" for i in system["items"]):
-            system["link"] = f"{settings.base_url}/reviews"  # nothing but reviews: their queue
-    # Agency-wide first: it is about every system, and it is listed only once.
+        if not more:  # listed as they come: the most urgent first (capped, they come so)
+            system["items"].sort(key=lambda item: order.index(item["urgency"]))
+        system["listed"] = len(system["items"])
+    counts: Counter[str] = Counter(urgencies)
+    # Agency-wide first: it is about every system, and it is listed only once. Then the systems
+    # in the rows' order, or, capped, that of their most urgent item.
     groups = sorted(systems.values(), key=lambda system: not system["agency"])
-    counts = Counter(item["urgency"] for system in groups for item in system["items"])
     optional = any(not row.mandatory for row in rows)
     # The body links to a page that asks first; the one-click header posts to the API (RFC 8058).
     unsubscribe_url = (
@@ -318,7 +328,6 @@ def _compose(
         else ""
     )
     one_click_url = f"{settings.base_url}/api/notifications/unsubscribe/{unsubscribe_token}"
-    total = len(rows)
     summary = summary_line(counts)
     subject = f"[{agency.title}] " + (
         groups[0]["items"][0]["title"]
@@ -336,6 +345,9 @@ def _compose(
         "systems": groups,
         "total": total,
         "summary": summary,
+        "listed": len(listed),
+        "more": more,
+        **(_not_listed(groups_of, counts, systems, settings.base_url) if more else {}),
         "urgency": {key: gettext(label) for key, label in URGENCY.items()},
         "as_of": sweep_date.isoformat(),
         "as_of_text": i18n.format_day(sweep_date),
@@ -364,6 +376,123 @@ def _compose(
         MIMEText(templates.get_template("digest.html.j2").render(context), "html", "utf-8")
     )
     return message
+
+
+class _Group:
+    """What a digest knows of one group (a system, or agency-wide) from all of its rows."""
+
+    __slots__ = ("counts", "key", "payload", "reviews_only")
+
+    def __init__(self, key: object, payload: dict) -> None:
+        self.key = key
+        self.payload = payload  # its first row's: the group's name
+        self.counts: Counter[str] = Counter()  # every row's urgency, listed or not
+        self.reviews_only = True
+
+    def link(self, base_url: str) -> str:
+        if self.key != "agency":
+            return f"{base_url}/systems/{self.key}"
+        # Nothing but reviews: their queue.
+        return f"{base_url}/reviews" if self.reviews_only else f"{base_url}/portfolio"
+
+    def name(self) -> str:
+        if self.key == "agency":
+            return self.payload.get("system_name") or gettext("Agency-wide")
+        return self.payload.get("system_name") or gettext("System %(id)s", id=self.key)
+
+    def shown(self, base_url: str) -> dict:
+        """The group as the templates show it, with no items yet."""
+        return {
+            "name": self.name(),
+            "link": self.link(base_url),
+            "agency": self.key == "agency",
+            "items": [],
+            "summary": summary_line(self.counts),  # every item of the group, listed or not
+            "total": self.counts.total(),
+        }
+
+
+def _urgencies(rows: Sequence[Claimed], sweep_date: date) -> list[str]:
+    """Each row's urgency bucket; a digest of many rows has few (status, due) pairs."""
+    known: dict[tuple, str] = {}
+    out = []
+    for row in rows:
+        payload = row.payload
+        pair = (payload.get("status"), payload.get("due"))
+        bucket = known.get(pair)
+        if bucket is None:
+            bucket = known[pair] = urgency(payload, sweep_date)
+        out.append(bucket)
+    return out
+
+
+# The last day there is: an item with no due date comes after every dated one of its urgency.
+NO_DUE = "9999-12-31"
+
+
+def _listed(rows: Sequence[Claimed], urgencies: list[str], cap: int) -> list[int]:
+    """Which rows the e-mail lists (their indexes): all of them up to ``cap``, in the rows'
+    order; else the ``cap`` most urgent, most urgent first: by urgency; in one urgency,
+    escalations (reminded repeatedly with no change) first, then the earliest due; then as the
+    rows come."""
+    if len(rows) <= cap:
+        return list(range(len(rows)))
+    rank = {key: index for index, key in enumerate(URGENCY)}
+
+    def key(index: int) -> tuple:
+        payload = rows[index].payload
+        return (
+            rank[urgencies[index]],
+            payload.get("kind") != "escalation",
+            payload.get("due") or NO_DUE,
+            index,
+        )
+
+    return heapq.nsmallest(cap, range(len(rows)), key=key)
+
+
+# The portfolio's column for each urgency: where the systems with the most of it come first.
+PORTFOLIO_SORT = {
+    "overdue": "overdue",
+    "needed": "missing",
+    "due_soon": "expiring",
+    "to_review": "pending",
+}
+
+
+def _not_listed(
+    groups: dict[object, _Group],
+    counts: Counter[str],
+    shown: dict[object, dict],
+    base_url: str,
+) -> dict:
+    """What the templates say of the items a capped digest does not list: how many of each
+    urgency, and the one page where they all are (one system's page, the review queue, else
+    the portfolio with the systems that have most of the most urgent first)."""
+    listed = Counter(item["urgency"] for system in shown.values() for item in system["items"])
+    hidden = counts - listed
+    places = [
+        key
+        for key, group in groups.items()
+        if group.counts.total() > (len(shown[key]["items"]) if key in shown else 0)
+    ]
+    reviews = f"{base_url}/reviews"
+    if len(places) == 1 and places[0] != "agency":
+        group = groups[places[0]]
+        where = {"kind": "system", "link": group.link(base_url), "name": group.name()}
+    elif set(hidden) == {"to_review"}:
+        where = {"kind": "reviews", "link": reviews, "name": ""}
+    else:
+        first = next(key for key in URGENCY if hidden[key])
+        sort = PORTFOLIO_SORT.get(first)
+        query = f"?{urlencode({'sort': sort, 'order': 'desc'})}" if sort else ""
+        where = {"kind": "portfolio", "link": f"{base_url}/portfolio{query}", "name": ""}
+    return {
+        "not_listed": [COUNTED[key](hidden[key]) for key in URGENCY if hidden[key]],
+        "not_listed_at": where,
+        # Reviews among them, and the page above is not their queue: the queue too.
+        "reviews_link": reviews if hidden["to_review"] and where["kind"] != "reviews" else "",
+    }
 
 
 class SmtpConnection:
