@@ -139,12 +139,16 @@ def page(
     offset: int = 0,
     limit: int | None = 50,
     freshness: Freshness | None = None,
+    columns: tuple[pw.Field, ...] = (),
 ) -> Listing:
     """The page of ``limit`` systems from ``offset`` (``limit=None``: every one), with the
     selection's size and totals. The date's rows must be current (:func:`index.ensure`, whose
-    answer ``freshness`` is)."""
+    answer ``freshness`` is). ``columns``: only those of each row (a page that reads the
+    summary need not parse the frameworks' JSON too); every one by default."""
     freshness = freshness or Freshness()
     selected = _selected(as_of, query).order_by(*_order(query)).offset(offset)
+    if columns:
+        selected = selected.select(*columns)
     if limit is not None:
         selected = selected.limit(limit)
     total, totals = _sums(as_of, query, freshness.version)

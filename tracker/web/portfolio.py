@@ -12,23 +12,27 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import get_translations
+from markupsafe import Markup, escape
 
 from tracker import i18n, portfolio, vocabulary
-from tracker.completeness.facts import SystemCompleteness
+from tracker.completeness.facts import Score, SystemCompleteness
 from tracker.completeness.overdue import ACTION_COUNTS, action_counts, stage_overdue
 from tracker.i18n import N_
 from tracker.i18n import gettext as _
+from tracker.i18n.text import Kept
 from tracker.models import PortfolioRow
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import listing
 from tracker.runtime import runtime
-from tracker.web import pack_view
+from tracker.web import pack_view, system_view
 from tracker.web.csv_export import cell as _cell
 from tracker.web.session import requires
 
@@ -137,19 +141,177 @@ def _page_number() -> int:
     return int(text) if text.isdigit() and 0 < int(text) <= 10**6 else 1
 
 
-def _rows(query: dict[str, str], as_of: date, page: int) -> tuple[list[Row], listing.Listing]:
-    """The page's rows and the listing they come from."""
+def _rows(
+    query: dict[str, str], as_of: date, page: int
+) -> tuple[list[Shown], listing.Listing, Words]:
+    """The page's rows as it writes them, the listing they come from, and the page's words."""
     state = runtime()
     catalogue, days = state.catalogue, state.settings.expiring_soon_days
     freshness = portfolio.ensure(as_of, catalogue, days)
     found = listing.page(
-        as_of, _selection(query), (page - 1) * PAGE_SIZE, PAGE_SIZE, freshness=freshness
+        as_of,
+        _selection(query),
+        (page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+        freshness=freshness,
+        columns=(PortfolioRow.system_id, PortfolioRow.risk_level, PortfolioRow.summary),
     )
-    rows = [
-        row_of(result, row.risk_level, catalogue)
-        for row, result in zip(found.rows, found.results(), strict=True)
-    ]
-    return rows, found
+    words = Words.now()
+    frameworks = query["view"] == "frameworks"
+    rows = [shown(row, words, catalogue, frameworks) for row in found.rows]
+    return rows, found, words
+
+
+# One row of the page: what it writes, worked out in Python once per row (a page of fifty rows
+# spent more on translating, formatting and building links through the template than on the rest).
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    key: str  # a COUNTS key
+    number: int
+    link: str  # where the number leads on the system page
+    label: Markup  # "Overdue for Payroll bot: 2"
+    title: Markup | None  # overdue only: by stage and by event deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    system_id: int
+    name: str
+    url: str  # the system page
+    risk: str  # in words
+    stage: str  # in words
+    cells: list[Cell]
+    has_overdue: bool
+    ready: bool | None
+    nothing_applies: str  # why nothing applies (a sentence in the reader's language), else ""
+    reasons: Markup  # "not ready": the first reasons, and how many more the system page has
+    percent: float | None
+    met: str  # the percent in words
+    not_applicable: Markup  # no percent: why (nothing applies, or nothing in force)
+    frameworks: dict[str, float | None]  # the frameworks view: each framework's percent
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What the rows repeat, in the reader's language, once per page. Messages the template
+    translated are translated the way it does (Flask-Babel's catalogue, then Markup ``%``
+    escaping the values), so the rows read exactly as before."""
+
+    system_url: str  # the system page's address without its id
+    risks: dict[str, str]
+    stages: dict[str, str]
+    headings: dict[str, str]  # COUNTS key -> its column heading
+    count_label: Markup  # "%(heading)s for %(system)s: %(num)s"
+    overdue_title: Markup
+    separator: Markup  # between the reasons
+    nothing_in_force: Markup
+    percent: Any  # the page's percent formatter (system_view.percent_formatter)
+    translations: Any  # Flask-Babel's, as the template's ``ngettext``
+
+    @classmethod
+    def now(cls) -> Words:
+        text = get_translations()
+        return cls(
+            url_for("system_pages.show", system_id=1).removesuffix("1"),
+            _Labels("RISK_LEVELS"),
+            _Labels("LIFECYCLE_STAGES"),
+            {key: _(heading) for key, heading, _meaning in COUNTS},
+            Markup(text.ugettext("%(heading)s for %(system)s: %(num)s")),
+            Markup(
+                text.ugettext("%(stages)s past their due stage, %(events)s event deadlines passed")
+            ),
+            Markup(text.ugettext("; ")),
+            Markup(text.ugettext("no requirement is in force")),
+            system_view.percent_formatter(),
+            text,
+        )
+
+    def more(self, n: int) -> Markup:
+        """ "and 3 more on the system page", as the template's ``ngettext`` wrote it."""
+        message = "and %(num)s more on the system page"
+        return Markup(self.translations.ungettext(message, message, n)) % {"num": n}
+
+
+class _Labels(dict):
+    """A vocabulary's labels as the ``label`` filter gives them, each translated once per page."""
+
+    def __init__(self, vocabulary_name: str) -> None:
+        super().__init__()
+        self.words = getattr(vocabulary, vocabulary_name)
+
+    def __missing__(self, code: str | None) -> str:
+        text = self.words.get(code)
+        found = self[code] = i18n.gettext(text) if text else (code or "")
+        return found
+
+
+def shown(row: PortfolioRow, words: Words, catalogue: Catalogue, frameworks: bool = False) -> Shown:
+    """One row of the page from the index: its summary read for what the page shows only (the
+    reasons past the third are counted, not made sentences), counted by :func:`row_of`."""
+    data = json.loads(row.summary)
+    overall = Score.of(data["overall"])
+    result = SystemCompleteness(
+        data["system_id"],
+        data["name"],
+        data["lifecycle_stage"],
+        data["next_stage"],
+        date.fromisoformat(data["as_of"]),
+        [],
+        {},
+        overall,
+        data["ready"],
+        [],
+        data["retired"],
+        event_counts=data["event_counts"],
+        blocking_statuses=data["blocking_statuses"],
+    )
+    counted = row_of(result, row.risk_level, catalogue)
+    name, url = result.name, f"{words.system_url}{result.system_id}"
+    cells = []
+    for key, _heading, _meaning in COUNTS:
+        n = counted.counts[key]
+        if not n:
+            cells.append(Cell(key, 0, "", Markup(), None))
+            continue
+        label = words.count_label % {"heading": words.headings[key], "system": name, "num": n}
+        if key == "overdue":
+            anchor = "blocking" if counted.stage_overdue else "events"
+            title = words.overdue_title % {
+                "stages": counted.stage_overdue,
+                "events": counted.event_overdue,
+            }
+            cells.append(Cell(key, n, f"{url}#{anchor}", label, title))
+        else:
+            cells.append(Cell(key, n, f"{url}#requirements", label, None))
+    why_nothing = Kept(*data["nothing_applies"])
+    nothing_applies = str(why_nothing) if why_nothing else ""
+    reasons = Markup()
+    if not nothing_applies and result.ready is False:
+        stated = data["reasons"]
+        reasons = words.separator.join(Kept(*reason) for reason in stated[:3])
+        if len(stated) > 3:
+            reasons += words.separator + words.more(len(stated) - 3)
+    percent = overall.percent
+    return Shown(
+        result.system_id,
+        name,
+        url,
+        words.risks[row.risk_level],
+        words.stages[result.lifecycle_stage],
+        cells,
+        bool(counted.counts["overdue"]),
+        result.ready,
+        nothing_applies,
+        reasons,
+        percent,
+        words.percent(percent),
+        escape(nothing_applies) if nothing_applies else words.nothing_in_force,
+        {name: Score.of(counts).percent for name, counts in data["frameworks"].items()}
+        if frameworks
+        else {},
+    )
 
 
 @bp.route("/")
@@ -166,13 +328,19 @@ def dashboard() -> Any:
     except BadDate as bad:
         return render_template("portfolio.html", error=str(bad), **_page(query, [], None)), 400
     page = _page_number()
-    rows, found = _rows(query, as_of, page)
-    return render_template("portfolio.html", error="", **_page(query, rows, as_of, found, page))
+    rows, found, words = _rows(query, as_of, page)
+    return render_template(
+        "portfolio.html",
+        error="",
+        # Every score on the page formatted once: the template's percent() shadowed.
+        percent=words.percent,
+        **_page(query, rows, as_of, found, page),
+    )
 
 
 def _page(
     query: dict[str, str],
-    rows: list[Row],
+    rows: list[Shown],
     as_of: date | None,
     found: listing.Listing | None = None,
     page: int = 1,

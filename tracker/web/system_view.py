@@ -11,9 +11,10 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from babel import dates
+from babel import dates, numbers
 from babel.lists import format_list
 from markupsafe import Markup
 
@@ -395,6 +396,25 @@ def day_formatter() -> Callable[[date | datetime | None], str]:
         return pattern.apply(value.date() if isinstance(value, datetime) else value, locale)
 
     return day
+
+
+def percent_formatter() -> Callable[[float | None], str]:
+    """:func:`tracker.i18n.format_percent` for one page: the language's pattern parsed once, each
+    score formatted once (a portfolio page shows fifty, the system page a few dozen)."""
+    locale = i18n.locale()
+    pattern = numbers.parse_pattern(locale.percent_formats[None])
+    not_applicable = i18n.gettext("n/a")
+
+    # typed: 50 and 50.0 are written differently ("50%", "50.0%"), as format_percent does
+    @functools.lru_cache(maxsize=None, typed=True)
+    def percent(value: float | None) -> str:
+        if value is None:
+            return not_applicable
+        return pattern.apply(
+            Decimal(str(round(value, 1))) / 100, locale, decimal_quantization=False
+        )
+
+    return percent
 
 
 @dataclass(frozen=True, slots=True)
