@@ -38,6 +38,7 @@ from tracker.completeness.facts import (
     SystemFact,
 )
 from tracker.completeness.loader import end_of
+from tracker.completeness.memo import remember
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
 from tracker.completeness.why import Explainer, Verdict
 from tracker.i18n import N_
@@ -55,6 +56,9 @@ NO_OPERATORS = Phrase("no operators recorded")
 NOTHING_TO_WAIVE = MET | {"not_triggered"}
 NO_DUTIES: dict[str, list[EventDuty]] = {}
 DATES_KEPT = 4  # dates whose baselines an evaluator keeps
+# Profiles whose reasons (a line per requirement, ~70 KB a profile) an evaluator keeps: detail
+# is asked for one system at a time, so sharing across profiles is rare beyond the recent ones.
+WHYS_KEPT = 256
 
 
 class Evaluator:
@@ -186,7 +190,7 @@ class Evaluator:
             if found is None:
                 chosen = [c for bit, c in enumerate(self._ordered) if mask >> bit & 1]
                 found = self._sets[mask] = ApplicableSet(chosen)
-            self._applicable[key] = found
+            remember(self._applicable, key, found)
         return found
 
     def _decide(
@@ -354,10 +358,11 @@ class Evaluator:
         key = (tuple(reaching.items()), self._key_of(system.profile))
         found = self._why_memo.get(key)
         if found is None:
-            found = self._why_memo[key] = [
+            found = [
                 joined(self.verdict(system, c.requirement, as_of).reasons)
                 for c in applicable.constants
             ]
+            remember(self._why_memo, key, found, WHYS_KEPT)
         return found
 
     @functools.cached_property

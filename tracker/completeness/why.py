@@ -34,6 +34,7 @@ from typing import Any
 from rule_engine import ast
 from rule_engine.errors import EngineError
 
+from tracker.completeness.memo import remember
 from tracker.i18n import N_
 from tracker.i18n.text import Phrase, joined, listing
 from tracker.requirements import CompiledRule, hashable
@@ -92,6 +93,10 @@ class Verdict:
         return out + (list(self.rule.parts) if not self.rule.holds else [])
 
 
+# Rules times the values they read: a few per requirement and profile.
+EXPLANATIONS_KEPT = 16384
+
+
 class Explainer:
     """Explains applicability rules; one per catalogue, its memo shared by every evaluation."""
 
@@ -105,7 +110,8 @@ class Explainer:
         found = self._memo.get(key)
         if found is None:
             values = dict(zip(rule.symbols, key[1], strict=True))
-            found = self._memo[key] = _Explanation(rule, values, self.question_ids).result()
+            found = _Explanation(rule, values, self.question_ids).result()
+            remember(self._memo, key, found, EXPLANATIONS_KEPT)
         return found
 
 

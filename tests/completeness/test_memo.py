@@ -1,0 +1,32 @@
+"""The evaluator a server keeps for its whole life remembers reasons per profile: its memos keep
+only the newest entries, so that a worker answering one system after another on a varied
+agency does not grow without end, and what was forgotten is worked out again the same."""
+
+from tests.completeness.test_engine import catalogue_of, requirement, snapshot, system
+from tracker.completeness import engine
+from tracker.completeness.engine import Evaluator
+from tracker.completeness.memo import remember
+
+
+def test_remember_forgets_the_oldest_entries_beyond_the_limit():
+    memo: dict[str, int] = {}
+    for number in range(10):
+        assert remember(memo, f"k{number}", number, limit=4) == number
+    assert list(memo) == ["k6", "k7", "k8", "k9"]
+
+
+def test_reasons_of_many_profiles_stay_bounded_and_are_recomputed_alike(monkeypatch):
+    monkeypatch.setattr(engine, "WHYS_KEPT", 3)
+    monkeypatch.setattr("tracker.completeness.memo.PROFILES_KEPT", 5)
+    dpia = requirement(applies_when='vendor != "nobody"')
+    evaluator = Evaluator(catalogue_of(dpia), 30)
+
+    def reasons(count: int) -> list[str]:
+        result = evaluator.evaluate(system(vendor=f"Vendor {count}"), snapshot(), detail=True)
+        return [str(item.why) for item in result.items]
+
+    first = {count: reasons(count) for count in range(3, 20)}
+    assert len(evaluator._why_memo) <= 3
+    assert len(evaluator._applicable) <= 5
+    assert {count: reasons(count) for count in range(3, 20)} == first
+    assert all("vendor" in why.lower() for lines in first.values() for why in lines)
