@@ -17,7 +17,7 @@ run: export TRACKER_AGENCY_COUNTRIES ?= BE
 run: export TRACKER_BINDING ?= coe-cets225=2026-05-15
 
 .PHONY: run serve worker base-url mail-sink test lint format translations bench bench-upload bench-completeness bench-reminders bench-system-page bench-portfolio bench-http bench-pack bench-store audit-probe slow-client-probe clean \
-        system-packages-run system-packages-test
+        system-packages-run system-packages-test system-packages-bench
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -36,6 +36,10 @@ system-packages-run:
 # they are missing (apt-get update first if apt does not know them).
 system-packages-test:
 	@bash scripts/install_system_packages.sh nginx postgresql-client chromium libmagic1
+
+# The HTTP benchmark drives the server with wrk; the pack benchmark compares with `zip -0`.
+system-packages-bench:
+	@bash scripts/install_system_packages.sh wrk zip
 
 ## run: install, create the SQLite database, seed the demo agency into it if it is empty, serve on
 ## http://$(HOST):$(PORT)/ (a database with data is served as it is)
@@ -110,7 +114,7 @@ bench-portfolio: $(STAMP)
 ## BENCH_PG_URL when reachable. BENCH_HTTP_ARGS: e.g. --systems 2000 --duration 10
 BENCH_HTTP_ARGS ?= --systems 20000
 BENCH_PG_URL ?= postgresql://127.0.0.1:5432/test
-bench-http: $(STAMP)
+bench-http: system-packages-bench $(STAMP)
 	$(BIN)/python scripts/bench_http.py $(BENCH_HTTP_ARGS)
 	$(BIN)/python scripts/bench_http.py $(BENCH_HTTP_ARGS) --database-url $(BENCH_PG_URL) --if-reachable
 
@@ -119,7 +123,7 @@ bench-http: $(STAMP)
 ## range request: MiB/s, the ratio (target >= 50 %) and memory growth (target < 64 MiB); needs
 ## about 8.5 GiB free in the temporary folder (--work-dir DIR to use another)
 BENCH_PACK_ARGS ?=
-bench-pack: $(STAMP)
+bench-pack: system-packages-bench $(STAMP)
 	$(BIN)/python scripts/bench_pack.py $(BENCH_PACK_ARGS)
 
 ## bench-store: the evidence store's put+commit and verified read of 256 MiB, folder store

@@ -10,14 +10,16 @@ limits off), signs in through the form for the pages and issues an API token for
    after a run of mixed requests (default 1,000, all four endpoints in turn, 8 clients; cut at
    ``--mixed-seconds`` while the portfolio is slow);
 2. runs each endpoint at each concurrency (default 8 and 32 clients) for ``--duration`` seconds
-   with a bounded asyncio client (httpx): every client sends one request at a time, no new one
-   starts after the duration, a request in flight then may finish within its timeout; a
-   timeout, a refused connection or a status other than 200 counts as an error;
+   with wrk (a load tool in C, one thread, kept-alive connections: its own CPU is a small share
+   of the machine's, unlike a Python client's): every connection sends one request at a time,
+   each to a random active system; a status other than 200, a refused or broken connection or
+   a timeout counts as an error;
 3. prints one table: endpoint, clients, requests, p50/p95/p99 ms, requests/s, errors, and the
    RSS figures; each row also goes to ``$BENCH_RESULTS`` (``make bench``'s summary).
 
-The client shares the machine with the server (2 cores here): at a few milliseconds per request
-its own cost shows in the figures, so they are an upper bound on the server's latency.
+The client shares the machine with the server (2 cores here): the client CPU column says how much
+of it the load tool took, so the figures are an upper bound on the server's latency. wrk is a
+Debian package (``apt-get install wrk``; ``make bench-http`` installs it).
 
     python scripts/bench_http.py [--systems 20000] [--database-url postgresql://127.0.0.1/test]
         [--duration 20] [--clients 8,32] [--timeout 60] [--workers 2] [--mixed 1000]
@@ -27,9 +29,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -50,6 +54,9 @@ from tracker.models import AISystem, User
 
 BIN = Path(sys.executable).parent
 USERNAME = "bench-http"
+# One user agent for every client: the session is bound to it (flask-login's "strong" session
+# protection), so wrk must send the one the form sign-in was made with.
+USER_AGENT = "tracker-bench-http"
 ENDPOINTS = {  # name -> path, with {id} a random active system's id
     # The floor: a static file through the same server, client and connections, no database.
     "floor: static file": "/assets/web.css",
@@ -190,7 +197,7 @@ def rss_mib(master: int) -> list[float]:
 def web_session(base: str, password: str) -> str:
     """Sign in through the form; the session cookie's value. The cookie is Secure in production,
     which an http:// client keeps but never sends: it is sent by hand (the Cookie header)."""
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with httpx.Client(base_url=base, timeout=60, headers={"User-Agent": USER_AGENT}) as client:
         page = client.get("/sign-in")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         cookie = page.cookies.get("tracker_session")
@@ -220,7 +227,9 @@ async def load(
     sample, rng = Sample(), random.Random(seed)
     sent = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, timeout=timeout, headers={"User-Agent": USER_AGENT}
+    ) as client:
         start, cpu = time.perf_counter(), time.process_time()
         end = start + duration
 
@@ -249,6 +258,101 @@ async def load(
         sample.elapsed = time.perf_counter() - start
         sample.client_cpu = time.process_time() - cpu
     return sample
+
+
+# wrk's script: each request to a random system (ids one per line in $BENCH_IDS), answers
+# other than 200 counted per thread, and one JSON line of figures at the end (microseconds).
+WRK_SCRIPT = r"""
+local threads, ids, template = {}, {}, os.getenv("BENCH_PATH")
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("seed", #threads)
+end
+function init(args)
+  for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
+  math.randomseed(1000 + seed)
+  not_ok = 0
+end
+function request()
+  local path = template:gsub("{id}", ids[math.random(#ids)])
+  return wrk.format("GET", path)
+end
+function response(status, headers, body)
+  if status ~= 200 then not_ok = not_ok + 1 end
+end
+function done(summary, latency, requests)
+  local answered_not_ok = 0
+  for _, thread in ipairs(threads) do answered_not_ok = answered_not_ok + thread:get("not_ok") end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "p50": %d, "p95": %d, "p99": %d, '
+    .. '"not 200": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), answered_not_ok, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+@dataclass
+class Measured:
+    """One row of the table, from wrk."""
+
+    requests: int
+    elapsed: float  # seconds
+    p50: float  # milliseconds
+    p95: float
+    p99: float
+    errors: dict[str, int]
+    client_cpu: float  # seconds of wrk's CPU
+
+
+def wrk_load(
+    base: str,
+    path: str,
+    headers: dict[str, str],
+    ids_file: Path,
+    clients: int,
+    duration: float,
+    timeout: float,
+    folder: Path,
+) -> Measured:
+    """``clients`` kept-alive connections sending ``path`` (``{id}`` a random system) for
+    ``duration`` seconds with wrk; its figures, errors and CPU."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is needed: apt-get install wrk (make bench-http installs it)")
+    script = folder / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    command = [wrk, "-t1", f"-c{clients}", f"-d{duration:g}s", f"--timeout={timeout:g}s"]
+    for name, value in {"User-Agent": USER_AGENT, **headers}.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["-s", str(script), base]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        command,
+        env={**os.environ, "BENCH_PATH": path, "BENCH_IDS": str(ids_file)},
+        capture_output=True,
+        text=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if done.returncode or line is None:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    figures = json.loads(line.removeprefix("BENCH "))
+    errors = {
+        kind: figures[kind]
+        for kind in ("not 200", "connect", "read", "write", "timeout")
+        if figures[kind]
+    }
+    return Measured(
+        requests=figures["requests"],
+        elapsed=figures["duration_us"] / 1e6,
+        p50=figures["p50"] / 1000,
+        p95=figures["p95"] / 1000,
+        p99=figures["p99"] / 1000,
+        errors=errors,
+        client_cpu=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -327,11 +431,23 @@ def main() -> None:
         print(f"{args.mixed} mixed requests at 8 clients ...", flush=True)
         mixed = run(paths, 8, args.mixed_seconds, total=args.mixed)
         rss[f"after {mixed.requests} mixed"] = rss_mib(server.pid)
+        ids_file = folder / "ids.txt"
+        ids_file.write_text("\n".join(map(str, ids)) + "\n")
         rows = []
         for name, path in ENDPOINTS.items():
             for clients in levels:
                 print(f"{name}, {clients} clients, {args.duration:g} s ...", flush=True)
-                rows.append((name, clients, run([path], clients, args.duration)))
+                measured = wrk_load(
+                    base,
+                    path,
+                    headers[path],
+                    ids_file,
+                    clients,
+                    args.duration,
+                    args.timeout,
+                    folder,
+                )
+                rows.append((name, clients, measured))
         rss["after the load"] = rss_mib(server.pid)
     finally:
         stop(server)
@@ -345,15 +461,14 @@ def main() -> None:
         f"{'endpoint':28} {'clients':>7} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'req/s':>7} {'client CPU':>10} {'errors':>6}"
     )
-    for name, clients, sample in rows:
-        ms = [x * 1000 for x in sample.latencies]
-        p50, p95, p99 = (percentile(ms, q) for q in (50, 95, 99))
-        rate = len(ms) / sample.elapsed if sample.elapsed else 0.0
-        errors = sum(sample.errors.values())
-        detail = f" ({', '.join(f'{k} {v}' for k, v in sample.errors.items())})" if errors else ""
+    for name, clients, row in rows:
+        # wrk counts an answer other than 200 among its requests: the rate is of good ones.
+        errors = sum(row.errors.values())
+        rate = (row.requests - row.errors.get("not 200", 0)) / row.elapsed if row.elapsed else 0.0
+        detail = f" ({', '.join(f'{k} {v}' for k, v in row.errors.items())})" if errors else ""
         print(
-            f"{name:28} {clients:>7} {sample.requests:>8} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
-            f"{rate:>7.1f} {sample.client_cpu / sample.elapsed:>10.0%} {errors:>6}{detail}"
+            f"{name:28} {clients:>7} {row.requests:>8} {row.p50:>8.1f} {row.p95:>8.1f} "
+            f"{row.p99:>8.1f} {rate:>7.1f} {row.client_cpu / row.elapsed:>10.0%} {errors:>6}{detail}"
         )
         report(
             "http",
@@ -361,15 +476,15 @@ def main() -> None:
             systems=args.systems,
             endpoint=name,
             clients=clients,
-            requests=sample.requests,
-            p50_ms=round(p50, 1),
-            p95_ms=round(p95, 1),
-            p99_ms=round(p99, 1),
+            requests=row.requests,
+            p50_ms=round(row.p50, 1),
+            p95_ms=round(row.p95, 1),
+            p99_ms=round(row.p99, 1),
             rps=round(rate, 1),
             errors=errors,
         )
     print(
-        "client CPU: the load client's own CPU time over the row's duration (100 % = one of "
+        "client CPU: wrk's own CPU time over the row's duration (100 % = one of "
         f"the machine's {os.cpu_count()} cores)"
     )
     print(f"warm-up: {warm.requests} requests, {sum(warm.errors.values())} errors")
@@ -377,7 +492,7 @@ def main() -> None:
         f"mixed: {mixed.requests} requests in {mixed.elapsed:.1f} s, "
         f"{sum(mixed.errors.values())} errors"
     )
-    if any(sample.errors for _, _, sample in rows) or warm.errors or mixed.errors:
+    if any(row.errors for _, _, row in rows) or warm.errors or mixed.errors:
         print(f"server log (kept for the errors): {log}")
     else:
         shutil.rmtree(folder)  # the log and the data folder: nothing to look into
