@@ -24,7 +24,8 @@ Targets (issue 13): the sweep of 20,000 systems under 60 s with peak RSS under 5
 the machine.
 
     python scripts/bench_reminders.py [--systems 2000] [--history-days 14] [--database-url URL]
-        [--before DIR] [--emails N] [--workers 1,2]
+        [--before DIR] [--emails N] [--workers 1,2] [--sweep-only] [--repeat N]
+        [--keep-data] [--reuse URL]
 """
 
 from __future__ import annotations
@@ -214,10 +215,22 @@ def in_child(mode: str, url: str, day: date, code: str | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def median_of(found: list[dict]) -> dict:
+    """The run of median time (its other figures with it), and the largest peak RSS of all."""
+    ordered = sorted(found, key=lambda f: f["seconds"])
+    figures = dict(ordered[len(ordered) // 2])
+    figures["peak_rss_mib"] = max(f["peak_rss_mib"] for f in found)
+    if len(found) > 1:
+        figures["all_seconds"] = [round(f["seconds"], 1) for f in found]
+    return figures
+
+
 def forget_sweep(day: date) -> None:
     """Undo a measured sweep: its rows go (history rows are all sent: nothing was closed)."""
     with db.write_transaction():
         Notification.delete().where(Notification.sweep_date == day).execute()
+    if db.is_postgres():  # the next sweep meets no dead rows
+        db.database.execute_sql("VACUUM ANALYZE notification")
 
 
 @contextmanager
@@ -348,7 +361,26 @@ def main() -> None:
     parser.add_argument("--emails", type=int, help="deliver only this many e-mails (default: all)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure ('' for none)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    parser.add_argument(
+        "--sweep-only", action="store_true", help="measure the floor and the sweep, no delivery"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="floors and sweeps measured this many times (medians)"
+    )
+    parser.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="keep the generated database and its history (its URL is printed) for --reuse",
+    )
+    parser.add_argument(
+        "--reuse", metavar="URL", help="a database kept by --keep-data: nothing is generated"
+    )
     args = parser.parse_args()
+    if args.sweep_only:
+        args.workers = ""
+    if args.reuse:
+        run(args, args.reuse, Path(tempfile.mkdtemp(prefix="tracker-bench-reminders-")), None)
+        return
     folder = Path(tempfile.mkdtemp(prefix="tracker-bench-reminders-"))
     data = bench_data()
     # A private copy of the benchmark agency: the sweep writes the ledger. On PostgreSQL built
@@ -369,7 +401,9 @@ def main() -> None:
     finally:
         if not db.database.is_closed():
             db.database.close()
-        if url.startswith("sqlite"):
+        if args.keep_data:
+            print(f"data kept: --reuse '{url}'")
+        elif url.startswith("sqlite"):
             shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
         else:
             admin = data.bind(args.database_url)
@@ -381,24 +415,39 @@ def main() -> None:
 
 def run(args, url: str, folder: Path, data) -> None:
     database = db.database
+    if args.reuse:
+        database = db.bind(url)
     database.connect(reuse_if_open=True)
     today = date.today()
     backend = "PostgreSQL" if db.is_postgres() else "SQLite"
-    give_addresses()
-    print(f"ledger history of {args.history_days} days ...", flush=True)
-    started = time.perf_counter()
-    rows = make_history(url, today, args.history_days) if args.history_days else 0
-    print(f"{rows} ledger rows in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.reuse:
+        forget_sweep(today)  # a sweep measured by an earlier run
+        rows = Notification.select().count()
+    else:
+        give_addresses()
+        print(f"ledger history of {args.history_days} days ...", flush=True)
+        started = time.perf_counter()
+        rows = make_history(url, today, args.history_days) if args.history_days else 0
+        print(f"{rows} ledger rows in {time.perf_counter() - started:.0f} s", flush=True)
     database.close()
 
-    floor = in_child("floor", url, today)
-    figures = {}
-    if args.before:
-        figures["before"] = in_child("sweep", url, today, args.before)
-        database.connect()
-        forget_sweep(today)
-        database.close()
-    figures["after"] = in_child("sweep", url, today)
+    floors = []
+    runs: dict[str, list[dict]] = {}
+    for _ in range(max(1, args.repeat)):
+        floors.append(in_child("floor", url, today))
+        print(f"  floor {floors[-1]}", flush=True)
+        names = ["before", "after"] if args.before else ["after"]
+        for name in names:
+            runs.setdefault(name, []).append(
+                in_child("sweep", url, today, args.before if name == "before" else None)
+            )
+            print(f"  sweep ({name}) {runs[name][-1]}", flush=True)
+            if name != names[-1] or len(floors) < max(1, args.repeat):
+                database.connect()
+                forget_sweep(today)
+                database.close()
+    floor = median_of(floors)
+    figures = {name: median_of(found) for name, found in runs.items()}
     database.connect()
 
     print(
@@ -419,6 +468,10 @@ def run(args, url: str, folder: Path, data) -> None:
             f"peak RSS {sweep['peak_rss_mib']:6.0f} MiB   {sweep['planned']} notifications, "
             f"{sweep['new']} new   target < {SWEEP_TARGET_S} s, < {RSS_TARGET_MIB} MiB  {verdict}"
         )
+        if "all_seconds" in sweep:
+            print(f"  sweeps ({name}): {sweep['all_seconds']} s")
+    if "all_seconds" in floor:
+        print(f"  floors: {floor['all_seconds']} s")
     rates = {}
     counts = [int(n) for n in args.workers.split(",") if n.strip()]
     if counts:
@@ -442,7 +495,8 @@ def run(args, url: str, folder: Path, data) -> None:
                 f"digests of more than {GIANT} items, the largest {found['giants'][-1:]})"
             )
     database.close()
-    if hasattr(data, "report"):
+    print(f"load average: {os.getloadavg()}")
+    if data is not None and hasattr(data, "report"):
         after = figures["after"]
         data.report(
             "reminders",

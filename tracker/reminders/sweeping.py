@@ -12,6 +12,15 @@ The outcome is exactly that of ``items.collect`` followed by ``planning.plan`` f
 agency: the same items, recipients, keys and escalations, and in each e-mail the same order
 (items of a system in the order they were derived: requirements, waivers ending, event duties,
 escalations). Only the order of rows between systems in the ledger differs, which nothing reads.
+
+Thousands of systems (:data:`FROM`) are swept by worker processes, one per core, forked as the
+portfolio's recompute forks them (tracker.portfolio.parallel), when the sweep keeps nothing: each
+worker derives, plans and records the items of whole chunks, with a connection of its own, and
+hands back what crosses chunks: the items without a system (agency-wide requirements, found
+through any system: the first one found counts, in the chunks' order), the recurring ones among
+them (escalated at the end) and what it saw of the rows waiting. This process plans and records
+those once every chunk is done, in the chunks' order, so each row is the same as the serial
+sweep's, and the rows without a system come in the same order.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from tracker.completeness.loader import end_of
 from tracker.config import ESCALATION_LOOKBACK_DAYS, Settings
 from tracker.models import AISystem
 from tracker.plugin_host import Catalogue
+from tracker.portfolio import parallel
 from tracker.reminders import ledger
 from tracker.reminders.items import (
     SENT_TIMES,
@@ -47,6 +57,8 @@ from tracker.reminders.streaming import stream
 CHUNK = 500  # systems evaluated at once: ~85 MB of detailed answers
 TAIL = 2000  # items without a system planned at once (reviews waiting go to every DPO)
 SEP = "\x1f"
+# From this many systems, a sweep that keeps nothing runs in worker processes (when possible).
+FROM = parallel.FROM
 
 
 @dataclass
@@ -88,17 +100,26 @@ def run(
     settings: Settings,
     record: bool = True,
     keep: bool = True,
+    workers: int | None = None,
 ) -> SweepResult:
     """Derive, plan and (unless previewing) record every reminder of ``as_of``, a chunk of
     systems at a time; then close what was left unsent and is no longer worth sending.
-    ``keep``: return the items and planned notifications too (memory grows with the agency)."""
+    ``keep``: return the items and planned notifications too (memory grows with the agency).
+    ``workers``: how many processes sweep the chunks (default: one per core from :data:`FROM`
+    systems, when the sweep keeps nothing and this process may fork them; 1: this one alone)."""
     # No reference cycles are made: the cycle collector would only rescan the chunk's objects
     # again and again (as completeness.for_portfolio, it is paused).
     with completeness.cycle_collector_paused():
         sweep = _Sweep(as_of, catalogue, settings, record, keep)
         ids = system_ids(as_of)
-        for start in range(0, len(ids), CHUNK):
-            sweep.chunk(ids[start : start + CHUNK])
+        chunks = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+        if workers is None:
+            workers = parallel.cores() if len(ids) >= FROM else 1
+        if workers > 1 and len(chunks) > 1 and not keep and parallel.possible():
+            sweep.in_workers(chunks, min(workers, len(chunks)))
+        else:
+            for chunk in chunks:
+                sweep.chunk(chunk)
         sweep.finish()
     return sweep.result
 
@@ -128,6 +149,59 @@ class _Sweep:
         self.people = People.load([])
 
     def chunk(self, ids: list[int]) -> None:
+        self._emit(self._derive(ids))
+
+    def in_workers(self, chunks: list[list[int]], workers: int) -> None:
+        """Every chunk swept by ``workers`` forked processes (:meth:`_apart`); then what each
+        handed back, in the chunks' order, as :meth:`chunk` would have done it."""
+        done: dict[int, _Apart] = {}
+        for apart in parallel.run(self._apart, chunks, workers):  # type: ignore[arg-type]
+            done[apart.first] = apart
+        for chunk in chunks:
+            apart = done.pop(chunk[0])
+            self.result.new += apart.new
+            self.result.item_count += apart.item_count
+            self.result.planned_count += apart.planned_count
+            self.due |= apart.due
+            self.current.update(apart.current)
+            for item in apart.unattached:
+                self.unattached[item.item_key] = item
+            self._emit(apart.unsystemed)
+
+    def _apart(self, ids: list[int]) -> _Apart:
+        """A worker's task: the chunk's items of a system derived, planned and recorded as
+        :meth:`chunk` does; those without a system handed back (the first of each only, and
+        only with someone to tell: the others would be dropped by :meth:`_emit` anyway)."""
+        # This process's copy of the sweep's state, afresh for each chunk.
+        self.result = SweepResult(self.as_of, [], [])
+        self.due, self.current, self.unattached = set(), {}, {}
+        attached: list[ReminderItem] = []
+        unsystemed: list[ReminderItem] = []
+        seen: set[tuple[str, str]] = set()
+        for item in self._derive(ids):
+            if item.system_id is not None:
+                attached.append(item)
+                continue
+            item.recipients = _unique(item.recipients)
+            key = (item.kind, item.item_key)
+            if item.recipients and key not in seen:
+                seen.add(key)
+                unsystemed.append(item)
+        self._emit(attached)
+        return _Apart(
+            ids[0],
+            self.result.new,
+            self.result.item_count,
+            self.result.planned_count,
+            self.due,
+            self.current,
+            list(self.unattached.values()),
+            unsystemed,
+        )
+
+    def _derive(self, ids: list[int]) -> list[ReminderItem]:
+        """The items of a chunk of systems, with the escalations of those of a system; the
+        recurring ones without a system are kept for the end (:attr:`unattached`)."""
         snapshot = completeness.load_snapshot(self.as_of, self.catalogue, ids)
         # An evaluator of the chunk's own, not the catalogue's kept one: its memo of reasons
         # grows by one entry per distinct profile (~80 KB a system on varied profiles), which
@@ -149,7 +223,7 @@ class _Sweep:
                 target = self.unattached if item.system_id is None else recurring
                 target[item.item_key] = item
         escalations = [self._escalation(item) for item in recurring.values()]
-        self._emit(items + [e for e in escalations if e is not None])
+        return items + [e for e in escalations if e is not None]
 
     def finish(self) -> None:
         """The items without a system after every chunk, in the order items.derive gives them:
@@ -200,6 +274,20 @@ class _Sweep:
         if self.keep:
             self.result.items += kept
             self.result.planned += planned
+
+
+@dataclass
+class _Apart:
+    """What a worker hands back of a chunk (see :meth:`_Sweep.in_workers`)."""
+
+    first: int  # the chunk's first system: which chunk it was
+    new: int
+    item_count: int
+    planned_count: int
+    due: set[tuple[str, str, str]]
+    current: dict[tuple[str, str, str], str]
+    unattached: list[ReminderItem]  # recurring items without a system, the last of each key
+    unsystemed: list[ReminderItem]  # items without a system, the first of each, in order
 
 
 def _batches(items: Iterable[ReminderItem]) -> Iterator[list[ReminderItem]]:
