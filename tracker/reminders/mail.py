@@ -285,15 +285,7 @@ def _compose(
     total = len(rows)
     # One pass over every row for what the counts and the choice need (its urgency and group);
     # words and links are made only for the items the e-mail lists (_listed).
-    urgencies = _urgencies(rows, sweep_date)
-    groups_of: dict[object, _Group] = {}
-    for row, bucket in zip(rows, urgencies, strict=True):
-        key = row.payload.get("system_id") or "agency"
-        group = groups_of.get(key)
-        if group is None:
-            group = groups_of[key] = _Group(key, row.payload)
-        group.counts[bucket] += 1
-        group.reviews_only = group.reviews_only and row.payload.get("kind") == "review_overdue"
+    urgencies, groups_of = _survey(rows, sweep_date)
     listed = _listed(rows, urgencies, settings.digest_max_items)
     systems: dict[object, dict] = {}
     for index in listed:
@@ -412,18 +404,28 @@ class _Group:
         }
 
 
-def _urgencies(rows: Sequence[Claimed], sweep_date: date) -> list[str]:
-    """Each row's urgency bucket; a digest of many rows has few (status, due) pairs."""
+def _survey(rows: Sequence[Claimed], sweep_date: date) -> tuple[list[str], dict[object, _Group]]:
+    """Each row's urgency bucket, and the groups (system id, or "agency") with their counts, in
+    the order their first rows come. A digest of many rows has few (status, due) pairs: each
+    pair's urgency is worked out once."""
     known: dict[tuple, str] = {}
-    out = []
+    urgencies = []
+    groups: dict[object, _Group] = {}
     for row in rows:
         payload = row.payload
         pair = (payload.get("status"), payload.get("due"))
         bucket = known.get(pair)
         if bucket is None:
             bucket = known[pair] = urgency(payload, sweep_date)
-        out.append(bucket)
-    return out
+        urgencies.append(bucket)
+        key = payload.get("system_id") or "agency"
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(key, payload)
+        group.counts[bucket] += 1
+        if group.reviews_only and payload.get("kind") != "review_overdue":
+            group.reviews_only = False
+    return urgencies, groups
 
 
 # The last day there is: an item with no due date comes after every dated one of its urgency.
@@ -434,21 +436,27 @@ def _listed(rows: Sequence[Claimed], urgencies: list[str], cap: int) -> list[int
     """Which rows the e-mail lists (their indexes): all of them up to ``cap``, in the rows'
     order; else the ``cap`` most urgent, most urgent first: by urgency; in one urgency,
     escalations (reminded repeatedly with no change) first, then the earliest due; then as the
-    rows come."""
+    rows come. Only the urgency where the cap falls is searched; the less urgent are skipped."""
     if len(rows) <= cap:
         return list(range(len(rows)))
-    rank = {key: index for index, key in enumerate(URGENCY)}
+    by_urgency: dict[str, list[int]] = {key: [] for key in URGENCY}
+    for index, bucket in enumerate(urgencies):
+        by_urgency[bucket].append(index)
 
     def key(index: int) -> tuple:
         payload = rows[index].payload
-        return (
-            rank[urgencies[index]],
-            payload.get("kind") != "escalation",
-            payload.get("due") or NO_DUE,
-            index,
-        )
+        return (payload.get("kind") != "escalation", payload.get("due") or NO_DUE, index)
 
-    return heapq.nsmallest(cap, range(len(rows)), key=key)
+    chosen: list[int] = []
+    for bucket in URGENCY:
+        room, indexes = cap - len(chosen), by_urgency[bucket]
+        if room <= 0:
+            break
+        if len(indexes) <= room:
+            chosen += sorted(indexes, key=key)
+        else:
+            chosen += heapq.nsmallest(room, indexes, key=key)
+    return chosen
 
 
 # The portfolio's column for each urgency: where the systems with the most of it come first.
