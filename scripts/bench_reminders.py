@@ -42,6 +42,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -169,6 +170,7 @@ def child(argv: list[str]) -> None:
     database.connect()
     catalogue = load_catalogue(deployment=AGENCY)
     settings = settings_for(url, Path(tempfile.gettempdir()))
+    tree = TreeMemory()
     start = time.perf_counter()
     if mode == "floor":
         results = completeness.for_portfolio(
@@ -187,7 +189,55 @@ def child(argv: list[str]) -> None:
         figures["new"] = result.new
     figures["seconds"] = time.perf_counter() - start
     figures["peak_rss_mib"] = peak_rss_mib()
+    figures.update(tree.stop())
     print(json.dumps(figures), flush=True)
+
+
+class TreeMemory:
+    """The memory of this process and its workers together, sampled while it runs: the largest
+    sum of their RSS (pages shared since a fork counted once per process: an upper bound) and
+    of their PSS (shared pages divided among their sharers)."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.rss = self.pss = 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, args=(every,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.thread.join()
+        return {"tree_rss_mib": round(self.rss), "tree_pss_mib": round(self.pss)}
+
+    def _watch(self, every: float) -> None:
+        while not self.done.wait(every):
+            rss = pss = 0.0
+            for pid in _tree(os.getpid()):
+                rss += _kib(f"/proc/{pid}/status", "VmRSS:") / 1024
+                pss += _kib(f"/proc/{pid}/smaps_rollup", "Pss:") / 1024
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+
+
+def _tree(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child_pid in children:
+            found += _tree(int(child_pid))
+    return found
+
+
+def _kib(path: str, field: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def peak_rss_mib() -> float:
@@ -465,7 +515,9 @@ def run(args, url: str, folder: Path, data) -> None:
         )
         print(
             f"sweep ({name:6})                      {sweep['seconds']:6.1f} s  "
-            f"peak RSS {sweep['peak_rss_mib']:6.0f} MiB   {sweep['planned']} notifications, "
+            f"peak RSS {sweep['peak_rss_mib']:6.0f} MiB (with its workers: RSS "
+            f"{sweep['tree_rss_mib']} MiB, PSS {sweep['tree_pss_mib']} MiB)   "
+            f"{sweep['planned']} notifications, "
             f"{sweep['new']} new   target < {SWEEP_TARGET_S} s, < {RSS_TARGET_MIB} MiB  {verdict}"
         )
         if "all_seconds" in sweep:

@@ -19,6 +19,7 @@ the last error.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from collections import defaultdict
@@ -133,6 +134,10 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
     inserts report (a row whose key is there already is not inserted, and not counted): counting
     the sweep date's rows before and after cost a scan of every row of the day so far, for each
     of a sweep's hundred calls.
+
+    On PostgreSQL each chunk is copied (COPY, the cheapest way in for the client and the server)
+    into a temporary table and inserted from there in the same order: parsing a multi-row VALUES
+    statement and formatting its literals cost more than writing the rows.
     """
     database = Notification._meta.database
     columns = ", ".join(f'"{name}"' for name in COLUMNS)
@@ -141,25 +146,91 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
     new = 0
     with write_transaction():
         cursor = database.cursor()
+        if is_postgres():
+            return _copied(cursor, table, columns, rows)
+        placeholders = ", ".join("?" * len(COLUMNS))
         while chunk := list(itertools.islice(rows, CHUNK)):
-            if is_postgres():
-                from psycopg2.extras import execute_values
-
-                # One statement for the chunk (page_size): its rowcount is the chunk's.
-                execute_values(
-                    cursor,
-                    f"INSERT INTO {table} VALUES %s ON CONFLICT DO NOTHING",
-                    chunk,
-                    page_size=len(chunk),
-                )
-            else:
-                placeholders = ", ".join("?" * len(COLUMNS))
-                # sqlite3 sums the changes of every execution: ignored rows add none.
-                cursor.executemany(
-                    f"INSERT INTO {table} VALUES ({placeholders}) ON CONFLICT DO NOTHING", chunk
-                )
+            # sqlite3 sums the changes of every execution: ignored rows add none.
+            cursor.executemany(
+                f"INSERT INTO {table} VALUES ({placeholders}) ON CONFLICT DO NOTHING", chunk
+            )
             new += cursor.rowcount
     return new
+
+
+_staging = itertools.count()
+
+
+def _copied(cursor: Any, table: str, columns: str, rows: Iterator[tuple]) -> int:
+    """PostgreSQL: ``rows`` copied a chunk at a time into a temporary table of this session
+    (numbered, so that they go on in their order: a system's rows keep their ids' order),
+    then inserted unless their key is there already; how many were inserted."""
+    staging = f"notification_incoming_{next(_staging)}"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {staging} AS SELECT 0 AS n, {columns} "
+        f'FROM "{Notification._meta.table_name}" WITH NO DATA'
+    )
+    new = 0
+    start = 0
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        cursor.copy_expert(
+            f"COPY {staging} (n, {columns}) FROM STDIN", io.StringIO(_copy_lines(chunk, start))
+        )
+        start += len(chunk)
+        cursor.execute(
+            f"INSERT INTO {table} SELECT {columns} FROM {staging} ORDER BY n ON CONFLICT DO NOTHING"
+        )
+        new += cursor.rowcount
+        cursor.execute(f"TRUNCATE {staging}")
+    cursor.execute(f"DROP TABLE {staging}")
+    return new
+
+
+def _copy_lines(chunk: list[tuple], start: int) -> str:
+    """Rows of :func:`_rows` in COPY's text format, each numbered from ``start``. The columns
+    every row shares are written once, a payload shared between recipients escaped once."""
+    payload, first_shared = COLUMNS.index("payload"), COLUMNS.index("created_at")
+    shared = "\t".join(map(_copy_value, chunk[0][first_shared:]))
+    escaped: dict[str, str] = {}
+    lines = []
+    for number, row in enumerate(chunk, start):
+        text = row[payload]
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = _copy_value(text)
+        lines.append(
+            "\t".join(
+                (
+                    str(number),
+                    *map(_copy_value, row[:payload]),
+                    found,
+                    *map(_copy_value, row[payload + 1 : first_shared]),
+                    shared,
+                )
+            )
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _copy_value(value: Any) -> str:
+    """One value in COPY's text format: NULL as ``\\N``, booleans as t and f, backslashes,
+    tabs and line ends escaped."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    text = value if type(value) is str else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
 
 
 STATES = ("pending", "sending", "sent", "failed", "obsolete")
