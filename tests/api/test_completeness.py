@@ -283,10 +283,10 @@ def test_plugin_answers_are_validated(client, auth, system_id):
 
 
 def test_each_answer_is_already_what_its_schema_dumps(client, demo_agency, auth):
-    """The system's answer is sent as the engine's export gives it, without a second pass
-    through CompletenessOut: that holds only while the export is exactly the schema's dump,
-    which every demo system, today and a year ago, checks here."""
-    from tracker.api.schemas import CompletenessOut
+    """Answers are sent as the engine's export gives them, without a second pass through
+    CompletenessOut or CompletenessSummaryOut: that holds only while the export is exactly the
+    schema's dump, which every demo system, today and a year ago, and the portfolio check."""
+    from tracker.api.schemas import CompletenessOut, CompletenessSummaryOut
     from tracker.models import AISystem
 
     ids = [system.id for system in AISystem.select(AISystem.id)]
@@ -300,3 +300,8 @@ def test_each_answer_is_already_what_its_schema_dumps(client, demo_agency, auth)
                 continue
             assert response.status_code == 200, response.json
             assert CompletenessOut().dump(response.json) == response.json
+    for query in ("", f"&as_of={day(-30)}"):
+        response = client.get(f"/api/completeness?page_size=100{query}", headers=auth("viewer"))
+        assert response.status_code == 200 and len(response.json) >= 5, response.json
+        assert CompletenessSummaryOut(many=True).dump(response.json) == response.json
+        assert '"total"' in response.headers["X-Pagination"]

@@ -115,8 +115,10 @@ class Portfolio(MethodView):
             freshness=freshness,
         )
         pagination_parameters.item_count = page.total
+        # Already CompletenessSummaryOut's dump, as for one system above (the pagination header
+        # is still set on the response).
         return (
-            [export.system_dict(r, with_items=False) for r in page.results()],
+            jsonify([export.system_dict(r, with_items=False) for r in page.results()]),
             200,
             _headers(freshness),
         )
