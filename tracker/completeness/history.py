@@ -219,14 +219,42 @@ def snapshot_on(timeline: Timeline, as_of: date, catalogue: Catalogue) -> Snapsh
     )
 
 
+# Dates whose baselines the replay evaluator keeps: a chart's (a year of months and today) and
+# a few registration days. The engine's evaluators keep DATES_KEPT (4): replaying thirteen dates
+# through four, each date pushed another out, and each push walked every applicable set the
+# process had met (hundreds on a national agency) to drop its baselines, then built them again
+# on the next request. Kept, a chart's dates are shared by every system page of the day.
+REPLAY_DATES_KEPT = CHART_MONTHS + 4
+
+
+class ReplayEvaluator(Evaluator):
+    """The engine's evaluator keeping the baselines of :data:`REPLAY_DATES_KEPT` dates rather
+    than :data:`~tracker.completeness.engine.DATES_KEPT` (the same eviction, a larger bound).
+    Baselines depend on the applicable set and the date only: keeping more changes no answer,
+    it costs memory (a few KB per applicable set and date)."""
+
+    dates_kept = REPLAY_DATES_KEPT
+
+    def _keep_dates(self, as_of: date) -> None:
+        with self._lock:  # the server's threads share one evaluator
+            dates = self._recent_dates
+            dates.pop(as_of, None)
+            dates[as_of] = None
+            while len(dates) > self.dates_kept:
+                oldest = next(iter(dates))
+                del dates[oldest]
+                for applicable in list(self._sets.values()):
+                    applicable.forget(oldest)
+
+
 def replay_evaluator(catalogue: Catalogue, expiring_soon_days: int = 30) -> Evaluator:
     """The evaluator replays use, built once per catalogue. Not the server's shared one
     (:func:`tracker.completeness.evaluator_for`): that one keeps the baselines of the last few
     dates for the portfolio, and a replay of a dozen dates would push today's out."""
-    key = ("history", Evaluator, expiring_soon_days)
+    key = ("history", ReplayEvaluator, expiring_soon_days)
     found = catalogue.derived.get(key)
     if found is None:
-        found = catalogue.derived[key] = Evaluator(catalogue, expiring_soon_days)
+        found = catalogue.derived[key] = ReplayEvaluator(catalogue, expiring_soon_days)
     return found
 
 

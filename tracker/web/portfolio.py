@@ -329,10 +329,14 @@ def dashboard() -> Any:
         return render_template("portfolio.html", error=str(bad), **_page(query, [], None)), 400
     page = _page_number()
     rows, found, words = _rows(query, as_of, page)
+    gettext, ngettext = system_view.page_gettext(words.translations)
     return render_template(
         "portfolio.html",
         error="",
-        # Every score on the page formatted once: the template's percent() shadowed.
+        # Each message and score on the page translated or formatted once: the template's
+        # gettext, ngettext and percent() shadowed (same words, same escaping).
+        gettext=gettext,
+        ngettext=ngettext,
         percent=words.percent,
         **_page(query, rows, as_of, found, page),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from babel import dates, numbers
 from babel.lists import format_list
+from jinja2.filters import do_urlencode
 from markupsafe import Markup
 
 from tracker import i18n, profile, publication, vocabulary
@@ -417,6 +418,39 @@ def percent_formatter() -> Callable[[float | None], str]:
     return percent
 
 
+class Memo(dict):
+    """Each value worked out once per page, by ``make``: in a template, ``memo[key]`` is a look-up,
+    cheaper than a call, and a page of a hundred rows repeats a few dozen keys."""
+
+    def __init__(self, make: Callable[[Any], Any], known: Mapping[Any, Any] | None = None) -> None:
+        super().__init__(known or {})
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
+def page_gettext(translations: Any) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
+    """``gettext`` and ``ngettext`` for one page's template, as Jinja's newstyle ones given
+    Flask-Babel's ``translations`` behave (the message made Markup, then ``%`` escaping the
+    values), each message looked up once: a page translates a hundred messages, and the
+    look-up through Flask-Babel cost more than the rest of each."""
+    found: dict[str, Markup] = {}
+
+    def gettext(message: str, **variables: Any) -> Markup:
+        text = found.get(message)
+        if text is None:
+            text = found[message] = Markup(translations.ugettext(message))
+        return text % variables
+
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(translations.ungettext(singular, plural, num)) % variables
+
+    return gettext, ngettext
+
+
 @dataclass(frozen=True, slots=True)
 class Words:
     """The words a system page repeats on every row, translated once per page: a page has a
@@ -428,6 +462,20 @@ class Words:
     mark: dict[str, str]  # verification mark -> what it means
     level: dict[str, str]  # publication level -> "authority only"
     until: str  # "until %(day)s", to fill in with a date
+    # The rows' look-ups: status -> its badge, mark -> its link to the legend, owner -> its
+    # label (else the owner as given), level -> its word (else the level), id -> as a URL part.
+    badges: Memo = field(init=False)
+    marks: Memo = field(init=False)
+    owners: Memo = field(init=False)
+    levels: Memo = field(init=False)
+    quoted: Memo = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "badges", Memo(self.badge))
+        object.__setattr__(self, "marks", Memo(self.verification))
+        object.__setattr__(self, "owners", Memo(_same, self.owner))
+        object.__setattr__(self, "levels", Memo(_same, self.level))
+        object.__setattr__(self, "quoted", Memo(do_urlencode))
 
     def badge(self, status: str) -> Markup:
         """A status as its badge."""
@@ -450,6 +498,10 @@ class Words:
 
     def valid_until(self, day: str) -> str:
         return self.until % {"day": day}
+
+
+def _same(key: Any) -> Any:
+    return key
 
 
 def words() -> Words:

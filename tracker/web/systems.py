@@ -9,10 +9,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_translations
+from markupsafe import Markup
 
-from tracker import profile, publication, register
+from tracker import i18n, profile, publication, register
 from tracker.completeness import history
-from tracker.completeness.facts import EventDuty, SystemCompleteness
+from tracker.completeness.facts import EventDuty, ItemStatus, OperatorFact, SystemCompleteness
 from tracker.completeness.overdue import stage_overdue
 from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
@@ -72,8 +74,20 @@ def show(system_id: int) -> Any:
     focus = next((item for item in result.items if item.requirement_id == focus_id), None)
     levels = publication.levels(system)
     chart = [(day, r.overall.percent) for day, r in sorted(results.items())]
+    operators = history.operators_on(timeline, today)
+    w = system_view.words()
+    day_text = system_view.day_formatter()
+    gettext, ngettext = system_view.page_gettext(get_translations())
+    timezone = runtime().settings.timezone
     return render_template(
         "system.html",
+        # The page's messages, scores, dates and times, each translated or formatted once: the
+        # template's gettext, ngettext and percent() shadowed (same words, same escaping).
+        gettext=gettext,
+        ngettext=ngettext,
+        percent=system_view.percent_formatter(),
+        moment_text=system_view.Memo(lambda moment: i18n.format_moment(moment, timezone)),
+        valid_until=system_view.Memo(lambda day: w.valid_until(day_text(day))),
         system=system,
         result=result,
         focus=focus,
@@ -86,22 +100,39 @@ def show(system_id: int) -> Any:
         by_framework=dict(by_framework),
         jurisdictions=catalogue.jurisdictions,
         # Those completeness counts today, as the certificate columns do.
-        operators=history.operators_on(timeline, today),
+        operators=operators,
         operator_items=operator_items,
+        operator_cells=operator_cells(operators, operator_items, w),
         manage_operators=MANAGE_OPERATORS in current_app.view_functions,
         profile_rows=system_view.profile_rows(system, catalogue, levels),
         chart=chart,
         scored=[(day, score) for day, score in chart if score is not None],
         chart_dots=chart_coordinates(chart),
-        w=system_view.words(),
+        w=w,
         short_citation=functools.partial(system_view.short_citation, catalogue),
         # Formatted once per date: a hundred rows share a few dozen dates.
-        day_text=system_view.day_formatter(),
+        day_text=day_text,
         # Evidence links are this stem and the id, built once (url_for per row is not free).
         evidence_url=url_for("evidence_pages.show", evidence_id=1).removesuffix("1"),
         **events_section(system, result),
         **pack_view.system_section(system, today, g.get("pack_form"), g.get("pack_errors")),
     )
+
+
+def operator_cells(
+    operators: list[OperatorFact], items: list[ItemStatus], w: system_view.Words
+) -> dict[int, list[Markup | str]]:
+    """Operator id -> its cell under each operator requirement: the badge of each status the
+    requirement gives it, else a dash."""
+    cells: dict[int, list[Markup | str]] = {op.id: [] for op in operators}
+    for item in items:
+        statuses: dict[int, list[str]] = {}
+        for found in item.operators:
+            statuses.setdefault(found.id, []).append(found.status)
+        for op_id, row in cells.items():
+            mine = statuses.get(op_id)
+            row.append(Markup("").join(w.badges[s] for s in mine) if mine else "—")
+    return cells
 
 
 # Another page manages operators (add, remove, import): linked when this installation has it.
