@@ -154,12 +154,48 @@ def _rows(
         (page - 1) * PAGE_SIZE,
         PAGE_SIZE,
         freshness=freshness,
-        columns=(PortfolioRow.system_id, PortfolioRow.risk_level, PortfolioRow.summary),
+        columns=(R.system_id, R.risk_level, R.summary, *KEY_COLUMNS),
     )
     words = Words.now()
     frameworks = query["view"] == "frameworks"
-    rows = [shown(row, words, catalogue, frameworks) for row in found.rows]
+    rows = [shown_once(row, as_of, words, catalogue, frameworks) for row in found.rows]
     return rows, found, words
+
+
+R = PortfolioRow
+# What identifies an index row's content: the row is rewritten whole, with a new computed_at,
+# whenever its answer changes (tracker.portfolio.index).
+KEY_COLUMNS = (R.computed_at, R.stamp, R.agency_stamp, R.catalogue_key)
+# Rows as already shown, by their content and how they are shown (language, links, view): the
+# first page is the one everybody opens, and its rows change only when their systems do.
+# Bounded; shared by the threads of a process; never changed once made.
+_SHOWN: dict[tuple, Shown] = {}
+SHOWN_KEPT = 2048
+
+
+def shown_once(
+    row: PortfolioRow, as_of: date, words: Words, catalogue: Catalogue, frameworks: bool = False
+) -> Shown:
+    """:func:`shown`, remembered by what identifies the row's content."""
+    key = (
+        as_of,
+        row.system_id,
+        row.computed_at,
+        row.stamp,
+        row.agency_stamp,
+        row.catalogue_key,
+        row.risk_level,
+        i18n.current_language(),
+        words.system_url,
+        frameworks,
+    )
+    found = _SHOWN.get(key)
+    if found is None:
+        found = shown(row, words, catalogue, frameworks)
+        if len(_SHOWN) >= SHOWN_KEPT:
+            _SHOWN.clear()
+        _SHOWN[key] = found
+    return found
 
 
 # One row of the page: what it writes, worked out in Python once per row (a page of fifty rows
@@ -182,7 +218,7 @@ class Shown:
     url: str  # the system page
     risk: str  # in words
     stage: str  # in words
-    cells: list[Cell]
+    cells: tuple[Cell, ...]
     has_overdue: bool
     ready: bool | None
     nothing_applies: str  # why nothing applies (a sentence in the reader's language), else ""
@@ -300,7 +336,7 @@ def shown(row: PortfolioRow, words: Words, catalogue: Catalogue, frameworks: boo
         url,
         words.risks[row.risk_level],
         words.stages[result.lifecycle_stage],
-        cells,
+        tuple(cells),
         bool(counted.counts["overdue"]),
         result.ready,
         nothing_applies,
