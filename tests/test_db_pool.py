@@ -1,6 +1,7 @@
-"""PostgreSQL through a connection pool: requests reuse a few server connections, never more
-than TRACKER_DATABASE_MAX_CONNECTIONS at once, and give each back when they end; SQLite is
-not pooled; the settings are checked."""
+"""The database through a connection pool (PostgreSQL's server connections, a SQLite file's
+connections with their pragmas set): requests reuse a few connections, never more than
+TRACKER_DATABASE_MAX_CONNECTIONS at once, and give each back when they end; a forked child
+never uses its parent's; an in-memory SQLite database is not pooled; the settings are checked."""
 
 from __future__ import annotations
 
@@ -10,67 +11,83 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from tracker import config, db
 from tracker.app import create_app
 
 
+def connection_id(database) -> int:
+    """Which connection a request was given: PostgreSQL's server process, else the object."""
+    if db.is_postgres():
+        return database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    database.execute_sql("SELECT 1")
+    return id(database.connection())
+
+
 def test_requests_reuse_a_few_connections_and_never_exceed_the_maximum(settings, migrated):
     app = create_app(settings, database_max_connections=3, database_pool_timeout=20)
     database = db.database.obj
-    if not db.is_postgres():
-        assert not isinstance(database, PooledDatabase)  # a file: nothing to pool
-        return
-    assert isinstance(database, PooledPostgresqlDatabase)
+    pooled = PooledPostgresqlDatabase if db.is_postgres() else PooledSqliteDatabase
+    assert isinstance(database, pooled)
     assert not database._connections and not database._in_use  # none kept for a fork
     in_use, lock = [], threading.Lock()
 
-    @app.route("/test-pool/pid")
-    def backend_pid():
+    @app.route("/test-pool/connection")
+    def which_connection():
         with lock:
             in_use.append(len(database._in_use))
-        pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        found = connection_id(database)
         time.sleep(0.005)  # held a moment, so that eight threads contend for three
-        return str(pid)
+        return str(found)
 
     def requests(count: int) -> list[int]:
         client = app.test_client()
-        pids = []
+        found = []
         for _ in range(count):
-            response = client.get("/test-pool/pid")
+            response = client.get("/test-pool/connection")
             assert response.status_code == 200, response.text
-            pids.append(int(response.text))
-        return pids
+            found.append(int(response.text))
+        return found
 
     with ThreadPoolExecutor(8) as threads:
-        pids = [pid for batch in threads.map(requests, [25] * 8) for pid in batch]
+        used = [one for batch in threads.map(requests, [25] * 8) for one in batch]
 
-    assert len(pids) == 200
-    assert 1 <= len(set(pids)) <= 3  # 200 requests, at most three server processes
+    assert len(used) == 200
+    assert 1 <= len(set(used)) <= 3  # 200 requests, at most three connections
     assert max(in_use) <= 3
     assert not database._in_use  # every request gave its connection back
-    # The pooled connections are still open on the server, idle, waiting for the next request.
-    alive = {
-        row[0]
-        for row in migrated.execute_sql(
-            "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", (list(set(pids)),)
-        ).fetchall()
-    }
-    assert alive == set(pids) and len(database._connections) == len(alive)
+    assert len(database._connections) == len(set(used))  # kept, idle, for the next request
+    if db.is_postgres():  # still open on the server
+        alive = {
+            row[0]
+            for row in migrated.execute_sql(
+                "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", (list(set(used)),)
+            ).fetchall()
+        }
+        assert alive == set(used)
+    else:  # each kept connection has the tracker's pragmas, set once when it was opened
+        connection = database.connection()
+        assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+        database.close()
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite is not pooled
+def test_an_in_memory_sqlite_database_is_not_pooled(settings):
+    database = db.open_database("sqlite:///:memory:", pool=settings.database_pool)
+    assert not isinstance(database, PooledDatabase)  # each connection would be a new database
+
+
 def test_a_forked_child_never_uses_its_parents_connections(settings, migrated):
     create_app(settings)
     database = db.database.obj
-    parent = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    parent = connection_id(database)
     database.close()  # back to the pool, idle: what a fork would inherit
     assert len(database._connections) == 1
     child = os.fork()
     if child == 0:  # the child: a new connection of its own, or exit 1
         try:
-            mine = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+            mine = connection_id(database)
             database.close()
             os._exit(0 if mine != parent else 1)
         except BaseException:
@@ -78,7 +95,7 @@ def test_a_forked_child_never_uses_its_parents_connections(settings, migrated):
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     # The parent's connection was left alone: still the same, still working.
-    assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == parent
+    assert connection_id(database) == parent
     database.close()
 
 

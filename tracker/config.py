@@ -45,7 +45,7 @@ class Settings:
     env: str = "development"
     data_dir: Path = Path("instance")
     database_url: str = ""
-    # PostgreSQL connection pool, per server process (SQLite is not pooled): connections open
+    # Connection pool, per server process (PostgreSQL, or a SQLite file): connections open
     # at once (the server's TRACKER_SERVER_THREADS, 16, each hold one during a request);
     # seconds before an idle connection is closed rather than reused; seconds a request waits
     # for a free connection when all are taken.
@@ -149,7 +149,7 @@ class Settings:
 
     @property
     def database_pool(self) -> PoolSettings:
-        """The connection pool the app opens a PostgreSQL database with."""
+        """The connection pool the app opens its database with (an in-memory SQLite one aside)."""
         return PoolSettings(
             self.database_max_connections, self.database_stale_timeout, self.database_pool_timeout
         )

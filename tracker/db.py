@@ -2,10 +2,11 @@
 
 SQLite gets WAL journaling, enforced foreign keys and IMMEDIATE write
 transactions (so concurrent writers queue instead of failing half-way);
-PostgreSQL uses the same models unchanged; given :class:`PoolSettings` (the
-app does, from ``TRACKER_DATABASE_*``), through a pool of connections that
-each request takes at its start and gives back at its end, instead of a new
-server process per request. A pooled database forgets, in a forked child, the
+PostgreSQL uses the same models unchanged. Given :class:`PoolSettings` (the
+app does, from ``TRACKER_DATABASE_*``), either goes through a pool of
+connections that each request takes at its start and gives back at its end,
+instead of a new server process (PostgreSQL) or a new connection and its
+pragmas (SQLite) per request. A pooled database forgets, in a forked child, the
 connections it inherited (they are the parent's sockets).
 
 A database that cannot be used (a URL no driver reads, a SQLite file that is
@@ -29,7 +30,7 @@ from urllib.parse import urlparse, urlsplit, urlunsplit
 import peewee
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import parseresult_to_dict, schemes
-from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from tracker.i18n.text import Phrase
 
@@ -53,7 +54,7 @@ class DatabaseUnavailable(Exception):
 
 @dataclass(frozen=True)
 class PoolSettings:
-    """A PostgreSQL connection pool, per process (SQLite's connections are files: not pooled).
+    """A connection pool, per process (a SQLite file's connections too; not an in-memory one).
 
     ``max_connections``: connections open at once, in use or idle; ``stale_timeout``: seconds
     after which a connection is closed rather than reused (the server or a proxy may have
@@ -144,6 +145,8 @@ def open_database(
         path = sqlite_path(url)
         if path and path != ":memory:":
             _check_sqlite_path(Path(path), create)
+            if pool is not None and "mode=memory" not in url:
+                return _pooled_sqlite(url, pool)
         return connect_url(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     try:
         if pool is not None and scheme in ("postgres", "postgresql"):
@@ -166,6 +169,25 @@ def _pooled(url: str, pool: PoolSettings) -> PooledPostgresqlDatabase:
         # peewee reads 0 as "wait for ever": a wait of 0 seconds is not offered.
         timeout=pool.wait_timeout,
         **parameters,
+    )
+    _pools.add(database)
+    return database
+
+
+def _pooled_sqlite(url: str, pool: PoolSettings) -> PooledSqliteDatabase:
+    """The SQLite file at ``url`` as a pool: opening a connection and setting its pragmas
+    (journal mode, foreign keys, busy timeout) cost a request more than a static file does, and
+    a kept connection holds no lock between requests (autocommit; an unfinished transaction is
+    rolled back when it is given back)."""
+    database = PooledSqliteDatabase(
+        pragmas=SQLITE_PRAGMAS,
+        lock_type="IMMEDIATE",
+        max_connections=pool.max_connections,
+        stale_timeout=pool.stale_timeout,
+        timeout=pool.wait_timeout,
+        # A connection given back by one request thread is taken by another; one at a time.
+        check_same_thread=False,
+        **parseresult_to_dict(urlparse(url)),
     )
     _pools.add(database)
     return database
