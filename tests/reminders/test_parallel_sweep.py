@@ -50,7 +50,8 @@ def test_workers_record_exactly_the_rows_one_process_records(
         deliver(ledger.messages(load_preferences()), seeded, final_attempt=True)
     # Yesterday's recorded and left unsent: rows waiting, which today's sweep closes or keeps.
     sweep(TODAY - timedelta(days=1), catalogue, seeded)
-    monkeypatch.setattr(sweeping, "CHUNK", 2)  # many chunks, shared by the workers
+    monkeypatch.setattr(sweeping, "CHUNK", 2)
+    monkeypatch.setattr(sweeping, "WORKER_CHUNK", 1)  # many chunks, shared by the workers
     monkeypatch.setattr(sweeping, "FROM", 1)
     notes = tmp_path / "writers"
     original = ledger.record

@@ -59,6 +59,11 @@ TAIL = 2000  # items without a system planned at once (reviews waiting go to eve
 SEP = "\x1f"
 # From this many systems, a sweep that keeps nothing runs in worker processes (when possible).
 FROM = parallel.FROM
+# A worker's chunk: half a chunk, so that the workers together (each starting from a copy of
+# this process, the escalation history included) hold about what one process sweeping alone
+# does. Whatever the chunks, each item and row is the same (each system's items come from its
+# chunk alone; those without a system are taken in the systems' order).
+WORKER_CHUNK = CHUNK // 2
 
 
 @dataclass
@@ -112,14 +117,15 @@ def run(
     with completeness.cycle_collector_paused():
         sweep = _Sweep(as_of, catalogue, settings, record, keep)
         ids = system_ids(as_of)
-        chunks = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
         if workers is None:
             workers = parallel.cores() if len(ids) >= FROM else 1
-        if workers > 1 and len(chunks) > 1 and not keep and parallel.possible():
+        if workers > 1 and len(ids) > WORKER_CHUNK and not keep and parallel.possible():
+            size = WORKER_CHUNK
+            chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
             sweep.in_workers(chunks, min(workers, len(chunks)))
         else:
-            for chunk in chunks:
-                sweep.chunk(chunk)
+            for start in range(0, len(ids), CHUNK):
+                sweep.chunk(ids[start : start + CHUNK])
         sweep.finish()
     return sweep.result
 
