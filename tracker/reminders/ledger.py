@@ -130,10 +130,10 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
 
     A sweep can plan a million rows: they go through the driver's batch API with one prepared
     statement (building that many rows as peewee expressions costs seconds), a chunk at a time
-    in one transaction, so that memory does not grow with the sweep. New rows are those the
-    inserts report (a row whose key is there already is not inserted, and not counted): counting
-    the sweep date's rows before and after cost a scan of every row of the day so far, for each
-    of a sweep's hundred calls.
+    (in one transaction on PostgreSQL, one each on SQLite), so that memory does not grow with
+    the sweep. New rows are those the inserts report (a row whose key is there already is not
+    inserted, and not counted): counting the sweep date's rows before and after cost a scan of
+    every row of the day so far, for each of a sweep's hundred calls.
 
     On PostgreSQL each chunk is copied (COPY, the cheapest way in for the client and the server)
     into a temporary table and inserted from there in the same order: parsing a multi-row VALUES
@@ -143,13 +143,17 @@ def record(planned: Iterable[Planned], sweep_date: date) -> int:
     columns = ", ".join(f'"{name}"' for name in COLUMNS)
     table = f'"{Notification._meta.table_name}" ({columns})'
     rows = _rows(planned, sweep_date)
+    if is_postgres():
+        with write_transaction():
+            return _copied(database.cursor(), table, columns, rows)
     new = 0
-    with write_transaction():
-        cursor = database.cursor()
-        if is_postgres():
-            return _copied(cursor, table, columns, rows)
-        placeholders = ", ".join("?" * len(COLUMNS))
-        while chunk := list(itertools.islice(rows, CHUNK)):
+    placeholders = ", ".join("?" * len(COLUMNS))
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        # A transaction a chunk: SQLite has one writer at a time, and the sweep's workers take
+        # turns (each waits at most one chunk's insert). Recording is idempotent: rows of a
+        # sweep stopped half-way are there, and the next sweep adds the others.
+        with write_transaction():
+            cursor = database.cursor()
             # sqlite3 sums the changes of every execution: ignored rows add none.
             cursor.executemany(
                 f"INSERT INTO {table} VALUES ({placeholders}) ON CONFLICT DO NOTHING", chunk
