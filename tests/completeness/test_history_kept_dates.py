@@ -42,27 +42,3 @@ def test_the_replay_evaluator_keeps_a_chart_of_dates_and_no_more(catalogue):  # 
     assert isinstance(evaluator, history.ReplayEvaluator)
     assert evaluator.dates_kept > history.CHART_MONTHS + 1
     assert history.replay_evaluator(catalogue) is evaluator
-
-
-def test_a_query_built_once_reads_what_peewee_builds_each_time(busy, catalogue):  # noqa: F811
-    from tracker.completeness.loader import _raw_rows, end_of, event_kinds_counted
-    from tracker.models import EvidenceSystem
-
-    kinds = tuple(event_kinds_counted(catalogue))
-    ids = [e for (e,) in EvidenceSystem.select(EvidenceSystem.evidence).tuples()]
-    assert len(ids) > 2
-    for days in (0, 30, 150, 400):
-        end = end_of(date.fromordinal(TODAY.toordinal() - days))
-        for shape, build, values in (
-            (("events", kinds), lambda *v: history._events_query(*v, kinds), (busy.id, end)),
-            (("operators",), history._operators_query, (busy.id, end)),
-            (("reviews", len(ids)), history._reviews_query, (end, *ids)),
-            (("reviews", 1), history._reviews_query, (end, ids[0])),
-            (("reviews", 0), history._reviews_query, (end,)),
-        ):
-            expected = _raw_rows(build(*values))
-            assert history._prepared(shape, build, *values) == expected, (shape, days)
-            assert history._prepared(shape, build, *values) == expected, (shape, days)  # kept
-    # The reviews were really read (the data has some by today).
-    today = end_of(TODAY)
-    assert history._prepared(("reviews", len(ids)), history._reviews_query, today, *ids)

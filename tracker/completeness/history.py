@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import peewee as pw
 
-from tracker import db
+from tracker.completeness import prepared
 from tracker.completeness.assess import add_months
 from tracker.completeness.engine import Evaluator
 from tracker.completeness.facts import OperatorFact, Snapshot, SystemCompleteness, as_day
@@ -121,13 +121,15 @@ def load_timeline(
     created_at = _moment(found[0][-1]) if found else None
     changes = profile_changes([system_id])
     kinds = tuple(event_kinds_counted(catalogue))
-    events = _prepared(
-        ("events", kinds), lambda *values: _events_query(*values, kinds), system_id, end
+    events = prepared.rows(
+        ("timeline events", kinds), lambda *values: _events_query(*values, kinds), system_id, end
     )
-    operators = _prepared(("operators",), _operators_query, system_id, end)
+    operators = prepared.rows(("timeline operators",), _operators_query, system_id, end)
     evidence = evidence_rows(Evidence.created_at <= end, [system_id], (Evidence.superseded_at,))
     evidence_ids = list(dict.fromkeys(row[0] for row in evidence))
-    reviews = _prepared(("reviews", len(evidence_ids)), _reviews_query, end, *evidence_ids)
+    reviews = prepared.rows(
+        ("timeline reviews", len(evidence_ids)), _reviews_query, end, *evidence_ids
+    )
     # Through peewee's tuples: their dates come back as dates, as the loader reads them.
     waivers = _waivers_query(system_id, end, first)
     width = len(EVIDENCE_COLUMNS)
@@ -187,53 +189,6 @@ def _waivers_query(system_id: int, end: datetime, first: date) -> pw.Query:
         )
         .tuples()
     )
-
-
-# A system page runs the same few queries for another system and date: peewee building their SQL
-# cost as much as running them. Each read raw (as _raw_rows reads it) is built once per shape (the
-# backend, the event kinds counted, the number of evidence ids) with stand-ins for its values, and
-# run with the values in their places. Bounded; shared by the threads of a process.
-_PREPARED: dict[tuple, tuple[str, list, dict[int, int]] | None] = {}
-PREPARED_KEPT = 512
-
-
-def _stand_in(position: int, value: object) -> object:
-    """A value no query of a page is ever given, of ``value``'s type, one per position."""
-    if isinstance(value, datetime):
-        return datetime(1001, 1, 1, 1, 1, 1, 1 + position)
-    if isinstance(value, date):
-        return date(1001, 1, 1) + timedelta(days=position)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -(10**15) - position
-    raise TypeError(type(value))
-
-
-def _prepared(shape: tuple, build, *values) -> list[tuple]:
-    """The rows of ``build(*values)`` as :func:`~tracker.completeness.loader._raw_rows` reads
-    them, the SQL built once per ``shape``. A query whose stand-ins cannot all be found back
-    among its parameters (each exactly once a value) is built every time, as before."""
-    database = AISystem._meta.database
-    key = (db.is_postgres(), *shape)
-    found = _PREPARED.get(key, False)
-    if found is False:
-        stand_ins = [_stand_in(at, value) for at, value in enumerate(values)]
-        sql, params = database.get_sql_context().sql(build(*stand_ins)).query()
-        places = {}
-        for at, param in enumerate(params):
-            for position, stand_in in enumerate(stand_ins):
-                if type(param) is type(stand_in) and param == stand_in:
-                    places[at] = position
-        found = (
-            (sql, list(params), places) if set(places.values()) == set(range(len(values))) else None
-        )
-        if len(_PREPARED) >= PREPARED_KEPT:
-            _PREPARED.clear()
-        _PREPARED[key] = found
-    if found is None:
-        return _raw_rows(build(*values))
-    sql, params, places = found
-    filled = [values[places[at]] if at in places else param for at, param in enumerate(params)]
-    return database.execute_sql(sql, filled).fetchall()
 
 
 def _requirement_ids_parsed(row: tuple, parsed: dict[str, tuple]) -> tuple:

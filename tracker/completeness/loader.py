@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
 import peewee as pw
 
+from tracker.completeness import prepared
 from tracker.completeness.facts import (
     EventFact,
     EvidenceByRequirement,
@@ -61,6 +62,29 @@ def among(column: pw.Field, ids: Iterable[int], as_text: bool = False) -> pw.Exp
     Integers only, so there is nothing to escape; ``as_text`` for a text column of ids."""
     listed = ",".join(f"'{int(i)}'" if as_text else str(int(i)) for i in ids)
     return column.in_(pw.SQL(f"({listed or 'NULL'})"))
+
+
+Listing = Callable[[pw.Field, list[int]], pw.Expression]
+
+# Up to this many ids (a request's system, the evidence it leads to), a read's SQL is built once
+# per shape and bound its values (tracker.completeness.prepared); more (a chunk of a national
+# portfolio) are written into the SQL by :func:`among`.
+PREPARED_UP_TO = 500
+
+
+def _bound(column: pw.Field, ids: list[int]) -> pw.Expression:
+    return column.in_(ids)
+
+
+def _read(
+    shape: tuple, build: Callable[[datetime, list[int] | None, Listing], pw.Query], end, ids
+) -> list[tuple]:
+    """The rows of ``build(end, ids, listing)``: prepared for a few ids, built otherwise."""
+    if ids is not None and 0 < len(ids) <= PREPARED_UP_TO:
+        return prepared.rows(
+            (*shape, len(ids)), lambda end, *ids: build(end, list(ids), _bound), end, *ids
+        )
+    return _raw_rows(build(end, ids, among))
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -113,16 +137,21 @@ def _systems(
     end: datetime, system_ids: Iterable[int] | None, include_retired: bool, columns: tuple[str, ...]
 ) -> list[dict]:
     """System rows with the given columns."""
-    query = (
-        AISystem.select(*(getattr(AISystem, name) for name in columns))
-        .where(AISystem.created_at <= end)
-        .order_by(AISystem.id)
-    )
-    if system_ids is not None:
-        query = query.where(among(AISystem.id, system_ids))
-    if not include_retired:
-        query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
-    return system_rows(_raw_rows(query), columns)
+
+    def build(end: datetime, ids: list[int] | None, listing: Listing) -> pw.Query:
+        query = (
+            AISystem.select(*(getattr(AISystem, name) for name in columns))
+            .where(AISystem.created_at <= end)
+            .order_by(AISystem.id)
+        )
+        if ids is not None:
+            query = query.where(listing(AISystem.id, ids))
+        if not include_retired:
+            query = query.where(AISystem.retired_at.is_null() | (AISystem.retired_at > end))
+        return query
+
+    ids = None if system_ids is None else list(system_ids)
+    return system_rows(_read(("systems", columns, include_retired), build, end, ids), columns)
 
 
 def system_columns(catalogue: Catalogue) -> tuple[str, ...]:
@@ -247,21 +276,25 @@ EVENT_COLUMNS = (
 def _events(end: datetime, ids: list[int], restrict: bool, catalogue: Catalogue) -> list[tuple]:
     """Events that happened and were recorded by ``end`` (of the kinds that matter), oldest
     first."""
-    query = (
-        SystemEvent.select(*EVENT_COLUMNS)
-        # What was recorded later was not known on the date, however early it happened.
-        .where(
+    kinds = tuple(event_kinds_counted(catalogue))
+
+    def build(end: datetime, ids: list[int] | None, listing: Listing) -> pw.Query:
+        query = SystemEvent.select(*EVENT_COLUMNS).where(
+            # What was recorded later was not known on the date, however early it happened.
             (SystemEvent.occurred_at <= end)
             & (SystemEvent.recorded_at <= end)
-            & SystemEvent.kind.in_(event_kinds_counted(catalogue))
+            & SystemEvent.kind.in_(kinds)
         )
-    )
+        if ids is None:
+            return query.order_by(SystemEvent.occurred_at, SystemEvent.id)
+        return query.where(listing(SystemEvent.system, ids))
+
     if not restrict:
-        return _raw_rows(query.order_by(SystemEvent.occurred_at, SystemEvent.id))
+        return _read(("events", kinds), build, end, None)
     # Sorted here, not in SQL: an ORDER BY on occurred_at draws SQLite's planner to that index
     # and through every event of the agency, instead of to the systems' own (0.45 s against
     # 0.01 s for a thousand systems among 20,000). The same order: the moment, then the id.
-    rows = _raw_rows(query.where(among(SystemEvent.system, ids)))
+    rows = _read(("events", kinds), build, end, ids)
     rows.sort(key=lambda row: (row[3], row[0]))
     return rows
 
@@ -299,33 +332,12 @@ def load_snapshot(
     events, modified = event_facts(_events(end, ids, restrict, catalogue))
     systems = system_facts(rows, columns, last_changed, modified, defaults, end)
 
-    operator_query = (
-        Operator.select(*OPERATOR_COLUMNS)
-        .where(
-            (Operator.added_at <= end)
-            & (Operator.removed_at.is_null() | (Operator.removed_at > end))
-        )
-        .order_by(Operator.id)
-    )
-    if restrict:
-        operator_query = operator_query.where(among(Operator.system, ids))
-    operators = operator_facts(_raw_rows(operator_query))
-
-    current = (Evidence.created_at <= end) & (
-        Evidence.superseded_at.is_null() | (Evidence.superseded_at > end)
-    )
+    operators = operator_facts(_read(("operators",), _operators, end, ids if restrict else None))
     evidence, by_system, agency, by_event = evidence_facts(
-        evidence_rows(current, ids if restrict else None)
+        _current_evidence(end, ids if restrict else None)
     )
-
-    reviews = (
-        EvidenceReview.select(*REVIEW_COLUMNS)
-        .where(EvidenceReview.decided_at <= end)
-        .order_by(EvidenceReview.id)
-    )
-    if restrict:
-        reviews = reviews.where(among(EvidenceReview.evidence, evidence))
-    apply_reviews(evidence, _raw_rows(reviews))
+    reviewed = list(evidence) if restrict else None
+    apply_reviews(evidence, _read(("reviews",), _reviews, end, reviewed))
 
     waiver_query = Waiver.select(*WAIVER_COLUMNS).where(
         Waiver.state.in_(WAIVER_STATES)
@@ -365,19 +377,75 @@ def evidence_rows(
     if system_ids is None:
         query = Evidence.select(*selected).join(EvidenceSystem, pw.JOIN.LEFT_OUTER).where(where)
         return _raw_rows(query)
-    linked = (
+    return _raw_rows(_linked(selected, where, system_ids, among)) + _raw_rows(
+        _agency_wide(selected, where)
+    )
+
+
+def _linked(selected: tuple, where: pw.Expression, ids: list[int], listing: Listing) -> pw.Query:
+    """The rows of evidence linked to the systems (agency-wide items aside)."""
+    return (
         Evidence.select(*selected)
         .join(EvidenceSystem)  # driven by evidence_system's index on system_id
-        .where(where & among(EvidenceSystem.system, system_ids) & ~Evidence.agency_wide)
+        .where(where & listing(EvidenceSystem.system, ids) & ~Evidence.agency_wide)
     )
+
+
+def _agency_wide(selected: tuple, where: pw.Expression) -> pw.Query:
+    """The rows of agency-wide evidence, with every link they have."""
     # The bare column, as the partial index evidence_agency_wide states it: both databases
     # then see that the index covers the query (a bound "= true" they may not).
-    agency_wide = (
+    return (
         Evidence.select(*selected)
         .join(EvidenceSystem, pw.JOIN.LEFT_OUTER)
         .where(where & Evidence.agency_wide)
     )
-    return _raw_rows(linked) + _raw_rows(agency_wide)
+
+
+def _current(end: datetime) -> pw.Expression:
+    """Evidence as it stood at ``end``: uploaded by then, not yet superseded."""
+    return (Evidence.created_at <= end) & (
+        Evidence.superseded_at.is_null() | (Evidence.superseded_at > end)
+    )
+
+
+def _current_evidence(end: datetime, ids: list[int] | None) -> list[tuple]:
+    """:func:`evidence_rows` of the evidence current at ``end``; prepared for a few systems."""
+    if ids is None or not 0 < len(ids) <= PREPARED_UP_TO:
+        return evidence_rows(_current(end), ids)
+    linked = _read(
+        ("linked evidence",),
+        lambda end, ids, listing: _linked(EVIDENCE_COLUMNS, _current(end), ids, listing),
+        end,
+        ids,
+    )
+    shared = prepared.rows(
+        ("agency-wide evidence",), lambda end: _agency_wide(EVIDENCE_COLUMNS, _current(end)), end
+    )
+    return linked + shared
+
+
+def _operators(end: datetime, ids: list[int] | None, listing: Listing) -> pw.Query:
+    query = (
+        Operator.select(*OPERATOR_COLUMNS)
+        .where(
+            (Operator.added_at <= end)
+            & (Operator.removed_at.is_null() | (Operator.removed_at > end))
+        )
+        .order_by(Operator.id)
+    )
+    return query if ids is None else query.where(listing(Operator.system, ids))
+
+
+def _reviews(end: datetime, evidence_ids: list[int] | None, listing: Listing) -> pw.Query:
+    query = (
+        EvidenceReview.select(*REVIEW_COLUMNS)
+        .where(EvidenceReview.decided_at <= end)
+        .order_by(EvidenceReview.id)
+    )
+    if evidence_ids is None:
+        return query
+    return query.where(listing(EvidenceReview.evidence, evidence_ids))
 
 
 # The builders below turn rows into facts; :func:`load_snapshot` and the replay of many dates
