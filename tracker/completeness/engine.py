@@ -64,6 +64,8 @@ WHYS_KEPT = 256
 class Evaluator:
     """Evaluates systems against one catalogue; caches applicability by the facts rules read."""
 
+    dates_kept = DATES_KEPT  # dates whose baselines and reach it keeps (a replay keeps more)
+
     def __init__(self, catalogue: Catalogue, expiring_soon_days: int = 30) -> None:
         self.catalogue = catalogue
         self.expiring_soon_days = expiring_soon_days
@@ -134,7 +136,7 @@ class Evaluator:
             with self._lock:  # the server's threads share one evaluator
                 by_date = self._reaches.get(as_of)
                 if by_date is None:
-                    if len(self._reaches) >= DATES_KEPT:
+                    if len(self._reaches) >= self.dates_kept:
                         del self._reaches[next(iter(self._reaches))]
                     by_date = self._reaches[as_of] = {}
         key = (system.jurisdictions, countries)
@@ -509,7 +511,7 @@ class Evaluator:
             dates = self._recent_dates
             dates.pop(as_of, None)
             dates[as_of] = None
-            while len(dates) > DATES_KEPT:
+            while len(dates) > self.dates_kept:
                 oldest = next(iter(dates))
                 del dates[oldest]
                 for applicable in list(self._sets.values()):

@@ -253,23 +253,12 @@ REPLAY_DATES_KEPT = CHART_MONTHS + 4
 
 
 class ReplayEvaluator(Evaluator):
-    """The engine's evaluator keeping the baselines of :data:`REPLAY_DATES_KEPT` dates rather
-    than :data:`~tracker.completeness.engine.DATES_KEPT` (the same eviction, a larger bound).
+    """The engine's evaluator keeping the baselines (and reach) of :data:`REPLAY_DATES_KEPT`
+    dates rather than :data:`~tracker.completeness.engine.DATES_KEPT`.
     Baselines depend on the applicable set and the date only: keeping more changes no answer,
     it costs memory (a few KB per applicable set and date)."""
 
     dates_kept = REPLAY_DATES_KEPT
-
-    def _keep_dates(self, as_of: date) -> None:
-        with self._lock:  # the server's threads share one evaluator
-            dates = self._recent_dates
-            dates.pop(as_of, None)
-            dates[as_of] = None
-            while len(dates) > self.dates_kept:
-                oldest = next(iter(dates))
-                del dates[oldest]
-                for applicable in list(self._sets.values()):
-                    applicable.forget(oldest)
 
 
 def replay_evaluator(catalogue: Catalogue, expiring_soon_days: int = 30) -> Evaluator:
