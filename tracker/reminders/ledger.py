@@ -370,29 +370,49 @@ def _sql(statement: str, ids: list[int]) -> str:
     return statement.replace("{ids}", ", ".join([param] * len(ids))).replace("?", param)
 
 
+# Ids one statement lists at most: a DPO's digest can hold hundreds of thousands of rows, more
+# than PostgreSQL (65,535) or a stock SQLite (32,766) binds in one statement. A message's
+# statements run in one transaction, so it is still claimed and marked whole or not at all.
+IDS_PER_STATEMENT = 10_000
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for first in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[first : first + IDS_PER_STATEMENT]
+
+
 def claim(ids: list[int]) -> list[Claimed]:
     """Take every row of a message for sending, or none of them (someone else has them)."""
     database = Notification._meta.database
     now = utcnow()
+    rows: list[tuple] = []
     with write_transaction():
-        cursor = database.execute_sql(
-            _sql(
-                "UPDATE notification SET state = 'sending', attempts = attempts + 1, claimed_at = ? "
-                "WHERE id IN ({ids}) AND (state IN ('pending', 'failed') OR (state = 'sending' AND claimed_at < ?))",
-                ids,
-            ),
-            [now, *ids, now - STALE_CLAIM],
-        )
-        if cursor.rowcount != len(ids):
-            raise _LostClaim()
-        rows = database.execute_sql(
-            _sql(
-                "SELECT key, mandatory, sweep_date, payload FROM notification WHERE id IN ({ids}) "
-                "ORDER BY system_id, id",
-                ids,
-            ),
-            ids,
-        ).fetchall()
+        for chunk in _chunks(ids):
+            cursor = database.execute_sql(
+                _sql(
+                    "UPDATE notification SET state = 'sending', attempts = attempts + 1, claimed_at = ? "
+                    "WHERE id IN ({ids}) AND (state IN ('pending', 'failed') OR (state = 'sending' AND claimed_at < ?))",
+                    chunk,
+                ),
+                [now, *chunk, now - STALE_CLAIM],
+            )
+            if cursor.rowcount != len(chunk):
+                raise _LostClaim()  # the transaction gives back what earlier chunks took
+        for chunk in _chunks(ids):
+            rows += database.execute_sql(
+                _sql(
+                    "SELECT system_id, id, key, mandatory, sweep_date, payload FROM notification "
+                    "WHERE id IN ({ids})",
+                    chunk,
+                ),
+                chunk,
+            ).fetchall()
+    # In the message's order (by system, then row), whichever chunk a row came from; a row
+    # without a system first, as the database sorts NULL.
+    nulls_first = not is_postgres()
+    rows.sort(
+        key=lambda row: (row[0] is not None if nulls_first else row[0] is None, row[0] or 0, row[1])
+    )
     return [
         Claimed(
             key,
@@ -400,7 +420,7 @@ def claim(ids: list[int]) -> list[Claimed]:
             as_day(sweep_date),
             json.loads(payload) if isinstance(payload, str) else payload,
         )
-        for key, mandatory, sweep_date, payload in rows
+        for _system, _id, key, mandatory, sweep_date, payload in rows
     ]
 
 
@@ -417,21 +437,27 @@ def try_claim(ids: list[int]) -> list[Claimed] | None:
 
 def mark_sent(ids: list[int], message_id: str) -> None:
     """Sent. The last error of earlier tries stays, next to the number of attempts."""
-    Notification._meta.database.execute_sql(
-        _sql(
-            "UPDATE notification SET state = 'sent', sent_at = ?, message_id = ? WHERE id IN ({ids})",
-            ids,
-        ),
-        [utcnow(), message_id, *ids],
-    )
+    now = utcnow()
+    with write_transaction():
+        for chunk in _chunks(ids):
+            Notification._meta.database.execute_sql(
+                _sql(
+                    "UPDATE notification SET state = 'sent', sent_at = ?, message_id = ? "
+                    "WHERE id IN ({ids})",
+                    chunk,
+                ),
+                [now, message_id, *chunk],
+            )
 
 
 def release(ids: list[int], error: str, failed: bool) -> None:
     """Give claimed rows back after a failed send: pending while the job still retries, failed
     after its last try (visible, and tried again by the next run or sweep)."""
-    Notification.update(state="failed" if failed else "pending", last_error=error[:2000]).where(
-        Notification.id.in_(ids) & (Notification.state == "sending")
-    ).execute()
+    with write_transaction():
+        for chunk in _chunks(ids):
+            Notification.update(
+                state="failed" if failed else "pending", last_error=error[:2000]
+            ).where(Notification.id.in_(chunk) & (Notification.state == "sending")).execute()
 
 
 def note_failure(ids: list[int], error: str, failed: bool) -> None:
@@ -443,9 +469,10 @@ def note_failure(ids: list[int], error: str, failed: bool) -> None:
     if failed:
         changes["state"] = "failed"
     with write_transaction():
-        Notification.update(**changes).where(
-            Notification.id.in_(ids) & Notification.state.in_(OPEN)
-        ).execute()
+        for chunk in _chunks(ids):
+            Notification.update(**changes).where(
+                Notification.id.in_(chunk) & Notification.state.in_(OPEN)
+            ).execute()
 
 
 def find(filters: Mapping[str, Any]) -> pw.ModelSelect:
