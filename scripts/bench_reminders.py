@@ -501,7 +501,8 @@ def run(args, url: str, folder: Path, data) -> None:
     database.connect()
 
     print(
-        f"\n{backend}, {args.systems} systems, ledger {rows} rows ({args.history_days} days sent)"
+        f"\n{backend}, {args.systems} systems, ledger {rows} rows"
+        + ("" if args.reuse else f" ({args.history_days} days sent)")
     )
     print(
         f"floor: completeness of every system  {floor['seconds']:6.1f} s  "
