@@ -19,7 +19,7 @@ def test_reasons_of_many_profiles_stay_bounded_and_are_recomputed_alike(monkeypa
     monkeypatch.setattr(engine, "WHYS_KEPT", 3)
     monkeypatch.setattr("tracker.completeness.memo.PROFILES_KEPT", 5)
     dpia = requirement(applies_when='vendor != "nobody"')
-    evaluator = Evaluator(catalogue_of(dpia), 30)
+    evaluator = Evaluator(catalogue_of(dpia), 30, long_lived=True)
 
     def reasons(count: int) -> list[str]:
         result = evaluator.evaluate(system(vendor=f"Vendor {count}"), snapshot(), detail=True)
@@ -30,3 +30,12 @@ def test_reasons_of_many_profiles_stay_bounded_and_are_recomputed_alike(monkeypa
     assert len(evaluator._applicable) <= 5
     assert {count: reasons(count) for count in range(3, 20)} == first
     assert all("vendor" in why.lower() for lines in first.values() for why in lines)
+
+
+def test_an_evaluator_made_for_a_batch_keeps_every_profile_while_it_lives(monkeypatch):
+    monkeypatch.setattr(engine, "WHYS_KEPT", 3)
+    dpia = requirement(applies_when='vendor != "nobody"')
+    evaluator = Evaluator(catalogue_of(dpia), 30)  # a sweep's chunk, every system's detail
+    for count in range(3, 20):
+        evaluator.evaluate(system(vendor=f"Vendor {count}"), snapshot(), detail=True)
+    assert len(evaluator._why_memo) == 17 and len(evaluator._applicable) == 17

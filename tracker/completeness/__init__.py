@@ -52,7 +52,13 @@ def for_portfolio(
     """Every system's completeness on ``as_of``: summaries, or with ``detail`` every requirement."""
     with cycle_collector_paused():
         snapshot = load_snapshot(as_of, catalogue, include_retired=include_retired)
-        evaluator = evaluator_for(catalogue, expiring_soon_days)
+        # Every system's detail: an evaluator of the batch's own, which keeps every profile's
+        # reasons while it runs (the server's keeps only its newest ones).
+        evaluator = (
+            Evaluator(catalogue, expiring_soon_days)
+            if detail
+            else evaluator_for(catalogue, expiring_soon_days)
+        )
         results = [evaluator.evaluate(system, snapshot, detail) for system in snapshot.systems]
         # Freed while the collector is paused: on resuming, it would first scan all of it.
         del snapshot
@@ -65,7 +71,7 @@ def evaluator_for(catalogue: Catalogue, expiring_soon_days: int = 30) -> Evaluat
     key = (Evaluator, expiring_soon_days)
     found = catalogue.derived.get(key)
     if found is None:
-        found = catalogue.derived[key] = Evaluator(catalogue, expiring_soon_days)
+        found = catalogue.derived[key] = Evaluator(catalogue, expiring_soon_days, long_lived=True)
     return found
 
 

@@ -20,6 +20,7 @@ from datetime import date
 from operator import itemgetter
 
 from tracker.completeness import events as event_duties
+from tracker.completeness import memo
 from tracker.completeness.assess import assess, candidates_for
 from tracker.completeness.facts import (
     MET,
@@ -38,9 +39,8 @@ from tracker.completeness.facts import (
     SystemFact,
 )
 from tracker.completeness.loader import end_of
-from tracker.completeness.memo import remember
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
-from tracker.completeness.why import Explainer, Verdict
+from tracker.completeness.why import EXPLANATIONS_KEPT, Explainer, Verdict
 from tracker.i18n import N_
 from tracker.i18n.text import Phrase, Term, joined
 from tracker.plugin_host import Catalogue
@@ -66,9 +66,16 @@ class Evaluator:
 
     dates_kept = DATES_KEPT  # dates whose baselines and reach it keeps (a replay keeps more)
 
-    def __init__(self, catalogue: Catalogue, expiring_soon_days: int = 30) -> None:
+    def __init__(
+        self, catalogue: Catalogue, expiring_soon_days: int = 30, *, long_lived: bool = False
+    ) -> None:
         self.catalogue = catalogue
         self.expiring_soon_days = expiring_soon_days
+        # A long-lived evaluator (a server process's) keeps the reasons and sets of its newest
+        # profiles only: it meets new ones without end. One made for a batch (a sweep's chunk,
+        # every system's detail) keeps them all while it lives: its systems share them.
+        self._whys_kept = WHYS_KEPT if long_lived else None
+        self._profiles_kept = memo.PROFILES_KEPT if long_lived else None
         # Guards what is evicted from the caches below; adding to a dict is atomic already.
         self._lock = threading.Lock()
         self.symbols = sorted({name for rule in catalogue.rules.values() for name in rule.symbols})
@@ -192,7 +199,10 @@ class Evaluator:
             if found is None:
                 chosen = [c for bit, c in enumerate(self._ordered) if mask >> bit & 1]
                 found = self._sets[mask] = ApplicableSet(chosen)
-            remember(self._applicable, key, found)
+            if self._profiles_kept is None:
+                self._applicable[key] = found
+            else:
+                memo.remember(self._applicable, key, found, self._profiles_kept)
         return found
 
     def _decide(
@@ -364,7 +374,10 @@ class Evaluator:
                 joined(self.verdict(system, c.requirement, as_of).reasons)
                 for c in applicable.constants
             ]
-            remember(self._why_memo, key, found, WHYS_KEPT)
+            if self._whys_kept is None:
+                self._why_memo[key] = found
+            else:
+                memo.remember(self._why_memo, key, found, self._whys_kept)
         return found
 
     @functools.cached_property
@@ -374,7 +387,10 @@ class Evaluator:
     @functools.cached_property
     def _explainer(self) -> Explainer:
         # Built on first use, so that summaries never pay for it; memoised per rule and values.
-        return Explainer(question.id for question in self.catalogue.questions)
+        return Explainer(
+            (question.id for question in self.catalogue.questions),
+            None if self._whys_kept is None else EXPLANATIONS_KEPT,
+        )
 
     def _why_nothing_applies(self, system: SystemFact, as_of: date) -> str:
         """Explain an empty applicable set: no jurisdiction, or every rule false for the profile."""

@@ -268,7 +268,9 @@ def replay_evaluator(catalogue: Catalogue, expiring_soon_days: int = 30) -> Eval
     key = ("history", ReplayEvaluator, expiring_soon_days)
     found = catalogue.derived.get(key)
     if found is None:
-        found = catalogue.derived[key] = ReplayEvaluator(catalogue, expiring_soon_days)
+        found = catalogue.derived[key] = ReplayEvaluator(
+            catalogue, expiring_soon_days, long_lived=True
+        )
     return found
 
 

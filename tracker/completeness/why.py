@@ -100,9 +100,10 @@ EXPLANATIONS_KEPT = 16384
 class Explainer:
     """Explains applicability rules; one per catalogue, its memo shared by every evaluation."""
 
-    def __init__(self, question_ids: Iterable[str] = ()) -> None:
+    def __init__(self, question_ids: Iterable[str] = (), kept: int | None = None) -> None:
         self.question_ids = frozenset(question_ids)
         self._memo: dict[tuple, RuleReason] = {}
+        self._kept = kept  # explanations kept at most (a long-lived evaluator's); None: all
 
     def explain(self, rule: CompiledRule, profile: Mapping[str, Any]) -> RuleReason:
         """Why ``rule`` holds, or fails, for ``profile`` (missing facts read as None)."""
@@ -111,7 +112,10 @@ class Explainer:
         if found is None:
             values = dict(zip(rule.symbols, key[1], strict=True))
             found = _Explanation(rule, values, self.question_ids).result()
-            remember(self._memo, key, found, EXPLANATIONS_KEPT)
+            if self._kept is None:
+                self._memo[key] = found
+            else:
+                remember(self._memo, key, found, self._kept)
         return found
 
 
