@@ -6,6 +6,7 @@ server answers at all (within a generous bound) while slow clients hold half-sen
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tracker import config
+from tracker import config, web_server
 
 ANSWER_WITHIN = 10  # seconds: a bound on hanging, not a performance target
 SLOW_CLIENTS = 50
@@ -219,3 +220,16 @@ def test_server_settings_are_read_and_checked():
     ):
         with pytest.raises(config.ConfigError, match=message):
             config.from_environ(environ)
+
+
+def test_the_server_settles_the_cycle_collector_before_forking():
+    """Frozen start-up objects and rare full collections: what a worker keeps between requests
+    turns over, and the default thresholds rescanned it every few dozen pages."""
+    before = gc.get_threshold()
+    try:
+        web_server.settle_collector()
+        assert gc.get_threshold() == web_server.SERVER_GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
