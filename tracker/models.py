@@ -266,11 +266,14 @@ class Notification(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     claimed_at = pw.DateTimeField(null=True)  # when a sender took it; a stale claim is taken over
     sent_at = pw.DateTimeField(null=True)
+    # False: sent in a digest that counted the item without naming it (over
+    # TRACKER_DIGEST_MAX_ITEMS); escalation does not count it as a reminder (schema 19).
+    listed = pw.BooleanField(default=True)
 
     class Meta:
-        # Escalation counts sent rows of a look-back window by item and status: an index-only
-        # GROUP BY (tracker.reminders.items, schema 12).
-        indexes = ((("state", "sweep_date", "item_key", "status", "kind"), False),)
+        # Escalation counts sent, listed rows of a look-back window by item and status: an
+        # index-only GROUP BY (tracker.reminders.items, schemas 12 and 19).
+        indexes = ((("state", "sweep_date", "item_key", "status", "kind", "listed"), False),)
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         # The status column repeats the payload's (the ledger's bulk insert writes both).

@@ -22,7 +22,7 @@ from tracker.config import Settings
 from tracker.models import User
 from tracker.plugin_host import Catalogue
 from tracker.reminders import ledger, sweeping
-from tracker.reminders.mail import SmtpConnection, compose, environment
+from tracker.reminders.mail import SmtpConnection, compose_listing, environment
 from tracker.reminders.planning import unsubscribe_tokens
 from tracker.reminders.sweeping import SweepResult
 
@@ -115,7 +115,7 @@ def deliver(
                     result.skipped += 1
                     done += 1
                     continue
-                email = compose(
+                email, listed = compose_listing(
                     rows,
                     message.recipient,
                     message.name,
@@ -142,7 +142,8 @@ def deliver(
                         raise
                     # Right after the server's 250, one committed write: a process that dies
                     # before it leaves this one message claimed, to go again once stale.
-                    ledger.mark_sent(message.ids, email["Message-ID"])
+                    # The rows a capped digest counted without naming them are marked so.
+                    ledger.mark_sent(message.ids, email["Message-ID"], listed)
                 result.sent += 1
                 done += 1
     except (smtplib.SMTPException, OSError) as error:

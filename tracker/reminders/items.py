@@ -410,8 +410,10 @@ SENT_TIMES = fn.COUNT(Notification.id)
 
 def sent_per_item_and_status(as_of: date, days: int = ESCALATION_LOOKBACK_DAYS):
     """(item key, status, times sent) in sweeps of the ``days`` before ``as_of``, escalations
-    not counted: one GROUP BY over the ledger's index on (state, sweep_date, item_key, status,
-    kind); filter the counts with ``.having(SENT_TIMES ...)``."""
+    not counted, nor the rows a capped digest counted without naming them (``listed`` false:
+    the item was not really reminded): one GROUP BY over the ledger's index on (state,
+    sweep_date, item_key, status, kind, listed); filter the counts with
+    ``.having(SENT_TIMES ...)``."""
     return (
         Notification.select(Notification.item_key, Notification.status, SENT_TIMES)
         .where(
@@ -419,6 +421,7 @@ def sent_per_item_and_status(as_of: date, days: int = ESCALATION_LOOKBACK_DAYS):
             & (Notification.sweep_date >= as_of - timedelta(days=days))
             & (Notification.sweep_date < as_of)
             & (Notification.kind != "escalation")
+            & (Notification.listed == True)
         )
         .group_by(Notification.item_key, Notification.status)
     )
@@ -428,9 +431,10 @@ def sent_counts(
     statuses: Mapping[str, str], as_of: date, days: int = ESCALATION_LOOKBACK_DAYS
 ) -> dict[str, int]:
     """How many reminders of each item were sent with the status it has now (``statuses``: item
-    key -> status), in sweeps of the ``days`` before ``as_of`` (escalations not counted).
+    key -> status), in sweeps of the ``days`` before ``as_of`` (escalations not counted, nor
+    digests that counted the item without listing it).
 
-    One GROUP BY over the index on (state, sweep_date, item_key, status, kind): the database
+    One GROUP BY over the index on (state, sweep_date, item_key, status, kind, listed): the database
     counts, and only one row per item and status comes back, a chunk at a time. (Before, every
     sent row of the look-back was loaded with its payload: 120 days of a million rows a day.)
     """

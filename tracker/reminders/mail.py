@@ -36,7 +36,7 @@ from tracker.agency import Agency
 from tracker.config import Settings
 from tracker.i18n import N_, gettext, ngettext
 from tracker.reminders.items import KINDS
-from tracker.reminders.ledger import Claimed
+from tracker.reminders.ledger import Claimed, load_payloads
 from tracker.requirements import EVENT_KINDS
 from tracker.vocabulary import LIFECYCLE_STAGES, STATUS_WORDS
 
@@ -140,14 +140,19 @@ NEEDED_STATUSES = frozenset({"missing", "rejected"})
 
 def urgency(payload: dict, sweep_date: date) -> str:
     """The urgency bucket (a key of ``URGENCY``) of one notification payload on ``sweep_date``."""
-    if payload.get("status") == "pending_review":  # a review waiting, or its escalation
+    return _urgency(payload.get("status"), payload.get("due"), sweep_date)
+
+
+def _urgency(status: str | None, due_text: str | None, sweep_date: date) -> str:
+    """:func:`urgency` of an item's status and due date (ISO text, or None)."""
+    if status == "pending_review":  # a review waiting, or its escalation
         return "to_review"
-    due = date.fromisoformat(payload["due"]) if payload.get("due") else None
-    if payload.get("status") in LATE_STATUSES or (due is not None and due < sweep_date):
+    due = date.fromisoformat(due_text) if due_text else None
+    if status in LATE_STATUSES or (due is not None and due < sweep_date):
         return "overdue"
-    if payload.get("status") in NEEDED_STATUSES:
+    if status in NEEDED_STATUSES:
         return "needed"
-    if payload.get("status") == "expiring_soon" and due is None:  # an operator's certificate
+    if status == "expiring_soon" and due is None:  # an operator's certificate
         return "due_soon"
     if due is not None and (due - sweep_date).days <= DUE_SOON_DAYS:
         return "due_soon"
@@ -267,8 +272,32 @@ def compose(
     Built with the ``email.mime`` classes: the newer ``EmailMessage`` re-parses every header it is
     given, which at hundreds of e-mails a second is most of the cost of sending them.
     """
+    return compose_listing(
+        rows, recipient, name, settings, unsubscribe_token, templates, language, agency
+    )[0]
+
+
+def compose_listing(
+    rows: Sequence[Claimed],
+    recipient: str,
+    name: str,
+    settings: Settings,
+    unsubscribe_token: str | None,
+    templates: jinja2.Environment,
+    language: str | None = None,
+    agency: Agency | None = None,
+) -> tuple[MIMEMultipart, list[int] | None]:
+    """:func:`compose`, and the ids of the rows the e-mail lists when it does not list them all
+    (over ``TRACKER_DIGEST_MAX_ITEMS``); None when it lists every row. The others were counted,
+    not named: the ledger records them so (ledger.mark_sent), and escalation does not count
+    them as reminded."""
     with i18n.using(language or settings.language):
-        return _compose(rows, recipient, name, settings, unsubscribe_token, templates, agency)
+        message, listed = _compose(
+            rows, recipient, name, settings, unsubscribe_token, templates, agency
+        )
+    if len(listed) == len(rows):
+        return message, None
+    return message, [row_id for index in listed if (row_id := rows[index].id) is not None]
 
 
 def _compose(
@@ -279,7 +308,7 @@ def _compose(
     unsubscribe_token: str | None,
     templates: jinja2.Environment,
     agency: Agency | None,
-) -> MIMEMultipart:
+) -> tuple[MIMEMultipart, list[int]]:
     agency = agency or Agency()
     sweep_date = rows[0].sweep_date
     total = len(rows)
@@ -287,10 +316,11 @@ def _compose(
     # words and links are made only for the items the e-mail lists (_listed).
     urgencies, groups_of = _survey(rows, sweep_date)
     listed = _listed(rows, urgencies, settings.digest_max_items)
+    _load_shown(rows, listed, groups_of)
     systems: dict[object, dict] = {}
     for index in listed:
         payload = rows[index].payload
-        group = groups_of[payload.get("system_id") or "agency"]
+        group = groups_of[rows[index].system_id or "agency"]
         system = systems.get(group.key)
         if system is None:
             system = systems[group.key] = group.shown(settings.base_url)
@@ -367,17 +397,17 @@ def _compose(
     message.attach(
         MIMEText(templates.get_template("digest.html.j2").render(context), "html", "utf-8")
     )
-    return message
+    return message, listed
 
 
 class _Group:
     """What a digest knows of one group (a system, or agency-wide) from all of its rows."""
 
-    __slots__ = ("counts", "key", "payload", "reviews_only")
+    __slots__ = ("counts", "first", "key", "reviews_only")
 
-    def __init__(self, key: object, payload: dict) -> None:
+    def __init__(self, key: object, first: Claimed) -> None:
         self.key = key
-        self.payload = payload  # its first row's: the group's name
+        self.first = first  # its first row, whose payload names the group (see _load_shown)
         self.counts: Counter[str] = Counter()  # every row's urgency, listed or not
         self.reviews_only = True
 
@@ -388,9 +418,10 @@ class _Group:
         return f"{base_url}/reviews" if self.reviews_only else f"{base_url}/portfolio"
 
     def name(self) -> str:
+        payload = self.first.payload
         if self.key == "agency":
-            return self.payload.get("system_name") or gettext("Agency-wide")
-        return self.payload.get("system_name") or gettext("System %(id)s", id=self.key)
+            return payload.get("system_name") or gettext("Agency-wide")
+        return payload.get("system_name") or gettext("System %(id)s", id=self.key)
 
     def shown(self, base_url: str) -> dict:
         """The group as the templates show it, with no items yet."""
@@ -407,25 +438,39 @@ class _Group:
 def _survey(rows: Sequence[Claimed], sweep_date: date) -> tuple[list[str], dict[object, _Group]]:
     """Each row's urgency bucket, and the groups (system id, or "agency") with their counts, in
     the order their first rows come. A digest of many rows has few (status, due) pairs: each
-    pair's urgency is worked out once."""
+    pair's urgency is worked out once. Reads no payload: a claimed row carries its status, due
+    date, kind and system (ledger.claim)."""
     known: dict[tuple, str] = {}
     urgencies = []
     groups: dict[object, _Group] = {}
     for row in rows:
-        payload = row.payload
-        pair = (payload.get("status"), payload.get("due"))
+        pair = (row.status, row.due)
         bucket = known.get(pair)
         if bucket is None:
-            bucket = known[pair] = urgency(payload, sweep_date)
+            bucket = known[pair] = _urgency(row.status, row.due, sweep_date)
         urgencies.append(bucket)
-        key = payload.get("system_id") or "agency"
+        key = row.system_id or "agency"
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(key, payload)
+            group = groups[key] = _Group(key, row)
         group.counts[bucket] += 1
-        if group.reviews_only and payload.get("kind") != "review_overdue":
+        if group.reviews_only and row.kind != "review_overdue":
             group.reviews_only = False
     return urgencies, groups
+
+
+def _load_shown(rows: Sequence[Claimed], listed: list[int], groups: dict[object, _Group]) -> None:
+    """Read, in one query, the payloads the e-mail shows: those of the rows it lists, and of
+    the first row of each group it names (a group is named after its first row): the groups
+    of the listed rows, and, when the rows not listed are all one group's, that group."""
+    needed = [rows[index] for index in listed]
+    in_groups = Counter(rows[index].system_id or "agency" for index in listed)
+    needed += [groups[key].first for key in in_groups]
+    if len(listed) < len(rows):
+        places = [key for key, group in groups.items() if group.counts.total() > in_groups[key]]
+        if len(places) == 1:
+            needed.append(groups[places[0]].first)
+    load_payloads(needed)
 
 
 # The last day there is: an item with no due date comes after every dated one of its urgency.
@@ -444,8 +489,8 @@ def _listed(rows: Sequence[Claimed], urgencies: list[str], cap: int) -> list[int
         by_urgency[bucket].append(index)
 
     def key(index: int) -> tuple:
-        payload = rows[index].payload
-        return (payload.get("kind") != "escalation", payload.get("due") or NO_DUE, index)
+        row = rows[index]
+        return (row.kind != "escalation", row.due or NO_DUE, index)
 
     chosen: list[int] = []
     for bucket in URGENCY:
