@@ -178,3 +178,27 @@ def test_an_item_counted_but_not_listed_does_not_escalate(migrated):
     # Counted ones do not add up to listed ones either.
     reminded(counted, times - 1, listed=True)
     assert sent_counts({"1:counted": "missing"}, TODAY) == {"1:counted": times - 1}
+
+
+def test_rows_written_before_schema_19_count_as_listed(database_url):
+    from tracker import schema
+
+    database = db.bind(database_url)
+    with database.connection_context():
+        schema.upgrade(database, target=18)
+        param = "%s" if db.is_postgres(database) else "?"
+        database.execute_sql(
+            'INSERT INTO notification (key, recipient, recipient_name, kind, item_key, "window", '
+            "system_id, requirement_id, mandatory, sweep_date, payload, status, state, attempts, "
+            "last_error, message_id, created_at) VALUES "
+            f"('a', 'x@police.example', '', 'missing', '1:r', 'w', 1, 'r', {param}, {param}, "
+            f"{param}, 'missing', 'sent', 1, '', '<m>', {param})",
+            (True, TODAY - timedelta(days=1), '{"status": "missing"}', "2026-01-01 00:00:00"),
+        )
+        schema.upgrade(database)
+        assert schema.drift(database) == ""
+        assert Notification.get().listed is True
+        indexes = {index.name for index in database.get_indexes("notification")}
+        assert "notification_state_sweep_date_item_key_status_kind_listed" in indexes
+        assert "notification_state_sweep_date_item_key_status_kind" not in indexes
+        assert sent_counts({"1:r": "missing"}, TODAY) == {"1:r": 1}
