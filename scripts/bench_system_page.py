@@ -43,7 +43,8 @@ import bench_data
 
 from tracker import accounts, completeness, config, db, sign_in
 from tracker.app import create_app
-from tracker.completeness import loader
+from tracker.completeness import evidence_reads
+from tracker.completeness.driver import raw_rows
 from tracker.models import Evidence, EvidenceSystem
 
 TARGET_MS = 150  # issue 13: the page's p95 under 150 ms (at 32 clients, over HTTP: bench_http)
@@ -73,30 +74,32 @@ def old_evidence_rows(where, system_ids, columns=()):
     """The evidence query as it was before issue 13: one outer join, ``IN (...) OR
     agency_wide``, which no index can lead."""
     query = (
-        Evidence.select(*loader.EVIDENCE_COLUMNS, *columns)
+        Evidence.select(*evidence_reads.EVIDENCE_COLUMNS, *columns)
         .join(EvidenceSystem, peewee.JOIN.LEFT_OUTER)
         .where(where)
     )
     if system_ids is not None:
         query = query.where(EvidenceSystem.system.in_(system_ids) | (Evidence.agency_wide == True))
-    return loader._raw_rows(query)
+    return raw_rows(query)
 
 
 @contextmanager
 def old_evidence_query() -> Iterator[None]:
     from tracker.completeness import history
 
-    new = loader.evidence_rows
-    loader.evidence_rows = history.evidence_rows = old_evidence_rows
+    new = evidence_reads.evidence_rows
+    evidence_reads.evidence_rows = history.evidence_rows = old_evidence_rows
     try:
         yield
     finally:
-        loader.evidence_rows = history.evidence_rows = new
+        evidence_reads.evidence_rows = history.evidence_rows = new
 
 
 def floor_statements(system_id: int) -> list[str]:
     """The rows the page reads, one raw SQL statement per table, index-led as the page's."""
-    evidence_ids = [row[0] for row in loader.evidence_rows(Evidence.id > 0, [system_id], ())] or [0]
+    evidence_ids = [
+        row[0] for row in evidence_reads.evidence_rows(Evidence.id > 0, [system_id], ())
+    ] or [0]
     marks = ", ".join(str(i) for i in set(evidence_ids))
     return [
         f"SELECT * FROM ai_system WHERE id = {system_id}",

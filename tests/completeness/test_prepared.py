@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from tests.completeness.test_history import busy, catalogue, dpo  # noqa: F401 (fixtures)
-from tracker.completeness import history, loader, prepared
+from tracker.completeness import event_reads, history, loader, prepared
+from tracker.completeness.driver import raw_rows
 from tracker.completeness.engine import Evaluator
 from tracker.completeness.export import system_dict
 from tracker.models import AISystem, EvidenceSystem
@@ -15,7 +16,7 @@ TODAY = date.today()
 
 
 def test_a_query_built_once_reads_what_peewee_builds_each_time(busy, catalogue):  # noqa: F811
-    kinds = tuple(loader.event_kinds_counted(catalogue))
+    kinds = tuple(event_reads.event_kinds_counted(catalogue))
     ids = [e for (e,) in EvidenceSystem.select(EvidenceSystem.evidence).tuples()]
     assert len(ids) > 2
     for days in (0, 30, 150, 400):
@@ -27,7 +28,7 @@ def test_a_query_built_once_reads_what_peewee_builds_each_time(busy, catalogue):
             (("t reviews", 1), history._reviews_query, (end, ids[0])),
             (("t reviews", 0), history._reviews_query, (end,)),
         ):
-            expected = loader._raw_rows(build(*values))
+            expected = raw_rows(build(*values))
             assert prepared.rows(shape, build, *values) == expected, (shape, days)
             assert prepared.rows(shape, build, *values) == expected, (shape, days)  # kept
     # The reviews were really read (the data has some by today).
@@ -54,7 +55,7 @@ def test_one_systems_snapshot_prepared_is_the_snapshot_built(busy, catalogue, mo
     )
     with_prepared = answers()
     assert calls  # the prepared path was taken
-    monkeypatch.setattr(loader, "PREPARED_UP_TO", 0)
+    monkeypatch.setattr(prepared, "PREPARED_UP_TO", 0)
     calls.clear()
     built = answers()
     assert not calls

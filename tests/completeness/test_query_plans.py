@@ -300,7 +300,8 @@ def test_one_systems_chart_reads_through_that_systems_indexes(agency, catalogue)
 
 def test_one_system_reads_its_own_and_the_agency_wide_evidence_only(agency, catalogue):
     """The split query returns exactly what the single outer-join query returned."""
-    from tracker.completeness.loader import EVIDENCE_COLUMNS, _raw_rows, evidence_rows
+    from tracker.completeness.driver import raw_rows
+    from tracker.completeness.evidence_reads import EVIDENCE_COLUMNS, evidence_rows
 
     for system in agency:
         current = Evidence.superseded_at.is_null() | (Evidence.superseded_at > at(0))
@@ -310,5 +311,5 @@ def test_one_system_reads_its_own_and_the_agency_wide_evidence_only(agency, cata
             .where(current & ((EvidenceSystem.system == system.id) | Evidence.agency_wide))
         )
         assert sorted(evidence_rows(current, [system.id]), key=repr) == sorted(
-            _raw_rows(expected), key=repr
+            raw_rows(expected), key=repr
         )

@@ -8,7 +8,7 @@ import pytest
 from tests.completeness.test_engine import evidence, requirement, snapshot, status, system
 from tests.factories import profile, upload_form
 from tracker.app import create_app
-from tracker.completeness.loader import _changed_facts
+from tracker.completeness.system_reads import _changed_facts
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, EvidenceReview
 

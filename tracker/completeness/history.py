@@ -20,30 +20,32 @@ import peewee as pw
 
 from tracker.completeness import prepared
 from tracker.completeness.assess import add_months
+from tracker.completeness.driver import raw_rows as _raw_rows
 from tracker.completeness.engine import Evaluator
-from tracker.completeness.facts import OperatorFact, Snapshot, SystemCompleteness, as_day
-from tracker.completeness.loader import (
-    EVENT_COLUMNS,
+from tracker.completeness.event_reads import EVENT_COLUMNS, event_facts, event_kinds_counted
+from tracker.completeness.evidence_reads import (
     EVIDENCE_COLUMNS,
-    OPERATOR_COLUMNS,
     REVIEW_COLUMNS,
-    WAIVER_COLUMNS,
-    WAIVER_STATES,
-    _raw_rows,
     apply_reviews,
-    end_of,
-    event_facts,
-    event_kinds_counted,
     evidence_facts,
     evidence_rows,
+)
+from tracker.completeness.facts import OperatorFact, Snapshot, SystemCompleteness, as_day
+from tracker.completeness.loader import (
+    OPERATOR_COLUMNS,
+    WAIVER_COLUMNS,
+    WAIVER_STATES,
+    end_of,
     moment_of,
     operator_facts,
+    waiver_facts,
+)
+from tracker.completeness.system_reads import (
     profile_changes,
     replay_profiles,
     system_columns,
     system_facts,
     system_rows,
-    waiver_facts,
 )
 from tracker.models import (
     AISystem,

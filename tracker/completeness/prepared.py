@@ -5,7 +5,8 @@ answer (a request reads one system) that cost more than the database running the
 built once per *shape* (the backend, and whatever changes its text: the columns, the event kinds,
 how many ids it lists) with a stand-in for each value, the stand-ins are found back among its
 parameters, and later runs put their values in those places. Bounded, and shared by the threads
-of a process (a lost race only builds a shape twice).
+of a process (a lost race only builds a shape twice). :func:`read` prepares a read of a few ids
+and writes more into the SQL.
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ from typing import Any
 import peewee as pw
 
 from tracker import db
+from tracker.completeness.driver import Listing, among, raw_rows
 from tracker.models import AISystem
 
 SHAPES_KEPT = 512
+# Up to this many ids (a request's system, the evidence it leads to), a read's SQL is built once
+# per shape and bound its values; more (a chunk of a national portfolio) are written into the SQL
+# by :func:`~tracker.completeness.driver.among`.
+PREPARED_UP_TO = 500
 
 _shapes: dict[tuple, tuple[str, list, dict[int, int]] | None] = {}
 
@@ -38,7 +44,7 @@ def _stand_in(position: int, value: object) -> object:
 
 
 def rows(shape: tuple, build: Callable[..., pw.Query], *values: Any) -> list[tuple]:
-    """The rows of ``build(*values)`` straight from the driver (as ``_raw_rows`` reads them),
+    """The rows of ``build(*values)`` straight from the driver (as ``raw_rows`` reads them),
     its SQL built once per ``shape``. A query whose stand-ins are not each found back among its
     parameters is built every time instead."""
     database = AISystem._meta.database
@@ -58,8 +64,20 @@ def rows(shape: tuple, build: Callable[..., pw.Query], *values: Any) -> list[tup
             _shapes.clear()
         _shapes[key] = found
     if found is None:
-        query = build(*values)
-        return query.model._meta.database.execute(query).fetchall()
+        return raw_rows(build(*values))
     sql, params, places = found
     filled = [values[places[at]] if at in places else param for at, param in enumerate(params)]
     return database.execute_sql(sql, filled).fetchall()
+
+
+def _bound(column: pw.Field, ids: list[int]) -> pw.Expression:
+    return column.in_(ids)
+
+
+def read(
+    shape: tuple, build: Callable[[datetime, list[int] | None, Listing], pw.Query], end, ids
+) -> list[tuple]:
+    """The rows of ``build(end, ids, listing)``: prepared for a few ids, built otherwise."""
+    if ids is not None and 0 < len(ids) <= PREPARED_UP_TO:
+        return rows((*shape, len(ids)), lambda end, *ids: build(end, list(ids), _bound), end, *ids)
+    return raw_rows(build(end, ids, among))

@@ -39,9 +39,11 @@ from evidence import EvidenceStore
 from tracker import agency, catalogue_record, register
 from tracker.audit import jsonable
 from tracker.completeness import evaluator_for, load_snapshot
+from tracker.completeness.driver import among
 from tracker.completeness.export import system_csv, system_dict
 from tracker.completeness.facts import MET, SystemCompleteness
-from tracker.completeness.loader import among, end_of, profile_changes, replay_profiles
+from tracker.completeness.loader import end_of
+from tracker.completeness.system_reads import profile_changes, replay_profiles
 from tracker.errors import NotFound
 from tracker.i18n.text import Phrase
 from tracker.models import (

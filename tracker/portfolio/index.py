@@ -24,9 +24,10 @@ import peewee as pw
 from tracker import db
 from tracker.catalogue_record import serialise
 from tracker.completeness import cycle_collector_paused, evaluator_for, load_snapshot
+from tracker.completeness.driver import among
 from tracker.completeness.engine import Evaluator
 from tracker.completeness.facts import Snapshot, SystemCompleteness
-from tracker.completeness.loader import among, end_of
+from tracker.completeness.loader import end_of
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import database, utcnow
 from tracker.models import AISystem, CompletenessStamp, PortfolioDate, PortfolioRow

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import peewee as pw
 
-from tracker.completeness.loader import among
+from tracker.completeness.driver import among
 from tracker.models import CompletenessStamp
 
 AGENCY = 0  # the stamp of what counts for every system
