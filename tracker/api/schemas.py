@@ -530,6 +530,12 @@ class NotificationOut(ma.Schema):
     message_id = fields.String()
     created_at = UtcDateTime()
     sent_at = UtcDateTime(allow_none=True)
+    listed = fields.Boolean(
+        metadata={
+            "description": "False: sent in a digest that counted this item without naming it "
+            "(over TRACKER_DIGEST_MAX_ITEMS items); not counted as a reminder by escalation"
+        }
+    )
     payload = fields.Raw()
 
 

@@ -38,6 +38,7 @@ class Item:
     requirement_id: str | None
     title: str  # what the e-mail said about the item
     mandatory: bool
+    listed: bool = True  # False: the e-mail counted it without naming it (a capped digest)
 
 
 @dataclass
@@ -143,6 +144,7 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
             Notification.system_id,
             Notification.requirement_id,
             Notification.mandatory,
+            Notification.listed,
             Notification.payload,
             Notification.last_error,
         ).where(functools.reduce(operator.or_, conditions)),
@@ -168,6 +170,7 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
                 requirement_id=row.requirement_id,
                 title=payload.get("title") or "",
                 mandatory=row.mandatory,
+                listed=row.listed,
             )
         )
         if row.last_error and not email.last_error:
