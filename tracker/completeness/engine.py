@@ -5,6 +5,8 @@ requirements apply (the jurisdictions that reach the system, in-force dates and 
 applicability rule), the state of the evidence that could serve each one (judged in
 :mod:`tracker.completeness.assess`), the duties of recorded events
 (:mod:`tracker.completeness.events`), and what blocks the system's next life-cycle stage.
+A detailed answer's rows are built in :mod:`tracker.completeness.judging`, its reasons for
+applying in :mod:`tracker.completeness.explaining`.
 
 A portfolio means tens of thousands of requirement statuses, so the
 per-requirement constants are computed once, applicability is cached by the
@@ -14,14 +16,14 @@ short path.
 
 from __future__ import annotations
 
-import functools
 import threading
 from datetime import date
 from operator import itemgetter
 
 from tracker.completeness import events as event_duties
-from tracker.completeness import memo
+from tracker.completeness import judging, memo
 from tracker.completeness.assess import assess, candidates_for
+from tracker.completeness.explaining import Explaining
 from tracker.completeness.facts import (
     MET,
     NOT_BLOCKING,
@@ -29,29 +31,24 @@ from tracker.completeness.facts import (
     STATUSES,
     EventDuty,
     EvidenceByRequirement,
-    EvidenceFact,
-    EvidenceRef,
     ItemStatus,
-    OperatorStatus,
     Score,
     Snapshot,
     SystemCompleteness,
     SystemFact,
 )
+from tracker.completeness.judging import NO_OPERATORS, blocking_reason, stage_term
 from tracker.completeness.loader import end_of
 from tracker.completeness.sets import ApplicableSet, Constants, Serving, SnapshotIndex
-from tracker.completeness.why import EXPLANATIONS_KEPT, Explainer, Verdict
-from tracker.i18n import N_
-from tracker.i18n.text import Phrase, Term, joined
+from tracker.i18n.text import Phrase, joined
 from tracker.plugin_host import Catalogue
 from tracker.requirements import Requirement
 from tracker.territory import Reach, reach
-from tracker.vocabulary import LIFECYCLE_STAGES, STATUS_WORDS, next_stage
+from tracker.vocabulary import LIFECYCLE_STAGES, next_stage
 
 STAGE_INDEX = {stage: index for index, stage in enumerate(LIFECYCLE_STAGES)}
 NO_EVIDENCE: EvidenceByRequirement = {}
 MISSING_RANK = RANK["missing"]
-NO_OPERATORS = Phrase("no operators recorded")
 # Statuses a waiver leaves as they are: met, or owed nothing yet (no event of the kind recorded).
 NOTHING_TO_WAIVE = MET | {"not_triggered"}
 NO_DUTIES: dict[str, list[EventDuty]] = {}
@@ -61,7 +58,7 @@ DATES_KEPT = 4  # dates whose baselines an evaluator keeps
 WHYS_KEPT = 256
 
 
-class Evaluator:
+class Evaluator(Explaining):
     """Evaluates systems against one catalogue; caches applicability by the facts rules read."""
 
     dates_kept = DATES_KEPT  # dates whose baselines and reach it keeps (a replay keeps more)
@@ -97,8 +94,8 @@ class Evaluator:
                 ),
                 STAGE_INDEX[r.due_before] if r.due_before else None,
                 max(r.lead_days) if r.lead_days else expiring_soon_days,
-                _reason(r, "missing", ()),
-                _reason(r, "missing", (), NO_OPERATORS),
+                blocking_reason(r, "missing", ()),
+                blocking_reason(r, "missing", (), NO_OPERATORS),
             )
             for r in catalogue.requirements.values()
         }
@@ -220,13 +217,15 @@ class Evaluator:
         judged = None
         status, note, waiver_id = "missing", "", None
         if requirement.deadline_after_event:  # judged per event only (completeness.events)
-            judged = self._event_item(constants, system, snapshot, mine, duties)
+            judged = judging.event_item(
+                constants, system, snapshot, mine, duties, self.catalogue.event_kinds
+            )
             status, note = judged.status, judged.detail
         elif requirement.scope == "operator" or any(
             rid in agency or (rid in mine and requirement.scope != "agency")
             for rid in requirement.accepted_ids
         ):
-            judged = self._judged_item(constants, system, snapshot, mine)
+            judged = judging.judged_item(constants, system, snapshot, mine)
             status, note = judged.status, judged.detail
         if requirement.in_force_from and as_of < requirement.in_force_from:
             # Evidence already held is still listed: the agency can see it is prepared.
@@ -274,7 +273,7 @@ class Evaluator:
                 if blocking:
                     blocking_statuses[constants.requirement.id] = status
                     reasons.append(
-                        _reason(
+                        blocking_reason(
                             constants.requirement,
                             status,
                             judged.operators_missing if judged else (),
@@ -337,97 +336,6 @@ class Evaluator:
             changes_at=_changes_at(duties, snapshot),
         )
 
-    # Why a requirement applies. Detailed evaluations and `tracker requirements why` only: the
-    # summary path (a portfolio) never explains.
-
-    def jurisdiction_reason(
-        self, system: SystemFact, framework: str, as_of: date
-    ) -> tuple[bool, str]:
-        """Whether ``framework``'s jurisdiction reaches the system on the date, and why, in one
-        line: the same answer :meth:`reaches` gives :meth:`_applicable_set` (the override, or
-        territory), so that the reason shown is the one that decided."""
-        found = self.reaches(system, as_of).get(framework)
-        if found is None:
-            return False, Phrase(
-                "jurisdiction %(jurisdiction)s is not enabled in this deployment",
-                jurisdiction=framework,
-            )
-        return found.applies, Phrase(
-            "%(jurisdiction)s: %(reason)s", jurisdiction=framework, reason=found.reason
-        )
-
-    def verdict(self, system: SystemFact, requirement: Requirement, as_of: date) -> Verdict:
-        """Whether ``requirement`` applies to the system on the date, and the deciding reasons."""
-        covered, jurisdiction = self.jurisdiction_reason(system, requirement.framework, as_of)
-        rule = self._explainer.explain(self.catalogue.rules[requirement.id], system.profile)
-        return Verdict(covered and rule.holds, jurisdiction, covered, rule)
-
-    def _whys(self, applicable: ApplicableSet, system: SystemFact, as_of: date) -> list[str]:
-        """Each applicable requirement's reasons as one line (jurisdiction; facts; answers), in
-        the set's order. Shared by every system the same laws reach in the same way and whose
-        rules read the same facts: one look-up per system after the first."""
-        reaching = self.reaches(system, as_of)
-        key = (tuple(reaching.items()), self._key_of(system.profile))
-        found = self._why_memo.get(key)
-        if found is None:
-            found = [
-                joined(self.verdict(system, c.requirement, as_of).reasons)
-                for c in applicable.constants
-            ]
-            if self._whys_kept is None:
-                self._why_memo[key] = found
-            else:
-                memo.remember(self._why_memo, key, found, self._whys_kept)
-        return found
-
-    @functools.cached_property
-    def _why_memo(self) -> dict[tuple, list[str]]:
-        return {}
-
-    @functools.cached_property
-    def _explainer(self) -> Explainer:
-        # Built on first use, so that summaries never pay for it; memoised per rule and values.
-        return Explainer(
-            (question.id for question in self.catalogue.questions),
-            None if self._whys_kept is None else EXPLANATIONS_KEPT,
-        )
-
-    def _why_nothing_applies(self, system: SystemFact, as_of: date) -> str:
-        """Explain an empty applicable set: no jurisdiction, or every rule false for the profile."""
-        enabled = self.catalogue.jurisdictions
-        if system.jurisdictions:
-            chosen = [j for j in system.jurisdictions if j in enabled]
-            if not chosen:
-                return Phrase(
-                    "none of the system's jurisdictions (%(listed)s) is enabled in this deployment",
-                    listed=joined(system.jurisdictions, ", "),
-                )
-        else:
-            if not enabled:
-                return Phrase("no jurisdiction is enabled in this deployment")
-            reaching = self.reaches(system, as_of)
-            chosen = [j for j, found in reaching.items() if found.applies]
-            if not chosen:
-                return Phrase(
-                    "no law reaches it: %(reasons)s",
-                    reasons=joined(
-                        Phrase("%(jurisdiction)s: %(reason)s", jurisdiction=j, reason=found.reason)
-                        for j, found in reaching.items()
-                    ),
-                )
-        declared = sum(1 for c in self._ordered if c.framework in chosen)
-        if not declared:
-            return Phrase(
-                "the jurisdictions %(listed)s declare no requirements",
-                listed=joined(chosen, ", "),
-            )
-        return Phrase(
-            "none of the %(count)s requirements of %(listed)s matches the system's profile "
-            "(every applicability rule is false)",
-            count=declared,
-            listed=joined(chosen, ", "),
-        )
-
     def _summary(
         self,
         applicable: ApplicableSet,
@@ -465,7 +373,9 @@ class Evaluator:
                     position,
                     reason
                     if reason is not None
-                    else _reason(applicable.constants[position].requirement, "missing", names),
+                    else blocking_reason(
+                        applicable.constants[position].requirement, "missing", names
+                    ),
                 )
                 for position, requirement_id, reason in baseline.reasons
                 if requirement_id not in judged_reasons
@@ -493,7 +403,7 @@ class Evaluator:
                 overall_counts[status] += 1
             if blocking:
                 found_reasons.append(
-                    (position, _reason(constants.requirement, status, missing, why))
+                    (position, blocking_reason(constants.requirement, status, missing, why))
                 )
                 found_statuses[requirement_id] = status
         if found_reasons:
@@ -603,93 +513,6 @@ class Evaluator:
             why if status == "missing" or requirement.deadline_after_event else "",
         )
 
-    def _event_item(
-        self,
-        constants: Constants,
-        system: SystemFact,
-        snapshot: Snapshot,
-        mine: EvidenceByRequirement,
-        duties: dict[str, list[EventDuty]],
-    ) -> ItemStatus:
-        """An event-triggered requirement's row: its event duties summarised. Evidence meant for
-        it but linked to no event is listed, saying that it counts for none."""
-        requirement = constants.requirement
-        status, detail = event_duties.row_status(
-            constants, duties.get(requirement.id, ()), self.catalogue.event_kinds
-        )
-        item = constants.item(status)
-        item.detail = detail
-        for evidence in candidates_for(requirement, mine, snapshot.agency_evidence):
-            if evidence.event_id is None:  # linked evidence is listed with its event's duty
-                ref = self._judge(evidence, constants, system, snapshot.as_of)
-                ref.note = "not linked to an event: it counts for none of them"
-                item.evidence.append(ref)
-        return item
-
-    def _judged_item(
-        self,
-        constants: Constants,
-        system: SystemFact,
-        snapshot: Snapshot,
-        mine: EvidenceByRequirement,
-    ) -> ItemStatus:
-        requirement = constants.requirement
-        item = constants.item("missing")
-        candidates = candidates_for(requirement, mine, snapshot.agency_evidence)
-        if requirement.scope == "operator":
-            self._per_operator(item, constants, system, snapshot, candidates)
-            return item
-        item.evidence = [self._judge(e, constants, system, snapshot.as_of) for e in candidates]
-        best = min(item.evidence, key=lambda ref: RANK[ref.status], default=None)
-        if best is not None:
-            item.status, item.valid_until = best.status, best.valid_until
-        return item
-
-    def _per_operator(
-        self,
-        item: ItemStatus,
-        constants: Constants,
-        system: SystemFact,
-        snapshot: Snapshot,
-        candidates: list[EvidenceFact],
-    ) -> None:
-        operators = snapshot.operators.get(system.id, [])
-        if not operators:
-            item.status, item.detail = "missing", NO_OPERATORS
-            return
-        worst = "satisfied"
-        for operator in operators:
-            names = {operator.name.casefold(), operator.email.casefold()}
-            mine = [
-                self._judge(e, constants, system, snapshot.as_of)
-                for e in candidates
-                if e.certified_person.strip().casefold() in names
-            ]
-            item.evidence.extend(mine)
-            status = min((ref.status for ref in mine), key=RANK.__getitem__, default="missing")
-            item.operators.append(OperatorStatus(operator.id, operator.name, status))
-            worst = max(worst, status, key=RANK.__getitem__)
-        item.status = worst
-        missing = item.operators_missing
-        if missing:
-            item.detail = Phrase(
-                N_("%(missing)s of %(count)s operator not covered: %(names)s")
-                if len(operators) == 1
-                else N_("%(missing)s of %(count)s operators not covered: %(names)s"),
-                missing=len(missing),
-                count=len(operators),
-                names=joined(missing, ", "),
-            )
-
-    def _judge(
-        self, evidence: EvidenceFact, constants: Constants, system: SystemFact, as_of: date
-    ) -> EvidenceRef:
-        """The state of one piece of evidence for one requirement on the date."""
-        status, until, note = assess(evidence, constants, system, as_of)
-        return EvidenceRef(
-            evidence.id, evidence.title, evidence.kind, evidence.version, status, until, note
-        )
-
 
 def _changes_at(duties: dict[str, list[EventDuty]], snapshot: Snapshot):
     end = end_of(snapshot.as_of)
@@ -706,29 +529,3 @@ def _getter(names: tuple[str, ...] | list[str], as_tuple: bool = False):
     if as_tuple and len(names) == 1:
         return lambda profile: (getter(profile),)
     return getter
-
-
-def stage_term(stage: str) -> Term:
-    """A life-cycle stage in a sentence: its code in English, its label in other languages."""
-    return Term(stage, LIFECYCLE_STAGES.get(stage, stage))
-
-
-def _reason(requirement: Requirement, status: str, operators_missing, why: str = "") -> str:
-    """A blocking reason: "eu-led.dpia (DPIA) is missing: ..., due before deployment"."""
-    text = Phrase(
-        "%(id)s (%(title)s) is %(status)s",
-        id=requirement.id,
-        title=requirement.title,
-        status=Phrase(STATUS_WORDS.get(status, status)),
-    )
-    if operators_missing:
-        text = Phrase(
-            "%(text)s for %(operators)s", text=text, operators=joined(operators_missing, ", ")
-        )
-    if why:
-        text = Phrase("%(text)s: %(why)s", text=text, why=why)
-    if requirement.due_before:
-        text = Phrase(
-            "%(text)s, due before %(stage)s", text=text, stage=stage_term(requirement.due_before)
-        )
-    return text

@@ -5,8 +5,9 @@ queries; a chart of thirteen dates would run a hundred and four. Here the system
 read once, up to the last date, with the moments that bound each row's life (uploaded,
 superseded, decided, added, removed, revoked, recorded), and each date's snapshot is cut from
 them in Python with the rules :func:`~tracker.completeness.loader.load_snapshot` applies in
-SQL. The rows become facts through the loader's own builders, so a replayed date gives exactly
-what ``for_system`` gives (``tests/completeness/test_history.py`` checks it on varied data).
+SQL. The rows become facts through the loader's own builders (the ``*_reads`` modules), so a
+replayed date gives exactly what ``for_system`` gives (``tests/completeness/test_history.py``
+checks it on varied data).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import peewee as pw
 
 from tracker.completeness import prepared
 from tracker.completeness.assess import add_months
-from tracker.completeness.driver import raw_rows as _raw_rows
+from tracker.completeness.driver import as_moment, raw_rows
 from tracker.completeness.engine import Evaluator
 from tracker.completeness.event_reads import EVENT_COLUMNS, event_facts, event_kinds_counted
 from tracker.completeness.evidence_reads import (
@@ -58,11 +59,6 @@ from tracker.models import (
 from tracker.plugin_host import Catalogue
 
 CHART_MONTHS = 12
-
-
-def _moment(value: datetime | str | None) -> datetime | None:
-    """A stored moment as a datetime (SQLite hands them back as ISO text)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _by(moment: datetime | None, end: datetime) -> bool:
@@ -113,14 +109,14 @@ def load_timeline(
         found = [(*(getattr(system, name) for name in columns), created)] if created <= end else []
     else:
         found = list(
-            _raw_rows(
+            raw_rows(
                 AISystem.select(
                     *(getattr(AISystem, name) for name in columns), AISystem.created_at
                 ).where((AISystem.id == system_id) & (AISystem.created_at <= end))
             )
         )
     system = system_rows([row[:-1] for row in found], columns)[0] if found else None
-    created_at = _moment(found[0][-1]) if found else None
+    created_at = as_moment(found[0][-1]) if found else None
     changes = profile_changes([system_id])
     kinds = tuple(event_kinds_counted(catalogue))
     events = prepared.rows(
@@ -143,11 +139,11 @@ def load_timeline(
         system,
         created_at,
         changes,
-        [(row[:-1], _moment(row[3]), _moment(row[-1])) for row in events],
-        [(row[:-2], _moment(row[-2]), _moment(row[-1])) for row in operators],
-        [(row[:width], _moment(row[11]), _moment(row[width])) for row in evidence],
-        [(row[:-1], _moment(row[-1])) for row in reviews],
-        [(row[:-2], _moment(row[-2]), as_day(row[3]), _moment(row[-1])) for row in waivers],
+        [(row[:-1], as_moment(row[3]), as_moment(row[-1])) for row in events],
+        [(row[:-2], as_moment(row[-2]), as_moment(row[-1])) for row in operators],
+        [(row[:width], as_moment(row[11]), as_moment(row[width])) for row in evidence],
+        [(row[:-1], as_moment(row[-1])) for row in reviews],
+        [(row[:-2], as_moment(row[-2]), as_day(row[3]), as_moment(row[-1])) for row in waivers],
     )
 
 

@@ -12,8 +12,8 @@ Only adds indexes: independent of versions 11 and 12, either may be applied firs
 def up(migrator, db):
     # Plain SQL: both databases write a partial index alike, and peewee's migrator has no
     # WHERE. The bare column is the condition the loader's query states (see
-    # tracker.completeness.loader.evidence_rows); by upload time, which that query bounds, so
-    # that SQLite's planner prefers it to the index on superseded_at.
+    # tracker.completeness.evidence_reads.evidence_rows); by upload time, which that query
+    # bounds, so that SQLite's planner prefers it to the index on superseded_at.
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS evidence_agency_wide ON evidence (created_at) WHERE agency_wide"
     )

@@ -20,8 +20,8 @@ from jinja2.filters import do_urlencode
 from markupsafe import Markup
 
 from tracker import i18n, profile, publication, vocabulary
-from tracker.completeness.engine import NO_OPERATORS
 from tracker.completeness.facts import ItemStatus, SystemCompleteness
+from tracker.completeness.judging import NO_OPERATORS
 from tracker.completeness.overdue import STAGE_INDEX, action_counts
 from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
