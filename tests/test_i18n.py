@@ -23,8 +23,8 @@ from tracker.config import Settings
 from tracker.i18n import catalogues as i18n_catalogues
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import ledger
+from tracker.reminders.claiming import Claimed
 from tracker.reminders.delivery import chosen_languages, deliver, sweep
-from tracker.reminders.ledger import Claimed
 from tracker.reminders.mail import compose, environment
 from tracker.reminders.planning import load_preferences
 

@@ -34,7 +34,7 @@ from tracker import accounts, agency, config, evidence_items, register, reviews,
 from tracker.evidence_items import IncomingFile
 from tracker.models import AISystem, Evidence, SystemEvent, User, Waiver
 from tracker.plugin_host import Catalogue
-from tracker.reminders import ledger, mail
+from tracker.reminders import claiming, ledger, mail
 from tracker.reminders.delivery import sweep
 from tracker.reminders.planning import load_preferences
 
@@ -350,6 +350,6 @@ class Story:
 
     def _deliver(self) -> None:
         for message in ledger.messages(load_preferences()):
-            rows = ledger.try_claim(message.ids)
+            rows = claiming.try_claim(message.ids)
             if rows:
-                ledger.mark_sent(message.ids, mail.message_id(rows, self.settings))
+                claiming.mark_sent(message.ids, mail.message_id(rows, self.settings))

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import DEPLOYMENT
 from tracker.models import Notification, NotificationPreference
 from tracker.plugin_host import load_catalogue
-from tracker.reminders import ledger
+from tracker.reminders import claiming, ledger
 from tracker.reminders.delivery import DeliveryFailed, deliver, sweep
 from tracker.reminders.planning import load_preferences, set_preference
 
@@ -97,7 +97,7 @@ def test_a_message_claimed_by_a_killed_worker_is_sent_again_with_the_same_messag
     result = sweep(TODAY, load_catalogue(deployment=DEPLOYMENT), seeded)
     messages = ledger.messages(load_preferences())
     victim = messages[0]
-    ledger.claim(victim.ids)  # a worker took it and died before sending
+    claiming.claim(victim.ids)  # a worker took it and died before sending
     Notification.update(claimed_at=utcnow() - timedelta(hours=1)).where(
         Notification.id.in_(victim.ids)
     ).execute()
@@ -111,7 +111,7 @@ def test_a_message_claimed_by_a_killed_worker_is_sent_again_with_the_same_messag
 def test_a_fresh_claim_is_not_taken_over(seeded, smtp):
     sweep(TODAY, load_catalogue(deployment=DEPLOYMENT), seeded)
     messages = ledger.messages(load_preferences())
-    ledger.claim(messages[0].ids)  # another worker is sending it right now
+    claiming.claim(messages[0].ids)  # another worker is sending it right now
     sent = deliver(messages, seeded, final_attempt=False)
     assert sent.skipped == 1 and sent.sent == len(messages) - 1
     assert smtp.mailbox.to(messages[0].recipient) == []

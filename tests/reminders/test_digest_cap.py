@@ -15,8 +15,8 @@ from tracker.config import Settings
 from tracker.models import Notification
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import ledger, mail
+from tracker.reminders.claiming import Claimed
 from tracker.reminders.delivery import deliver, sweep
-from tracker.reminders.ledger import Claimed
 from tracker.reminders.mail import compose, environment
 from tracker.reminders.planning import load_preferences
 

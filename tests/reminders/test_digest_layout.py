@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 
 from tracker.config import Settings
-from tracker.reminders.ledger import Claimed
-from tracker.reminders.mail import compose, environment, summary_line, urgency
+from tracker.reminders.claiming import Claimed
+from tracker.reminders.digest import summary_line, urgency
+from tracker.reminders.mail import compose, environment
 
 BASE = "https://tracker.police.example"
 SWEEP = date(2026, 3, 2)

@@ -17,10 +17,10 @@ from tracker import db
 from tracker.config import Settings
 from tracker.models import Notification
 from tracker.plugin_host import load_catalogue
-from tracker.reminders import ledger
+from tracker.reminders import claiming, ledger
+from tracker.reminders.claiming import Claimed
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.items import Recipient, ReminderItem, escalation_for, sent_counts
-from tracker.reminders.ledger import Claimed
 from tracker.reminders.mail import compose_listing, environment
 from tracker.reminders.planning import load_preferences
 
@@ -72,7 +72,7 @@ def composed(rows: list[Claimed], cap: int):
 @pytest.mark.parametrize("cap", [CAP, 10_000])
 def test_a_claimed_digest_is_the_one_composed_from_every_payload(migrated, cap):
     ids = recorded(MANY)
-    claimed = ledger.claim(ids)
+    claimed = claiming.claim(ids)
     # Today's e-mail, from rows that carry their payload, in the order claim gives them.
     loaded = Notification.select().where(Notification.id.in_(ids))
     payload_of = {row.id: row.payload for row in loaded}
@@ -92,8 +92,8 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
     ]  # 400 rows in four groups
     ids = recorded(many)
     read: list[int] = []
-    real = ledger._payloads
-    monkeypatch.setattr(ledger, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
+    real = claiming._payloads
+    monkeypatch.setattr(claiming, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
     statements: list[str] = []
     database = Notification._meta.database.obj  # the proxy's database
     execute = database.execute_sql
@@ -102,7 +102,7 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
         "execute_sql",
         lambda sql, *a, **k: statements.append(sql) or execute(sql, *a, **k),
     )
-    claimed = ledger.claim(ids)
+    claimed = claiming.claim(ids)
     assert read == [] and not any(row.loaded for row in claimed)
     assert any(sql.startswith("SELECT") for sql in statements)
     # No statement of the claim reads a payload whole, only its due date out of it.
@@ -121,9 +121,9 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
 def test_an_uncapped_claimed_digest_reads_every_payload_once(migrated, monkeypatch):
     ids = recorded(ROWS)
     read: list[int] = []
-    real = ledger._payloads
-    monkeypatch.setattr(ledger, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
-    _, listing = composed(ledger.claim(ids), 10_000)
+    real = claiming._payloads
+    monkeypatch.setattr(claiming, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
+    _, listing = composed(claiming.claim(ids), 10_000)
     assert sorted(read) == sorted(ids) and listing is None
 
 

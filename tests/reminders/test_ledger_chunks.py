@@ -9,7 +9,7 @@ from datetime import date
 
 from tracker import db
 from tracker.models import Notification
-from tracker.reminders import ledger
+from tracker.reminders import claiming
 
 TODAY = date.today()
 
@@ -47,29 +47,29 @@ def in_state(state: str) -> int:
 
 def test_a_message_larger_than_one_statement_may_list_is_claimed_and_sent_whole(migrated):
     ids = rows(70_000)  # more ids than PostgreSQL binds in one statement
-    claimed = ledger.claim(ids)
+    claimed = claiming.claim(ids)
     assert len(claimed) == 70_000
     assert claimed[0].payload["status"] == "missing"
-    ledger.mark_sent(ids, "<digest@police.example>")
+    claiming.mark_sent(ids, "<digest@police.example>")
     sent = Notification.select().where(Notification.message_id == "<digest@police.example>")
     assert sent.where(Notification.state == "sent").count() == 70_000
 
 
 def test_a_claim_across_chunks_is_every_row_or_none(migrated, monkeypatch):
-    monkeypatch.setattr(ledger, "IDS_PER_STATEMENT", 7)
+    monkeypatch.setattr(claiming, "IDS_PER_STATEMENT", 7)
     ids = rows(50)
     # Another worker holds the last row (in the last chunk): nothing may be taken.
     Notification.update(state="sending", claimed_at=db.utcnow()).where(
         Notification.id == ids[-1]
     ).execute()
-    assert ledger.try_claim(ids) is None
+    assert claiming.try_claim(ids) is None
     assert in_state("pending") == 49 and in_state("sending") == 1
     Notification.update(state="pending").where(Notification.id == ids[-1]).execute()
-    assert len(ledger.try_claim(ids)) == 50
-    ledger.release(ids, "the server said no", failed=False)
+    assert len(claiming.try_claim(ids)) == 50
+    claiming.release(ids, "the server said no", failed=False)
     assert in_state("pending") == 50
-    ledger.note_failure(ids, "the server was down", failed=True)
+    claiming.note_failure(ids, "the server was down", failed=True)
     assert in_state("failed") == 50
-    assert len(ledger.claim(ids)) == 50
-    ledger.mark_sent(ids, "<m@police.example>")
+    assert len(claiming.claim(ids)) == 50
+    claiming.mark_sent(ids, "<m@police.example>")
     assert in_state("sent") == 50

@@ -14,7 +14,7 @@ from tests.factories import profile
 from tests.web.queries import counted
 from tracker import accounts, register
 from tracker.models import AISystem, AuditEvent, Notification
-from tracker.reminders import ledger
+from tracker.reminders import claiming, ledger
 from tracker.reminders.items import Recipient
 from tracker.reminders.planning import Planned
 from tracker.web.csv_export import cell
@@ -60,11 +60,11 @@ def send(rows: list[Planned], sweep: date, state: str, message_id: str = "") -> 
     ledger.record(rows, sweep)
     ids = [n.id for n in Notification.select().where(Notification.key.in_([p.key for p in rows]))]
     if state == "sent":
-        ledger.claim(ids)
-        ledger.mark_sent(ids, message_id)
+        claiming.claim(ids)
+        claiming.mark_sent(ids, message_id)
     elif state == "failed":
-        ledger.claim(ids)
-        ledger.release(ids, "SMTPRecipientsRefused: 550 No such mailbox", failed=True)
+        claiming.claim(ids)
+        claiming.release(ids, "SMTPRecipientsRefused: 550 No such mailbox", failed=True)
     return ids
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from tracker.models import Notification
-from tracker.reminders import ledger
+from tracker.reminders import claiming, ledger
 from tracker.reminders.items import Recipient
 from tracker.reminders.planning import Planned
 
@@ -31,8 +31,8 @@ def digest_of_three() -> list[int]:
     ]
     ledger.record(rows, TODAY)
     ids = [row.id for row in Notification.select(Notification.id).order_by(Notification.id)]
-    ledger.claim(ids)
-    ledger.mark_sent(ids, "<reminder.3@tracker>", listed=ids[:1])
+    claiming.claim(ids)
+    claiming.mark_sent(ids, "<reminder.3@tracker>", listed=ids[:1])
     return ids
 
 

@@ -21,7 +21,7 @@ from tracker import agency
 from tracker.config import Settings
 from tracker.models import User
 from tracker.plugin_host import Catalogue
-from tracker.reminders import ledger, sweeping
+from tracker.reminders import claiming, ledger, sweeping
 from tracker.reminders.mail import SmtpConnection, compose_listing, environment
 from tracker.reminders.planning import unsubscribe_tokens
 from tracker.reminders.sweeping import SweepResult
@@ -110,7 +110,7 @@ def deliver(
     try:
         with SmtpConnection(settings) as smtp:
             for message in messages:
-                rows = ledger.try_claim(message.ids)
+                rows = claiming.try_claim(message.ids)
                 if rows is None:
                     result.skipped += 1
                     done += 1
@@ -133,24 +133,24 @@ def deliver(
                         done += 1
                         if refused_for_good(error):
                             log.warning("reminder to %s refused: %s", message.recipient, text)
-                            ledger.release(message.ids, text, failed=True)
+                            claiming.release(message.ids, text, failed=True)
                             result.failed += 1
                             result.errors.append(f"{message.recipient}: {text}")
                             continue
-                        ledger.release(message.ids, text, failed=final_attempt)
+                        claiming.release(message.ids, text, failed=final_attempt)
                         result.failed += 1 if final_attempt else 0
                         raise
                     # Right after the server's 250, one committed write: a process that dies
                     # before it leaves this one message claimed, to go again once stale.
                     # The rows a capped digest counted without naming them are marked so.
-                    ledger.mark_sent(message.ids, email["Message-ID"], listed)
+                    claiming.mark_sent(message.ids, email["Message-ID"], listed)
                 result.sent += 1
                 done += 1
     except (smtplib.SMTPException, OSError) as error:
         text = f"{type(error).__name__}: {error}"
         log.warning("reminder delivery failed after %d sent: %s", result.sent, text)
         for message in messages[done:]:
-            ledger.note_failure(message.ids, text, failed=final_attempt)
+            claiming.note_failure(message.ids, text, failed=final_attempt)
             result.failed += 1 if final_attempt else 0
         raise DeliveryFailed(text) from error
     return result

@@ -1,10 +1,12 @@
 """The notification ledger: every reminder is written down before it is sent, and marked after.
 
 Recording is idempotent (the key is unique, duplicates are ignored), so a
-second sweep, a retry or a second scheduler adds nothing. Sending claims a
-message's rows first (pending or failed to sending, all or nothing), so two
-workers never send the same message, and marks them sent in one committed
-write right after the server's 250 (tracker.reminders.delivery). A claim left
+second sweep, a retry or a second scheduler adds nothing. Here too: the rows
+waiting to be sent, grouped into e-mails, and the closing of those no longer
+worth sending. Sending claims a message's rows first (pending or failed to
+sending, all or nothing), so two workers never send the same message, and
+marks them sent in one committed write right after the server's 250
+(tracker.reminders.claiming, tracker.reminders.delivery). A claim left
 behind by a process that died is taken over once older than STALE_CLAIM: the
 message goes out late if the process died before the 250, and a second time,
 with the same Message-ID, only if it died between the 250 and that write.
@@ -23,14 +25,13 @@ import io
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
-from tracker.completeness.facts import as_day
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.models import Notification
 from tracker.reminders.planning import Planned, Preference, still_due
@@ -348,237 +349,6 @@ def iter_messages(preferences: Mapping[str, Preference]) -> Iterator[Message]:
 def messages(preferences: Mapping[str, Preference]) -> list[Message]:
     """Every e-mail to send now (iter_messages, as a list)."""
     return list(iter_messages(preferences))
-
-
-class Claimed:
-    """What composing an e-mail needs of one claimed notification.
-
-    A row claimed from the ledger carries what a digest's counts and its choice of listed items
-    need of every row (its item's status, due date, kind and system), not its payload: that is
-    read when asked for, by :func:`load_payloads` for the rows an e-mail lists (a DPO's digest
-    of hundreds of thousands of rows lists at most ``TRACKER_DIGEST_MAX_ITEMS``). A row made
-    with its payload (the tests, a preview) takes those from the payload.
-    """
-
-    __slots__ = (
-        "_payload",
-        "due",
-        "id",
-        "key",
-        "kind",
-        "mandatory",
-        "status",
-        "sweep_date",
-        "system_id",
-    )
-
-    def __init__(
-        self,
-        key: str,
-        mandatory: bool,
-        sweep_date: date,
-        payload: dict[str, Any] | None = None,
-        *,
-        id: int | None = None,
-        status: str | None = None,
-        due: str | None = None,
-        kind: str | None = None,
-        system_id: int | None = None,
-    ) -> None:
-        self.key, self.mandatory, self.sweep_date, self.id = key, mandatory, sweep_date, id
-        self._payload = payload
-        if payload is not None:
-            status, due = payload.get("status"), payload.get("due")
-            kind, system_id = payload.get("kind"), payload.get("system_id")
-        self.status, self.due, self.kind, self.system_id = status, due, kind, system_id
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        """What the e-mail says about the item: read from the ledger the first time (one query
-        for this row alone; :func:`load_payloads` reads many rows' at once)."""
-        if self._payload is None:
-            load_payloads([self])
-        assert self._payload is not None
-        return self._payload
-
-    @property
-    def loaded(self) -> bool:
-        return self._payload is not None
-
-    def __repr__(self) -> str:
-        return f"Claimed({self.key!r}, id={self.id!r}, status={self.status!r}, due={self.due!r})"
-
-
-def _sql(statement: str, ids: list[int]) -> str:
-    """``statement`` with ``{ids}`` as a parameter list and ``?`` in the database's parameter style.
-
-    Claiming and marking run for every e-mail; plain SQL here costs microseconds where building
-    the same statements as peewee expressions cost milliseconds.
-    """
-    param = Notification._meta.database.obj.param
-    return statement.replace("{ids}", ", ".join([param] * len(ids))).replace("?", param)
-
-
-# Ids one statement lists at most: a DPO's digest can hold hundreds of thousands of rows, more
-# than PostgreSQL (65,535) or a stock SQLite (32,766) binds in one statement. A message's
-# statements run in one transaction, so it is still claimed and marked whole or not at all.
-IDS_PER_STATEMENT = 10_000
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for first in range(0, len(ids), IDS_PER_STATEMENT):
-        yield ids[first : first + IDS_PER_STATEMENT]
-
-
-def claim(ids: list[int]) -> list[Claimed]:
-    """Take every row of a message for sending, or none of them (someone else has them).
-
-    Every row is read with what a digest's counts and its choice of items need (status, kind,
-    system, and the due date out of the payload, by the database); payloads are read later, for
-    the rows the e-mail lists (:func:`load_payloads`): a DPO's digest at national scale is
-    hundreds of thousands of rows, each payload a parsed dict of a kilobyte or so.
-    """
-    database = Notification._meta.database
-    now = utcnow()
-    due = "payload->>'due'" if is_postgres() else "json_extract(payload, '$.due')"
-    # A digest's rows share a few sweep dates, statuses, kinds, due dates and systems: each
-    # value is kept once, not once a row; each chunk's rows are made claimed rows as they come.
-    same: dict[Any, Any] = {}
-    days: dict[Any, date] = {}
-    claimed: list[Claimed] = []
-    with write_transaction():
-        for chunk in _chunks(ids):
-            cursor = database.execute_sql(
-                _sql(
-                    "UPDATE notification SET state = 'sending', attempts = attempts + 1, claimed_at = ? "
-                    "WHERE id IN ({ids}) AND (state IN ('pending', 'failed') OR (state = 'sending' AND claimed_at < ?))",
-                    chunk,
-                ),
-                [now, *chunk, now - STALE_CLAIM],
-            )
-            if cursor.rowcount != len(chunk):
-                raise _LostClaim()  # the transaction gives back what earlier chunks took
-        for chunk in _chunks(ids):
-            cursor = database.execute_sql(
-                _sql(
-                    f"SELECT id, key, mandatory, sweep_date, status, kind, {due}, system_id "
-                    "FROM notification WHERE id IN ({ids})",
-                    chunk,
-                ),
-                chunk,
-            )
-            for row_id, key, mandatory, sweep_date, status, kind, due_on, system_id in cursor:
-                day = days.get(sweep_date)
-                if day is None:
-                    day = days[sweep_date] = as_day(sweep_date)
-                claimed.append(
-                    Claimed(
-                        key,
-                        bool(mandatory),
-                        day,
-                        id=row_id,
-                        status=same.setdefault(status, status),
-                        due=same.setdefault(due_on, due_on),
-                        kind=same.setdefault(kind, kind),
-                        system_id=same.setdefault(system_id, system_id),
-                    )
-                )
-    # In the message's order (by system, then row), whichever chunk a row came from; a row
-    # without a system first, as the database sorts NULL.
-    nulls_first = not is_postgres()
-    claimed.sort(
-        key=lambda row: (
-            row.system_id is not None if nulls_first else row.system_id is None,
-            row.system_id or 0,
-            row.id,
-        )
-    )
-    return claimed
-
-
-def load_payloads(rows: Iterable[Claimed]) -> None:
-    """Read the payloads of those ``rows`` that have none yet (one query a chunk of ids)."""
-    waiting = {row.id: row for row in rows if not row.loaded and row.id is not None}
-    if not waiting:
-        return
-    for row_id, payload in _payloads(list(waiting)).items():
-        waiting[row_id]._payload = payload
-
-
-def _payloads(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The payloads of these rows, by id: the one place a claimed row's payload is read."""
-    database = Notification._meta.database
-    found: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
-        for row_id, payload in database.execute_sql(
-            _sql("SELECT id, payload FROM notification WHERE id IN ({ids})", chunk), chunk
-        ).fetchall():
-            found[row_id] = json.loads(payload) if isinstance(payload, str) else payload
-    return found
-
-
-class _LostClaim(Exception):
-    pass
-
-
-def try_claim(ids: list[int]) -> list[Claimed] | None:
-    try:
-        return claim(ids)
-    except _LostClaim:
-        return None
-
-
-def mark_sent(ids: list[int], message_id: str, listed: Collection[int] | None = None) -> None:
-    """Sent. The last error of earlier tries stays, next to the number of attempts.
-
-    ``listed``: the rows the e-mail named, when it did not name them all (a digest over
-    ``TRACKER_DIGEST_MAX_ITEMS`` counts the others): the others are marked ``listed = false``,
-    sent by this e-mail all the same, and escalation does not count them as reminders
-    (tracker.reminders.items.sent_per_item_and_status). None: every row was listed.
-    """
-    now = utcnow()
-    every = listed is None
-    with write_transaction():
-        for chunk in _chunks(ids):
-            Notification._meta.database.execute_sql(
-                _sql(
-                    "UPDATE notification SET state = 'sent', sent_at = ?, message_id = ?, listed = ? "
-                    "WHERE id IN ({ids})",
-                    chunk,
-                ),
-                [now, message_id, every, *chunk],
-            )
-        if not every:
-            for chunk in _chunks(list(listed or ())):
-                Notification._meta.database.execute_sql(
-                    _sql("UPDATE notification SET listed = ? WHERE id IN ({ids})", chunk),
-                    [True, *chunk],
-                )
-
-
-def release(ids: list[int], error: str, failed: bool) -> None:
-    """Give claimed rows back after a failed send: pending while the job still retries, failed
-    after its last try (visible, and tried again by the next run or sweep)."""
-    with write_transaction():
-        for chunk in _chunks(ids):
-            Notification.update(
-                state="failed" if failed else "pending", last_error=error[:2000]
-            ).where(Notification.id.in_(chunk) & (Notification.state == "sending")).execute()
-
-
-def note_failure(ids: list[int], error: str, failed: bool) -> None:
-    """Count a try that never reached these rows (the server was down before their turn).
-
-    Only rows still waiting are touched: one that another worker has claimed meanwhile is theirs.
-    """
-    changes: dict[str, Any] = {"attempts": Notification.attempts + 1, "last_error": error[:2000]}
-    if failed:
-        changes["state"] = "failed"
-    with write_transaction():
-        for chunk in _chunks(ids):
-            Notification.update(**changes).where(
-                Notification.id.in_(chunk) & Notification.state.in_(OPEN)
-            ).execute()
 
 
 def find(filters: Mapping[str, Any]) -> pw.ModelSelect:
