@@ -5,7 +5,9 @@ share their Message-ID. Rows not sent (yet) have none, so they are grouped as th
 per recipient, sweep date and state (a digest waiting, failed, or closed unsent).
 
 A page of e-mails costs a fixed number of queries whatever its size: the groups of the page, the
-rows of those groups, the count per state, and the names of the systems they mention.
+first rows of those groups (``ITEMS_SHOWN`` an e-mail at most: a DPO's digest can carry hundreds
+of thousands), the payloads of the rows shown, the count per state, and the names of the systems
+they mention.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ UNSENT = Notification.message_id == pw.SQL("''")
 # Rows sent together share a Message-ID; the others are grouped by their sweep date too.
 SWEEP_OF_UNSENT = pw.Case(None, [(UNSENT, Notification.sweep_date)], None)
 GROUPING = (Notification.recipient, Notification.message_id, SWEEP_OF_UNSENT, Notification.state)
+# Items an e-mail shows at most, in the order of its systems; the others are counted. More than
+# a digest lists by default (TRACKER_DIGEST_MAX_ITEMS), so that an ordinary digest shows whole.
+ITEMS_SHOWN = 200
+PAYLOADS_PER_STATEMENT = 10_000  # ids one statement lists, well under either database's limit
 
 
 @dataclass
@@ -53,8 +59,13 @@ class Email:
     sent_at: datetime | None
     attempts: int
     last_error: str
-    count: int
-    items: list[Item] = field(default_factory=list)
+    count: int  # every item, shown or not
+    items: list[Item] = field(default_factory=list)  # the first ITEMS_SHOWN
+
+    @property
+    def more(self) -> int:
+        """Items the e-mail carried that are not in ``items``."""
+        return self.count - len(self.items)
 
 
 def _filtered(query: pw.ModelSelect, filters: Mapping[str, Any]) -> pw.ModelSelect:
@@ -84,7 +95,8 @@ def counts(filters: Mapping[str, Any]) -> dict[str, int]:
 
 
 def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]:
-    """One page of e-mails, newest first, each with its items (two queries, and one for names)."""
+    """One page of e-mails, newest first, each with its first ``ITEMS_SHOWN`` items (a query for
+    the groups, one for their first rows, one for the payloads of those, one for names)."""
     groups = (
         _filtered(
             Notification.select(
@@ -133,7 +145,7 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
             )
     if not found:
         return []
-    rows = _filtered(
+    rows = list(
         Notification.select(
             Notification.id,
             Notification.recipient,
@@ -145,23 +157,34 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
             Notification.requirement_id,
             Notification.mandatory,
             Notification.listed,
-            Notification.payload,
             Notification.last_error,
-        ).where(functools.reduce(operator.or_, conditions)),
-        filters,
-    ).order_by(Notification.system_id, Notification.id)
-    rows = list(rows)
-    names = dict(
-        AISystem.select(AISystem.id, AISystem.name)
-        .where(AISystem.id.in_(sorted({r.system_id for r in rows if r.system_id})))
-        .tuples()
+        )
+        .where(
+            Notification.id.in_(_first_rows(functools.reduce(operator.or_, conditions), filters))
+        )
+        .order_by(Notification.system_id, Notification.id)
     )
+    shown: list[tuple[Email, Notification]] = []
+    taken: dict[tuple, int] = {}
     for row in rows:
         sweep = None if row.message_id else as_day(row.sweep_date)
-        email = found.get((row.recipient, row.message_id, sweep, row.state))
+        key = (row.recipient, row.message_id, sweep, row.state)
+        email = found.get(key)
         if email is None:  # a row of another group that shares the Message-ID: none exist
             continue
-        payload = row.payload or {}
+        if taken.get(key, 0) < ITEMS_SHOWN:
+            taken[key] = taken.get(key, 0) + 1
+            shown.append((email, row))
+        if row.last_error and not email.last_error:
+            email.last_error = row.last_error
+    payloads = _payloads([row.id for _, row in shown])
+    names = dict(
+        AISystem.select(AISystem.id, AISystem.name)
+        .where(AISystem.id.in_(sorted({row.system_id for _, row in shown if row.system_id})))
+        .tuples()
+    )
+    for email, row in shown:
+        payload = payloads.get(row.id) or {}
         email.items.append(
             Item(
                 kind=row.kind,
@@ -173,8 +196,6 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
                 listed=row.listed,
             )
         )
-        if row.last_error and not email.last_error:
-            email.last_error = row.last_error
     return list(found.values())
 
 
@@ -182,3 +203,37 @@ def _moment(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+def _first_rows(groups: pw.Expression, filters: Mapping[str, Any]) -> pw.ModelSelect:
+    """The ids of the rows a page reads of its ``groups``: each e-mail's first ``ITEMS_SHOWN``
+    (by system, then row, as they are shown), and its first row with an error, for the error
+    the page shows whichever row carries it."""
+    order = [Notification.system_id, Notification.id]
+    erred = Notification.last_error != ""
+    ranked = _filtered(
+        Notification.select(
+            Notification.id,
+            pw.fn.ROW_NUMBER().over(partition_by=list(GROUPING), order_by=order).alias("place"),
+            erred.alias("erred"),
+            pw.fn.ROW_NUMBER()
+            .over(partition_by=[*GROUPING, erred], order_by=order)
+            .alias("among_erred"),
+        ).where(groups),
+        filters,
+    ).alias("ranked")
+    return (
+        pw.Select([ranked], [ranked.c.id])
+        .where((ranked.c.place <= ITEMS_SHOWN) | (ranked.c.erred & (ranked.c.among_erred == 1)))
+        .bind(Notification._meta.database)
+    )
+
+
+def _payloads(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The payloads of these rows, by id: the one place the page reads payloads."""
+    found: dict[int, dict[str, Any]] = {}
+    for first in range(0, len(ids), PAYLOADS_PER_STATEMENT):
+        chunk = ids[first : first + PAYLOADS_PER_STATEMENT]
+        query = Notification.select(Notification.id, Notification.payload)
+        found.update(query.where(Notification.id.in_(chunk)).tuples())
+    return found
