@@ -21,3 +21,11 @@ def counted(database) -> Iterator[list[str]]:
         yield queries
     finally:
         del database.execute_sql
+
+
+def app_database():
+    """The database the app's requests run on: the models' binding. A test's ``migrated``
+    fixture is bound before the app is made, which binds its own (pooled) one."""
+    from tracker.models import AISystem
+
+    return AISystem._meta.database.obj

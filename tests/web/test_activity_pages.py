@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.factories import profile
-from tests.web.queries import counted
+from tests.web.queries import app_database, counted
 from tracker import accounts, register
 from tracker.models import AISystem, AuditEvent, Notification
 from tracker.reminders import claiming, ledger
@@ -138,9 +138,7 @@ def test_the_reminders_filters_pick_e_mails_by_state_kind_and_recipient(sign_in_
     assert len(body_rows(auditor.get("/reminders?state=bogus").text)) == 4
 
 
-def test_the_reminders_page_costs_the_same_queries_for_few_or_many_e_mails(
-    sign_in_as, systems, migrated
-):
+def test_the_reminders_page_costs_the_same_queries_for_few_or_many_e_mails(sign_in_as, systems):
     face = systems["Body-worn camera face search"]
     auditor = sign_in_as("auditor")
 
@@ -153,12 +151,12 @@ def test_the_reminders_page_costs_the_same_queries_for_few_or_many_e_mails(
             send(rows, TODAY, "sent", f"<reminder.{n}@tracker>")
 
     mail(0, 2)
-    with counted(migrated) as few:
+    with counted(app_database()) as few:
         assert len(body_rows(auditor.get("/reminders").text)) == 2
     mail(2, 30)
-    with counted(migrated) as many:
+    with counted(app_database()) as many:
         assert len(body_rows(auditor.get("/reminders").text)) == 30
-    assert len(many) == len(few) <= 10, many
+    assert few and len(many) == len(few) <= 10, many
 
 
 def test_reminders_come_in_pages_of_fifty(sign_in_as, systems):
@@ -279,9 +277,7 @@ def test_the_csv_helper_keeps_formulas_as_text():
     ]
 
 
-def test_the_audit_page_costs_the_same_queries_for_few_or_many_events(
-    app, sign_in_as, named_actor, migrated
-):
+def test_the_audit_page_costs_the_same_queries_for_few_or_many_events(app, sign_in_as, named_actor):
     catalogue = app.extensions["tracker"].catalogue
     auditor = sign_in_as("auditor")
 
@@ -293,13 +289,13 @@ def test_the_audit_page_costs_the_same_queries_for_few_or_many_events(
             )
 
     add(2, 0)
-    with counted(migrated) as few:
+    with counted(app_database()) as few:
         auditor.get("/audit")
     add(20, 2)
-    with counted(migrated) as many:
+    with counted(app_database()) as many:
         page = auditor.get("/audit").text
     assert "Operator 21 on System 21" in page
-    assert len(many) == len(few), many
+    assert few and len(many) == len(few), many
 
 
 def test_the_audit_trail_comes_in_pages(app, sign_in_as, named_actor):

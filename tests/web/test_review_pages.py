@@ -12,7 +12,7 @@ import pytest
 from tests import sample_files
 from tests.factories import profile
 from tests.web.conftest import PASSWORD, csrf_token
-from tests.web.queries import counted
+from tests.web.queries import app_database, counted
 from tracker import accounts, evidence_items, register, reviews, sign_in, waivers
 from tracker.evidence_items import IncomingFile
 from tracker.models import Evidence, EvidenceReview, Waiver
@@ -204,16 +204,16 @@ def test_the_review_queue_names_systems_requirements_and_uploaders(log_in, uploa
     assert "<form" not in table and "A DPO decides." in table
 
 
-def test_the_review_queue_costs_the_same_queries_for_many_items(log_in, upload, migrated):
+def test_the_review_queue_costs_the_same_queries_for_many_items(log_in, upload):
     dpo = log_in("d.okafor")
     upload("One")
-    with counted(migrated) as few:
+    with counted(app_database()) as few:
         dpo.get("/reviews")
     for n in range(12):
         upload(f"DPIA {n}")
-    with counted(migrated) as many:
+    with counted(app_database()) as many:
         assert "13 evidence versions" in dpo.get("/reviews").text
-    assert len(many) == len(few), many
+    assert few and len(many) == len(few), many
 
 
 # --- waivers ---
