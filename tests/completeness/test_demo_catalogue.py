@@ -119,7 +119,7 @@ def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(
 
     kept = load_catalogue(deployment=DEPLOYMENT)
     days = [date.today() + timedelta(days=d) for d in (0, -40, 90, 400, 800, 1200, 0)]
-    assert len(set(days)) > DATES_KEPT  # the first date's baselines are dropped, then rebuilt
+    assert len(set(days)) > DATES_KEPT  # the first date's reach is dropped, then rebuilt
     for day in days:
         reused = completeness.for_portfolio(day, kept)
         fresh = completeness.for_portfolio(day, load_catalogue(deployment=DEPLOYMENT))
@@ -129,7 +129,7 @@ def test_a_kept_evaluator_answers_like_a_fresh_one_across_many_dates(
     evaluator = completeness.evaluator_for(kept, 30)
     assert evaluator is completeness.evaluator_for(kept, 30)
     assert evaluator is not completeness.evaluator_for(kept, 14)
-    assert len(evaluator._recent_dates) == DATES_KEPT
+    assert len(evaluator._reaches) == DATES_KEPT
 
 
 @pytest.mark.parametrize("enabled", [True, False])

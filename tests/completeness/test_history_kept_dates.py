@@ -1,6 +1,7 @@
-"""The replay evaluator keeps the baselines of every date a chart replays: a second system page
-on the same day builds none again (the engine's evaluators keep four dates; a chart has up to
-thirteen, and each date pushed out another's baselines, on every request)."""
+"""A chart's dates share their baselines: one per in-force epoch of each applicable set, kept
+whatever the dates asked for, so a second system page on the same day, or one of a system
+registered on another day, builds none again (they used to be kept per date, four dates at a
+time, and a chart of thirteen dates pushed them out on every request)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,24 @@ def test_the_replay_evaluator_keeps_a_chart_of_dates_and_no_more(catalogue):  # 
     assert isinstance(evaluator, history.ReplayEvaluator)
     assert evaluator.dates_kept > history.CHART_MONTHS + 1
     assert history.replay_evaluator(catalogue) is evaluator
+
+
+def test_dates_of_one_epoch_share_a_baseline_and_an_in_force_day_starts_another():
+    from datetime import timedelta
+
+    from tests.completeness.test_engine import catalogue_of, requirement
+    from tracker.completeness.engine import Evaluator
+
+    later = TODAY + timedelta(days=30)
+    evaluator = Evaluator(
+        catalogue_of(requirement("a.now"), requirement("a.later", in_force_from=later))
+    )
+    applicable = sets.ApplicableSet(evaluator._ordered)
+    before = applicable.baseline(TODAY - timedelta(days=400), None, False)
+    assert applicable.baseline(TODAY, None, False) is before
+    assert applicable.baseline(later - timedelta(days=1), None, False) is before
+    after = applicable.baseline(later, None, False)
+    assert after is not before
+    assert before.tally.status == {"a.now": "missing", "a.later": "not_in_force"}
+    assert after.tally.status == {"a.now": "missing", "a.later": "missing"}
+    assert applicable.baseline(later + timedelta(days=900), None, False) is after

@@ -52,7 +52,7 @@ MISSING_RANK = RANK["missing"]
 # Statuses a waiver leaves as they are: met, or owed nothing yet (no event of the kind recorded).
 NOTHING_TO_WAIVE = MET | {"not_triggered"}
 NO_DUTIES: dict[str, list[EventDuty]] = {}
-DATES_KEPT = 4  # dates whose baselines an evaluator keeps
+DATES_KEPT = 4  # dates whose reach (which laws reach which countries) an evaluator keeps
 # Profiles whose reasons (a line per requirement, ~70 KB a profile) an evaluator keeps: detail
 # is asked for one system at a time, so sharing across profiles is rare beyond the recent ones.
 WHYS_KEPT = 256
@@ -61,7 +61,7 @@ WHYS_KEPT = 256
 class Evaluator(Explaining):
     """Evaluates systems against one catalogue; caches applicability by the facts rules read."""
 
-    dates_kept = DATES_KEPT  # dates whose baselines and reach it keeps (a replay keeps more)
+    dates_kept = DATES_KEPT  # dates whose reach it keeps (a replay keeps more)
 
     def __init__(
         self, catalogue: Catalogue, expiring_soon_days: int = 30, *, long_lived: bool = False
@@ -79,7 +79,6 @@ class Evaluator(Explaining):
         # Profiles are built with hashable values (lists as tuples), so C-level getters make the keys.
         self._key_of = _getter(self.symbols)
         self._applicable: dict[tuple, ApplicableSet] = {}
-        self._recent_dates: dict[date, None] = {}  # oldest first
         # Per date (oldest first), per override and countries: what reaches, and its ids.
         self._reaches: dict[date, dict[tuple, tuple[dict[str, Reach], tuple[str, ...]]]] = {}
         self._sets: dict[int, ApplicableSet] = {}
@@ -427,21 +426,7 @@ class Evaluator(Explaining):
         # Kept on the snapshot: the lookups belong to the data, not to the evaluator.
         if snapshot.index is None:
             snapshot.index = SnapshotIndex(snapshot)
-            self._keep_dates(snapshot.as_of)
         return snapshot.index
-
-    def _keep_dates(self, as_of: date) -> None:
-        """Baselines are per date: keep those of the few dates asked for last, so that a
-        long-lived evaluator's memory stays bounded however many dates are replayed."""
-        with self._lock:  # the server's threads share one evaluator
-            dates = self._recent_dates
-            dates.pop(as_of, None)
-            dates[as_of] = None
-            while len(dates) > self.dates_kept:
-                oldest = next(iter(dates))
-                del dates[oldest]
-                for applicable in list(self._sets.values()):
-                    applicable.forget(oldest)
 
     def _quick(
         self,

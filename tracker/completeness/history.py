@@ -242,26 +242,24 @@ def snapshot_on(timeline: Timeline, as_of: date, catalogue: Catalogue) -> Snapsh
     )
 
 
-# Dates whose baselines the replay evaluator keeps: a chart's (a year of months and today) and
-# a few registration days. The engine's evaluators keep DATES_KEPT (4): replaying thirteen dates
-# through four, each date pushed another out, and each push walked every applicable set the
-# process had met (hundreds on a national agency) to drop its baselines, then built them again
-# on the next request. Kept, a chart's dates are shared by every system page of the day.
+# Dates whose reach (which laws reach which countries on the date) the replay evaluator keeps:
+# a chart's (a year of months and today) and a few registration days. The engine's evaluators
+# keep DATES_KEPT (4); replaying thirteen dates through four, each date pushed another out on
+# every request. (Baselines are kept per in-force epoch, whatever the dates: see sets.py.)
 REPLAY_DATES_KEPT = CHART_MONTHS + 4
 
 
 class ReplayEvaluator(Evaluator):
-    """The engine's evaluator keeping the baselines (and reach) of :data:`REPLAY_DATES_KEPT`
-    dates rather than :data:`~tracker.completeness.engine.DATES_KEPT`.
-    Baselines depend on the applicable set and the date only: keeping more changes no answer,
-    it costs memory (a few KB per applicable set and date)."""
+    """The engine's evaluator keeping the reach of :data:`REPLAY_DATES_KEPT` dates rather than
+    :data:`~tracker.completeness.engine.DATES_KEPT`. Reach depends on the date and the
+    system's countries only: keeping more changes no answer."""
 
     dates_kept = REPLAY_DATES_KEPT
 
 
 def replay_evaluator(catalogue: Catalogue, expiring_soon_days: int = 30) -> Evaluator:
     """The evaluator replays use, built once per catalogue. Not the server's shared one
-    (:func:`tracker.completeness.evaluator_for`): that one keeps the baselines of the last few
+    (:func:`tracker.completeness.evaluator_for`): that one keeps the reach of the last few
     dates for the portfolio, and a replay of a dozen dates would push today's out."""
     key = ("history", ReplayEvaluator, expiring_soon_days)
     found = catalogue.derived.get(key)

@@ -1,12 +1,19 @@
 """Applicable sets: the requirements that apply to one kind of profile, and what summaries reuse.
 
-Many systems share the same set of applicable requirements. Each set keeps, per date and stage,
-the baseline a summary starts from (every requirement missing, or not yet in force), and which
-of its requirements a given piece of evidence can serve.
+Many systems share the same set of applicable requirements. Each set keeps, per stage, the
+baseline a summary starts from (every requirement missing, or not yet in force), and which of
+its requirements a given piece of evidence can serve.
+
+A baseline depends on the date only through which of the set's requirements are in force by
+then, so it is kept per *epoch*: the span between two of the set's in-force dates. Every date of
+a year's chart usually falls in one or two epochs, and so does any registration day: one
+baseline serves them all, and the set's memory is bounded by its in-force dates, not by the
+dates asked for.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -159,8 +166,13 @@ class ApplicableSet:
         for c in constants:
             if c.requirement.deadline_after_event:
                 self.event_triggered.setdefault(c.requirement.deadline_after_event[0], []).append(c)
-        self._baselines: dict[tuple, Baseline] = {}
-        self._tallies: dict[tuple[date, bool], Tally] = {}
+        # The distinct days its requirements come into force: a date's epoch is how many of them
+        # it has reached, and which requirements are in force depends on nothing else.
+        self._in_force_days = sorted(
+            {c.requirement.in_force_from for c in constants if c.requirement.in_force_from}
+        )
+        self._baselines: dict[tuple[int, int | None, bool], Baseline] = {}
+        self._tallies: dict[tuple[int, bool], Tally] = {}
         self._agency_touched: tuple[tuple[str, ...], list[str]] | None = None
 
     def agency_touched(self, agency_ids: tuple[str, ...], serving: Serving) -> list[str]:
@@ -194,20 +206,21 @@ class ApplicableSet:
         touched.update(requirement_id for requirement_id in waived if requirement_id in positions)
         return touched
 
-    def forget(self, as_of: date) -> None:
-        """Drop the baselines of a date."""
-        # New dicts rather than deletions: another thread may be reading the old ones; each
-        # built from a copy (made in one step) since another may be adding to them meanwhile.
-        self._baselines = {k: v for k, v in dict(self._baselines).items() if k[0] != as_of}
-        self._tallies = {k: v for k, v in dict(self._tallies).items() if k[0] != as_of}
+    def epoch(self, as_of: date) -> int:
+        """How many of the set's in-force days ``as_of`` has reached: dates with the same epoch
+        have the same requirements in force, hence the same baselines."""
+        return bisect_right(self._in_force_days, as_of)
 
     def baseline(self, as_of: date, upcoming_index: int | None, has_operators: bool) -> Baseline:
-        key = (as_of, upcoming_index, has_operators)
+        """The baseline of ``as_of``'s epoch before the upcoming stage; built once per epoch (a
+        tally built on one date of an epoch is the tally of every date in it)."""
+        epoch = self.epoch(as_of)
+        key = (epoch, upcoming_index, has_operators)
         found = self._baselines.get(key)
         if found is None:
-            tally = self._tallies.get((as_of, has_operators))
+            tally = self._tallies.get((epoch, has_operators))
             if tally is None:
-                tally = self._tallies[(as_of, has_operators)] = Tally(
+                tally = self._tallies[(epoch, has_operators)] = Tally(
                     self.constants, as_of, has_operators
                 )
             found = self._baselines[key] = Baseline(tally, upcoming_index)
