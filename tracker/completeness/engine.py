@@ -53,9 +53,11 @@ MISSING_RANK = RANK["missing"]
 NOTHING_TO_WAIVE = MET | {"not_triggered"}
 NO_DUTIES: dict[str, list[EventDuty]] = {}
 DATES_KEPT = 4  # dates whose reach (which laws reach which countries) an evaluator keeps
-# Profiles whose reasons (a line per requirement, ~70 KB a profile) an evaluator keeps: detail
-# is asked for one system at a time, so sharing across profiles is rare beyond the recent ones.
-WHYS_KEPT = 256
+# Profiles whose reasons (a line per requirement, ~80 KB a profile) a long-lived evaluator keeps:
+# detail is asked for one system at a time, so sharing across profiles is rare beyond the recent
+# ones (a national agency has thousands of profiles; 256 kept held 21 MiB in each of a server
+# process's two evaluators and were hit by few requests).
+WHYS_KEPT = 64
 
 
 class Evaluator(Explaining):
