@@ -48,8 +48,10 @@ def for_portfolio(
     expiring_soon_days: int = 30,
     include_retired: bool = False,
     detail: bool = False,
+    explain: bool = True,
 ) -> list[SystemCompleteness]:
-    """Every system's completeness on ``as_of``: summaries, or with ``detail`` every requirement."""
+    """Every system's completeness on ``as_of``: summaries, or with ``detail`` every requirement
+    (with ``explain=False``, without the reasons each applies: see ``Evaluator.evaluate``)."""
     with cycle_collector_paused():
         snapshot = load_snapshot(as_of, catalogue, include_retired=include_retired)
         # Every system's detail: an evaluator of the batch's own, which keeps every profile's
@@ -59,7 +61,9 @@ def for_portfolio(
             if detail
             else evaluator_for(catalogue, expiring_soon_days)
         )
-        results = [evaluator.evaluate(system, snapshot, detail) for system in snapshot.systems]
+        results = [
+            evaluator.evaluate(system, snapshot, detail, explain) for system in snapshot.systems
+        ]
         # Freed while the collector is paused: on resuming, it would first scan all of it.
         del snapshot
     return results

@@ -247,10 +247,12 @@ class Evaluator(Explaining):
         return status, note, waiver_id, blocking, judged
 
     def evaluate(
-        self, system: SystemFact, snapshot: Snapshot, detail: bool = True
+        self, system: SystemFact, snapshot: Snapshot, detail: bool = True, explain: bool = True
     ) -> SystemCompleteness:
         """The system's completeness; with ``detail=False`` only the scores, readiness and reasons
-        (what a portfolio shows), without one object per requirement."""
+        (what a portfolio shows), without one object per requirement. ``explain=False`` leaves
+        each requirement's ``why`` (the reasons it applies) empty: a reader that never shows it
+        (the reminder sweep) spares what was a third of a detailed answer's cost."""
         stage = system.profile["lifecycle_stage"]
         upcoming = next_stage(stage)
         upcoming_index = STAGE_INDEX[upcoming] if upcoming is not None else None
@@ -262,7 +264,7 @@ class Evaluator(Explaining):
             counts: dict[str, dict[str, int]] = {}
             reasons = []
             blocking_statuses: dict[str, str] = {}
-            whys = iter(self._whys(applicable, system, snapshot.as_of))
+            whys = iter(self._whys(applicable, system, snapshot.as_of)) if explain else None
             for constants in applicable.constants:
                 status, note, waiver_id, blocking, judged = self._decide(
                     constants, system, snapshot, mine, upcoming_index, duties
@@ -290,7 +292,8 @@ class Evaluator(Explaining):
                     waiver_id,
                     blocking,
                 )
-                item.why = next(whys)
+                if whys is not None:
+                    item.why = next(whys)
                 items.append(item)
             frameworks = {name: Score.of(c) for name, c in counts.items()}
             overall = Score.of({s: sum(c[s] for c in counts.values()) for s in STATUSES})

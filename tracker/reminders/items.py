@@ -499,7 +499,10 @@ def escalation_for(
 
 def collect(as_of: date, catalogue: Catalogue, settings: Settings) -> list[ReminderItem]:
     """Every reminder item on ``as_of``, with its recipients."""
-    results = completeness.for_portfolio(as_of, catalogue, settings.expiring_soon_days, detail=True)
+    # Reminders never say why a requirement applies: its reasons are not worked out.
+    results = completeness.for_portfolio(
+        as_of, catalogue, settings.expiring_soon_days, detail=True, explain=False
+    )
     people = People.load([r.system_id for r in results])
     return derive(as_of, results, catalogue, settings, people)
 
