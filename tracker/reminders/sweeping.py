@@ -25,6 +25,7 @@ sweep's, and the rows without a system come in the same order.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -154,6 +155,14 @@ class _Sweep:
         self.unattached: dict[str, ReminderItem] = {}
         self.people = People.load([])
 
+    @functools.cached_property
+    def evaluator(self) -> Evaluator:
+        """The sweep's evaluator, shared by every chunk a process sweeps (each worker builds its
+        own after the fork). Not the catalogue's kept one, whose memos are bounded for a server;
+        without reasons (``explain=False``) what this one keeps is small: an applicable set per
+        profile, a baseline per set and in-force epoch, the reach of the day."""
+        return Evaluator(self.catalogue, self.settings.expiring_soon_days)
+
     def chunk(self, ids: list[int]) -> None:
         self._emit(self._derive(ids))
 
@@ -209,11 +218,11 @@ class _Sweep:
         """The items of a chunk of systems, with the escalations of those of a system; the
         recurring ones without a system are kept for the end (:attr:`unattached`)."""
         snapshot = completeness.load_snapshot(self.as_of, self.catalogue, ids)
-        # An evaluator of the chunk's own, not the catalogue's kept one: its memo of reasons
-        # grows by one entry per distinct profile (~80 KB a system on varied profiles), which
-        # would keep every chunk's worth alive to the end.
-        evaluator = Evaluator(self.catalogue, self.settings.expiring_soon_days)
-        results = [evaluator.evaluate(system, snapshot, True) for system in snapshot.systems]
+        # Detailed, without the reasons each requirement applies: no reminder shows them.
+        evaluator = self.evaluator
+        results = [
+            evaluator.evaluate(system, snapshot, True, explain=False) for system in snapshot.systems
+        ]
         del snapshot
         people = self.people = People.load(ids)
         items: list[ReminderItem] = []
