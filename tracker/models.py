@@ -249,7 +249,7 @@ class Notification(BaseModel):
     recipient = pw.CharField(max_length=254, index=True)
     recipient_name = pw.CharField(max_length=200, default="")
     kind = pw.CharField(max_length=30, index=True)
-    item_key = pw.CharField(max_length=300, index=True)
+    item_key = pw.CharField(max_length=300)  # read through the index in Meta (schema 20)
     window = pw.CharField(max_length=60)
     system_id = pw.IntegerField(null=True, index=True)
     requirement_id = pw.CharField(max_length=120, null=True)
@@ -257,9 +257,9 @@ class Notification(BaseModel):
     sweep_date = pw.DateField(index=True)
     payload = pw.JSONField(default=dict)  # what the mail says about the item
     status = pw.CharField(max_length=30, default="")  # the item's status (payload's), schema 12
-    state = pw.CharField(
-        max_length=10, default="pending", index=True
-    )  # pending, sending, sent, failed, obsolete (see reminders.ledger.STATES)
+    # pending, sending, sent, failed, obsolete (see reminders.ledger.STATES); queries by state
+    # use the index in Meta, whose first column it is (schema 20)
+    state = pw.CharField(max_length=10, default="pending")
     attempts = pw.IntegerField(default=0)
     last_error = pw.TextField(default="")
     message_id = pw.CharField(max_length=200, default="")

@@ -202,3 +202,17 @@ def test_rows_written_before_schema_19_count_as_listed(database_url):
         assert "notification_state_sweep_date_item_key_status_kind_listed" in indexes
         assert "notification_state_sweep_date_item_key_status_kind" not in indexes
         assert sent_counts({"1:r": "missing"}, TODAY) == {"1:r": 1}
+
+
+def test_schema_20_drops_the_ledger_indexes_no_query_needs(database_url):
+    from tracker import schema
+
+    database = db.bind(database_url)
+    with database.connection_context():
+        schema.upgrade(database, target=19)
+        before = {index.name for index in database.get_indexes("notification")}
+        assert {"notification_state", "notification_item_key"} <= before
+        schema.upgrade(database)
+        assert schema.drift(database) == ""
+        after = {index.name for index in database.get_indexes("notification")}
+        assert after == before - {"notification_state", "notification_item_key"}
