@@ -395,3 +395,15 @@ def test_the_summary_mode_gives_the_same_scores_and_reasons_as_the_detailed_one(
     assert {k: v.percent for k, v in summary.frameworks.items()} == {
         k: v.percent for k, v in full.frameworks.items()
     }
+
+
+def test_an_answer_without_reasons_is_the_same_answer_with_empty_whys():
+    catalogue = catalogue_of(requirement("a.one"), requirement("a.two"))
+    snap = snapshot(evidence(rid="a.one"))
+    explained = Evaluator(catalogue).evaluate(system(), snap)
+    bare = Evaluator(catalogue).evaluate(system(), snap, explain=False)
+    assert all(item.why for item in explained.items)
+    assert [item.why for item in bare.items] == ["", ""]
+    for item in explained.items:
+        item.why = ""
+    assert bare == explained
