@@ -7,7 +7,8 @@ look-back reads them) as a running installation's would.
 
 Then, each in a fresh process (as the worker runs it), with its peak RSS (VmHWM):
 
-- the floor: ``completeness.for_portfolio(detail=True)`` alone, which the sweep starts from;
+- the floor: ``completeness.for_portfolio(detail=True, explain=False)`` alone, which the sweep
+  starts from (every requirement's status, without the reasons it applies: no reminder shows them);
 - the sweep of today (derive, plan, close, record in the ledger); with ``--before DIR`` also the
   sweep of the code in DIR (``git archive <commit> tracker | tar -x -C DIR``) on the same data
   (code from before schema 12 must write its ``status`` column: add it to that copy's
@@ -174,7 +175,7 @@ def child(argv: list[str]) -> None:
     start = time.perf_counter()
     if mode == "floor":
         results = completeness.for_portfolio(
-            day, catalogue, settings.expiring_soon_days, detail=True
+            day, catalogue, settings.expiring_soon_days, detail=True, explain=False
         )
         figures = {"systems": len(results)}
     else:
