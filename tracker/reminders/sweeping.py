@@ -3,10 +3,11 @@
 A sweep evaluates every system's completeness in detail, derives the reminder items, plans
 them per person and records them. Done for the whole agency at once, the detailed answers alone
 take ~170 KB a system (3.4 GB at 20,000 systems). Here each chunk of ``CHUNK`` systems is
-evaluated (completeness.load_snapshot restricted to the chunk, then an evaluator,
-as the portfolio index does), turned into items, planned and recorded, then dropped; what is
-kept across chunks is small: the escalation history (one count per item and status), the rows
-waiting to be sent (a handful), and the items without a system (agency-wide, reviews waiting).
+evaluated (completeness.load_snapshot restricted to the chunk, by the process's one evaluator,
+kept across its chunks, as the portfolio index does), turned into items, planned and recorded,
+then dropped; what is kept across chunks is small: the evaluator (its applicable sets and the
+reach of the day), the escalation history (one count per item and status), the rows waiting to
+be sent (a handful), and the items without a system (agency-wide, reviews waiting).
 
 The outcome is exactly that of ``items.collect`` followed by ``planning.plan`` for the whole
 agency: the same items, recipients, keys and escalations, and in each e-mail the same order
@@ -80,9 +81,10 @@ class SweepResult:
 
 def history(as_of: date, escalate_after: int) -> dict[str, int]:
     """Reminders sent per item key and status (the key ``item_key + SEP + status``) in the
-    look-back before ``as_of`` (escalations not counted), as items.sent_counts counts them, for
-    every item (today's are not known yet); only counts that can make a round: at least
-    ``escalate_after``, what one recipient needs."""
+    look-back before ``as_of`` (escalations not counted, nor rows a capped digest counted
+    without listing), as items.sent_counts counts them, for every item (today's are not known
+    yet); only counts that can make a round: at least ``escalate_after``, what one recipient
+    needs."""
     query = sent_per_item_and_status(as_of, ESCALATION_LOOKBACK_DAYS).having(
         escalate_after <= SENT_TIMES
     )
@@ -160,7 +162,8 @@ class _Sweep:
         """The sweep's evaluator, shared by every chunk a process sweeps (each worker builds its
         own after the fork). Not the catalogue's kept one, whose memos are bounded for a server;
         without reasons (``explain=False``) what this one keeps is small: an applicable set per
-        profile, a baseline per set and in-force epoch, the reach of the day."""
+        profile (unbounded: it does not live long) and the reach of the day. No baselines: the
+        sweep evaluates in detail, and only summaries (Evaluator._summary) use them."""
         return Evaluator(self.catalogue, self.settings.expiring_soon_days)
 
     def chunk(self, ids: list[int]) -> None:
