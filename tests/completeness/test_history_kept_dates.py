@@ -16,16 +16,32 @@ TODAY = date.today()
 
 def test_a_second_replay_of_a_chart_builds_no_baseline_again(busy, catalogue, monkeypatch):  # noqa: F811
     dates = history.chart_dates(busy.created_at.date(), TODAY)
-    assert len(dates) > 4  # more than the engine's evaluators keep
-    first = history.replay(busy.id, dates, catalogue, detailed=[TODAY])
-    built = []
-    original = sets.Tally.__init__
+    assert len(dates) > 4  # more than the engine's evaluators keep the reach of
+    # A fresh evaluator: what it builds is the first replay's own.
+    fresh = history.ReplayEvaluator(catalogue, long_lived=True)
+    monkeypatch.setattr(history, "replay_evaluator", lambda catalogue, days=30: fresh)
+    asked: set[tuple[int, date, bool]] = set()  # (set, date, has operators) a summary started from
+    epochs: set[tuple[int, int, bool]] = set()  # the same, by in-force epoch
+    built: list[tuple[int, date, bool]] = []
+    baseline, tally = sets.ApplicableSet.baseline, sets.Tally.__init__
 
-    def counting(self, *args, **kwargs):
-        built.append(args[1])
-        original(self, *args, **kwargs)
+    def asking(self, as_of, upcoming_index, has_operators):
+        asked.add((id(self), as_of, has_operators))
+        epochs.add((id(self), self.epoch(as_of), has_operators))
+        return baseline(self, as_of, upcoming_index, has_operators)
 
+    def counting(self, constants, as_of, has_operators):
+        built.append((id(constants), as_of, has_operators))
+        tally(self, constants, as_of, has_operators)
+
+    monkeypatch.setattr(sets.ApplicableSet, "baseline", asking)
     monkeypatch.setattr(sets.Tally, "__init__", counting)
+    first = history.replay(busy.id, dates, catalogue, detailed=[TODAY])
+    # Several dates share a set, an epoch and operators (else this would not tell epochs from
+    # dates), and they share one tally: one built per set, epoch and operators, not per date.
+    assert len(epochs) < len(asked)
+    assert len(built) == len(epochs)
+    built.clear()
     again = history.replay(busy.id, dates, catalogue, detailed=[TODAY])
     assert built == []
     # And the answers are the same, and the engine's own on each date.
@@ -41,7 +57,7 @@ def test_a_second_replay_of_a_chart_builds_no_baseline_again(busy, catalogue, mo
 def test_the_replay_evaluator_keeps_a_chart_of_dates_and_no_more(catalogue):  # noqa: F811
     evaluator = history.replay_evaluator(catalogue)
     assert isinstance(evaluator, history.ReplayEvaluator)
-    assert evaluator.dates_kept > history.CHART_MONTHS + 1
+    assert history.CHART_MONTHS + 1 < evaluator.dates_kept <= history.CHART_MONTHS + 4
     assert history.replay_evaluator(catalogue) is evaluator
 
 
