@@ -73,3 +73,17 @@ def test_a_claim_across_chunks_is_every_row_or_none(migrated, monkeypatch):
     assert len(claiming.claim(ids)) == 50
     claiming.mark_sent(ids, "<m@police.example>")
     assert in_state("sent") == 50
+
+
+def test_a_capped_digest_marks_its_unlisted_rows_across_chunks(migrated, monkeypatch):
+    monkeypatch.setattr(claiming, "IDS_PER_STATEMENT", 7)
+    ids = rows(50)
+    claiming.claim(ids)
+    claiming.mark_sent(ids, "<capped@police.example>", listed=ids[:20])
+    sent = {row.id: row for row in Notification.select().where(Notification.id.in_(ids))}
+    assert len(sent) == 50
+    assert all(row.state == "sent" for row in sent.values())
+    assert all(row.message_id == "<capped@police.example>" for row in sent.values())
+    assert all(row.sent_at is not None for row in sent.values())
+    assert [row_id for row_id in ids if sent[row_id].listed] == ids[:20]
+    assert [row_id for row_id in ids if not sent[row_id].listed] == ids[20:]
