@@ -146,13 +146,34 @@ def page(
     answer ``freshness`` is). ``columns``: only those of each row (a page that reads the
     summary need not parse the frameworks' JSON too); every one by default."""
     freshness = freshness or Freshness()
-    selected = _selected(as_of, query).order_by(*_order(query)).offset(offset)
+    order = _order(query)
+    if limit is None:
+        selected = _selected(as_of, query).order_by(*order).offset(offset)
+    else:
+        # The page's systems are chosen from the sort keys alone, then read by primary key and
+        # put in that order: ordered and skipped whole, every row before the page went through
+        # the sort with its summary (~10 KB of JSON); a deep page of 20,000 systems took
+        # 110-1,100 ms on SQLite, 35-40 ms so.
+        chosen = [
+            system_id
+            for (system_id,) in _selected(as_of, query)
+            .select(R.system_id)
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+            .tuples()
+        ]
+        selected = R.select().where((R.as_of == as_of) & R.system_id.in_(chosen))
     if columns:
+        # The page is put in order by system id (a field compared by identity: == builds SQL).
+        if not any(column is R.system_id for column in columns):
+            columns = (R.system_id, *columns)
         selected = selected.select(*columns)
-    if limit is not None:
-        selected = selected.limit(limit)
     total, totals = _sums(as_of, query, freshness.version)
-    return Listing(list(selected), total, totals, freshness)
+    if limit is None:
+        return Listing(list(selected), total, totals, freshness)
+    by_id = {row.system_id: row for row in selected} if chosen else {}
+    return Listing([by_id[system_id] for system_id in chosen], total, totals, freshness)
 
 
 def rows(as_of: date, query: Query) -> pw.ModelSelect:
