@@ -92,8 +92,8 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
     ]  # 400 rows in four groups
     ids = recorded(many)
     read: list[int] = []
-    real = claiming._payloads
-    monkeypatch.setattr(claiming, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
+    real = claiming.payloads_by_id
+    monkeypatch.setattr(claiming, "payloads_by_id", lambda chunk: read.extend(chunk) or real(chunk))
     statements: list[str] = []
     database = Notification._meta.database.obj  # the proxy's database
     execute = database.execute_sql
@@ -121,8 +121,8 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
 def test_an_uncapped_claimed_digest_reads_every_payload_once(migrated, monkeypatch):
     ids = recorded(ROWS)
     read: list[int] = []
-    real = claiming._payloads
-    monkeypatch.setattr(claiming, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
+    real = claiming.payloads_by_id
+    monkeypatch.setattr(claiming, "payloads_by_id", lambda chunk: read.extend(chunk) or real(chunk))
     _, listing = composed(claiming.claim(ids), 10_000)
     assert sorted(read) == sorted(ids) and listing is None
 

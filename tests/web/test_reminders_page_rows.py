@@ -13,7 +13,7 @@ from tests.web.queries import counted
 from tests.web.test_activity_pages import DPIA, TODAY, planned, send
 from tracker import register
 from tracker.models import AISystem, Notification
-from tracker.reminders import history
+from tracker.reminders import claiming, history
 
 SHOWN = 5
 
@@ -72,8 +72,8 @@ def test_the_page_reads_the_payloads_it_shows_and_no_other(
     ids = big_digest(systems)
     auditor = sign_in_as("auditor")
     read: list[int] = []
-    real = history._payloads
-    monkeypatch.setattr(history, "_payloads", lambda chunk: read.extend(chunk) or real(chunk))
+    real = claiming.payloads_by_id
+    monkeypatch.setattr(claiming, "payloads_by_id", lambda chunk: read.extend(chunk) or real(chunk))
     with counted(Notification._meta.database.obj) as statements:
         auditor.get("/reminders")
     assert read == in_page_order(ids)[:SHOWN]

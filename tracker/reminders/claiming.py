@@ -175,12 +175,13 @@ def load_payloads(rows: Iterable[Claimed]) -> None:
     waiting = {row.id: row for row in rows if not row.loaded and row.id is not None}
     if not waiting:
         return
-    for row_id, payload in _payloads(list(waiting)).items():
+    for row_id, payload in payloads_by_id(list(waiting)).items():
         waiting[row_id]._payload = payload
 
 
-def _payloads(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The payloads of these rows, by id: the one place a claimed row's payload is read."""
+def payloads_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The payloads of these rows, by id, a chunk of ids a statement: the one place a row's
+    payload is read (a claimed row's, and the Reminders page's, tracker.reminders.history)."""
     database = Notification._meta.database
     found: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(ids):

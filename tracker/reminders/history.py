@@ -21,8 +21,10 @@ from typing import Any
 
 import peewee as pw
 
+from tracker.completeness.driver import as_moment
 from tracker.completeness.facts import as_day
 from tracker.models import AISystem, Notification
+from tracker.reminders import claiming
 
 UNSENT = Notification.message_id == pw.SQL("''")
 # Rows sent together share a Message-ID; the others are grouped by their sweep date too.
@@ -31,7 +33,6 @@ GROUPING = (Notification.recipient, Notification.message_id, SWEEP_OF_UNSENT, No
 # Items an e-mail shows at most, in the order of its systems; the others are counted. More than
 # a digest lists by default (TRACKER_DIGEST_MAX_ITEMS), so that an ordinary digest shows whole.
 ITEMS_SHOWN = 200
-PAYLOADS_PER_STATEMENT = 10_000  # ids one statement lists, well under either database's limit
 
 
 @dataclass
@@ -129,7 +130,7 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
             state=g["state"],
             message_id=g["message_id"],
             sweep_date=as_day(g["first_sweep"]),
-            sent_at=_moment(g["sent_at"]),
+            sent_at=as_moment(g["sent_at"]),
             attempts=g["attempts"] or 0,
             last_error="",
             count=g["count"],
@@ -177,7 +178,7 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
             shown.append((email, row))
         if row.last_error and not email.last_error:
             email.last_error = row.last_error
-    payloads = _payloads([row.id for _, row in shown])
+    payloads = claiming.payloads_by_id([row.id for _, row in shown])
     names = dict(
         AISystem.select(AISystem.id, AISystem.name)
         .where(AISystem.id.in_(sorted({row.system_id for _, row in shown if row.system_id})))
@@ -197,12 +198,6 @@ def emails(filters: Mapping[str, Any], page: int, page_size: int) -> list[Email]
             )
         )
     return list(found.values())
-
-
-def _moment(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def _first_rows(groups: pw.Expression, filters: Mapping[str, Any]) -> pw.ModelSelect:
@@ -227,13 +222,3 @@ def _first_rows(groups: pw.Expression, filters: Mapping[str, Any]) -> pw.ModelSe
         .where((ranked.c.place <= ITEMS_SHOWN) | (ranked.c.erred & (ranked.c.among_erred == 1)))
         .bind(Notification._meta.database)
     )
-
-
-def _payloads(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The payloads of these rows, by id: the one place the page reads payloads."""
-    found: dict[int, dict[str, Any]] = {}
-    for first in range(0, len(ids), PAYLOADS_PER_STATEMENT):
-        chunk = ids[first : first + PAYLOADS_PER_STATEMENT]
-        query = Notification.select(Notification.id, Notification.payload)
-        found.update(query.where(Notification.id.in_(chunk)).tuples())
-    return found
