@@ -1,4 +1,5 @@
-"""Web fixtures: a user per role with a password, and test clients signed in as them."""
+"""Web fixtures: a user per role with a password, test clients signed in as them, and two
+registered systems (the activity pages' tests)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import re
 
 import pytest
 
-from tracker import accounts, sign_in
+from tests.factories import profile
+from tracker import accounts, register, sign_in
+from tracker.models import AISystem
 
 PASSWORD = "correct horse battery staple"
 
@@ -50,3 +53,13 @@ def sign_in_as(app, people):
         return client
 
     return make
+
+
+@pytest.fixture
+def systems(app, people) -> dict[str, AISystem]:
+    """Two registered systems by name (a module may define its own ``systems`` instead)."""
+    catalogue = app.extensions["tracker"].catalogue
+    return {
+        name: register.create_system(profile(name=name), "legal.web", catalogue)
+        for name in ("Body-worn camera face search", "Crime report chatbot")
+    }

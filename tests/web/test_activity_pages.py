@@ -28,15 +28,6 @@ def body_rows(page: str) -> list[str]:
     return re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>\n", body, re.S)
 
 
-@pytest.fixture
-def systems(app, people) -> dict[str, AISystem]:
-    catalogue = app.extensions["tracker"].catalogue
-    return {
-        name: register.create_system(profile(name=name), "legal.web", catalogue)
-        for name in ("Body-worn camera face search", "Crime report chatbot")
-    }
-
-
 def planned(recipient: str, kind: str, system: AISystem | None, requirement: str, n: int):
     payload = {
         "title": f"Item {n} as the e-mail said it",

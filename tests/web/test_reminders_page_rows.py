@@ -8,23 +8,12 @@ import re
 
 import pytest
 
-from tests.factories import profile
-from tests.web.queries import counted
+from tests.web.queries import app_database, counted
 from tests.web.test_activity_pages import DPIA, TODAY, planned, send
-from tracker import register
-from tracker.models import AISystem, Notification
+from tracker.models import Notification
 from tracker.reminders import claiming, history
 
 SHOWN = 5
-
-
-@pytest.fixture
-def systems(app, people) -> dict[str, AISystem]:
-    catalogue = app.extensions["tracker"].catalogue
-    return {
-        name: register.create_system(profile(name=name), "legal.web", catalogue)
-        for name in ("Body-worn camera face search", "Crime report chatbot")
-    }
 
 
 @pytest.fixture
@@ -74,7 +63,7 @@ def test_the_page_reads_the_payloads_it_shows_and_no_other(
     read: list[int] = []
     real = claiming.payloads_by_id
     monkeypatch.setattr(claiming, "payloads_by_id", lambda chunk: read.extend(chunk) or real(chunk))
-    with counted(Notification._meta.database.obj) as statements:
+    with counted(app_database()) as statements:
         auditor.get("/reminders")
     assert read == in_page_order(ids)[:SHOWN]
     assert any("ROW_NUMBER" in sql for sql in statements)  # the page's statements, counted
