@@ -107,6 +107,9 @@ def read_current_evidence(end: datetime, ids: list[int] | None) -> list[tuple]:
 
 
 def reviews_query(end: datetime, evidence_ids: list[int] | None, listing: Listing) -> pw.Query:
+    """The reviews decided by ``end``, oldest first, of the evidence ``evidence_ids`` (None: of
+    all evidence); ``listing`` makes the condition on the ids (driver.among, or stand-ins that
+    a prepared read binds: tracker.completeness.prepared)."""
     query = (
         EvidenceReview.select(*REVIEW_COLUMNS)
         .where(EvidenceReview.decided_at <= end)

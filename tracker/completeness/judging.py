@@ -9,7 +9,7 @@ path (a portfolio) never builds rows, only :func:`blocking_reason`'s lines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -127,7 +127,9 @@ def stage_term(stage: str) -> Term:
     return Term(stage, LIFECYCLE_STAGES.get(stage, stage))
 
 
-def blocking_reason(requirement: Requirement, status: str, operators_missing, why: str = "") -> str:
+def blocking_reason(
+    requirement: Requirement, status: str, operators_missing: Sequence[str], why: str = ""
+) -> str:
     """A blocking reason: "eu-led.dpia (DPIA) is missing: ..., due before deployment"."""
     text = Phrase(
         "%(id)s (%(title)s) is %(status)s",

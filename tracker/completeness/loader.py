@@ -11,6 +11,7 @@ date uses only what was true then: evidence not yet uploaded or already
 superseded, decisions not yet taken, operators not yet added or already
 removed, events not yet recorded, and profile changes made later are all left
 out or undone.
+
 The reads of each kind of fact live beside their builders: systems and their profiles in
 :mod:`~tracker.completeness.system_reads`, events in :mod:`~tracker.completeness.event_reads`,
 evidence and its reviews in :mod:`~tracker.completeness.evidence_reads`; operators and waivers,

@@ -75,7 +75,10 @@ def _bound(column: pw.Field, ids: list[int]) -> pw.Expression:
 
 
 def read(
-    shape: tuple, build: Callable[[datetime, list[int] | None, Listing], pw.Query], end, ids
+    shape: tuple,
+    build: Callable[[datetime, list[int] | None, Listing], pw.Query],
+    end: datetime,
+    ids: list[int] | None,
 ) -> list[tuple]:
     """The rows of ``build(end, ids, listing)``: prepared for a few ids, built otherwise."""
     if ids is not None and 0 < len(ids) <= PREPARED_UP_TO:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from peewee import fn
+from peewee import Model, fn
 
 from evidence import EvidenceStore
 from tracker import agency, catalogue_record, register
@@ -354,7 +354,7 @@ def catalogue_in_force(catalogue: Catalogue, end: datetime) -> dict[str, Any]:
 def system_entities(system_id: int, evidence_ids: Iterable[int]) -> dict[str, set[str]]:
     """The audit entity ids that are about the system, by entity type."""
 
-    def ids(model) -> set[str]:
+    def ids(model: type[Model]) -> set[str]:
         return {str(i) for (i,) in model.select(model.id).where(model.system == system_id).tuples()}
 
     return {

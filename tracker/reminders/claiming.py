@@ -77,6 +77,8 @@ class Claimed:
 
     @property
     def loaded(self) -> bool:
+        """Whether the payload is here already (made with it, or read since): asking for it
+        then runs no query."""
         return self._payload is not None
 
     def __repr__(self) -> str:
@@ -197,6 +199,8 @@ class _LostClaim(Exception):
 
 
 def try_claim(ids: list[int]) -> list[Claimed] | None:
+    """:func:`claim`, or None when another worker holds some of the rows (then none is taken:
+    the message is theirs to send)."""
     try:
         return claim(ids)
     except _LostClaim:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from peewee import fn
+from peewee import ModelSelect, fn
 
 from tracker import completeness
 from tracker.completeness.facts import ItemStatus, SystemCompleteness
@@ -408,7 +408,7 @@ def _event_duties(results: list[SystemCompleteness], people: People) -> list[Rem
 SENT_TIMES = fn.COUNT(Notification.id)
 
 
-def sent_per_item_and_status(as_of: date, days: int = ESCALATION_LOOKBACK_DAYS):
+def sent_per_item_and_status(as_of: date, days: int = ESCALATION_LOOKBACK_DAYS) -> ModelSelect:
     """(item key, status, times sent) in sweeps of the ``days`` before ``as_of``, escalations
     not counted, nor the rows a capped digest counted without naming them (``listed`` false:
     the item was not really reminded): one GROUP BY over the ledger's index on (state,
