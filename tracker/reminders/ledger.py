@@ -34,6 +34,7 @@ import peewee as pw
 
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.models import Notification
+from tracker.pg_copy import copy_value
 from tracker.reminders.planning import Planned, Preference, still_due
 from tracker.reminders.streaming import stream
 
@@ -195,47 +196,27 @@ def _copy_lines(chunk: list[tuple], start: int) -> str:
     """Rows of :func:`_rows` in COPY's text format, each numbered from ``start``. The columns
     every row shares are written once, a payload shared between recipients escaped once."""
     payload, first_shared = COLUMNS.index("payload"), COLUMNS.index("created_at")
-    shared = "\t".join(map(_copy_value, chunk[0][first_shared:]))
+    shared = "\t".join(map(copy_value, chunk[0][first_shared:]))
     escaped: dict[str, str] = {}
     lines = []
     for number, row in enumerate(chunk, start):
         text = row[payload]
         found = escaped.get(text)
         if found is None:
-            found = escaped[text] = _copy_value(text)
+            found = escaped[text] = copy_value(text)
         lines.append(
             "\t".join(
                 (
                     str(number),
-                    *map(_copy_value, row[:payload]),
+                    *map(copy_value, row[:payload]),
                     found,
-                    *map(_copy_value, row[payload + 1 : first_shared]),
+                    *map(copy_value, row[payload + 1 : first_shared]),
                     shared,
                 )
             )
         )
     lines.append("")
     return "\n".join(lines)
-
-
-def _copy_value(value: Any) -> str:
-    """One value in COPY's text format: NULL as ``\\N``, booleans as t and f, backslashes,
-    tabs and line ends escaped."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    text = value if type(value) is str else str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
 
 
 STATES = ("pending", "sending", "sent", "failed", "obsolete")
