@@ -271,3 +271,22 @@ def test_the_message_id_covers_every_row_whatever_the_cap(cap):
     short, _, _ = digest(MANY, cap=cap)
     other, _, _ = digest([*MANY, later("One more")], cap=cap)
     assert short["Message-ID"] != other["Message-ID"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_subject_goes_out_as_its_words_in_lines_of_at_most_78(language):
+    """An ASCII subject as it is, folded at spaces; another in base64 encoded words (RFC 2047);
+    either reads back as the same words."""
+    import email
+    import email.policy
+
+    message, _, _ = digest(MANY, language=language)
+    sent = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    head = sent.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    subject = re.search(r"^Subject: .*?(?=\r\n\S)", head, re.M | re.S).group(0)
+    assert all(len(line) <= 78 for line in subject.split("\r\n"))
+    assert ("=?utf-8?b?" in subject) == (language == "fr")
+    parsed = email.message_from_bytes(sent, policy=email.policy.default)
+    assert parsed["Subject"] == str(message["Subject"])
+    if language == "en":  # readable as it is in the message's bytes
+        assert "40 items need your attention" in subject.replace("\r\n ", " ")
