@@ -36,5 +36,11 @@ def copy_rows(
     cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """``rows`` (values in ``columns``' order) copied into ``table`` in one COPY."""
-    text = "".join("\t".join(map(copy_value, row)) + "\n" for row in rows)
+    copy_text(
+        cursor, table, columns, "".join("\t".join(map(copy_value, row)) + "\n" for row in rows)
+    )
+
+
+def copy_text(cursor: Any, table: str, columns: Sequence[str], text: str) -> None:
+    """Lines already in COPY's text format (one row a line) copied into ``table``."""
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))

@@ -291,7 +291,13 @@ def _write(rows: list[dict]) -> None:
         return
     postgres = db.is_postgres()
     names = [field.column_name for field in COLUMNS]
-    values_clause = "VALUES %s" if postgres else f"VALUES ({', '.join(['?'] * len(names))})"
+    # Made afresh each time: a pooled connection outlives a schema upgrade.
+    staging = "portfolio_row_incoming"
+    values_clause = (
+        f"SELECT {', '.join(names)} FROM {staging}"
+        if postgres
+        else f"VALUES ({', '.join(['?'] * len(names))})"
+    )
     sql = (
         f"INSERT INTO {PortfolioRow._meta.table_name} ({', '.join(names)}) {values_clause} "
         f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
@@ -307,12 +313,10 @@ def _write(rows: list[dict]) -> None:
         # Copied into a temporary table of the session, then upserted from it in one statement:
         # formatting each 10 KB summary as a quoted literal (execute_values) and parsing the
         # statements cost the client and the server more than the rows' writing.
-        # Made afresh each time: a pooled connection outlives a schema upgrade.
-        staging = "portfolio_row_incoming"
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
         cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {PortfolioRow._meta.table_name})")
         pg_copy.copy_rows(cursor, staging, names, values)
-        cursor.execute(sql.replace("VALUES %s", f"SELECT {', '.join(names)} FROM {staging}"))
+        cursor.execute(sql)
         cursor.execute(f"DROP TABLE {staging}")
     else:
         cursor.executemany(sql, values)

@@ -21,7 +21,6 @@ the last error.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from collections import defaultdict
@@ -34,7 +33,7 @@ import peewee as pw
 
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.models import Notification
-from tracker.pg_copy import copy_value
+from tracker.pg_copy import copy_text, copy_value
 from tracker.reminders.planning import Planned, Preference, still_due
 from tracker.reminders.streaming import stream
 
@@ -179,9 +178,7 @@ def _copied(cursor: Any, table: str, columns: str, rows: Iterator[tuple]) -> int
     new = 0
     start = 0
     while chunk := list(itertools.islice(rows, CHUNK)):
-        cursor.copy_expert(
-            f"COPY {staging} (n, {columns}) FROM STDIN", io.StringIO(_copy_lines(chunk, start))
-        )
+        copy_text(cursor, staging, ["n", columns], _copy_lines(chunk, start))
         start += len(chunk)
         cursor.execute(
             f"INSERT INTO {table} SELECT {columns} FROM {staging} ORDER BY n ON CONFLICT DO NOTHING"
