@@ -1,25 +1,32 @@
-"""CLI: installed plugins and their health, and the requirement catalogue."""
+"""CLI: installed plugins and their health, and the requirement catalogue.
+
+The ``plugins`` group's own commands (list, check, affected, new, texts) are here; its
+``accept`` and ``diff`` commands are in :mod:`tracker.cli.catalogue_record` and the
+``requirements`` group in :mod:`tracker.cli.requirements`. ``COMMANDS`` registers both groups,
+as :mod:`tracker.cli` expects, and their names stay importable from here.
+"""
 
 from __future__ import annotations
 
 import sys
-import textwrap
 from datetime import date
 from pathlib import Path
 
 import click
 
-from tracker import accounts, catalogue_record, completeness, plugin_skeleton, testing
-from tracker.cli import EXIT_PROBLEMS, Context, cli_actor, pass_context, reports_errors
-from tracker.cli.completeness import _system_id as system_id_of
+from tracker import plugin_skeleton, testing
+from tracker.cli import EXIT_PROBLEMS, Context, pass_context, reports_errors
+from tracker.cli.catalogue_record import NothingAccepted as NothingAccepted
+from tracker.cli.catalogue_record import accept_catalogue, diff_catalogue
 from tracker.cli.output import echo, printable
-from tracker.cli.params import AS_OF, RecordRef, acting_user
-from tracker.errors import NotFound
-from tracker.i18n import N_, ngettext
+from tracker.cli.requirements import list_requirements as list_requirements
+from tracker.cli.requirements import requirements_group
+from tracker.cli.requirements import show_requirement as show_requirement
+from tracker.cli.requirements import why_requirement as why_requirement
 from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 from tracker.plugin_api import API_VERSION, ASSUMED_RANGE
 from tracker.plugin_host import PluginInfo, deployment_of
-from tracker.requirements import SCOPES, VERIFICATION
 
 
 @click.group("plugins")
@@ -220,159 +227,9 @@ def plugin_texts(ctx: Context, plugin: str, out: Path | None) -> None:
     )
 
 
-class NothingAccepted(click.ClickException):
-    """No catalogue was ever accepted: trouble, not a difference (exit 2, like diff)."""
-
-    exit_code = 2
-
-
-@plugins_group.command("accept")
-@acting_user("The administrator, legal or data protection user accepting it.")
-@pass_context
-@reports_errors
-def accept_catalogue(ctx: Context, username: str | int) -> None:
-    """Record the catalogue installed now as the one in use (an audit event).
-
-    `tracker plugins diff` compares the installed plugins with the catalogue accepted last.
-    """
-    ctx.connect()
-    user = accounts.get_user(username)
-    catalogue = ctx.catalogue()
-    accepted, new = catalogue_record.accept(catalogue, user, cli_actor(user.username))
-    data = accepted.catalogue
-    if not new:
-        echo(
-            _(
-                "the catalogue in use is already the one accepted on %(moment)s "
-                "(audit event %(event)s); nothing recorded",
-                moment=accepted.occurred_at,
-                event=accepted.event_id,
-            )
-        )
-        return
-    echo(
-        _(
-            "accepted the catalogue in use: %(requirements)s requirements of %(jurisdictions)s "
-            "jurisdictions from %(plugins)s plugins (audit event %(event)s, digest %(digest)s)",
-            requirements=len(data["requirements"]),
-            jurisdictions=len(data["jurisdictions"]),
-            plugins=len(data["plugins"]),
-            event=accepted.event_id,
-            digest=data["digest"][:12],
-        )
-    )
-
-
-@plugins_group.command("diff")
-@pass_context
-def diff_catalogue(ctx: Context) -> None:
-    """What the installed plugins change in the catalogue accepted last.
-
-    Lists jurisdictions, questions and requirements added, removed and changed (each
-    changed field, old -> new), plugin versions, and the current evidence a removed
-    requirement would orphan. Exit 0: no differences; 1: differences; 2: nothing accepted yet.
-    """
-    ctx.connect()
-    accepted = catalogue_record.last_accepted()
-    if accepted is None:
-        raise NothingAccepted(
-            _(
-                "no catalogue has been accepted yet, so there is nothing to compare with: "
-                "`tracker plugins accept --as USER` records the one installed now as the one "
-                "in use"
-            )
-        )
-    now = catalogue_record.serialise(ctx.catalogue())
-    found = catalogue_record.compare(accepted.catalogue, now)
-    echo(
-        _(
-            "the installed catalogue against the one accepted on %(moment)s by %(actor)s "
-            "(audit event %(event)s):",
-            moment=accepted.occurred_at,
-            actor=printable(accepted.actor),
-            event=accepted.event_id,
-        )
-    )
-    for name, (old, new) in found.plugin_versions.items():
-        echo(
-            _(
-                "plugin %(name)s: %(old)s -> %(new)s",
-                name=printable(name),
-                old=printable(old or _("(absent)")),
-                new=printable(new or _("(absent)")),
-            )
-        )
-    orphans = catalogue_record.orphaned_evidence(found.requirements.removed, now["requirements"])
-    titles = {
-        **{rid: r["title"] for rid, r in accepted.catalogue.get("requirements", {}).items()},
-        **{rid: r["title"] for rid, r in now["requirements"].items()},
-    }
-    for section, diff in found.sections.items():
-        if diff.added:
-            echo(_("%(section)s added (%(num)s):", section=section, num=len(diff.added)))
-            for key in diff.added:
-                echo(f"  + {_named(key, titles, section)}")
-        if diff.removed:
-            echo(_("%(section)s removed (%(num)s):", section=section, num=len(diff.removed)))
-            for key in diff.removed:
-                echo(f"  - {_named(key, titles, section)}")
-                if section == "requirements":
-                    _echo_orphans(orphans[key])
-        if diff.changed:
-            echo(_("%(section)s changed (%(num)s):", section=section, num=len(diff.changed)))
-            for key, changes in diff.changed.items():
-                echo(f"  ~ {_named(key, titles, section)}")
-                for change in changes:
-                    echo(
-                        f"      {printable(change.field)}: {printable(repr(change.old))} -> "
-                        f"{printable(repr(change.new))}"
-                    )
-    if not found:
-        echo(_("no differences"))
-        return
-    added, removed, changed = (
-        sum(len(getattr(d, part)) for d in found.sections.values())
-        for part in ("added", "removed", "changed")
-    )
-    total = added + removed + changed
-    echo(
-        ngettext(
-            "%(num)s difference (%(added)s added, %(removed)s removed, %(changed)s changed); "
-            "`tracker plugins accept --as USER` makes the installed one the catalogue in use",
-            "%(num)s differences (%(added)s added, %(removed)s removed, %(changed)s changed); "
-            "`tracker plugins accept --as USER` makes the installed one the catalogue in use",
-            total,
-            added=added,
-            removed=removed,
-            changed=changed,
-        )
-    )
-    sys.exit(EXIT_PROBLEMS)
-
-
-def _field(label: str, value: str) -> str:
-    """``"citation:       value"``: the label in the reader's language, the values aligned."""
-    # the colon as the language writes it ("citation :" in French), as click's headings do
-    return (_("%(heading)s:", heading=_(label)) if label else "").ljust(15) + " " + value
-
-
-def _named(key: str, titles: dict[str, str], section: str) -> str:
-    title = titles.get(key) if section == "requirements" else None
-    return printable(key) + (f": {printable(title)}" if title else "")
-
-
-def _echo_orphans(orphans: list[catalogue_record.OrphanedEvidence]) -> None:
-    if not orphans:
-        echo("      " + _("no evidence would be orphaned"))
-        return
-    echo("      " + _("evidence that would be orphaned (%(num)s):", num=len(orphans)))
-    for item in orphans:
-        serves = (
-            _("still serves %(requirements)s", requirements=", ".join(item.still_serves))
-            if item.still_serves
-            else _("serves nothing else")
-        )
-        echo(f"      #{item.id} {printable(item.title)} ({printable(serves)})")
+# accept and diff live in tracker.cli.catalogue_record; registered after the plugin commands.
+plugins_group.add_command(accept_catalogue)
+plugins_group.add_command(diff_catalogue)
 
 
 def _api_note(plugin: PluginInfo) -> str:
@@ -384,123 +241,6 @@ def _api_note(plugin: PluginInfo) -> str:
         "(plugin API %(range)s)",
         range=declared or _("undeclared, taken as %(range)s", range=ASSUMED_RANGE),
     )
-
-
-@click.group("requirements")
-def requirements_group() -> None:
-    """The requirement catalogue."""
-
-
-@requirements_group.command("list")
-@click.option("--framework", help="Only this jurisdiction, e.g. eu-led.")
-@pass_context
-def list_requirements(ctx: Context, framework: str | None) -> None:
-    """Every enabled requirement, with its citation's verification status."""
-    for requirement in ctx.catalogue().requirements.values():
-        if framework and requirement.framework != framework:
-            continue
-        echo(f"{requirement.id:<44} [{requirement.citation.verification:<14}] {requirement.title}")
-
-
-@requirements_group.command("show")
-@click.argument("requirement_id")
-@pass_context
-@reports_errors
-def show_requirement(ctx: Context, requirement_id: str) -> None:
-    """One requirement in full, with its citation."""
-    r = ctx.catalogue().requirement(requirement_id)
-    c = r.citation
-    lines = [
-        f"{r.id}: {r.title}",
-        _field(N_("citation"), f"{c.instrument}, {c.article}"),
-        _field("", c.url),
-        _field(N_("verification"), f"{c.verification} - {_(VERIFICATION[c.verification])}")
-        + (f" ({c.note})" if c.note else ""),
-        _field(N_("evidence kinds"), ", ".join(r.evidence_kinds)),
-        _field(N_("scope"), _(SCOPES[r.scope])),
-        _field(N_("applies when"), r.applies_when),
-        _field(N_("due before"), r.due_before or "-"),
-        _field(N_("in force from"), str(r.in_force_from or _("in force"))),
-        _field(N_("owner"), r.owner),
-    ]
-    if r.valid_for_months:
-        lines.append(
-            _field(
-                N_("valid for"),
-                ngettext("%(num)s month", "%(num)s months", r.valid_for_months)
-                + (f" ({r.recurrence})" if r.recurrence else ""),
-            )
-        )
-    if r.renew_on_change:
-        lines.append(
-            _field(
-                N_("renew when"),
-                _("%(fields)s changes", fields=", ".join(r.renew_on_change)),
-            )
-        )
-    if r.also_satisfied_by:
-        lines.append(
-            _(
-                "also satisfied by evidence for: %(requirements)s",
-                requirements=", ".join(r.also_satisfied_by),
-            )
-        )
-    if r.description:
-        lines += ["", *textwrap.wrap(str(r.description), 100)]
-    echo("\n".join(lines))
-
-
-@requirements_group.command("why")
-@click.argument("requirement_id")
-@click.argument("system", type=RecordRef("AI system"))
-@click.option("--as-of", type=AS_OF, help="As the system stood on this date (default: today).")
-@pass_context
-@reports_errors
-def why_requirement(
-    ctx: Context, requirement_id: str, system: int | str, as_of: date | None
-) -> None:
-    """Why REQUIREMENT_ID applies to SYSTEM (id or name), or which condition fails.
-
-    Lists the jurisdiction's reason and each fact or plugin answer that decides the
-    requirement's rule, with the actual values; exit 0 whether it applies or not.
-    """
-    ctx.connect()
-    day = as_of or date.today()
-    catalogue = ctx.catalogue()
-    requirement = catalogue.requirement(requirement_id)
-    system_id = system_id_of(system)
-    snapshot = completeness.load_snapshot(day, catalogue, [system_id], include_retired=True)
-    if not snapshot.systems:
-        raise NotFound("AI system", f"{system_id} on {day.isoformat()} (not registered by then)")
-    fact = snapshot.systems[0]
-    verdict = completeness.evaluator_for(catalogue).verdict(fact, requirement, day)
-    sentence = (
-        N_("%(requirement)s (%(title)s) applies to system %(id)s (%(name)s) on %(date)s:")
-        if verdict.applies
-        else N_(
-            "%(requirement)s (%(title)s) does not apply to system %(id)s (%(name)s) on %(date)s:"
-        )
-    )
-    lines = [
-        _(
-            sentence,
-            requirement=requirement.id,
-            title=printable(requirement.title),
-            id=fact.id,
-            name=printable(fact.name),
-            date=day.isoformat(),
-        ),
-        *(f"  - {printable(reason)}" for reason in verdict.reasons),
-        _("rule: %(rule)s", rule=printable(requirement.applies_when)),
-    ]
-    if verdict.applies and requirement.in_force_from and day < requirement.in_force_from:
-        lines.append(
-            _(
-                "not yet in force: in force from %(date)s",
-                date=requirement.in_force_from.isoformat(),
-            )
-        )
-    echo("\n".join(lines))
 
 
 COMMANDS = [plugins_group, requirements_group]
