@@ -281,7 +281,7 @@ def test_the_subject_goes_out_as_its_words_in_lines_of_at_most_78(language):
     import email.policy
 
     message, _, _ = digest(MANY, language=language)
-    sent = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    sent = message.as_bytes(policy=mail.SENDING_POLICY)
     head = sent.split(b"\r\n\r\n", 1)[0].decode("ascii")
     subject = re.search(r"^Subject: .*?(?=\r\n\S)", head, re.M | re.S).group(0)
     assert all(len(line) <= 78 for line in subject.split("\r\n"))
