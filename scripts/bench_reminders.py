@@ -349,8 +349,8 @@ def delivery(
         ordinary = [m for m in every if len(m.ids) <= GIANT]
         messages = giants + ordinary[: None if emails is None else max(emails - len(giants), 0)]
         target = jobs.queue(settings)
-        for start in range(0, len(messages), jobs.MESSAGES_PER_JOB):
-            batch = [vars(m) for m in messages[start : start + jobs.MESSAGES_PER_JOB]]
+        for start in range(0, len(messages), settings.delivery_batch):
+            batch = [vars(m) for m in messages[start : start + settings.delivery_batch]]
             target.enqueue(jobs.deliver_job, batch, job_timeout=3600)
         env = dict(os.environ)
         env.update(

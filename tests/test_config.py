@@ -121,6 +121,19 @@ def test_digest_max_items_is_a_bounded_whole_number():
             from_environ({"TRACKER_DIGEST_MAX_ITEMS": value})
 
 
+def test_delivery_batch_is_a_bounded_whole_number():
+    assert from_environ({}).delivery_batch == 200
+    assert from_environ({"TRACKER_DELIVERY_BATCH": "1"}).delivery_batch == 1
+    assert from_environ({"TRACKER_DELIVERY_BATCH": "5000"}).delivery_batch == 5000
+    for value, rule in (
+        ("0", "must be from 1 to 5000 e-mails per job, not 0"),
+        ("5001", "must be from 1 to 5000 e-mails per job, not 5001"),
+        ("lots", "must be a whole number, not 'lots'"),
+    ):
+        with pytest.raises(ConfigError, match=f"^TRACKER_DELIVERY_BATCH {rule}$"):
+            from_environ({"TRACKER_DELIVERY_BATCH": value})
+
+
 def test_retry_intervals_keep_their_order_and_repeats():
     assert from_environ({}).retry_intervals == (30, 120, 600, 1800, 3600)
     assert from_environ({"TRACKER_RETRY_INTERVALS": "60,60,60"}).retry_intervals == (60, 60, 60)

@@ -321,3 +321,14 @@ def test_the_cli_speaks_tracker_language_and_puts_english_back():
     english = _run("en", "--help")  # the same process: every help text is English again
     assert english.output.startswith("Usage:") and "Show this message and exit." in english.output
     assert "Database schema version and upgrades." in english.output
+
+
+def test_every_language_can_be_loaded_before_a_worker_forks(monkeypatch):
+    """What a delivery job's child process would otherwise load again each time."""
+    from babel import localedata
+
+    monkeypatch.setattr(localedata, "_cache", {})
+    i18n.translations.cache_clear()
+    i18n.load_every_language("Europe/Brussels")
+    assert {i18n.FORMAT_LOCALES[language] for language in i18n.LANGUAGES} <= set(localedata._cache)
+    assert i18n.translations.cache_info().currsize == len(i18n.LANGUAGES)

@@ -34,6 +34,10 @@ ESCALATION_LOOKBACK_DAYS = 120
 # Items one reminder e-mail may list (TRACKER_DIGEST_MAX_ITEMS): fewer than ten says too little
 # to act on, more than ten thousand is megabytes no one reads.
 DIGEST_MAX_ITEMS = (10, 10_000)
+# E-mails per delivery job (TRACKER_DELIVERY_BATCH). Each job costs its worker a fork, a
+# database and an SMTP connection: at 50 a job that was a fifth of delivering; a batch far larger
+# than the day's e-mails per worker leaves the other workers idle.
+DELIVERY_BATCH = (1, 5_000)
 
 
 class ConfigError(ValueError):
@@ -99,6 +103,8 @@ class Settings:
     # The most items one reminder e-mail lists: over it, the most urgent are listed, and the
     # rest counted by urgency with a link to them (every item is still counted and recorded).
     digest_max_items: int = 150
+    # E-mails sent by one delivery job (one worker, one SMTP connection).
+    delivery_batch: int = 200
     # Reminder ledger rows of sweeps older than this are pruned by the daily sweep, after one
     # audit event per day says what was sent (tracker.reminders.retention).
     reminder_ledger_retention_days: int = 400
@@ -181,6 +187,11 @@ class Settings:
             raise ConfigError(
                 f"TRACKER_DIGEST_MAX_ITEMS must be from {DIGEST_MAX_ITEMS[0]} to "
                 f"{DIGEST_MAX_ITEMS[1]} items per e-mail, not {self.digest_max_items}"
+            )
+        if not DELIVERY_BATCH[0] <= self.delivery_batch <= DELIVERY_BATCH[1]:
+            raise ConfigError(
+                f"TRACKER_DELIVERY_BATCH must be from {DELIVERY_BATCH[0]} to "
+                f"{DELIVERY_BATCH[1]} e-mails per job, not {self.delivery_batch}"
             )
         if not ESCALATION_LOOKBACK_DAYS < self.reminder_ledger_retention_days <= MAX_DAYS:
             raise ConfigError(
@@ -387,6 +398,7 @@ SPECIAL = {
     "review_overdue_days",
     "escalate_after",
     "digest_max_items",
+    "delivery_batch",
     "reminder_ledger_retention_days",
     "retry_intervals",
     "session_hours",
@@ -431,6 +443,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["digest_max_items"] = _integer(
         env, "TRACKER_DIGEST_MAX_ITEMS", Settings.digest_max_items
     )
+    values["delivery_batch"] = _integer(env, "TRACKER_DELIVERY_BATCH", Settings.delivery_batch)
     values["reminder_ledger_retention_days"] = _integer(
         env, "TRACKER_REMINDER_LEDGER_RETENTION_DAYS", Settings.reminder_ledger_retention_days
     )

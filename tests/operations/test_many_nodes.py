@@ -74,7 +74,10 @@ WAIT = 90  # seconds: a bound on hanging, never a measured target
 # The schedulers' sweep falls on the first whole minute at least this far ahead of their start,
 # so that both have registered it by then (a cron time already past waits for tomorrow).
 SCHEDULER_LEAD = timedelta(seconds=12)
-CONTACTS_PER_SYSTEM = 8  # e-mails enough for several delivery jobs of jobs.MESSAGES_PER_JOB
+# Small delivery jobs (TRACKER_DELIVERY_BATCH), so that the demo agency's e-mails make several,
+# shared by the workers.
+DELIVERY_BATCH = 50
+CONTACTS_PER_SYSTEM = 8  # e-mails enough for several delivery jobs of DELIVERY_BATCH
 SECRET_KEY = "many-nodes-" + "k" * 40
 AUDIT_KEY = "a1" * 32
 SWEEP = "tracker.reminders.jobs.sweep_job"
@@ -363,6 +366,7 @@ def node_environment(
         "TRACKER_SMTP_HOST": "127.0.0.1",
         "TRACKER_SMTP_PORT": str(smtp_port),
         "TRACKER_RETRY_INTERVALS": "1,1",
+        "TRACKER_DELIVERY_BATCH": str(DELIVERY_BATCH),
         "TRACKER_BASE_URL": "https://tracker.police.example",
         "TRACKER_TIMEZONE": "UTC",
         "TRACKER_SERVER_THREADS": "4",
@@ -686,7 +690,7 @@ def test_the_worker_pool_sends_the_scheduled_sweep_s_e_mails_once(cluster, sched
     rows = Notification.select().where(Notification.sweep_date == day)
     assert {row.state for row in rows} == {"sent"}
     received = scheduled_sweep.mail
-    assert len(received) > jobs.MESSAGES_PER_JOB  # several delivery jobs
+    assert len(received) > DELIVERY_BATCH  # several delivery jobs
     recipients = Counter(m["To"].addresses[0].addr_spec.casefold() for m in received)
     assert recipients and max(recipients.values()) == 1, recipients.most_common(3)
     assert set(recipients) == {row.recipient for row in rows}
@@ -754,7 +758,7 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
     give_contacts(CONTACTS_PER_SYSTEM, "second")  # more mail: a sweep of many messages
     mailbox = cluster.mailbox
     before = len(mailbox.received)
-    mailbox.hold_after = before + jobs.MESSAGES_PER_JOB // 2  # well into the deliveries
+    mailbox.hold_after = before + DELIVERY_BATCH // 2  # well into the deliveries
     started = time.monotonic()
     cluster.queue().enqueue(jobs.sweep_job, day.isoformat(), job_timeout=1800)
     until(lambda: mailbox.held_peer is not None, "a delivery to be held at the SMTP server")
@@ -822,7 +826,7 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(
 
     received = mailbox.received[before:]
     rows = list(of_the_day())
-    assert len(received) > 2 * jobs.MESSAGES_PER_JOB and {r.state for r in rows} == {"sent"}
+    assert len(received) > 2 * DELIVERY_BATCH and {r.state for r in rows} == {"sent"}
     ids = received_ids(received)
     assert max(ids.values()) == 1, ids.most_common(3)  # nothing sent twice
     assert set(ids) == {r.message_id for r in rows}  # nothing lost

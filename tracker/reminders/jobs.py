@@ -33,7 +33,7 @@ from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 
-from tracker import audit, config, db, evidence_items
+from tracker import audit, config, db, evidence_items, i18n
 from tracker.audit import keys as audit_keys
 from tracker.operations import request_id
 from tracker.plugin_host import Catalogue, load_catalogue_for
@@ -42,7 +42,6 @@ from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.planning import load_preferences
 
 QUEUE_NAME = "tracker"
-MESSAGES_PER_JOB = 50
 SWEEP_LOCK_SECONDS = 15 * 60
 # When a sweep last finished (Unix time), for /metrics in the web processes (tracker.operations).
 LAST_SWEEP_KEY = "tracker:last-sweep-finished"
@@ -68,10 +67,11 @@ def context() -> tuple[config.Settings, Catalogue]:
         for problem in catalogue.problems:
             log.warning("%s (the rest keeps working)", problem)
         db.bind(settings.database_url)
-        # Compiled here, once: the worker forks each job's process from this one.
+        # Compiled and loaded here, once: the worker forks each job's process from this one.
         templates = mail.environment(settings)
         for name in ("digest.txt.j2", "digest.html.j2"):
             templates.get_template(name)
+        i18n.load_every_language(settings.timezone)
         _context = (settings, catalogue)
     return _context
 
@@ -93,12 +93,13 @@ def agency_today(settings: config.Settings) -> date:
 
 
 def enqueue_deliveries(settings: config.Settings, connection: Redis) -> int:
-    """Queue every deliverable message, in batches sharing one SMTP connection each."""
+    """Queue every deliverable message, in jobs of ``TRACKER_DELIVERY_BATCH`` sharing one SMTP
+    connection each."""
     target = queue(settings, connection)
     queued = 0
     # A batch at a time as the ledger streams them: never every message of the day in memory.
     messages = ledger.iter_messages(load_preferences())
-    while batch := [vars(m) for m in itertools.islice(messages, MESSAGES_PER_JOB)]:
+    while batch := [vars(m) for m in itertools.islice(messages, settings.delivery_batch)]:
         target.enqueue(deliver_job, batch, retry=retry_policy(settings), job_timeout=600)
         queued += len(batch)
     return queued
