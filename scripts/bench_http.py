@@ -22,7 +22,7 @@ of it the load tool took, so the figures are an upper bound on the server's late
 Debian package (``apt-get install wrk``; ``make bench-http`` installs it).
 
     python scripts/bench_http.py [--systems 20000] [--database-url postgresql://127.0.0.1/test]
-        [--duration 20] [--clients 8,32] [--timeout 60] [--workers 2] [--mixed 1000]
+        [--duration 20] [--clients 8,32] [--timeout 60] [--workers 2] [--mixed 1000] [--only NAME]
 """
 
 from __future__ import annotations
@@ -194,6 +194,26 @@ def rss_mib(master: int) -> list[float]:
     return sizes
 
 
+def cpu_seconds(master: int) -> dict[int, float]:
+    """Each server worker's CPU time so far (user and system), by pid."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in workers_of(master):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return found
+
+
+def cpu_split(before: dict[int, float], after: dict[int, float]) -> str:
+    """How a row's server CPU time fell on each worker, e.g. "1.9+1.8 s": a worker that took
+    most of it served most of the kept-alive connections."""
+    used = [after[pid] - before.get(pid, 0.0) for pid in sorted(after)]
+    return "+".join(f"{seconds:.1f}" for seconds in used) + " s"
+
+
 def web_session(base: str, password: str) -> str:
     """Sign in through the form; the session cookie's value. The cookie is Secure in production,
     which an http:// client keeps but never sends: it is sent by hand (the Cookie header)."""
@@ -304,6 +324,7 @@ class Measured:
     p99: float
     errors: dict[str, int]
     client_cpu: float  # seconds of wrk's CPU
+    server_cpu: str = ""  # each server worker's CPU time over the row (cpu_split)
 
 
 def wrk_load(
@@ -375,6 +396,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60, help="seconds per request")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--mixed", type=int, default=1000, help="mixed requests for the RSS")
+    parser.add_argument(
+        "--only", help="only the endpoints whose name contains this (e.g. 'system page')"
+    )
     parser.add_argument("--mixed-seconds", type=float, default=180, help="cut the mixed run at")
     parser.add_argument(
         "--refresh",
@@ -435,8 +459,11 @@ def main() -> None:
         ids_file.write_text("\n".join(map(str, ids)) + "\n")
         rows = []
         for name, path in ENDPOINTS.items():
+            if args.only and args.only not in name:
+                continue
             for clients in levels:
                 print(f"{name}, {clients} clients, {args.duration:g} s ...", flush=True)
+                cpu_before = cpu_seconds(server.pid)
                 measured = wrk_load(
                     base,
                     path,
@@ -447,6 +474,7 @@ def main() -> None:
                     args.timeout,
                     folder,
                 )
+                measured.server_cpu = cpu_split(cpu_before, cpu_seconds(server.pid))
                 rows.append((name, clients, measured))
         rss["after the load"] = rss_mib(server.pid)
     finally:
@@ -459,7 +487,7 @@ def main() -> None:
     )
     print(
         f"{'endpoint':28} {'clients':>7} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'req/s':>7} {'client CPU':>10} {'errors':>6}"
+        f"{'p99 ms':>8} {'req/s':>7} {'client CPU':>10} {'server CPU':>12} {'errors':>6}"
     )
     for name, clients, row in rows:
         # wrk counts an answer other than 200 among its requests: the rate is of good ones.
@@ -468,7 +496,8 @@ def main() -> None:
         detail = f" ({', '.join(f'{k} {v}' for k, v in row.errors.items())})" if errors else ""
         print(
             f"{name:28} {clients:>7} {row.requests:>8} {row.p50:>8.1f} {row.p95:>8.1f} "
-            f"{row.p99:>8.1f} {rate:>7.1f} {row.client_cpu / row.elapsed:>10.0%} {errors:>6}{detail}"
+            f"{row.p99:>8.1f} {rate:>7.1f} {row.client_cpu / row.elapsed:>10.0%} "
+            f"{row.server_cpu:>12} {errors:>6}{detail}"
         )
         report(
             "http",
@@ -485,7 +514,7 @@ def main() -> None:
         )
     print(
         "client CPU: wrk's own CPU time over the row's duration (100 % = one of "
-        f"the machine's {os.cpu_count()} cores)"
+        f"the machine's {os.cpu_count()} cores); server CPU: each worker's CPU seconds in the row"
     )
     print(f"warm-up: {warm.requests} requests, {sum(warm.errors.values())} errors")
     print(

@@ -282,6 +282,15 @@ def serve(
             self.cfg.set("threads", threads)
             # Beyond this many connections a worker stops accepting; others wait in the backlog.
             self.cfg.set("worker_connections", connections)
+            # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads
+            # new connections over them. On one shared socket, whichever worker woke first took
+            # each connection, and a client keeps its connection alive: one worker could serve
+            # most of a load test's clients (or a proxy's kept-alive upstreams) on one core
+            # while the other idled, and the same load ran at half or twice the speed from one
+            # run to the next. Binding still fails when another program holds the port. The
+            # price: connections waiting in the backlog of a worker that dies are reset, where
+            # a shared socket would have handed them to another worker.
+            self.cfg.set("reuse_port", True)
             # Idle time between requests on a kept-alive connection (gthread semantics).
             self.cfg.set("keepalive", 5)
             # A gthread worker's event loop beats every second whatever its threads do, so this

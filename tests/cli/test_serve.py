@@ -88,12 +88,15 @@ def server(servers) -> str:
 
 
 @contextmanager
-def serving(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
-    """`tracker serve --workers 1` (the fewest threads a slow client could take), stopped after."""
+def serving(
+    env: dict[str, str], log: Path, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """`tracker serve` (by default one worker: the fewest threads a slow client could take),
+    stopped after."""
     port = free_port()
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [*TRACKER, "serve", "--port", str(port), "--workers", "1"],
+            [*TRACKER, "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -204,6 +207,33 @@ def test_each_server_keeps_its_own_control_socket_or_none(scratch, servers):
     for base in servers:
         assert httpx.get(f"{base}/register", timeout=ANSWER_WITHIN).status_code == 200
     assert not list(Path(env["HOME"]).rglob("*.ctl")), "a control socket at the shared place"
+
+
+def listening_sockets(port: int) -> int:
+    """How many TCP sockets listen on ``port`` (IPv4), from /proc/net/tcp."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and int(local.split(":")[1], 16) == port:  # 0A: LISTEN
+            count += 1
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net/tcp")
+def test_each_worker_listens_on_a_socket_of_its_own(scratch, tmp_path):
+    """SO_REUSEPORT: the kernel spreads new connections over the workers, instead of the first
+    worker to wake taking each one (and keeping it, kept alive, for the whole of a load)."""
+    env, _token, _folder = scratch
+    with serving(env, tmp_path / "server.log", workers=3) as (base, process, log):
+        wait_until_up(base, process, log)
+        port = int(base.rsplit(":", 1)[1])
+        deadline = time.monotonic() + ANSWER_WITHIN
+        while listening_sockets(port) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the other workers are still starting
+        assert listening_sockets(port) == 3
+        # Another program cannot join them: the port is refused as taken.
+        with socket.socket() as intruder, pytest.raises(OSError):
+            intruder.bind(("127.0.0.1", port))
 
 
 def test_server_settings_are_read_and_checked():
