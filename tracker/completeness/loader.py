@@ -35,7 +35,7 @@ from tracker.completeness.evidence_reads import (
     read_current_evidence,
     reviews_query,
 )
-from tracker.completeness.facts import OperatorFact, Snapshot, WaiverFact
+from tracker.completeness.facts import OperatorFact, Snapshot, WaiverFact, as_day
 from tracker.completeness.system_reads import (
     profile_changes,
     read_systems,
@@ -78,25 +78,41 @@ def load_snapshot(
     reviewed = list(evidence) if restrict else None
     apply_reviews(evidence, prepared.read(("reviews",), reviews_query, end, reviewed))
 
-    waiver_query = Waiver.select(*WAIVER_COLUMNS).where(
-        Waiver.state.in_(WAIVER_STATES)
-        & (Waiver.decided_at <= end)
-        & (Waiver.expires_on > as_of)
-        & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
-    )
-    if restrict:
-        waiver_query = waiver_query.where(among(Waiver.system, ids))
     return Snapshot(
         as_of,
         systems,
         by_system,
         agency,
         operators,
-        waiver_facts(waiver_query.tuples()),
+        waiver_facts(_waivers(end, as_of, ids if restrict else None)),
         events=events,
         event_evidence=by_event,
         moment=moment_of(as_of),
     )
+
+
+def _waivers(end: datetime, as_of: date, ids: list[int] | None) -> list[tuple]:
+    """Rows of :data:`WAIVER_COLUMNS`: the waivers in force at ``end`` (of ``as_of``)."""
+
+    def build(end: datetime, as_of: date, *ids: int) -> pw.Query:
+        query = Waiver.select(*WAIVER_COLUMNS).where(
+            Waiver.state.in_(WAIVER_STATES)
+            & (Waiver.decided_at <= end)
+            & (Waiver.expires_on > as_of)
+            & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
+        )
+        return query.where(Waiver.system.in_(list(ids))) if ids else query
+
+    if ids is not None and 0 < len(ids) <= prepared.PREPARED_UP_TO:
+        # Straight from the driver: SQLite hands the end date back as ISO text.
+        return [
+            (system_id, requirement_id, waiver_id, as_day(expires_on), justification)
+            for system_id, requirement_id, waiver_id, expires_on, justification in prepared.rows(
+                ("waivers", len(ids)), build, end, as_of, *ids
+            )
+        ]
+    query = build(end, as_of)
+    return list((query if ids is None else query.where(among(Waiver.system, ids))).tuples())
 
 
 def _operators(end: datetime, ids: list[int] | None, listing: Listing) -> pw.Query:

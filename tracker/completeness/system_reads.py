@@ -128,21 +128,42 @@ def _same(old: Any, new: Any) -> bool:
 
 def profile_changes(system_ids: list[int] | None) -> list[tuple]:
     """The audited profile changes of the given systems (default: all), newest first:
-    (entity id, occurred_at as ISO text, before, after, action)."""
-    query = (
-        AuditEvent.select(
-            AuditEvent.entity_id,
-            AuditEvent.occurred_at,
-            AuditEvent.before,
-            AuditEvent.after,
-            AuditEvent.action,
+    (entity id, occurred_at as ISO text, before, after, action).
+
+    For a few systems (a request's one, its chart) the query's SQL is built once
+    (:mod:`~tracker.completeness.prepared`): building it was most of its cost."""
+
+    def build(*text_ids: str) -> pw.Query:
+        query = (
+            AuditEvent.select(
+                AuditEvent.entity_id,
+                AuditEvent.occurred_at,
+                AuditEvent.before,
+                AuditEvent.after,
+                AuditEvent.action,
+            )
+            .where(AuditEvent.action.in_(PROFILE_ACTIONS) & (AuditEvent.entity_type == "ai_system"))
+            .order_by(AuditEvent.id.desc())
         )
-        .where(AuditEvent.action.in_(PROFILE_ACTIONS) & (AuditEvent.entity_type == "ai_system"))
-        .order_by(AuditEvent.id.desc())
-    )
+        return query.where(AuditEvent.entity_id.in_(list(text_ids))) if text_ids else query
+
+    if system_ids is not None and 0 < len(system_ids) <= prepared.PREPARED_UP_TO:
+        texts = [str(int(system_id)) for system_id in system_ids]
+        found = prepared.rows(("profile changes", len(texts)), build, *texts)
+        # Straight from the driver: SQLite's JSON is text, PostgreSQL's already parsed. Parsed
+        # one by one, never shared: replay_profiles copies them into the systems' rows.
+        return [
+            (entity_id, occurred_at, _parsed(before), _parsed(after), action)
+            for entity_id, occurred_at, before, after, action in found
+        ]
+    query = build()
     if system_ids is not None:
         query = query.where(among(AuditEvent.entity_id, system_ids, as_text=True))
     return list(query.tuples())
+
+
+def _parsed(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def replay_profiles(
