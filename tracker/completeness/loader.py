@@ -27,7 +27,7 @@ from datetime import date, datetime, time
 import peewee as pw
 
 from tracker.completeness import prepared
-from tracker.completeness.driver import Listing, among
+from tracker.completeness.driver import Listing
 from tracker.completeness.event_reads import event_facts, read_events
 from tracker.completeness.evidence_reads import (
     apply_reviews,
@@ -84,35 +84,22 @@ def load_snapshot(
         by_system,
         agency,
         operators,
-        waiver_facts(_waivers(end, as_of, ids if restrict else None)),
+        waiver_facts(prepared.read(("waivers",), _waivers, end, ids if restrict else None, as_of)),
         events=events,
         event_evidence=by_event,
         moment=moment_of(as_of),
     )
 
 
-def _waivers(end: datetime, as_of: date, ids: list[int] | None) -> list[tuple]:
-    """Rows of :data:`WAIVER_COLUMNS`: the waivers in force at ``end`` (of ``as_of``)."""
-
-    def build(end: datetime, as_of: date, *ids: int) -> pw.Query:
-        query = Waiver.select(*WAIVER_COLUMNS).where(
-            Waiver.state.in_(WAIVER_STATES)
-            & (Waiver.decided_at <= end)
-            & (Waiver.expires_on > as_of)
-            & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
-        )
-        return query.where(Waiver.system.in_(list(ids))) if ids else query
-
-    if ids is not None and 0 < len(ids) <= prepared.PREPARED_UP_TO:
-        # Straight from the driver: SQLite hands the end date back as ISO text.
-        return [
-            (system_id, requirement_id, waiver_id, as_day(expires_on), justification)
-            for system_id, requirement_id, waiver_id, expires_on, justification in prepared.rows(
-                ("waivers", len(ids)), build, end, as_of, *ids
-            )
-        ]
-    query = build(end, as_of)
-    return list((query if ids is None else query.where(among(Waiver.system, ids))).tuples())
+def _waivers(end: datetime, as_of: date, ids: list[int] | None, listing: Listing) -> pw.Query:
+    """The waivers in force at ``end`` (of ``as_of``), as :data:`WAIVER_COLUMNS`."""
+    query = Waiver.select(*WAIVER_COLUMNS).where(
+        Waiver.state.in_(WAIVER_STATES)
+        & (Waiver.decided_at <= end)
+        & (Waiver.expires_on > as_of)
+        & (Waiver.revoked_at.is_null() | (Waiver.revoked_at > end))
+    )
+    return query if ids is None else query.where(listing(Waiver.system, ids))
 
 
 def _operators(end: datetime, ids: list[int] | None, listing: Listing) -> pw.Query:
@@ -151,10 +138,11 @@ def operator_facts(rows: Iterable[tuple]) -> dict[int, list[OperatorFact]]:
 
 
 def waiver_facts(rows: Iterable[tuple]) -> dict[tuple[int, str], WaiverFact]:
-    """(system id, requirement id) -> waiver, from rows of :data:`WAIVER_COLUMNS`."""
+    """(system id, requirement id) -> waiver, from rows of :data:`WAIVER_COLUMNS` (straight
+    from the driver too: SQLite hands the end date back as ISO text)."""
     return {
-        (system_id, requirement_id): WaiverFact(*fields)
-        for system_id, requirement_id, *fields in rows
+        (system_id, requirement_id): WaiverFact(waiver_id, as_day(expires_on), justification)
+        for system_id, requirement_id, waiver_id, expires_on, justification in rows
     }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import peewee as pw
 
 from tracker import db
-from tracker.completeness.driver import Listing, among, raw_rows
+from tracker.completeness.driver import among, raw_rows
 from tracker.models import AISystem
 
 SHAPES_KEPT = 512
@@ -76,11 +76,20 @@ def _bound(column: pw.Field, ids: list[int]) -> pw.Expression:
 
 def read(
     shape: tuple,
-    build: Callable[[datetime, list[int] | None, Listing], pw.Query],
+    build: Callable[..., pw.Query],
     end: datetime,
     ids: list[int] | None,
+    *more: Any,
 ) -> list[tuple]:
-    """The rows of ``build(end, ids, listing)``: prepared for a few ids, built otherwise."""
+    """The rows of ``build(end, *more, ids, listing)``: prepared for a few ids, built otherwise.
+    ``more``: other values the query compares with (dates, ...), each a value of its own."""
     if ids is not None and 0 < len(ids) <= PREPARED_UP_TO:
-        return rows((*shape, len(ids)), lambda end, *ids: build(end, list(ids), _bound), end, *ids)
-    return raw_rows(build(end, ids, among))
+        count = len(more)
+        return rows(
+            (*shape, len(ids)),
+            lambda end, *values: build(end, *values[:count], list(values[count:]), _bound),
+            end,
+            *more,
+            *ids,
+        )
+    return raw_rows(build(end, *more, ids, among))
