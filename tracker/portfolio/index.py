@@ -12,7 +12,6 @@ large the agency (thousands of systems in worker processes, one per core: :mod:`
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -304,7 +303,7 @@ def _write(rows: list[dict]) -> None:
         + ", ".join(f"{name} = excluded.{name}" for name in names if name not in KEY)
     )
     converters = [
-        (field.name, json.dumps if isinstance(field, pw.JSONField) else field.db_value)
+        (field.name, summary.json_text if isinstance(field, pw.JSONField) else field.db_value)
         for field in COLUMNS
     ]
     values = [tuple(convert(row[name]) for name, convert in converters) for row in rows]
