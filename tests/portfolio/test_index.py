@@ -320,6 +320,26 @@ def test_many_stale_systems_are_refreshed_in_the_background_while_the_old_rows_a
     assert index_answer(today, catalogue) == engine_answer(today, catalogue)
 
 
+def test_a_large_refresh_leaves_the_planner_statistics_of_the_rows_it_wrote(agency, monkeypatch):
+    catalogue = agency[0]
+    monkeypatch.setattr(index, "AT_ONCE", 2)
+    written = index.refresh(date.today(), catalogue)
+    assert written > 2
+    if db.is_postgres():
+        # ANALYZE records the table's size in pg_class; a table never analysed has -1 there
+        # (0 before PostgreSQL 14), whatever it holds.
+        (estimated,) = db.database.execute_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'portfolio_row'::regclass"
+        ).fetchone()
+        assert estimated == PortfolioRow.select().count()
+    else:
+        # SQLite plans by its indexes alone: nothing analysed, no statistics table left behind.
+        found = db.database.execute_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).fetchone()
+        assert found == (0,)
+
+
 def test_an_open_event_deadline_later_today_makes_todays_row_change_by_itself(agency):
     catalogue, _store, legal, _dpo = agency
     today = date.today()
