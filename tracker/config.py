@@ -50,7 +50,8 @@ class Settings:
     data_dir: Path = Path("instance")
     database_url: str = ""
     # Connection pool, per server process (PostgreSQL, or a SQLite file): connections open
-    # at once (the server's TRACKER_SERVER_THREADS, 16, each hold one during a request);
+    # at once (the server's TRACKER_SERVER_THREADS, 4, each hold one during a request, and
+    # the portfolio's background refresh one);
     # seconds before an idle connection is closed rather than reused; seconds a request waits
     # for a free connection when all are taken.
     database_max_connections: int = 16
@@ -66,7 +67,9 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     # `tracker serve` (tracker.web_server): request threads and connections per worker process;
     # seconds a request line and headers may take to arrive; longest wait for a body's next byte.
-    server_threads: int = 16
+    # Four threads: the requests of a process share one interpreter lock, and with more of them
+    # computing at once each took longer and fewer were served (README, "In front of the server").
+    server_threads: int = 4
     server_connections: int = 1000
     header_timeout: int = 10
     body_timeout: int = 60
