@@ -18,7 +18,10 @@ And delivery: today's e-mails (``--emails``, default all) queued as the sweep jo
 sent by 1 and then 2 ``tracker worker --burst`` processes (RQ, a private redis-server) to a local
 SMTP server (aiosmtpd, its own process), e-mails per second from the ledger's first to last
 ``sent_at``; beside the floor of one smtplib connection sending pre-rendered messages of the
-same size to the same server.
+same size to the same server. With each run, the CPU seconds the workers (with the job
+processes they fork) and the SMTP server used: the server shares the machine's cores with the
+workers, so e-mails per second of the workers' own CPU tell whether a second worker does as
+much work as the first when the rate alone cannot (two workers and the server on two cores).
 
 Targets (issue 13): the sweep of 20,000 systems under 60 s with peak RSS under 512 MiB; at least
 200 e-mails/s per worker, near-linear with 2 workers. Figures are noisy when other work shares
@@ -286,14 +289,14 @@ def forget_sweep(day: date) -> None:
 
 @contextmanager
 def smtp_server(port: int):
-    # The SMTP server runs as its own process, as a local relay would.
+    """The SMTP server (its process), run as its own process, as a local relay would."""
     server = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l",
          f"127.0.0.1:{port}"]
     )  # fmt: skip
     try:
         wait_for_port(port)
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -329,10 +332,23 @@ def smtp_floor(port: int, size: int, count: int) -> float:
         return count / (time.perf_counter() - start)
 
 
+def cpu_of(pid: int) -> float:
+    """A running process's CPU seconds so far (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended and waited-for descendants (job processes too)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def delivery(
-    url: str, folder: Path, day: date, emails: int | None, workers: int, port: int
+    url: str, folder: Path, day: date, emails: int | None, workers: int, port: int, sink: int
 ) -> dict:
-    """Queue today's e-mails as the sweep job does and time ``workers`` burst workers."""
+    """Queue today's e-mails as the sweep job does and time ``workers`` burst workers; with
+    their CPU seconds and those of the SMTP server (process ``sink``) meanwhile."""
     from tracker.reminders import jobs, ledger
     from tracker.reminders.planning import load_preferences
 
@@ -362,7 +378,7 @@ def delivery(
             TRACKER_AGENCY_COUNTRIES="BE",
         )
         tracker = shutil.which("tracker", path=str(Path(sys.executable).parent))
-        wall = time.perf_counter()
+        wall, workers_cpu, sink_cpu = time.perf_counter(), children_cpu(), cpu_of(sink)
         running = [
             subprocess.Popen(
                 [tracker, "worker", "--burst"],
@@ -375,6 +391,7 @@ def delivery(
         for process in running:
             process.wait()
         wall = time.perf_counter() - wall
+        workers_cpu, sink_cpu = children_cpu() - workers_cpu, cpu_of(sink) - sink_cpu
     sent = Notification.select().where(
         (Notification.sweep_date == day) & (Notification.state == "sent")
     )
@@ -394,6 +411,8 @@ def delivery(
         "seconds": span,
         "wall": wall,
         "rate": (count - 1) / span if span else 0.0,
+        "workers_cpu": workers_cpu,
+        "sink_cpu": sink_cpu,
     }
 
 
@@ -531,12 +550,12 @@ def run(args, url: str, folder: Path, data) -> None:
     counts = [int(n) for n in args.workers.split(",") if n.strip()]
     if counts:
         port = free_port()
-        with smtp_server(port):
+        with smtp_server(port) as sink:
             size = 4000
             floor_rate = smtp_floor(port, size, 2000)
             print(f"floor: smtplib, one connection, {size} B messages  {floor_rate:6.0f} e-mails/s")
             for workers in counts:
-                found = delivery(url, folder, today, args.emails, workers, port)
+                found = delivery(url, folder, today, args.emails, workers, port, sink.pid)
                 rates[workers] = found["rate"]
                 target = RATE_TARGET * workers
                 print(
@@ -544,6 +563,12 @@ def run(args, url: str, folder: Path, data) -> None:
                     f"{found['rate']:6.0f} e-mails/s ({found['emails']} of {found['queued']} in "
                     f"{found['seconds']:.1f} s, {found['wall']:.1f} s with start-up)   "
                     f"target >= {target}/s  {'PASS' if found['rate'] >= target * 0.9 else 'FAIL'}"
+                )
+                print(
+                    f"  CPU: workers {found['workers_cpu']:.1f} s "
+                    f"({found['emails'] / found['workers_cpu']:.0f} e-mails per CPU second), "
+                    f"SMTP server {found['sink_cpu']:.1f} s, in {found['wall']:.1f} s on "
+                    f"{os.cpu_count()} cores"
                 )
             print(
                 f"  ({found['items']} reminders in those e-mails, among them {len(found['giants'])} "
