@@ -17,7 +17,7 @@ from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
 from tracker.plugin_host import load_catalogue
-from tracker.web import system_view
+from tracker.web import page_formats, system_view
 
 
 @pytest.fixture
@@ -297,7 +297,7 @@ def test_the_operators_link_appears_only_where_the_page_exists(
 def test_the_pages_date_formatter_writes_what_the_day_filter_writes():
     for language in i18n.LANGUAGES:
         with i18n.using(language):
-            day = system_view.day_formatter()
+            day = page_formats.day_formatter()
             for offset in range(0, 800, 29):
                 value = date(2025, 1, 1) + timedelta(days=offset)
                 assert day(value) == i18n.format_day(value)

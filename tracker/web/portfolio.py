@@ -32,7 +32,7 @@ from tracker.models import PortfolioRow
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import listing
 from tracker.runtime import runtime
-from tracker.web import pack_view, system_view
+from tracker.web import pack_view, page_formats
 from tracker.web.csv_export import cell as _cell
 from tracker.web.session import requires
 
@@ -243,7 +243,7 @@ class Words:
     overdue_title: Markup
     separator: Markup  # between the reasons
     nothing_in_force: Markup
-    percent: Any  # the page's percent formatter (system_view.percent_formatter)
+    percent: Any  # the page's percent formatter (page_formats.percent_formatter)
     translations: Any  # Flask-Babel's, as the template's ``ngettext``
 
     @classmethod
@@ -260,7 +260,7 @@ class Words:
             ),
             Markup(text.ugettext("; ")),
             Markup(text.ugettext("no requirement is in force")),
-            system_view.percent_formatter(),
+            page_formats.percent_formatter(),
             text,
         )
 
@@ -365,7 +365,7 @@ def dashboard() -> Any:
         return render_template("portfolio.html", error=str(bad), **_page(query, [], None)), 400
     page = _page_number()
     rows, found, words = _rows(query, as_of, page)
-    gettext, ngettext = system_view.page_gettext(words.translations)
+    gettext, ngettext = page_formats.page_gettext(words.translations)
     return render_template(
         "portfolio.html",
         error="",

@@ -7,14 +7,10 @@ Plain Python over a completeness result and a system (no Flask import), rendered
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from babel import dates, numbers
 from babel.lists import format_list
 from jinja2.filters import do_urlencode
 from markupsafe import Markup
@@ -26,6 +22,7 @@ from tracker.completeness.overdue import STAGE_INDEX, action_counts
 from tracker.i18n import N_, ngettext
 from tracker.i18n import gettext as _
 from tracker.plugin_host import Catalogue
+from tracker.web.page_formats import Memo
 
 # Verification marks that are words, shown in the reader's language (V, V2, P, U are codes).
 WORD_MARKS = {"interpretation": N_("interpretation"), "guidance": N_("guidance")}
@@ -382,73 +379,6 @@ def _contact(contact: Mapping[str, str]) -> str:
     if role:
         return _("%(name)s <%(email)s>, %(role)s", name=name, email=email, role=role)
     return _("%(name)s <%(email)s>", name=name, email=email)
-
-
-def day_formatter() -> Callable[[date | datetime | None], str]:
-    """:func:`tracker.i18n.format_day` for one page: the pattern parsed once, each date formatted
-    once (a page shows a hundred validity dates)."""
-    locale = i18n.locale()
-    pattern = dates.parse_pattern(dates.get_date_format("medium", locale=locale))
-
-    @functools.cache
-    def day(value: date | datetime | None) -> str:
-        if value is None:
-            return ""
-        return pattern.apply(value.date() if isinstance(value, datetime) else value, locale)
-
-    return day
-
-
-def percent_formatter() -> Callable[[float | None], str]:
-    """:func:`tracker.i18n.format_percent` for one page: the language's pattern parsed once, each
-    score formatted once (a portfolio page shows fifty, the system page a few dozen)."""
-    locale = i18n.locale()
-    pattern = numbers.parse_pattern(locale.percent_formats[None])
-    not_applicable = i18n.gettext("n/a")
-
-    # typed: 50 and 50.0 are written differently ("50%", "50.0%"), as format_percent does
-    @functools.lru_cache(maxsize=None, typed=True)
-    def percent(value: float | None) -> str:
-        if value is None:
-            return not_applicable
-        return pattern.apply(
-            Decimal(str(round(value, 1))) / 100, locale, decimal_quantization=False
-        )
-
-    return percent
-
-
-class Memo(dict):
-    """Each value worked out once per page, by ``make``: in a template, ``memo[key]`` is a look-up,
-    cheaper than a call, and a page of a hundred rows repeats a few dozen keys."""
-
-    def __init__(self, make: Callable[[Any], Any], known: Mapping[Any, Any] | None = None) -> None:
-        super().__init__(known or {})
-        self.make = make
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.make(key)
-        return value
-
-
-def page_gettext(translations: Any) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
-    """``gettext`` and ``ngettext`` for one page's template, as Jinja's newstyle ones given
-    Flask-Babel's ``translations`` behave (the message made Markup, then ``%`` escaping the
-    values), each message looked up once: a page translates a hundred messages, and the
-    look-up through Flask-Babel cost more than the rest of each."""
-    found: dict[str, Markup] = {}
-
-    def gettext(message: str, **variables: Any) -> Markup:
-        text = found.get(message)
-        if text is None:
-            text = found[message] = Markup(translations.ugettext(message))
-        return text % variables
-
-    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
-        variables.setdefault("num", num)
-        return Markup(translations.ungettext(singular, plural, num)) % variables
-
-    return gettext, ngettext
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import gettext as _
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
 from tracker.runtime import runtime
-from tracker.web import forms, pack_view, system_view
+from tracker.web import forms, pack_view, page_formats, system_view
 from tracker.web.session import requires, user
 
 bp = Blueprint("system_pages", __name__, template_folder="templates")
@@ -76,8 +76,8 @@ def show(system_id: int) -> Any:
     chart = [(day, r.overall.percent) for day, r in sorted(results.items())]
     operators = history.operators_on(timeline, today)
     w = system_view.words()
-    day_text = system_view.day_formatter()
-    gettext, ngettext = system_view.page_gettext(get_translations())
+    day_text = page_formats.day_formatter()
+    gettext, ngettext = page_formats.page_gettext(get_translations())
     timezone = runtime().settings.timezone
     return render_template(
         "system.html",
@@ -85,9 +85,9 @@ def show(system_id: int) -> Any:
         # template's gettext, ngettext and percent() shadowed (same words, same escaping).
         gettext=gettext,
         ngettext=ngettext,
-        percent=system_view.percent_formatter(),
-        moment_text=system_view.Memo(lambda moment: i18n.format_moment(moment, timezone)),
-        valid_until=system_view.Memo(lambda day: w.valid_until(day_text(day))),
+        percent=page_formats.percent_formatter(),
+        moment_text=page_formats.Memo(lambda moment: i18n.format_moment(moment, timezone)),
+        valid_until=page_formats.Memo(lambda day: w.valid_until(day_text(day))),
         system=system,
         result=result,
         focus=focus,
