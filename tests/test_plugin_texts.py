@@ -210,7 +210,7 @@ def test_completeness_cached_in_one_language_reads_in_each(migrated, settings):
 def test_a_reminder_stored_in_english_reads_in_french_in_a_french_e_mail():
     """The sweep stores each item's English (its payload is data); a French recipient's e-mail
     says the requirement's title and citation from the plugins' catalogues."""
-    from tracker.reminders.items import ReminderItem
+    from tracker.reminders.kinds import ReminderItem
     from tracker.reminders.mail import localised
 
     catalogue = load_catalogue()

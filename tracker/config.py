@@ -28,7 +28,7 @@ SMTP_SECURITY = ("none", "starttls", "ssl")
 MAX_DAYS = 3650  # day-count settings (lead days, review deadlines)
 MAX_RETRY_SECONDS = 7 * 24 * 3600
 AUDIT_KEY_MIN = 32  # characters: a generated key is 64 hex digits (256 bits)
-# Days of sent reminders that escalation counts (tracker.reminders.items): the reminder ledger
+# Days of sent reminders that escalation counts (tracker.reminders.escalation): the reminder ledger
 # must keep at least these, so TRACKER_REMINDER_LEDGER_RETENTION_DAYS is checked against it.
 ESCALATION_LOOKBACK_DAYS = 120
 # Items one reminder e-mail may list (TRACKER_DIGEST_MAX_ITEMS): fewer than ten says too little

@@ -272,7 +272,7 @@ class Notification(BaseModel):
 
     class Meta:
         # Escalation counts sent, listed rows of a look-back window by item and status: an
-        # index-only GROUP BY (tracker.reminders.items, schemas 12 and 19).
+        # index-only GROUP BY (tracker.reminders.escalation, schemas 12 and 19).
         indexes = ((("state", "sweep_date", "item_key", "status", "kind", "listed"), False),)
 
     def save(self, *args: Any, **kwargs: Any) -> int:

@@ -24,7 +24,8 @@ from tracker.models import (
     Waiver,
 )
 from tracker.plugin_host import load_catalogue, load_catalogue_for
-from tracker.reminders.items import People, ReminderItem, collect, derive
+from tracker.reminders.items import People, collect, derive
+from tracker.reminders.kinds import ReminderItem
 
 TODAY = date.today()
 DAYS = 400

@@ -20,7 +20,8 @@ from tracker.plugin_host import load_catalogue
 from tracker.reminders import claiming, ledger
 from tracker.reminders.claiming import Claimed
 from tracker.reminders.delivery import deliver, sweep
-from tracker.reminders.items import Recipient, ReminderItem, escalation_for, sent_counts
+from tracker.reminders.escalation import escalation_for, sent_counts
+from tracker.reminders.kinds import Recipient, ReminderItem
 from tracker.reminders.mail import compose_listing, environment
 from tracker.reminders.planning import load_preferences
 

@@ -15,10 +15,11 @@ from tracker import audit, db, schema
 from tracker.config import ESCALATION_LOOKBACK_DAYS, ConfigError, from_environ
 from tracker.models import AuditEvent, Notification
 from tracker.plugin_host import load_catalogue
-from tracker.reminders import items as items_module
+from tracker.reminders import escalation as items_module
 from tracker.reminders import jobs, ledger, retention, sweeping
 from tracker.reminders.delivery import deliver, sweep
-from tracker.reminders.items import collect, sent_counts
+from tracker.reminders.escalation import sent_counts
+from tracker.reminders.items import collect
 from tracker.reminders.planning import load_preferences, plan
 
 TODAY = date.today()

@@ -7,7 +7,7 @@ from datetime import date
 
 from tracker.models import Notification
 from tracker.reminders import ledger
-from tracker.reminders.items import Recipient
+from tracker.reminders.kinds import Recipient
 from tracker.reminders.planning import Planned
 
 DAY = date(2026, 3, 14)

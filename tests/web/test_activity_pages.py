@@ -15,7 +15,7 @@ from tests.web.queries import app_database, counted
 from tracker import accounts, register
 from tracker.models import AISystem, AuditEvent, Notification
 from tracker.reminders import claiming, ledger
-from tracker.reminders.items import Recipient
+from tracker.reminders.kinds import Recipient
 from tracker.reminders.planning import Planned
 from tracker.web.csv_export import cell
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from tracker.models import Notification
 from tracker.reminders import claiming, ledger
-from tracker.reminders.items import Recipient
+from tracker.reminders.kinds import Recipient
 from tracker.reminders.planning import Planned
 
 TODAY = date.today()

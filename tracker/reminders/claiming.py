@@ -213,7 +213,7 @@ def mark_sent(ids: list[int], message_id: str, listed: Collection[int] | None = 
     ``listed``: the rows the e-mail named, when it did not name them all (a digest over
     ``TRACKER_DIGEST_MAX_ITEMS`` counts the others): the others are marked ``listed = false``,
     sent by this e-mail all the same, and escalation does not count them as reminders
-    (tracker.reminders.items.sent_per_item_and_status). None: every row was listed.
+    (tracker.reminders.escalation.sent_per_item_and_status). None: every row was listed.
     """
     now = utcnow()
     every = listed is None

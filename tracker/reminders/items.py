@@ -8,50 +8,36 @@ waived is reminded to nobody, neither for the system nor for any of its
 operators, and an operator is reminded only of what completeness shows for
 that operator. Items carry a stable key; the reminder *window* (a lead time
 reached, a digest period) is what makes a reminder new.
+
+The item and its kinds are in tracker.reminders.kinds; the escalations added at the end, counted
+over the reminder ledger, in tracker.reminders.escalation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
-
-from peewee import ModelSelect, fn
 
 from tracker import completeness
 from tracker.completeness.facts import ItemStatus, SystemCompleteness
 from tracker.completeness.loader import end_of
-from tracker.config import ESCALATION_LOOKBACK_DAYS, Settings
-from tracker.i18n import N_
+from tracker.config import Settings
 from tracker.i18n.text import english
 from tracker.models import (
     AISystem,
     Evidence,
     EvidenceReview,
-    Notification,
     Operator,
     User,
     Waiver,
 )
 from tracker.plugin_host import Catalogue
-from tracker.reminders.streaming import stream
+from tracker.reminders.escalation import _escalations
+from tracker.reminders.kinds import Recipient, ReminderItem
 from tracker.requirements import OWNERS
 from tracker.vocabulary import LIFECYCLE_STAGES
 
-# Kinds a person may decline; every other kind is mandatory.
-OPTIONAL_KINDS = frozenset({"expiring", "review_overdue", "waiver_expiring"})
-KINDS = {
-    "missing": N_("Missing before the next stage"),
-    "rejected": N_("Rejected evidence to replace"),
-    "expired": N_("Expired evidence"),
-    "expiring": N_("Evidence expiring soon"),
-    "operator_certificate": N_("An operator's certificate is missing or expiring"),
-    "review_overdue": N_("Evidence waiting too long for review"),
-    "waiver_expiring": N_("A waiver you approved is ending"),
-    "event_deadline": N_("A deadline counted from an event (a use, a breach, an incident ...)"),
-    "escalation": N_("Reminded repeatedly with no change"),
-}
 # Completeness statuses of a requirement that rule out every reminder about it: nothing is owed
 # (not yet in force, or waived), whatever its evidence or operators look like.
 NOTHING_OWED = frozenset({"not_in_force", "waived"})
@@ -60,63 +46,6 @@ NOTHING_OWED = frozenset({"not_in_force", "waived"})
 OPERATOR_TO_ACT = frozenset({"missing", "rejected", "expired", "expiring_soon"})
 # Event duties someone must act on (completeness.events): no evidence yet, deadline running or past.
 EVENT_TO_ACT = frozenset({"open", "overdue"})
-
-
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    name: str = ""
-
-
-@dataclass
-class ReminderItem:
-    kind: str
-    item_key: str  # what the reminder is about, stable across sweeps
-    recipients: list[Recipient]
-    title: str
-    status: str
-    system_id: int | None = None
-    system_name: str = ""
-    requirement_id: str | None = None
-    due: date | None = None
-    citation: str = ""
-    detail: str = ""
-    window: str | None = None  # fixed window (a lead time, an event); None: once per digest period
-    evidence_id: int | None = None  # a review waiting: which evidence (its page is the link)
-    waiver_id: int | None = None  # a waiver ending: which waiver
-    # What ``title`` and ``detail`` are made of, so an e-mail can say them in its reader's
-    # language (tracker.reminders.mail.localised); ``title`` and ``detail`` stay the English.
-    parts: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def mandatory(self) -> bool:
-        return self.kind not in OPTIONAL_KINDS
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "title": self.title,
-            "status": self.status,
-            "system_id": self.system_id,
-            "system_name": self.system_name,
-            "requirement_id": self.requirement_id,
-            "due": self.due.isoformat() if self.due else None,
-            "citation": self.citation,
-            # so that an e-mail can say the citation in its reader's language
-            "citation_parts": _citation_parts(self.citation),
-            "detail": self.detail,
-            "evidence_id": self.evidence_id,
-            "waiver_id": self.waiver_id,
-            "parts": self.parts,
-        }
-
-
-def _citation_parts(citation: str) -> list[str] | None:
-    """[instrument, article] of a citation made by the completeness engine, else None."""
-    params = getattr(citation, "params", None) or {}
-    if "instrument" in params and "article" in params:
-        return [english(params["instrument"]), english(params["article"])]
-    return None
 
 
 @dataclass
@@ -403,98 +332,6 @@ def _event_duties(results: list[SystemCompleteness], people: People) -> list[Rem
                 )
             )
     return out
-
-
-SENT_TIMES = fn.COUNT(Notification.id)
-
-
-def sent_per_item_and_status(as_of: date, days: int = ESCALATION_LOOKBACK_DAYS) -> ModelSelect:
-    """(item key, status, times sent) in sweeps of the ``days`` before ``as_of``, escalations
-    not counted, nor the rows a capped digest counted without naming them (``listed`` false:
-    the item was not really reminded): one GROUP BY over the ledger's index on (state,
-    sweep_date, item_key, status, kind, listed); filter the counts with
-    ``.having(SENT_TIMES ...)``."""
-    return (
-        Notification.select(Notification.item_key, Notification.status, SENT_TIMES)
-        .where(
-            (Notification.state == "sent")
-            & (Notification.sweep_date >= as_of - timedelta(days=days))
-            & (Notification.sweep_date < as_of)
-            & (Notification.kind != "escalation")
-            & (Notification.listed == True)
-        )
-        .group_by(Notification.item_key, Notification.status)
-    )
-
-
-def sent_counts(
-    statuses: Mapping[str, str], as_of: date, days: int = ESCALATION_LOOKBACK_DAYS
-) -> dict[str, int]:
-    """How many reminders of each item were sent with the status it has now (``statuses``: item
-    key -> status), in sweeps of the ``days`` before ``as_of`` (escalations not counted, nor
-    digests that counted the item without listing it).
-
-    One GROUP BY over the index on (state, sweep_date, item_key, status, kind, listed): the database
-    counts, and only one row per item and status comes back, a chunk at a time. (Before, every
-    sent row of the look-back was loaded with its payload: 120 days of a million rows a day.)
-    """
-    sent: dict[str, int] = {}
-    for item_key, status, times in stream(sent_per_item_and_status(as_of, days)):
-        if statuses.get(item_key, None) == status:
-            sent[item_key] = times
-    return sent
-
-
-def _escalations(
-    items: list[ReminderItem], as_of: date, settings: Settings, people: People
-) -> list[ReminderItem]:
-    """Items already reminded ``escalate_after`` times with the same status go to the DPOs.
-
-    Only reminders of earlier sweeps count: what today's first sweep sent must not make a second
-    sweep on the same day reach the next round and escalate again.
-    """
-    recurring = {item.item_key: item for item in items if is_recurring(item)}
-    if not recurring:
-        return []
-    sent = sent_counts({key: item.status for key, item in recurring.items()}, as_of)
-    dpos = people.dpos()
-    out = []
-    for item_key, item in recurring.items():  # in the items' order, whatever the database's
-        escalation = escalation_for(item, sent.get(item_key, 0), settings, dpos)
-        if escalation is not None:
-            out.append(escalation)
-    return out
-
-
-def is_recurring(item: ReminderItem) -> bool:
-    """Reminded every digest period until something changes: what escalation watches."""
-    return item.window is None and item.kind != "escalation"
-
-
-def escalation_for(
-    item: ReminderItem, times: int, settings: Settings, dpos: list[Recipient]
-) -> ReminderItem | None:
-    """The escalation of an item reminded ``times`` times with its status, or None: a round is
-    ``escalate_after`` reminders to each of its recipients."""
-    rounds = times // (settings.escalate_after * max(1, len(item.recipients)))
-    if rounds < 1:
-        return None
-    return ReminderItem(
-        "escalation",
-        f"escalation:{item.item_key}",
-        dpos,
-        title=f"{english(item.title)} (reminded {times} times with no change)",
-        status=item.status,
-        system_id=item.system_id,
-        system_name=item.system_name,
-        requirement_id=item.requirement_id,
-        citation=item.citation,
-        due=item.due,
-        window=f"escalation-{rounds}",
-        evidence_id=item.evidence_id,
-        waiver_id=item.waiver_id,
-        parts={"title": item.title, **item.parts, "reminded": times},
-    )
 
 
 def collect(as_of: date, catalogue: Catalogue, settings: Settings) -> list[ReminderItem]:

@@ -38,7 +38,7 @@ from tracker.reminders.planning import Planned, Preference, still_due
 from tracker.reminders.streaming import stream
 
 if TYPE_CHECKING:
-    from tracker.reminders.items import ReminderItem
+    from tracker.reminders.kinds import ReminderItem
 
 # Longer than any live send takes (a claim is made just before its one message is handed over,
 # with 30 s socket timeouts), so a live worker's claim is never taken over.

@@ -40,7 +40,7 @@ from tracker.config import Settings
 from tracker.i18n import gettext, ngettext
 from tracker.reminders import digest
 from tracker.reminders.claiming import Claimed
-from tracker.reminders.items import KINDS
+from tracker.reminders.kinds import KINDS
 from tracker.requirements import EVENT_KINDS
 from tracker.vocabulary import LIFECYCLE_STAGES, STATUS_WORDS
 

@@ -19,7 +19,7 @@ from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import N_
 from tracker.i18n.text import Phrase, joined
 from tracker.models import NotificationPreference
-from tracker.reminders.items import KINDS, OPTIONAL_KINDS, Recipient, ReminderItem
+from tracker.reminders.kinds import KINDS, OPTIONAL_KINDS, Recipient, ReminderItem
 
 FREQUENCIES = ("daily", "weekly", "immediate")
 

@@ -40,19 +40,21 @@ from tracker.models import AISystem
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import parallel
 from tracker.reminders import ledger
-from tracker.reminders.items import (
+from tracker.reminders.escalation import (
     SENT_TIMES,
+    escalation_for,
+    is_recurring,
+    sent_per_item_and_status,
+)
+from tracker.reminders.items import (
     People,
-    ReminderItem,
     _event_duties,
     _from_item,
     _unique,
     _waivers_ending,
-    escalation_for,
-    is_recurring,
     reviews_waiting,
-    sent_per_item_and_status,
 )
+from tracker.reminders.kinds import ReminderItem
 from tracker.reminders.planning import Planned, load_preferences, plan, still_due
 from tracker.reminders.streaming import stream
 
@@ -82,7 +84,7 @@ class SweepResult:
 def history(as_of: date, escalate_after: int) -> dict[str, int]:
     """Reminders sent per item key and status (the key ``item_key + SEP + status``) in the
     look-back before ``as_of`` (escalations not counted, nor rows a capped digest counted
-    without listing), as items.sent_counts counts them, for every item (today's are not known
+    without listing), as escalation.sent_counts counts them, for every item (today's are not known
     yet); only counts that can make a round: at least ``escalate_after``, what one recipient
     needs."""
     query = sent_per_item_and_status(as_of, ESCALATION_LOOKBACK_DAYS).having(
@@ -152,7 +154,7 @@ class _Sweep:
         self.due: set[tuple[str, str, str]] = set()
         self.current: dict[tuple[str, str, str], str] = {}
         self.shared: set[tuple[str, str]] = set()  # items without a system: the first one counts
-        # Recurring items without a system, by key, the last one seen (as items._escalations
+        # Recurring items without a system, by key, the last one seen (as escalation._escalations
         # reads them): escalated at the end, when every system has been seen.
         self.unattached: dict[str, ReminderItem] = {}
         self.people = People.load([])

@@ -28,7 +28,7 @@ from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.i18n import gettext as _
 from tracker.models import ApiToken, User
 from tracker.reminders import planning
-from tracker.reminders.items import KINDS, OPTIONAL_KINDS
+from tracker.reminders.kinds import KINDS, OPTIONAL_KINDS
 from tracker.web.session import requires, start_session, user
 
 bp = Blueprint("account", __name__, template_folder="templates")

@@ -13,7 +13,7 @@ from flask import Blueprint, render_template, request
 
 from tracker import i18n
 from tracker.reminders import planning
-from tracker.reminders.items import KINDS, OPTIONAL_KINDS
+from tracker.reminders.kinds import KINDS, OPTIONAL_KINDS
 
 bp = Blueprint("unsubscribe", __name__, template_folder="templates")
 
