@@ -15,7 +15,7 @@ from tracker import audit, db, schema
 from tracker.config import ESCALATION_LOOKBACK_DAYS, ConfigError, from_environ
 from tracker.models import AuditEvent, Notification
 from tracker.plugin_host import load_catalogue
-from tracker.reminders import escalation as items_module
+from tracker.reminders import escalation
 from tracker.reminders import jobs, ledger, retention, sweeping
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.escalation import sent_counts
@@ -113,7 +113,7 @@ def test_escalation_over_days_of_digests_is_what_the_python_count_gave(seeded, s
 
         in_sql = escalations()
         with monkeypatch.context() as patched:
-            patched.setattr(items_module, "sent_counts", counted_in_python)
+            patched.setattr(escalation, "sent_counts", counted_in_python)
             in_python = escalations()
         assert in_sql == in_python
         seen += len(in_sql)
