@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from evidence import PendingFile, open_store
 from tracker import config, db, evidence_items, schema
+from tracker.api.json_text import OrjsonProvider
 from tracker.operations import logs, proxy
 from tracker.plugin_host import load_catalogue_for
 from tracker.runtime import EXTENSION, Runtime, runtime
@@ -107,6 +108,7 @@ def create_app(settings: config.Settings | None = None, **overrides: Any) -> Fla
 
     app = Flask(__name__)
     app.request_class = StreamingUploadRequest
+    app.json = OrjsonProvider(app)
     # Before any route is added: an id no row can have is "not found", never a database error.
     app.url_map.converters["int"] = DatabaseId
     app.config.update(
