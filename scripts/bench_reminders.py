@@ -356,6 +356,7 @@ def delivery(
         Notification.update(state="pending", message_id="", sent_at=None, attempts=0).where(
             Notification.sweep_date == day
         ).execute()
+    db.refresh_statistics(Notification)  # as the sweep leaves the ledger (reminders.sweeping)
     with redis_server() as redis_url:
         settings = settings_for(url, folder, port, redis_url)
         every = list(ledger.iter_messages(load_preferences()))

@@ -281,10 +281,29 @@ def is_postgres(db: peewee.Database | None = None) -> bool:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
-    """A transaction for changes; all or nothing, serialised with other writers."""
+def write_transaction(*, wait_for_disk: bool = True) -> Iterator[None]:
+    """A transaction for changes; all or nothing, serialised with other writers.
+
+    ``wait_for_disk=False``: on PostgreSQL the commit returns before the database has flushed
+    it to disk (``synchronous_commit`` off, for this transaction alone), as SQLite's commits do
+    here (WAL, ``synchronous=NORMAL``). A crash of the database server, or of its machine, may
+    then lose such commits of its last fraction of a second (whole: never half of one); a
+    crash of this process loses nothing. For writes that are safe to lose so and frequent
+    enough that waiting for the disk each time is what limits them."""
     with database.atomic():
+        if not wait_for_disk and is_postgres():
+            database.execute_sql("SET LOCAL synchronous_commit TO OFF")
         yield
+
+
+def refresh_statistics(*models: type[peewee.Model]) -> None:
+    """On PostgreSQL, ANALYZE these tables now, after a bulk write changed them (callers say
+    why). Until autovacuum's next analyze, a minute or more later, the planner plans from the
+    table as it was: rows it believes rare are read through their index even when they are a
+    hundred thousand. SQLite keeps no statistics unless asked to, and plans by its indexes."""
+    if is_postgres():
+        for model in models:
+            database.execute_sql(f'ANALYZE "{model._meta.table_name}"')
 
 
 def utcnow() -> datetime:

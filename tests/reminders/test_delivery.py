@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import DEPLOYMENT
+from tracker import db
 from tracker.models import Notification, NotificationPreference
 from tracker.plugin_host import load_catalogue
 from tracker.reminders import claiming, ledger
@@ -106,6 +107,19 @@ def test_a_message_claimed_by_a_killed_worker_is_sent_again_with_the_same_messag
     deliver(ledger.messages(load_preferences()), seeded, final_attempt=False)
     assert len(smtp.mailbox.to(victim.recipient)) == 1
     assert Notification.select().where(Notification.state == "sent").count() == len(result.planned)
+
+
+def test_a_sweep_leaves_the_planner_statistics_of_the_rows_it_recorded(seeded):
+    """Delivery claims each message by its ids right after the sweep; with the statistics of
+    the ledger before it, PostgreSQL read every pending row for each claim (sweeping.finish)."""
+    result = sweep(TODAY, load_catalogue(deployment=DEPLOYMENT), seeded)
+    assert result.new > 0
+    if not db.is_postgres():
+        return  # SQLite plans by its indexes alone (tests/test_db.py)
+    (estimated,) = db.database.execute_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'notification'::regclass"
+    ).fetchone()
+    assert estimated == Notification.select().count()
 
 
 def test_a_fresh_claim_is_not_taken_over(seeded, smtp):

@@ -217,3 +217,21 @@ def test_schema_20_drops_the_ledger_indexes_no_query_needs(database_url):
         assert schema.drift(database) == ""
         after = {index.name for index in database.get_indexes("notification")}
         assert after == before - {"notification_state", "notification_item_key"}
+
+
+def test_claims_and_sent_marks_commit_without_waiting_for_the_disk(migrated, monkeypatch):
+    """Twice an e-mail, waiting for PostgreSQL's disk was what limited delivery (claiming's
+    module doc); what a database crash can lose of them is what a worker's death loses."""
+    ids = recorded(MANY[:3])
+    asked: list[bool] = []
+    real = db.write_transaction
+
+    def recording(*, wait_for_disk: bool = True):
+        asked.append(wait_for_disk)
+        return real(wait_for_disk=wait_for_disk)
+
+    monkeypatch.setattr(claiming, "write_transaction", recording)
+    claiming.mark_sent([row.id for row in claiming.claim(ids)], "<m@tracker>")
+    assert asked == [False, False]
+    states = {state for (state,) in Notification.select(Notification.state).tuples()}
+    assert states == {"sent"}

@@ -15,8 +15,7 @@ from tracker import audit, db, schema
 from tracker.config import ESCALATION_LOOKBACK_DAYS, ConfigError, from_environ
 from tracker.models import AuditEvent, Notification
 from tracker.plugin_host import load_catalogue
-from tracker.reminders import escalation
-from tracker.reminders import jobs, ledger, retention, sweeping
+from tracker.reminders import escalation, jobs, ledger, retention, sweeping
 from tracker.reminders.delivery import deliver, sweep
 from tracker.reminders.escalation import sent_counts
 from tracker.reminders.items import collect

@@ -9,6 +9,13 @@ listed items need, not its payload: payloads are read for the rows an e-mail sho
 
 Every statement here is plain SQL over a chunk of ids (``IDS_PER_STATEMENT``): a DPO's digest
 can hold hundreds of thousands of rows, and a message's chunks run in one transaction.
+
+A claim and a "sent" are committed without waiting for the database's disk (``wait_for_disk``
+of :func:`tracker.db.write_transaction`): on PostgreSQL, two workers each waiting for it twice
+an e-mail delivered 226-229 e-mails/s, 271 without (2,000 systems, bench_reminders). What a
+crash of the database server can lose of them is what a worker dying at that moment loses: a
+claim (the message is sent by whoever claims it next) or a "sent" (the message goes out a
+second time, with the same Message-ID).
 """
 
 from __future__ import annotations
@@ -122,7 +129,7 @@ def claim(ids: list[int]) -> list[Claimed]:
     same: dict[Any, Any] = {}
     days: dict[Any, date] = {}
     claimed: list[Claimed] = []
-    with write_transaction():
+    with write_transaction(wait_for_disk=False):
         for chunk in _chunks(ids):
             cursor = database.execute_sql(
                 _sql(
@@ -217,7 +224,7 @@ def mark_sent(ids: list[int], message_id: str, listed: Collection[int] | None = 
     """
     now = utcnow()
     every = listed is None
-    with write_transaction():
+    with write_transaction(wait_for_disk=False):
         for chunk in _chunks(ids):
             Notification._meta.database.execute_sql(
                 _sql(

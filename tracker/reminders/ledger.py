@@ -9,7 +9,8 @@ marks them sent in one committed write right after the server's 250
 (tracker.reminders.claiming, tracker.reminders.delivery). A claim left
 behind by a process that died is taken over once older than STALE_CLAIM: the
 message goes out late if the process died before the 250, and a second time,
-with the same Message-ID, only if it died between the 250 and that write.
+with the same Message-ID, only if it died between the 250 and that write (or
+the database server crashed a moment after it: tracker.reminders.claiming).
 
 States: ``pending`` (not tried yet, or tried and to be retried by the job),
 ``sending`` (claimed), ``sent``, ``failed`` (the last try failed: the next run
