@@ -79,6 +79,12 @@ def report(name: str, **figures: Any) -> None:
             out.write(json.dumps({"bench": name, **figures}, default=str) + "\n")
 
 
+def process_cpu(pid: int) -> float:
+    """A running process's CPU seconds so far (user and system, from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 KEY = re.compile(r"^(bench_[a-z]+_\d+_s\d+_v\d+)_m(\d+)_(\d{8})$")
 
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from bench_data import prepare, report
+from bench_data import prepare, process_cpu, report
 
 from tracker import accounts, db, sign_in
 from tracker.models import AISystem, User
@@ -196,14 +196,12 @@ def rss_mib(master: int) -> list[float]:
 
 def cpu_seconds(master: int) -> dict[int, float]:
     """Each server worker's CPU time so far (user and system), by pid."""
-    ticks = os.sysconf("SC_CLK_TCK")
     found = {}
     for pid in workers_of(master):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = process_cpu(pid)
         except OSError:
             continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return found
 
 

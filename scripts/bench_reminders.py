@@ -332,12 +332,6 @@ def smtp_floor(port: int, size: int, count: int) -> float:
         return count / (time.perf_counter() - start)
 
 
-def cpu_of(pid: int) -> float:
-    """A running process's CPU seconds so far (user and system)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def children_cpu() -> float:
     """CPU seconds of this process's ended and waited-for descendants (job processes too)."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -379,7 +373,8 @@ def delivery(
             TRACKER_AGENCY_COUNTRIES="BE",
         )
         tracker = shutil.which("tracker", path=str(Path(sys.executable).parent))
-        wall, workers_cpu, sink_cpu = time.perf_counter(), children_cpu(), cpu_of(sink)
+        process_cpu = bench_data().process_cpu
+        wall, workers_cpu, sink_cpu = time.perf_counter(), children_cpu(), process_cpu(sink)
         running = [
             subprocess.Popen(
                 [tracker, "worker", "--burst"],
@@ -392,7 +387,7 @@ def delivery(
         for process in running:
             process.wait()
         wall = time.perf_counter() - wall
-        workers_cpu, sink_cpu = children_cpu() - workers_cpu, cpu_of(sink) - sink_cpu
+        workers_cpu, sink_cpu = children_cpu() - workers_cpu, process_cpu(sink) - sink_cpu
     sent = Notification.select().where(
         (Notification.sweep_date == day) & (Notification.state == "sent")
     )

@@ -63,7 +63,7 @@ def sent_counts(
     return sent
 
 
-def _escalations(
+def escalations(
     items: list[ReminderItem], as_of: date, settings: Settings, people: People
 ) -> list[ReminderItem]:
     """Items already reminded ``escalate_after`` times with the same status go to the DPOs.

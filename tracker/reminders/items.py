@@ -33,7 +33,7 @@ from tracker.models import (
     Waiver,
 )
 from tracker.plugin_host import Catalogue
-from tracker.reminders.escalation import _escalations
+from tracker.reminders.escalation import escalations
 from tracker.reminders.kinds import Recipient, ReminderItem
 from tracker.requirements import OWNERS
 from tracker.vocabulary import LIFECYCLE_STAGES
@@ -363,7 +363,7 @@ def derive(
     items += _reviews_waiting(as_of, settings, people)
     items += _waivers_ending(results, as_of, settings, people)
     items += _event_duties(results, people)
-    items += _escalations(items, as_of, settings, people)
+    items += escalations(items, as_of, settings, people)
     unique: dict[tuple[str, str], ReminderItem] = {}
     for item in items:
         item.recipients = _unique(item.recipients)

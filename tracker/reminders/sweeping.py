@@ -154,7 +154,7 @@ class _Sweep:
         self.due: set[tuple[str, str, str]] = set()
         self.current: dict[tuple[str, str, str], str] = {}
         self.shared: set[tuple[str, str]] = set()  # items without a system: the first one counts
-        # Recurring items without a system, by key, the last one seen (as escalation._escalations
+        # Recurring items without a system, by key, the last one seen (as escalation.escalations
         # reads them): escalated at the end, when every system has been seen.
         self.unattached: dict[str, ReminderItem] = {}
         self.people = People.load([])
