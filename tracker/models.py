@@ -422,6 +422,24 @@ class PortfolioDate(BaseModel):
         table_name = "portfolio_date"
 
 
+class ChartPoint(BaseModel):
+    """A system's overall percent on the first of one of the completeness chart's months.
+
+    Derived, like :class:`PortfolioRow`: current while the stamps it was computed at and the
+    catalogue key still match (tracker.portfolio.chart_points)."""
+
+    system_id = pw.BigIntegerField()
+    day = pw.DateField()
+    stamp = pw.BigIntegerField()
+    agency_stamp = pw.BigIntegerField()
+    catalogue_key = pw.CharField(max_length=64)
+    percent = pw.FloatField(null=True)  # null: nothing was in force
+
+    class Meta:
+        table_name = "chart_point"
+        primary_key = pw.CompositeKey("system_id", "day")
+
+
 class Pack(BaseModel):
     """An evidence pack: one system's (or, with no system, every system's) evidence as of a
     date, as a signed BagIt bag in a zip (tracker.packs). Built by a worker; kept in the pack
@@ -471,5 +489,6 @@ ALL_MODELS = [
     CompletenessStamp,
     PortfolioRow,
     PortfolioDate,
+    ChartPoint,
     Pack,
 ]

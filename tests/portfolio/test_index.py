@@ -7,20 +7,18 @@ equal a fresh evaluation of every system by the completeness engine on those dat
 
 from __future__ import annotations
 
-import io
 import random
 from datetime import date, datetime, timedelta
 
 import pytest
 
-from evidence import ContentStore
-from tests import sample_files
-from tracker import accounts, db, evidence_items, i18n, register, reviews, waivers
+from tests.portfolio.writes import Writer
+from tracker import db, i18n, register
 from tracker.completeness import export, for_portfolio
 from tracker.db import utcnow
-from tracker.models import AISystem, Evidence, Operator, PortfolioRow
+from tracker.models import AISystem, PortfolioRow
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import index, parallel, stamps, summary
+from tracker.portfolio import index, parallel, recompute, stamps, summary
 
 COMPARED = (
     "name",
@@ -77,168 +75,6 @@ def index_answer(as_of: date, catalogue) -> dict[int, tuple]:
     }
 
 
-@pytest.fixture
-def agency(settings, migrated, demo, demo_snapshots):
-    demo_snapshots.copy_into(settings, demo)
-    legal = accounts.create_user("index-legal", "legal", "test")
-    dpo = accounts.create_user("index-dpo", "dpo", "test")
-    return load_catalogue_for(settings), ContentStore(settings.evidence_dir), legal, dpo
-
-
-class Writer:
-    """Random writes of each kind completeness reads, through the domain functions."""
-
-    def __init__(self, rng, catalogue, store, legal, dpo):
-        self.rng, self.catalogue, self.store = rng, catalogue, store
-        self.legal, self.dpo = legal, dpo
-        self.today = date.today()
-
-    def _system(self) -> AISystem:
-        active = AISystem.select().where(AISystem.retired_at.is_null()).order_by(AISystem.id)
-        return self.rng.choice(list(active))
-
-    def _requirement(self, scope=None):
-        found = [
-            r
-            for r in self.catalogue.requirements.values()
-            if not r.deadline_after_event and (scope is None or r.scope == scope)
-        ]
-        return self.rng.choice(found)
-
-    def _day(self, low: int, high: int) -> date:
-        return self.today + timedelta(days=self.rng.randint(low, high))
-
-    def _evidence(self, **metadata) -> Evidence:
-        content = sample_files.pdf(f"item {self.rng.random()}")
-        files = [evidence_items.IncomingFile(self.store.put(io.BytesIO(content)), "item.pdf")]
-        return evidence_items.add_evidence(self.store, metadata, files, self.legal, "test")
-
-    def evidence(self) -> str:
-        requirement = self._requirement("system")
-        self._evidence(
-            kind=requirement.evidence_kinds[0],
-            title="Random item",
-            requirement_ids=[requirement.id],
-            system_ids=[self._system().id],
-            issued_on=self._day(-300, -1),
-            valid_until=self.rng.choice([None, self._day(-20, 60)]),
-        )
-        return "evidence"
-
-    def agency_wide(self) -> str:
-        requirement = self._requirement()
-        self._evidence(
-            kind=requirement.evidence_kinds[0],
-            title="Agency-wide item",
-            requirement_ids=[requirement.id],
-            agency_wide=True,
-            issued_on=self._day(-300, -1),
-        )
-        return "agency-wide evidence"
-
-    def review(self) -> str:
-        pending = list(
-            Evidence.select().where(Evidence.superseded_at.is_null()).order_by(Evidence.id.desc())
-        )
-        item = self.rng.choice(pending[:20])
-        decision = self.rng.choice(["accepted", "rejected"])
-        reviews.review_evidence(item, decision, "Not signed.", self.dpo, "test")
-        return "review"
-
-    def waiver(self) -> str:
-        requirement = self._requirement()
-        waiver = waivers.request_waiver(
-            self._system(),
-            requirement.id,
-            "Risk accepted by the board until the audit.",
-            self._day(5, 90),
-            self.legal,
-            "test",
-            self.catalogue,
-        )
-        waivers.approve_waiver(waiver, self.dpo, "Agreed.", "test")
-        return "waiver"
-
-    def profile(self) -> str:
-        system = self._system()
-        changes = self.rng.choice(
-            [
-                {"lifecycle_stage": self.rng.choice(["planning", "testing", "deployment"])},
-                {"risk_level": self.rng.choice(["low", "high"])},
-                {"public_facing": not system.public_facing},
-            ]
-        )
-        register.update_system(system, changes, "test", self.catalogue)
-        return "profile"
-
-    def operator(self) -> str:
-        system = self._system()
-        current = list(
-            Operator.select()
-            .where(Operator.system == system, Operator.removed_at.is_null())
-            .order_by(Operator.id)
-        )
-        if current and self.rng.random() < 0.4:
-            register.remove_operator(self.rng.choice(current), "test")
-            return "operator removed"
-        number = self.rng.randint(1, 10**6)
-        register.add_operator(
-            system, {"name": f"Officer {number}", "email": f"o{number}@police.example"}, "test"
-        )
-        return "operator added"
-
-    def event(self) -> str:
-        kinds = sorted(
-            {
-                r.deadline_after_event[0]
-                for r in self.catalogue.requirements.values()
-                if r.deadline_after_event
-            }
-        )
-        register.record_event(
-            self._system(),
-            self.rng.choice(kinds),
-            utcnow() - timedelta(hours=self.rng.randint(1, 2000)),
-            "Random event",
-            self.legal,
-            "test",
-            self.catalogue,
-        )
-        return "event"
-
-    def plain_sql(self) -> str:
-        item = self.rng.choice(list(Evidence.select(Evidence.id).order_by(Evidence.id)))
-        param = "%s" if db.is_postgres() else "?"
-        db.database.execute_sql(
-            f"UPDATE evidence SET valid_until = {param} WHERE id = {param}",
-            (self._day(-10, 10), item.id),
-        )
-        return "plain SQL"
-
-    def retire(self) -> str:
-        register.retire_system(self._system(), "Replaced by a newer system.", "test")
-        return "retired"
-
-    def register(self) -> str:
-        from tests.factories import profile
-
-        register.create_system(profile(name=f"New {self.rng.random()}"), "test", self.catalogue)
-        return "registered"
-
-    KINDS = (
-        "evidence",
-        "agency_wide",
-        "review",
-        "waiver",
-        "profile",
-        "operator",
-        "event",
-        "plain_sql",
-        "retire",
-        "register",
-    )
-
-
 @pytest.mark.parametrize(
     "reading", ["whole agency", "chunks of two systems", "chunks of two systems, two workers"]
 )
@@ -246,8 +82,8 @@ def test_the_index_equals_the_engine_after_random_writes_on_many_dates(
     agency, reading, monkeypatch
 ):
     if reading != "whole agency":  # as a national agency is read: a chunk at a time, by ids
-        monkeypatch.setattr(index, "WHOLE_AGENCY", 0)
-        monkeypatch.setattr(index, "CHUNK", 2)
+        monkeypatch.setattr(recompute, "WHOLE_AGENCY", 0)
+        monkeypatch.setattr(recompute, "CHUNK", 2)
     if reading.endswith("two workers"):  # as it is recomputed: by worker processes
         monkeypatch.setattr(parallel, "FROM", 0)
         monkeypatch.setattr(parallel, "CHUNK", 2)

@@ -1,6 +1,6 @@
 """The nightly job: a real RQ worker on a real Redis computes the day's portfolio rows."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -8,8 +8,9 @@ from rq import Queue, SimpleWorker
 from tests.factories import profile
 from tests.services import redis_url_for_this_worker
 from tracker import register
-from tracker.models import PortfolioDate, PortfolioRow
-from tracker.portfolio import jobs
+from tracker.db import utcnow
+from tracker.models import AISystem, ChartPoint, PortfolioDate, PortfolioRow
+from tracker.portfolio import chart_points, jobs
 from tracker.reminders import jobs as worker_jobs
 
 
@@ -18,6 +19,8 @@ def test_the_worker_computes_the_days_rows_and_then_has_nothing_to_do(
 ):
     for number in range(3):
         register.create_system(profile(name=f"System {number}"), "test")
+    # Registered long ago: each of the chart's months before this one gets a kept point.
+    AISystem.update(created_at=utcnow() - timedelta(days=400)).where(AISystem.id == 1).execute()
     redis_url = redis_url_for_this_worker(services.redis_url)
     for name, value in {
         "TRACKER_ENV": "testing",
@@ -36,6 +39,9 @@ def test_the_worker_computes_the_days_rows_and_then_has_nothing_to_do(
     SimpleWorker([queue], connection=connection).work(burst=True)
     today = date.today()
     assert first.return_value()["systems"] == 3 and again.return_value()["systems"] == 0
+    points = len(chart_points.days_kept(date.today()))
+    assert first.return_value()["chart_points"] == points == ChartPoint.select().count()
+    assert again.return_value()["chart_points"] == 0
     assert PortfolioRow.select().where(PortfolioRow.as_of == today).count() == 3
     assert PortfolioDate.get_by_id(today).stamp > 0
     connection.flushdb()

@@ -7,14 +7,13 @@ from datetime import date
 
 import pytest
 
-from tests.portfolio.test_index import agency  # noqa: F401 (fixture)
 from tracker.models import PortfolioRow as R
 from tracker.portfolio import index, listing
 
 
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("sort", listing.SORTS)
-def test_pages_end_to_end_are_the_whole_ordered_selection(agency, sort, descending):  # noqa: F811
+def test_pages_end_to_end_are_the_whole_ordered_selection(agency, sort, descending):
     today = date.today()
     freshness = index.ensure(today, agency[0])
     query = listing.Query(sort=sort, descending=descending, include_retired=True)

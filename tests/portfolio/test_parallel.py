@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portfolio.test_index import Writer, agency  # noqa: F401 (agency: a fixture)
+from tests.portfolio.writes import Writer
 from tracker import db
 from tracker.models import PortfolioRow
 from tracker.portfolio import index, parallel
@@ -43,19 +43,19 @@ class Writers:
 @pytest.fixture
 def writers(tmp_path, monkeypatch) -> Writers:
     noted = Writers(tmp_path / "writers")
-    original = index._recompute
+    original = index._write
 
     def noting(*args):
         with noted.notes.open("a") as out:
             out.write(f"{os.getpid()}\n")
         return original(*args)
 
-    monkeypatch.setattr(index, "_recompute", noting)
+    monkeypatch.setattr(index, "_write", noting)
     return noted
 
 
 @pytest.fixture
-def varied(agency):  # noqa: F811
+def varied(agency):
     """The demo agency after writes of every kind, so that rows differ in every column."""
     catalogue, store, legal, dpo = agency
     writer = Writer(random.Random(20261127), catalogue, store, legal, dpo)
@@ -101,16 +101,16 @@ def test_workers_replace_rows_another_recompute_wrote(varied, monkeypatch):
 
 def test_an_error_in_a_worker_is_raised_here_and_the_next_recompute_works(varied, monkeypatch):
     monkeypatch.setattr(parallel, "CHUNK", 1)
-    original = index._recompute
+    original = index._write
 
     def failing(*args):
         raise RuntimeError(f"process {os.getpid()} failed")
 
-    monkeypatch.setattr(index, "_recompute", failing)
+    monkeypatch.setattr(index, "_write", failing)
     with pytest.raises(RuntimeError, match=r"process \d+ failed") as raised:
         index.refresh(date.today(), varied, 30, workers=2)
     assert f"process {HERE} " not in str(raised.value)  # a worker's error, raised here
-    monkeypatch.setattr(index, "_recompute", original)
+    monkeypatch.setattr(index, "_write", original)
     assert index.refresh(date.today(), varied, 30, workers=2) == len(rows(date.today()))
 
 

@@ -13,10 +13,13 @@ import pytest
 from tests.conftest import DEPLOYMENT
 from tests.factories import profile
 from tracker import accounts, completeness, db, i18n, register, requirements
+from tracker.completeness import history
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
 from tracker.plugin_host import load_catalogue
+from tracker.portfolio import chart_points
+from tracker.runtime import runtime
 from tracker.web import page_formats, system_view
 
 
@@ -267,11 +270,50 @@ def test_the_page_reads_a_fixed_number_of_queries_however_many_dates_and_items(
     long_ago = count_queries(lambda: viewer.get(f"/systems/{old.id}"))
     page = viewer.get(f"/systems/{old.id}").text
     assert len(re.findall(r'<circle [^>]*class="dot"', page)) == 13  # twelve months and today
-    assert today == long_ago
     # The signed-in user, the system, its timeline (7: audit trail, events, operators,
     # evidence linked and agency-wide, reviews, waivers), recent events, and the agency
-    # base.html shows.
-    assert long_ago <= 12
+    # base.html shows; and, for a system with days before today, its kept chart points.
+    assert today <= 12
+    assert long_ago == today + 1
+
+
+def test_the_chart_reads_its_kept_points_and_replays_only_the_others(
+    sign_in_as, catalogue, app, monkeypatch
+):
+    old = registered(catalogue, days_ago=800, name="Registered long ago")
+    recent = registered(catalogue, days_ago=70, name="Registered ten weeks ago")
+    with_evidence(old, 12)
+    viewer = sign_in_as("viewer")
+    replayed = []
+    original = history.evaluate_timeline
+
+    def noting(timeline, dates, *args, **kwargs):
+        dates = list(dates)
+        replayed.append(sorted(dates))
+        return original(timeline, dates, *args, **kwargs)
+
+    monkeypatch.setattr(history, "evaluate_timeline", noting)
+
+    def figures(system: AISystem) -> str:
+        return section(viewer.get(f"/systems/{system.id}").text, "history")
+
+    before = {system.id: figures(system) for system in (old, recent)}
+    today = date.today()
+    assert replayed[0] == history.chart_dates(old.created_at.date(), today)
+    with app.app_context():
+        state = runtime()
+        chart_points.refresh(today, state.catalogue, state.settings.expiring_soon_days)
+    replayed.clear()
+    assert {system.id: figures(system) for system in (old, recent)} == before
+    # The long-registered system: today alone; the recent one: today and the day it was
+    # registered (no month start before it, so no point kept for it).
+    registration_day = recent.created_at.date()
+    assert replayed == [[today], sorted({registration_day, today})]
+    # A write to the old system: its points are stale, so the page replays them again.
+    register.update_system(old, {"risk_level": "low"}, "test", catalogue)
+    replayed.clear()
+    figures(old)
+    assert replayed == [history.chart_dates(old.created_at.date(), today)]
 
 
 def test_a_system_registered_today_says_where_its_history_starts(sign_in_as, catalogue):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import click
@@ -19,6 +21,7 @@ from tracker.cli.output import echo
 from tracker.cli.params import AS_OF
 from tracker.i18n import gettext as _
 from tracker.i18n import ngettext
+from tracker.portfolio import chart_points
 
 
 @click.group("portfolio")
@@ -34,7 +37,9 @@ def portfolio_group() -> None:
 @pass_context
 @reports_errors
 def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
-    """Recompute the stale systems' rows of the date (every system's with --all)."""
+    """Recompute the stale systems' rows of the date (every system's with --all). Without
+    --as-of, the completeness chart's kept points too: each system's on the first of each of
+    the last twelve months."""
     ctx.connect()
     day = as_of or date.today()
     catalogue, days = ctx.catalogue(), ctx.settings.expiring_soon_days
@@ -44,17 +49,8 @@ def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
         missing, outdated = portfolio.stale(day, portfolio.catalogue_key(catalogue, days))
         wanted = missing + outdated
     started = time.perf_counter()
-    with click.progressbar(
-        length=0 if wanted is None else len(wanted),
-        label=_("Recomputing %(day)s", day=day.isoformat()),
-        show_pos=True,
-        file=sys.stderr,
-    ) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
+    label = _("Recomputing %(day)s", day=day.isoformat())
+    with _progress(0 if wanted is None else len(wanted), label) as progress:
         count = portfolio.refresh(day, catalogue, days, wanted, progress)
     echo(
         ngettext(
@@ -65,6 +61,36 @@ def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
             seconds=time.perf_counter() - started,
         )
     )
+    if as_of is not None:
+        return
+    started = time.perf_counter()
+    with _progress(0, _("Recomputing the chart's points")) as progress:
+        count = chart_points.refresh(day, catalogue, days, everything=everything, progress=progress)
+    echo(
+        ngettext(
+            "%(num)s chart point recomputed in %(seconds).1f s",
+            "%(num)s chart points recomputed in %(seconds).1f s",
+            count,
+            seconds=time.perf_counter() - started,
+        )
+    )
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error, told (done, in all) as the work goes."""
+    with click.progressbar(
+        length=length,
+        label=label,
+        show_pos=True,
+        file=sys.stderr,
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield progress
 
 
 COMMANDS = [portfolio_group]

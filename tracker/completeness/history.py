@@ -315,10 +315,15 @@ def operators_on(timeline: Timeline, day: date) -> list[OperatorFact]:
     ).get(timeline.system_id, [])
 
 
+def month_starts(today: date, months: int = CHART_MONTHS) -> list[date]:
+    """The first of each of the last ``months`` months (this one's included), oldest first."""
+    return [add_months(today.replace(day=1), -back) for back in range(months - 1, -1, -1)]
+
+
 def chart_dates(registered: date, today: date, months: int = CHART_MONTHS) -> list[date]:
     """The chart's dates: the first of each of the last ``months`` months, and today; a system
     registered within them starts on the day it was registered (no point before it)."""
-    starts = [add_months(today.replace(day=1), -back) for back in range(months - 1, -1, -1)]
+    starts = month_starts(today, months)
     dates = [day for day in starts if day > registered] + [today]
     if registered < today:
         dates.insert(0, max(registered, starts[0]))

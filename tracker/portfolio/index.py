@@ -5,7 +5,7 @@ stamp and the current catalogue key (the enabled plugins and their versions, the
 countries and answers, the expiring-soon lead), and, for today, no open event deadline has
 passed since. :func:`stale` finds the rows that are not; :func:`refresh` recomputes them with
 the completeness engine, a chunk of systems at a time so that memory stays bounded however
-large the agency (thousands of systems in worker processes, one per core: :mod:`.parallel`);
+large the agency (thousands of systems in worker processes, one per core: :mod:`.recompute`);
 :func:`ensure` decides what to recompute now and what in the background.
 """
 
@@ -20,27 +20,23 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from tracker import db, pg_copy
+from tracker import db
 from tracker.catalogue_record import serialise
-from tracker.completeness import cycle_collector_paused, evaluator_for, load_snapshot
+from tracker.completeness import evaluator_for
 from tracker.completeness.driver import among
-from tracker.completeness.engine import Evaluator
-from tracker.completeness.facts import Snapshot, SystemCompleteness
+from tracker.completeness.facts import SystemCompleteness
 from tracker.completeness.loader import end_of
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import database, utcnow
 from tracker.models import AISystem, CompletenessStamp, PortfolioDate, PortfolioRow
 from tracker.plugin_host import Catalogue
-from tracker.portfolio import parallel, stamps, summary
+from tracker.portfolio import recompute, stamps, summary
+from tracker.portfolio.recompute import Progress
 
-CHUNK = 2000  # systems read, evaluated and written at a time: bounds memory
-WHOLE_AGENCY = 4000  # up to this many systems, the agency is read whole, once
 # Up to this many stale systems are recomputed within the request; more (an agency-wide item,
 # a catalogue change) are recomputed in the background while the previous rows are shown.
 AT_ONCE = 500
 DATES_KEPT = 8  # dates whose rows are kept, the most recently computed first
-
-Progress = Callable[[int, int], None]  # (systems done, systems in all)
 
 
 @dataclass(frozen=True)
@@ -121,52 +117,35 @@ def refresh(
 ) -> int:
     """Recompute the rows of ``system_ids`` (default: every system registered by the date);
     return how many; ``progress`` is told after each chunk. A chunk of systems is read,
-    evaluated and written at a time, so memory stays what one chunk needs however large the
-    agency.
-
-    Thousands of systems (:data:`parallel.FROM`) are recomputed by as many worker processes
-    as there are cores, a chunk each at a time, when this process may fork them
-    (:func:`parallel.possible`); ``workers`` sets how many instead (1: this process alone).
-    Each chunk's rows are the same whichever process computes them."""
+    evaluated and written at a time, thousands of them over the machine's cores
+    (:func:`.recompute.each_chunk`, which ``workers`` is passed to)."""
     key = catalogue_key(catalogue, expiring_soon_days)
-    registered = AISystem.select(AISystem.id).where(AISystem.created_at <= end_of(as_of))
-    if system_ids is None:
-        wanted = [row[0] for row in registered.order_by(AISystem.id).tuples()]
-        count = len(wanted)
-    else:
-        wanted, count = sorted(set(system_ids)), registered.count()
+    wanted = recompute.registered_by(as_of) if system_ids is None else sorted(set(system_ids))
     evaluator = evaluator_for(catalogue, expiring_soon_days)
-    if workers is None:
-        workers = parallel.workers_for(len(wanted))
-    elif workers > 1 and not parallel.possible():
-        workers = 1
 
-    def recompute(chunk: list[int]) -> int:
-        """Read, evaluate and write the rows of ``chunk``: a worker's task. By the chunk's ids
-        (never the whole agency: each worker reads only its share)."""
-        with cycle_collector_paused():
-            return sum(
-                _recompute(*part, catalogue, evaluator, key)
-                for part in _chunks(as_of, catalogue, chunk, max(count, WHOLE_AGENCY + 1))
+    def write(chunk: recompute.Chunk) -> int:
+        """Evaluate and write one chunk's rows (the cycle collector paused meanwhile)."""
+        now = utcnow()
+        writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
+        rows = [
+            _row(
+                evaluator.evaluate(system, chunk.snapshot, detail=False),
+                catalogue,
+                risk_level=risk_level,
+                stamp=chunk.stamps[system.id],
+                agency_stamp=chunk.agency_stamp,
+                key=key,
+                now=now,
+                writer=writer,
             )
+            for system, risk_level in chunk.systems
+        ]
+        del writer
+        with database.atomic():
+            _write(rows)
+        return len(rows)
 
-    done = 0
-    if workers > 1 and len(wanted) > parallel.CHUNK:
-        size = parallel.CHUNK
-        chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
-        for recomputed in parallel.run(recompute, chunks, min(workers, len(chunks))):
-            done += recomputed
-            if progress is not None:
-                progress(done, len(wanted))
-    else:
-        # Paused while the snapshots are read too, not only while they are evaluated: the
-        # collector rescanned the chunk before's facts, still held, for nothing (a recompute
-        # leaves a few hundred cyclic objects, which it collects once resumed).
-        with cycle_collector_paused():
-            for part in _chunks(as_of, catalogue, wanted, count):
-                done += _recompute(*part, catalogue, evaluator, key)
-                if progress is not None:
-                    progress(done, len(wanted))
+    done = recompute.each_chunk(as_of, catalogue, wanted, write, progress, workers)
     if done > AT_ONCE:
         _forget_old_dates(as_of)
         # With the statistics of the table before, 20,000 new rows estimated at a hundred,
@@ -175,72 +154,6 @@ def refresh(
         # the database half the time.
         db.refresh_statistics(PortfolioRow)
     return done
-
-
-def _recompute(
-    agency: int,
-    current: dict[int, int],
-    snapshot: Snapshot,
-    systems: list,
-    catalogue: Catalogue,
-    evaluator: Evaluator,
-    key: str,
-) -> int:
-    """Evaluate and write one chunk of :func:`_chunks`; how many rows. Called with the cycle
-    collector paused (:func:`cycle_collector_paused`)."""
-    now = utcnow()
-    writer = summary.Writer()  # per chunk: it keeps every sentence it wrote alive
-    rows = [
-        _row(
-            evaluator.evaluate(system, snapshot, detail=False),
-            catalogue,
-            risk_level=risk_level,
-            stamp=current[system.id],
-            agency_stamp=agency,
-            key=key,
-            now=now,
-            writer=writer,
-        )
-        for system, risk_level in systems
-    ]
-    del snapshot, writer
-    with database.atomic():
-        _write(rows)
-    return len(rows)
-
-
-def _chunks(as_of: date, catalogue: Catalogue, wanted: list[int], registered: int):
-    """(agency stamp, system stamps, snapshot, [(system, risk level)]) a chunk at a time, for
-    the ``wanted`` of the ``registered`` systems.
-
-    The stamps are always read before the facts: a write in between leaves its rows stale.
-    A small agency is read whole once (an IN list of most of its ids makes SQLite's planner
-    walk the evidence table and probe the list, a hundred times slower); a large one a chunk
-    of systems at a time, by their ids, so that memory stays what a chunk needs.
-    """
-    if registered <= WHOLE_AGENCY:
-        agency, current = stamps.agency_stamp(), stamps.of_systems(wanted)
-        risks = _risk_levels(wanted)
-        snapshot = load_snapshot(as_of, catalogue, include_retired=True)
-        chosen = set(wanted)
-        systems = [(s, risks.get(s.id, "")) for s in snapshot.systems if s.id in chosen]
-        for start in range(0, len(systems), CHUNK):
-            yield agency, current, snapshot, systems[start : start + CHUNK]
-        return
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        agency, current, risks = (
-            stamps.agency_stamp(),
-            stamps.of_systems(chunk),
-            _risk_levels(chunk),
-        )
-        snapshot = load_snapshot(as_of, catalogue, chunk, include_retired=True)
-        yield agency, current, snapshot, [(s, risks.get(s.id, "")) for s in snapshot.systems]
-
-
-def _risk_levels(system_ids: list[int]) -> dict[int, str]:
-    query = AISystem.select(AISystem.id, AISystem.risk_level)
-    return dict(query.where(among(AISystem.id, system_ids)).tuples())
 
 
 def _row(
@@ -287,43 +200,17 @@ KEY = ("as_of", "system_id")
 
 
 def _write(rows: list[dict]) -> None:
-    """Insert or replace rows with one prepared statement: peewee's own insert builds SQL for
-    each of twenty thousand rows, which took longer than computing them. On PostgreSQL, copied
-    in then upserted in one statement: psycopg2's executemany sends the rows one round trip
-    each, which took as long as computing them."""
-    if not rows:
-        return
-    postgres = db.is_postgres()
-    names = [field.column_name for field in COLUMNS]
-    # Made afresh each time: a pooled connection outlives a schema upgrade.
-    staging = "portfolio_row_incoming"
-    values_clause = (
-        f"SELECT {', '.join(names)} FROM {staging}"
-        if postgres
-        else f"VALUES ({', '.join(['?'] * len(names))})"
-    )
-    sql = (
-        f"INSERT INTO {PortfolioRow._meta.table_name} ({', '.join(names)}) {values_clause} "
-        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
-        + ", ".join(f"{name} = excluded.{name}" for name in names if name not in KEY)
-    )
+    """Insert or replace the rows (:func:`.recompute.upsert`)."""
     converters = [
         (field.name, summary.json_text if isinstance(field, pw.JSONField) else field.db_value)
         for field in COLUMNS
     ]
-    values = [tuple(convert(row[name]) for name, convert in converters) for row in rows]
-    cursor = database.cursor()
-    if postgres:
-        # Copied into a temporary table of the session, then upserted from it in one statement:
-        # formatting each 10 KB summary as a quoted literal (execute_values) and parsing the
-        # statements cost the client and the server more than the rows' writing.
-        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {PortfolioRow._meta.table_name})")
-        pg_copy.copy_rows(cursor, staging, names, values)
-        cursor.execute(sql)
-        cursor.execute(f"DROP TABLE {staging}")
-    else:
-        cursor.executemany(sql, values)
+    recompute.upsert(
+        PortfolioRow._meta.table_name,
+        [field.column_name for field in COLUMNS],
+        KEY,
+        [tuple(convert(row[name]) for name, convert in converters) for row in rows],
+    )
 
 
 def _forget_old_dates(keep: date) -> None:

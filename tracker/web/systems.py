@@ -12,13 +12,14 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import get_translations
 from markupsafe import Markup
 
-from tracker import i18n, profile, publication, register
+from tracker import i18n, portfolio, profile, publication, register
 from tracker.completeness import history
 from tracker.completeness.facts import EventDuty, ItemStatus, OperatorFact, SystemCompleteness
 from tracker.completeness.overdue import stage_overdue
 from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import gettext as _
+from tracker.portfolio.chart_points import kept as kept_chart_points
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
 from tracker.runtime import runtime
 from tracker.web import forms, pack_view, page_formats, system_view
@@ -46,16 +47,18 @@ def show(system_id: int) -> Any:
     """The system ordered by what to do next: the summary, the blocking requirements by owner,
     event duties, every requirement, operators, completeness over time, the profile.
 
-    Today's answer, the operators and the chart's points come from one load of the system's
-    facts (:mod:`tracker.completeness.history`): a fixed number of queries, however many
-    points the chart has."""
+    Today's answer, the operators and the chart's points not kept current
+    (:mod:`tracker.portfolio.chart_points`) come from one load of the system's facts
+    (:mod:`tracker.completeness.history`): a fixed number of queries, however many points the
+    chart has."""
     system = register.get_system(system_id)
     today = date.today()
-    catalogue = runtime().catalogue
+    catalogue, days = runtime().catalogue, runtime().settings.expiring_soon_days
     dates = history.chart_dates(system.created_at.date(), today)
+    kept = kept_chart_points(system_id, dates[:-1], portfolio.catalogue_key(catalogue, days))
     timeline = history.load_timeline(system_id, dates[0], today, catalogue, system)
     results = history.evaluate_timeline(
-        timeline, dates, catalogue, runtime().settings.expiring_soon_days, detailed=[today]
+        timeline, [day for day in dates if day not in kept], catalogue, days, detailed=[today]
     )
     if today not in results:  # registered "tomorrow" by the server's clock
         raise NotFound("AI system", f"{system_id} on {today.isoformat()} (not registered by then)")
@@ -73,7 +76,7 @@ def show(system_id: int) -> Any:
     focus_id = request.args.get("requirement", "")
     focus = next((item for item in result.items if item.requirement_id == focus_id), None)
     levels = publication.levels(system)
-    chart = [(day, r.overall.percent) for day, r in sorted(results.items())]
+    chart = sorted([*kept.items(), *((day, r.overall.percent) for day, r in results.items())])
     operators = history.operators_on(timeline, today)
     w = system_view.words()
     day_text = page_formats.day_formatter()

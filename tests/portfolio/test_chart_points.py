@@ -1,0 +1,136 @@
+"""The chart's kept points are exactly the replay's, and a point is never read once what it was
+computed from has changed: after writes of every kind, a system's kept points are either
+absent or equal to a fresh replay of its history, and a refresh brings back every one."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from tests.portfolio.writes import Writer
+from tracker import db
+from tracker.completeness import history
+from tracker.models import AISystem, ChartPoint
+from tracker.plugin_host import load_catalogue_for
+from tracker.portfolio import chart_points, index, parallel, recompute
+
+
+def replayed(catalogue, today: date) -> dict[int, dict[date, float | None]]:
+    """Each system's points on the kept days, replayed from its history."""
+    days = chart_points.days_kept(today)
+    found = {}
+    for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples():
+        found[system_id] = dict(history.overall_history(system_id, days, catalogue, 30))
+    return found
+
+
+def kept(catalogue, today: date) -> dict[int, dict[date, float | None]]:
+    key = index.catalogue_key(catalogue, 30)
+    days = chart_points.days_kept(today)
+    return {
+        system_id: chart_points.kept(system_id, days, key)
+        for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples()
+    }
+
+
+def test_the_kept_days_are_the_charts_month_starts_before_today():
+    today = date(2026, 11, 28)
+    days = chart_points.days_kept(today)
+    assert days == [date(2025, 12, 1)] + [date(2026, month, 1) for month in range(1, 12)]
+    assert chart_points.days_kept(date(2026, 11, 1))[-1] == date(2026, 10, 1)  # not today
+    registered_long_ago = history.chart_dates(date(2020, 1, 1), today)
+    assert registered_long_ago == [*days, today]
+
+
+@pytest.mark.parametrize("reading", ["in this process", "chunks of two systems, two workers"])
+def test_kept_points_equal_the_replay_after_random_writes(agency, reading, monkeypatch):
+    if reading != "in this process":
+        monkeypatch.setattr(recompute, "WHOLE_AGENCY", 0)
+        monkeypatch.setattr(recompute, "CHUNK", 2)
+        monkeypatch.setattr(parallel, "FROM", 0)
+        monkeypatch.setattr(parallel, "CHUNK", 2)
+        monkeypatch.setattr(parallel, "cores", lambda: 2)
+    catalogue, store, legal, dpo = agency
+    today = date.today()
+    written = chart_points.refresh(today, catalogue)
+    truth = replayed(catalogue, today)
+    assert written == sum(len(points) for points in truth.values()) > 0
+    assert kept(catalogue, today) == truth
+    assert any(p is not None for points in truth.values() for p in points.values())
+    rng = random.Random(20261128)
+    writer = Writer(rng, catalogue, store, legal, dpo)
+    kinds = list(Writer.KINDS)
+    rng.shuffle(kinds)
+    for kind in kinds:
+        what = getattr(writer, kind)()
+        truth = replayed(catalogue, today)
+        for system_id, points in kept(catalogue, today).items():
+            # Either gone (stale) or still the replay's: a write never leaves a wrong point.
+            assert all(truth[system_id][day] == percent for day, percent in points.items()), what
+        chart_points.refresh(today, catalogue)
+        assert kept(catalogue, today) == truth, what
+
+
+def test_a_write_makes_the_points_of_the_systems_it_touches_stale_and_only_those(agency):
+    catalogue, store, legal, dpo = agency
+    today = date.today()
+    key = index.catalogue_key(catalogue, 30)
+    days = chart_points.days_kept(today)
+    writer = Writer(random.Random(7), catalogue, store, legal, dpo)
+    registered = set(recompute.registered_by(days[-1]))
+
+    def stale() -> set[int]:
+        return {system_id for day in days for system_id in chart_points.stale(day, key)}
+
+    for kind in Writer.KINDS:
+        chart_points.refresh(today, catalogue)
+        assert stale() == set(), kind
+        getattr(writer, kind)()
+        if kind == "agency_wide":
+            assert stale() == registered
+        elif kind == "register":  # registered today: no point before today
+            assert stale() == set()
+        else:
+            assert 0 < len(stale()) < len(registered), kind
+
+
+def test_another_catalogue_reads_no_point_kept_for_this_one(agency, settings):
+    catalogue = agency[0]
+    today = date.today()
+    chart_points.refresh(today, catalogue)
+    fewer = load_catalogue_for(settings.with_overrides(jurisdictions=("eu-gdpr",)))
+    days = chart_points.days_kept(today)
+    system_id = recompute.registered_by(days[-1])[0]
+    registered_on = [day for day in days if system_id in recompute.registered_by(day)]
+    assert chart_points.kept(system_id, days, index.catalogue_key(fewer, 30)) == {}
+    assert chart_points.kept(system_id, days, index.catalogue_key(catalogue, 60)) == {}
+    assert len(chart_points.kept(system_id, days, index.catalogue_key(catalogue, 30))) == len(
+        registered_on
+    )
+
+
+def test_points_of_days_the_chart_no_longer_shows_are_forgotten(agency):
+    catalogue = agency[0]
+    today = date.today()
+    chart_points.refresh(today, catalogue)
+    month_later = today + timedelta(days=31)
+    chart_points.refresh(month_later, catalogue)
+    days = {day for (day,) in ChartPoint.select(ChartPoint.day).distinct().tuples()}
+    assert {d if isinstance(d, date) else date.fromisoformat(d) for d in days} == set(
+        chart_points.days_kept(month_later)
+    )
+
+
+def test_every_point_is_recomputed_with_everything_and_the_statistics_follow(agency):
+    catalogue = agency[0]
+    today = date.today()
+    first = chart_points.refresh(today, catalogue)
+    assert chart_points.refresh(today, catalogue) == 0
+    assert chart_points.refresh(today, catalogue, everything=True) == first
+    if db.is_postgres():
+        (estimated,) = db.database.execute_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'chart_point'::regclass"
+        ).fetchone()
+        assert estimated == ChartPoint.select().count() == first

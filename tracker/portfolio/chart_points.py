@@ -1,0 +1,153 @@
+"""The completeness chart's kept points: each system's overall percent on the first of each of
+the chart's months, so that the system page replays only what is not kept.
+
+The system page charts a system's completeness on the first of each of the last twelve months,
+each replayed from the register as it stood at the end of that day
+(:mod:`tracker.completeness.history`): twelve evaluations per view, a fifth of the page's time.
+A past day's answer changes only when what it was computed from changes: the system's facts
+(its stamp), the agency-wide items (the agency's stamp), the catalogue or the lead time (the
+catalogue key), exactly as a portfolio row's (:mod:`.index`). So each point is kept with those,
+and read back while they still match; :func:`refresh` (``tracker portfolio refresh``, from
+cron) computes the points that are missing or stale, and :func:`kept` gives the page the
+current ones. A point that is not current is replayed by the page, never shown stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import peewee as pw
+
+from tracker import db
+from tracker.completeness import evaluator_for
+from tracker.completeness.history import month_starts
+from tracker.completeness.loader import end_of
+from tracker.db import database
+from tracker.models import AISystem, ChartPoint, CompletenessStamp
+from tracker.plugin_host import Catalogue
+from tracker.portfolio import recompute, stamps
+from tracker.portfolio.index import catalogue_key
+from tracker.portfolio.recompute import Progress
+
+COLUMNS = ("system_id", "day", "stamp", "agency_stamp", "catalogue_key", "percent")
+KEY = ("system_id", "day")
+
+
+def days_kept(today: date) -> list[date]:
+    """The days whose points are kept: the chart's month starts before today (today's point is
+    always computed, with the page's own answer)."""
+    return [day for day in month_starts(today) if day < today]
+
+
+def kept(system_id: int, days: Iterable[date], key: str) -> dict[date, float | None]:
+    """The system's current points among ``days`` (day -> percent, None: nothing in force):
+    those computed at its stamp, the agency's stamp and the catalogue key ``key``."""
+    wanted = list(days)
+    if not wanted:
+        return {}
+    current = pw.fn.COALESCE(
+        CompletenessStamp.select(CompletenessStamp.stamp).where(
+            CompletenessStamp.system_id == ChartPoint.system_id
+        ),
+        0,
+    )
+    agency = pw.fn.COALESCE(
+        CompletenessStamp.select(CompletenessStamp.stamp).where(
+            CompletenessStamp.system_id == stamps.AGENCY
+        ),
+        0,
+    )
+    query = ChartPoint.select(ChartPoint.day, ChartPoint.percent).where(
+        (ChartPoint.system_id == system_id)
+        & ChartPoint.day.in_(wanted)
+        & (ChartPoint.catalogue_key == key)
+        & (ChartPoint.stamp == current)
+        & (ChartPoint.agency_stamp == agency)
+    )
+    return {_as_date(day): percent for day, percent in query.tuples()}
+
+
+def stale(day: date, key: str) -> list[int]:
+    """Systems registered by the end of ``day`` whose point for the day is missing or was
+    computed from what has changed since."""
+    query = (
+        AISystem.select(AISystem.id)
+        .join(
+            CompletenessStamp,
+            pw.JOIN.LEFT_OUTER,
+            on=(CompletenessStamp.system_id == AISystem.id),
+        )
+        .switch(AISystem)
+        .join(
+            ChartPoint,
+            pw.JOIN.LEFT_OUTER,
+            on=((ChartPoint.system_id == AISystem.id) & (ChartPoint.day == day)),
+        )
+        .where(
+            (AISystem.created_at <= end_of(day))
+            & (
+                ChartPoint.system_id.is_null()
+                | (ChartPoint.stamp != pw.fn.COALESCE(CompletenessStamp.stamp, 0))
+                | (ChartPoint.agency_stamp != stamps.agency_stamp())
+                | (ChartPoint.catalogue_key != key)
+            )
+        )
+        .order_by(AISystem.id)
+        .tuples()
+    )
+    return [system_id for (system_id,) in query]
+
+
+def refresh(
+    today: date,
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    *,
+    everything: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> int:
+    """Compute the missing and stale points of the chart's days (every system's with
+    ``everything``) and forget the points of days the chart no longer shows; return how many
+    were computed. ``progress`` is told (points done, points to do) after each chunk."""
+    key = catalogue_key(catalogue, expiring_soon_days)
+    days = days_kept(today)
+    todo = {day: recompute.registered_by(day) if everything else stale(day, key) for day in days}
+    total = sum(len(ids) for ids in todo.values())
+    evaluator = evaluator_for(catalogue, expiring_soon_days)
+    day_value = ChartPoint.day.db_value
+
+    def write(chunk: recompute.Chunk) -> int:
+        values = [
+            (
+                system.id,
+                day_value(chunk.snapshot.as_of),
+                chunk.stamps[system.id],
+                chunk.agency_stamp,
+                key,
+                evaluator.evaluate(system, chunk.snapshot, detail=False).overall.percent,
+            )
+            for system, _risk in chunk.systems
+        ]
+        with database.atomic():
+            recompute.upsert(ChartPoint._meta.table_name, COLUMNS, KEY, values)
+        return len(values)
+
+    done = 0
+    for day, wanted in todo.items():
+        before = done
+
+        def told(finished: int, _all: int, before: int = before) -> None:
+            if progress is not None:
+                progress(before + finished, total)
+
+        done += recompute.each_chunk(day, catalogue, wanted, write, told, workers)
+    ChartPoint.delete().where(ChartPoint.day.not_in(days)).execute()
+    if done:
+        db.refresh_statistics(ChartPoint)
+    return done
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
