@@ -3,6 +3,8 @@
 On the realistic benchmark agency (scripts/bench_data.py; a private copy, since this writes),
 reports medians of:
 
+- filling the system page chart's kept points once (every system on each of the twelve month
+  starts, ``tracker portfolio refresh --all``'s second part; ``--no-chart`` skips it);
 - the full recompute of every system's row (``tracker portfolio refresh --all``: as many
   worker processes as cores), each run in a fresh process with its peak RSS (the largest of
   the process and its workers), beside the same recompute in one process and two floors
@@ -43,7 +45,7 @@ from bench_data import AGENCY, prepare, report
 from tracker import completeness, db, portfolio
 from tracker.completeness import export
 from tracker.plugin_host import load_catalogue
-from tracker.portfolio import index, listing, parallel
+from tracker.portfolio import chart_points, index, listing, parallel
 
 
 def child(task: str, url: str) -> None:
@@ -56,16 +58,18 @@ def child(task: str, url: str) -> None:
         "refresh-alone": lambda: portfolio.refresh(today, catalogue, 30, workers=1),
         "engine": lambda: completeness.for_portfolio(today, catalogue),
         "floor": fetch_floor,
+        "chart-points": lambda: chart_points.refresh(today, catalogue, 30, everything=True),
     }
     start = time.perf_counter()
-    tasks[task]()
+    done = tasks[task]()
     seconds = time.perf_counter() - start
     # the largest of this process and its workers (Linux gives the largest child's peak)
     peak = max(
         resource.getrusage(who).ru_maxrss
         for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
     )
-    print(json.dumps({"seconds": seconds, "peak_mib": peak // 1024}))
+    count = done if isinstance(done, int) else None
+    print(json.dumps({"seconds": seconds, "peak_mib": peak // 1024, "count": count}))
 
 
 def spin(loops: int) -> int:
@@ -118,6 +122,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", help="a PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--no-chart",
+        action="store_true",
+        help="skip filling the system page chart's kept points (12 full recomputes)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -137,6 +146,7 @@ def main() -> None:
         refreshes.append(in_child("refresh", url))
         alone.append(in_child("refresh-alone", url))
         speedups.append(cores_speedup(processes))
+    points = None if args.no_chart else in_child("chart-points", url)
     speedup = statistics.median(speedups)
     refresh_s = statistics.median(r["seconds"] for r in refreshes)
     alone_s = statistics.median(r["seconds"] for r in alone)
@@ -191,6 +201,11 @@ def main() -> None:
         f"  engine alone        {engine_s:6.2f} s   peak RSS {engine_peak} MiB (every request before)"
     )
     print(f"  raw SQL floor       {floor_s:6.2f} s   (the same tables, one query each)")
+    if points is not None:
+        print(
+            f"  chart's kept points {points['seconds']:6.2f} s   peak RSS {points['peak_mib']} MiB"
+            f"   ({points['count']} points: every system on each of the 12 month starts, once)"
+        )
     print(f"  API page by name    {by_name_ms:6.1f} ms  {by_name_queries} queries")
     print(f"  API page by overdue {by_overdue_ms:6.1f} ms")
     print(f"  web page (50)       {web_ms:6.1f} ms  {web_queries} queries")
@@ -207,6 +222,7 @@ def main() -> None:
         cores_speedup=round(speedup, 2),
         engine_alone_s=round(engine_s, 2),
         floor_s=round(floor_s, 2),
+        chart_points_s=None if points is None else round(points["seconds"], 2),
         api_page_ms=round(by_name_ms, 1),
         api_page_overdue_ms=round(by_overdue_ms, 1),
         web_page_ms=round(web_ms, 1),

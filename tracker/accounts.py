@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 from marshmallow import ValidationError, validate
 
-from tracker import audit, i18n, sign_in
+from tracker import audit, i18n, prepared, sign_in
 from tracker.db import is_postgres, utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
 from tracker.i18n import N_
@@ -198,17 +198,21 @@ def authenticate(secret: str) -> User | None:
     """The active user owning this unrevoked, unexpired token, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    now = utcnow()
+    # Every API request asks: its SQL is built once (tracker.prepared).
+    return prepared.first(("token's user",), _token_user, _hash_token(secret), utcnow())
+
+
+def _token_user(token_hash: str, now: datetime) -> pw.Query:
     return (
         User.select()
         .join(ApiToken)
         .where(
-            (ApiToken.token_hash == _hash_token(secret))
+            (ApiToken.token_hash == token_hash)
             & ApiToken.revoked_at.is_null()
             & (ApiToken.expires_at.is_null() | (ApiToken.expires_at > now))
             & (User.is_active == True)
         )
-        .first()
+        .limit(1)
     )
 
 
@@ -241,15 +245,20 @@ def session_user(key: str) -> User | None:
     """The active user of this unexpired, unended web session, or None."""
     if not key:
         return None
+    # Every page asks: its SQL is built once (tracker.prepared).
+    return prepared.first(("session's user",), _session_user, _hash_token(key), utcnow())
+
+
+def _session_user(key_hash: str, now: datetime) -> pw.Query:
     return (
         User.select()
         .join(WebSession)
         .where(
-            (WebSession.key_hash == _hash_token(key))
-            & (WebSession.expires_at > utcnow())
+            (WebSession.key_hash == key_hash)
+            & (WebSession.expires_at > now)
             & (User.is_active == True)
         )
-        .first()
+        .limit(1)
     )
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker import audit
+import peewee as pw
+
+from tracker import audit, prepared
 from tracker.db import utcnow, write_transaction
 from tracker.errors import ValidationFailed
 from tracker.i18n.text import Phrase
@@ -44,7 +46,14 @@ def current() -> Agency:
 
     Every page calls this: the logo's bytes stay in the database, only whether there is one is read.
     """
-    row = (
+    row = prepared.first(("agency profile",), _profile)
+    if row is None:
+        return Agency()
+    return Agency(**dict(row, has_logo=bool(row["has_logo"])))
+
+
+def _profile() -> pw.Query:
+    return (
         AgencyProfile.select(
             AgencyProfile.name,
             AgencyProfile.dpo_contact,
@@ -55,11 +64,8 @@ def current() -> Agency:
         )
         .order_by(AgencyProfile.id)
         .dicts()
-        .first()
+        .limit(1)
     )
-    if row is None:
-        return Agency()
-    return Agency(**dict(row, has_logo=bool(row["has_logo"])))
 
 
 def logo() -> tuple[bytes, str] | None:

@@ -11,6 +11,7 @@ from typing import Any, Self
 
 import peewee as pw
 
+from tracker import prepared
 from tracker.db import MAX_ID, database, utcnow
 from tracker.errors import NotFound
 from tracker.i18n import N_
@@ -36,7 +37,15 @@ class BaseModel(pw.Model):
         if isinstance(identifier, int) and not 1 <= identifier <= MAX_ID:
             # No row can have it, and the database would refuse the number itself.
             raise NotFound(cls.label, identifier)
-        return cls.find(cls._meta.primary_key == identifier, identifier=identifier)
+        # Each page reads its record by id: the SQL is built once per model (tracker.prepared).
+        row = prepared.first((cls, "by id"), cls._by_id, identifier)
+        if row is None:
+            raise NotFound(cls.label, identifier)
+        return row
+
+    @classmethod
+    def _by_id(cls, identifier: Any) -> pw.Query:
+        return cls.select().where(cls._meta.primary_key == identifier).limit(1)
 
 
 class User(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any
 import marshmallow as ma
 import peewee as pw
 
-from tracker import audit
+from tracker import audit, prepared
 from tracker.db import utcnow, write_transaction
 from tracker.errors import Conflict, ValidationFailed
 from tracker.events.kinds import unknown_kind
@@ -389,6 +389,21 @@ def events_of(system: AISystem, kind: str | None = None) -> pw.ModelSelect:
     if kind:
         query = query.where(SystemEvent.kind == kind)
     return query
+
+
+def recent_events(system_id: int, count: int) -> list[SystemEvent]:
+    """The system's ``count`` newest events (without who recorded them): what its page lists,
+    read by a query built once (tracker.prepared)."""
+    return prepared.select(("recent events",), _recent_events, system_id, count)
+
+
+def _recent_events(system_id: int, count: int) -> pw.Query:
+    return (
+        SystemEvent.select()
+        .where(SystemEvent.system == system_id)
+        .order_by(SystemEvent.occurred_at.desc(), SystemEvent.id.desc())
+        .limit(count)
+    )
 
 
 def get_event(system: AISystem, event_id: int) -> SystemEvent:

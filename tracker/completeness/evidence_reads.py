@@ -58,12 +58,14 @@ def evidence_rows(
     if system_ids is None:
         query = Evidence.select(*selected).join(EvidenceSystem, pw.JOIN.LEFT_OUTER).where(where)
         return raw_rows(query)
-    return raw_rows(_linked(selected, where, system_ids, among)) + raw_rows(
-        _agency_wide(selected, where)
+    return raw_rows(linked_query(selected, where, system_ids, among)) + raw_rows(
+        agency_wide_query(selected, where)
     )
 
 
-def _linked(selected: tuple, where: pw.Expression, ids: list[int], listing: Listing) -> pw.Query:
+def linked_query(
+    selected: tuple, where: pw.Expression, ids: list[int], listing: Listing
+) -> pw.Query:
     """The rows of evidence linked to the systems (agency-wide items aside)."""
     return (
         Evidence.select(*selected)
@@ -72,7 +74,7 @@ def _linked(selected: tuple, where: pw.Expression, ids: list[int], listing: List
     )
 
 
-def _agency_wide(selected: tuple, where: pw.Expression) -> pw.Query:
+def agency_wide_query(selected: tuple, where: pw.Expression) -> pw.Query:
     """The rows of agency-wide evidence, with every link they have."""
     # The bare column, as the partial index evidence_agency_wide states it: both databases
     # then see that the index covers the query (a bound "= true" they may not).
@@ -96,12 +98,14 @@ def read_current_evidence(end: datetime, ids: list[int] | None) -> list[tuple]:
         return evidence_rows(_current(end), ids)
     linked = prepared.read(
         ("linked evidence",),
-        lambda end, ids, listing: _linked(EVIDENCE_COLUMNS, _current(end), ids, listing),
+        lambda end, ids, listing: linked_query(EVIDENCE_COLUMNS, _current(end), ids, listing),
         end,
         ids,
     )
     shared = prepared.rows(
-        ("agency-wide evidence",), lambda end: _agency_wide(EVIDENCE_COLUMNS, _current(end)), end
+        ("agency-wide evidence",),
+        lambda end: agency_wide_query(EVIDENCE_COLUMNS, _current(end)),
+        end,
     )
     return linked + shared
 

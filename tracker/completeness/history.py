@@ -27,9 +27,10 @@ from tracker.completeness.event_reads import EVENT_COLUMNS, event_facts, event_k
 from tracker.completeness.evidence_reads import (
     EVIDENCE_COLUMNS,
     REVIEW_COLUMNS,
+    agency_wide_query,
     apply_reviews,
     evidence_facts,
-    evidence_rows,
+    linked_query,
 )
 from tracker.completeness.facts import OperatorFact, Snapshot, SystemCompleteness, as_day
 from tracker.completeness.loader import (
@@ -123,13 +124,13 @@ def load_timeline(
         ("timeline events", kinds), lambda *values: _events_query(*values, kinds), system_id, end
     )
     operators = prepared.rows(("timeline operators",), _operators_query, system_id, end)
-    evidence = evidence_rows(Evidence.created_at <= end, [system_id], (Evidence.superseded_at,))
+    evidence = _evidence(system_id, end)
     evidence_ids = list(dict.fromkeys(row[0] for row in evidence))
     reviews = prepared.rows(
         ("timeline reviews", len(evidence_ids)), _reviews_query, end, *evidence_ids
     )
     # Through peewee's tuples: their dates come back as dates, as the loader reads them.
-    waivers = _waivers_query(system_id, end, first)
+    waivers = prepared.select(("timeline waivers",), _waivers_query, system_id, end, first)
     width = len(EVIDENCE_COLUMNS)
     parsed: dict[str, tuple] = {}
     evidence = [_requirement_ids_parsed(row, parsed) for row in evidence]
@@ -145,6 +146,26 @@ def load_timeline(
         [(row[:-1], as_moment(row[-1])) for row in reviews],
         [(row[:-2], as_moment(row[-2]), as_day(row[3]), as_moment(row[-1])) for row in waivers],
     )
+
+
+def _evidence(system_id: int, end: datetime) -> list[tuple]:
+    """:func:`~tracker.completeness.evidence_reads.evidence_rows` of the evidence uploaded by
+    ``end`` for the system (with when each was superseded), its two queries prepared."""
+    selected = (*EVIDENCE_COLUMNS, Evidence.superseded_at)
+    linked = prepared.rows(
+        ("timeline linked evidence",),
+        lambda end, system_id: linked_query(
+            selected, Evidence.created_at <= end, [system_id], prepared.bound
+        ),
+        end,
+        system_id,
+    )
+    agency_wide = prepared.rows(
+        ("timeline agency-wide evidence",),
+        lambda end: agency_wide_query(selected, Evidence.created_at <= end),
+        end,
+    )
+    return linked + agency_wide
 
 
 def _events_query(system_id: int, end: datetime, kinds: tuple[str, ...]) -> pw.Query:

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from tracker import audit
+import peewee as pw
+
+from tracker import audit, prepared
 from tracker.config import Settings
 from tracker.db import utcnow, write_transaction
 from tracker.errors import NotFound
@@ -135,9 +137,20 @@ def build_job(pack_id: int) -> dict:
 
 def for_system(system_id: int | None, limit: int | None = None) -> list[Pack]:
     """The system's packs (the agency-wide ones with None), newest first; ``limit``: at most."""
+    # Every system page lists them: the SQL is built once per shape (tracker.prepared).
+    given = tuple(value for value in (system_id, limit) if value is not None)
+    shape = ("packs", system_id is None, limit is None)
+    return prepared.select(shape, lambda *values: _packs(system_id is None, limit, values), *given)
+
+
+def _packs(agency_wide: bool, limit: int | None, values: tuple) -> pw.Query:
     query = Pack.select()
-    query = query.where(Pack.system.is_null() if system_id is None else Pack.system == system_id)
-    return list(query.order_by(Pack.requested_at.desc(), Pack.id.desc()).limit(limit))
+    if agency_wide:
+        query = query.where(Pack.system.is_null())
+    else:
+        query, values = query.where(Pack.system == values[0]), values[1:]
+    query = query.order_by(Pack.requested_at.desc(), Pack.id.desc())
+    return query.limit(values[0]) if limit is not None else query
 
 
 def get(pack_id: int) -> Pack:

@@ -19,7 +19,7 @@ from datetime import date
 
 import peewee as pw
 
-from tracker import db
+from tracker import db, prepared
 from tracker.completeness import evaluator_for
 from tracker.completeness.history import month_starts
 from tracker.completeness.loader import end_of
@@ -42,10 +42,16 @@ def days_kept(today: date) -> list[date]:
 
 def kept(system_id: int, days: Iterable[date], key: str) -> dict[date, float | None]:
     """The system's current points among ``days`` (day -> percent, None: nothing in force):
-    those computed at its stamp, the agency's stamp and the catalogue key ``key``."""
+    those computed at its stamp, the agency's stamp and the catalogue key ``key``. Each system
+    page asks: the SQL is built once per number of days (tracker.prepared)."""
     wanted = list(days)
     if not wanted:
         return {}
+    found = prepared.rows(("kept chart points", len(wanted)), _kept, system_id, key, *wanted)
+    return {_as_date(day): percent for day, percent in found}
+
+
+def _kept(system_id: int, key: str, *days: date) -> pw.Query:
     current = pw.fn.COALESCE(
         CompletenessStamp.select(CompletenessStamp.stamp).where(
             CompletenessStamp.system_id == ChartPoint.system_id
@@ -58,14 +64,13 @@ def kept(system_id: int, days: Iterable[date], key: str) -> dict[date, float | N
         ),
         0,
     )
-    query = ChartPoint.select(ChartPoint.day, ChartPoint.percent).where(
+    return ChartPoint.select(ChartPoint.day, ChartPoint.percent).where(
         (ChartPoint.system_id == system_id)
-        & ChartPoint.day.in_(wanted)
+        & ChartPoint.day.in_(list(days))
         & (ChartPoint.catalogue_key == key)
         & (ChartPoint.stamp == current)
         & (ChartPoint.agency_stamp == agency)
     )
-    return {_as_date(day): percent for day, percent in query.tuples()}
 
 
 def stale(day: date, key: str) -> list[int]:

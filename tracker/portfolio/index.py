@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from tracker import db
+from tracker import db, prepared
 from tracker.catalogue_record import serialise
 from tracker.completeness import evaluator_for
 from tracker.completeness.driver import among
@@ -286,7 +286,7 @@ def ensure(
     look-ups), nothing is checked at all: that is the usual case of a read."""
     key = catalogue_key(catalogue, expiring_soon_days)
     newest = stamps.newest()  # before anything is read: a later write makes it newer
-    marker = PortfolioDate.get_or_none(PortfolioDate.as_of == as_of)
+    marker = prepared.first(("portfolio date",), _marker, as_of)
     if (
         marker is not None
         and marker.catalogue_key == key
@@ -318,6 +318,10 @@ def ensure(
 
     BACKGROUND.start(as_of, in_background)
     return Freshness(refreshing=True, stale_systems=len(outdated))
+
+
+def _marker(as_of: date) -> pw.Query:
+    return PortfolioDate.select().where(PortfolioDate.as_of == as_of).limit(1)
 
 
 def _changed_since(marker: PortfolioDate | None, key: str, as_of: date) -> list[int] | None:

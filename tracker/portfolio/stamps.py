@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import peewee as pw
 
+from tracker import prepared
 from tracker.completeness.driver import among
 from tracker.models import CompletenessStamp
 
@@ -28,7 +29,13 @@ def agency_stamp() -> int:
 
 def newest() -> int:
     """The newest stamp of all (0 before any write): an index look-up."""
-    return CompletenessStamp.select(pw.fn.MAX(CompletenessStamp.stamp)).scalar() or 0
+    # Every portfolio read asks first: its SQL is built once (tracker.prepared).
+    ((found,),) = prepared.rows(("newest stamp",), _newest)
+    return found or 0
+
+
+def _newest() -> pw.Query:
+    return CompletenessStamp.select(pw.fn.MAX(CompletenessStamp.stamp))
 
 
 def of_systems(system_ids: Iterable[int]) -> dict[int, int]:

@@ -165,7 +165,7 @@ def events_section(system: Any, result: SystemCompleteness) -> dict[str, Any]:
         "duties_to_act_on": [d for d in result.events if d.status in ("open", "overdue")],
         "recent_events": [
             (event, by_event.get(event.id, []))
-            for event in register.events_of(system).limit(RECENT_EVENTS)
+            for event in register.recent_events(system.id, RECENT_EVENTS)
         ],
         "event_form": form,
         "event_errors": g.get("event_errors") or {},
