@@ -22,9 +22,8 @@ import peewee as pw
 from tracker import db, prepared
 from tracker.completeness import evaluator_for
 from tracker.completeness.history import month_starts
-from tracker.completeness.loader import end_of
 from tracker.db import database
-from tracker.models import AISystem, ChartPoint, CompletenessStamp
+from tracker.models import ChartPoint, CompletenessStamp
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import recompute, stamps
 from tracker.portfolio.index import catalogue_key
@@ -76,32 +75,8 @@ def _kept(system_id: int, key: str, *days: date) -> pw.Query:
 def stale(day: date, key: str) -> list[int]:
     """Systems registered by the end of ``day`` whose point for the day is missing or was
     computed from what has changed since."""
-    query = (
-        AISystem.select(AISystem.id)
-        .join(
-            CompletenessStamp,
-            pw.JOIN.LEFT_OUTER,
-            on=(CompletenessStamp.system_id == AISystem.id),
-        )
-        .switch(AISystem)
-        .join(
-            ChartPoint,
-            pw.JOIN.LEFT_OUTER,
-            on=((ChartPoint.system_id == AISystem.id) & (ChartPoint.day == day)),
-        )
-        .where(
-            (AISystem.created_at <= end_of(day))
-            & (
-                ChartPoint.system_id.is_null()
-                | (ChartPoint.stamp != pw.fn.COALESCE(CompletenessStamp.stamp, 0))
-                | (ChartPoint.agency_stamp != stamps.agency_stamp())
-                | (ChartPoint.catalogue_key != key)
-            )
-        )
-        .order_by(AISystem.id)
-        .tuples()
-    )
-    return [system_id for (system_id,) in query]
+    query = stamps.not_current(ChartPoint, ChartPoint.day, day, key)
+    return [system_id for system_id, _held in query]
 
 
 def refresh(

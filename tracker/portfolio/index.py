@@ -25,7 +25,6 @@ from tracker.catalogue_record import serialise
 from tracker.completeness import evaluator_for
 from tracker.completeness.driver import among
 from tracker.completeness.facts import SystemCompleteness
-from tracker.completeness.loader import end_of
 from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import database, utcnow
 from tracker.models import AISystem, CompletenessStamp, PortfolioDate, PortfolioRow
@@ -72,32 +71,8 @@ def stale(
 ) -> tuple[list[int], list[int]]:
     """Systems registered by the end of ``as_of`` whose row for the date is (missing, outdated);
     only among ``candidates`` if given."""
-    now = utcnow()
-    query = (
-        AISystem.select(AISystem.id, PortfolioRow.system_id)
-        .join(
-            CompletenessStamp,
-            pw.JOIN.LEFT_OUTER,
-            on=(CompletenessStamp.system_id == AISystem.id),
-        )
-        .switch(AISystem)
-        .join(
-            PortfolioRow,
-            pw.JOIN.LEFT_OUTER,
-            on=((PortfolioRow.system_id == AISystem.id) & (PortfolioRow.as_of == as_of)),
-        )
-        .where(
-            (AISystem.created_at <= end_of(as_of))
-            & (
-                PortfolioRow.system_id.is_null()
-                | (PortfolioRow.stamp != pw.fn.COALESCE(CompletenessStamp.stamp, 0))
-                | (PortfolioRow.agency_stamp != stamps.agency_stamp())
-                | (PortfolioRow.catalogue_key != key)
-                | (PortfolioRow.changes_at <= now)
-            )
-        )
-        .order_by(AISystem.id)
-        .tuples()
+    query = stamps.not_current(
+        PortfolioRow, PortfolioRow.as_of, as_of, key, PortfolioRow.changes_at <= utcnow()
     )
     if candidates is not None:
         query = query.where(among(AISystem.id, candidates))

@@ -11,12 +11,14 @@ than calls in the domain functions: imports, scripts and plain SQL write too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import peewee as pw
 
 from tracker import prepared
 from tracker.completeness.driver import among
-from tracker.models import CompletenessStamp
+from tracker.completeness.loader import end_of
+from tracker.models import AISystem, CompletenessStamp
 
 AGENCY = 0  # the stamp of what counts for every system
 
@@ -47,3 +49,41 @@ def of_systems(system_ids: Iterable[int]) -> dict[int, int]:
         .tuples()
     )
     return {system_id: found.get(system_id, 0) for system_id in wanted}
+
+
+def not_current(
+    model: type[pw.Model],
+    day_field: pw.Field,
+    day: date,
+    key: str,
+    *also: pw.Expression,
+) -> pw.ModelSelect:
+    """(system id, its row's system id or None) of each system registered by the end of ``day``
+    whose row of ``model`` (a table derived from the stamps: the portfolio's rows, the chart's
+    points) for the day is missing, was computed at other stamps or under another catalogue
+    key, or meets any of ``also``; in system id order."""
+    outdated = (
+        model.system_id.is_null()
+        | (model.stamp != pw.fn.COALESCE(CompletenessStamp.stamp, 0))
+        | (model.agency_stamp != agency_stamp())
+        | (model.catalogue_key != key)
+    )
+    for condition in also:
+        outdated |= condition
+    return (
+        AISystem.select(AISystem.id, model.system_id)
+        .join(
+            CompletenessStamp,
+            pw.JOIN.LEFT_OUTER,
+            on=(CompletenessStamp.system_id == AISystem.id),
+        )
+        .switch(AISystem)
+        .join(
+            model,
+            pw.JOIN.LEFT_OUTER,
+            on=((model.system_id == AISystem.id) & (day_field == day)),
+        )
+        .where((AISystem.created_at <= end_of(day)) & outdated)
+        .order_by(AISystem.id)
+        .tuples()
+    )
