@@ -4,7 +4,7 @@ prepared is built every time, never answered wrongly."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from tests.factories import profile
 from tracker import accounts, db, prepared, register
@@ -60,14 +60,41 @@ def test_a_value_with_no_stand_in_or_not_found_back_is_built_each_time(migrated)
     assert prepared.rows(("t flag",), build, True) == [("System 0",)]
     assert prepared.rows(("t flag",), build, False) == []
     assert len(calls) == 2  # no stand-in for a boolean: built as it is, each time
-    # A value the query transforms (here: made lower case) is not found back among its
-    # parameters: the shape is never prepared.
-    build, calls = counted(
-        lambda name: AISystem.select(AISystem.id).where(AISystem.name == name.upper())
+    # A value the query transforms, even one its first stand-in would pass through unchanged
+    # (made lower case), or derives another parameter from, is not prepared: built each time.
+    for number, transformed in enumerate(
+        (lambda n: AISystem.name == n.lower(), lambda n: AISystem.name.in_([n, n + " 0"]))
+    ):
+
+        def direct(name, where=transformed):
+            return AISystem.select(AISystem.name).where(where(name))
+
+        build, calls = counted(direct)
+        for name in ("system 0", "System", "Other"):
+            expected = list(direct(name).tuples())
+            assert prepared.rows(("t transformed", number), build, name) == expected
+        assert len(calls) == 2 + 3  # two sets of stand-ins, then each call: never prepared
+    shifted, calls = counted(
+        lambda day: AISystem.select(AISystem.id).where(
+            AISystem.created_at > datetime.combine(day, time()) - timedelta(days=400)
+        )
     )
-    assert prepared.rows(("t upper",), build, "system 0") == []
-    assert prepared.rows(("t upper",), build, "system 0") == []
-    assert len(calls) == 3  # the stand-ins once, then each call
+    today = utcnow().date()
+    assert prepared.rows(("t shifted",), shifted, today) == [(1,)]
+    assert prepared.rows(("t shifted",), shifted, today - timedelta(days=500)) == []
+    assert len(calls) == 4  # two sets of stand-ins, then each call
+
+
+def test_a_value_of_another_type_is_another_shape(migrated):
+    register.create_system(profile(name="System 0"), "test")
+    build, calls = counted(
+        lambda moment: AISystem.select(AISystem.id).where(AISystem.created_at > moment)
+    )
+    yesterday = utcnow() - timedelta(days=1)
+    assert prepared.rows(("t typed",), build, yesterday.date()) == [(1,)]
+    assert prepared.rows(("t typed",), build, yesterday) == [(1,)]  # a datetime: its own shape
+    assert prepared.rows(("t typed",), build, utcnow() + timedelta(days=1)) == []
+    assert len(calls) == 4  # each type's two sets of stand-ins
 
 
 def test_the_signed_in_user_is_read_through_a_prepared_query(migrated):
