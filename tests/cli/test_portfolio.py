@@ -55,3 +55,5 @@ def test_refresh_keeps_the_charts_points_of_the_systems_registered_by_each_month
     past = (date.today() - timedelta(days=40)).isoformat()
     only_that_day = runner.tracker("portfolio", "refresh", "--as-of", past).output
     assert "chart point" not in only_that_day
+    today = runner.tracker("portfolio", "refresh", "--as-of", date.today().isoformat()).output
+    assert "0 chart points recomputed" in today

@@ -36,12 +36,14 @@ def test_the_worker_computes_the_days_rows_and_then_has_nothing_to_do(
     queue = Queue(worker_jobs.QUEUE_NAME, connection=connection)
     first = queue.enqueue(jobs.refresh_job)
     again = queue.enqueue(jobs.refresh_job)
+    points = queue.enqueue(jobs.chart_points_job)
+    points_again = queue.enqueue(jobs.chart_points_job)
     SimpleWorker([queue], connection=connection).work(burst=True)
     today = date.today()
     assert first.return_value()["systems"] == 3 and again.return_value()["systems"] == 0
-    points = len(chart_points.days_kept(date.today()))
-    assert first.return_value()["chart_points"] == points == ChartPoint.select().count()
-    assert again.return_value()["chart_points"] == 0
+    kept = len(chart_points.days_kept(date.today()))
+    assert points.return_value()["chart_points"] == kept == ChartPoint.select().count()
+    assert points_again.return_value()["chart_points"] == 0
     assert PortfolioRow.select().where(PortfolioRow.as_of == today).count() == 3
     assert PortfolioDate.get_by_id(today).stamp > 0
     connection.flushdb()

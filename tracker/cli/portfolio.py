@@ -37,9 +37,9 @@ def portfolio_group() -> None:
 @pass_context
 @reports_errors
 def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
-    """Recompute the stale systems' rows of the date (every system's with --all). Without
-    --as-of, the completeness chart's kept points too: each system's on the first of each of
-    the last twelve months."""
+    """Recompute the stale systems' rows of the date (every system's with --all). For today,
+    the completeness chart's kept points too: each system's on the first of each of the last
+    twelve months."""
     ctx.connect()
     day = as_of or date.today()
     catalogue, days = ctx.catalogue(), ctx.settings.expiring_soon_days
@@ -61,7 +61,7 @@ def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
             seconds=time.perf_counter() - started,
         )
     )
-    if as_of is not None:
+    if day != date.today():  # the chart keeps points for today's chart only
         return
     started = time.perf_counter()
     with _progress(0, _("Recomputing the chart's points")) as progress:

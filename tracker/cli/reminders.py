@@ -227,6 +227,13 @@ def scheduler(ctx: Context) -> None:
         cron=portfolio_jobs.CRON,
         job_timeout=1800,
     )
+    # Then the system page chart's kept points (tracker.portfolio.chart_points).
+    cron.register(
+        portfolio_jobs.chart_points_job,
+        queue_name=jobs.QUEUE_NAME,
+        cron=portfolio_jobs.CHART_CRON,
+        job_timeout=portfolio_jobs.CHART_TIMEOUT,
+    )
     echo(_("daily sweep at %(time)s %(zone)s", time=settings.sweep_time, zone=settings.timezone))
     cron.start()
 

@@ -6,10 +6,11 @@ each replayed from the register as it stood at the end of that day
 (:mod:`tracker.completeness.history`): twelve evaluations per view, a fifth of the page's time.
 A past day's answer changes only when what it was computed from changes: the system's facts
 (its stamp), the agency-wide items (the agency's stamp), the catalogue or the lead time (the
-catalogue key), exactly as a portfolio row's (:mod:`.index`). So each point is kept with those,
-and read back while they still match; :func:`refresh` (``tracker portfolio refresh``, from
-cron) computes the points that are missing or stale, and :func:`kept` gives the page the
-current ones. A point that is not current is replayed by the page, never shown stale.
+catalogue key, which also names the tracker's version), exactly as a portfolio row's
+(:mod:`.index`). So each point is kept with those, and read back while they still match;
+:func:`refresh` (the scheduler's nightly job, or ``tracker portfolio refresh``) computes the
+points that are missing or stale, and :func:`kept` gives the page the current ones. A point
+that is not current is replayed by the page, never shown stale.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tracker.db import database
 from tracker.models import ChartPoint, CompletenessStamp
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import recompute, stamps
-from tracker.portfolio.index import catalogue_key
+from tracker.portfolio.index import AT_ONCE, catalogue_key
 from tracker.portfolio.recompute import Progress
 
 COLUMNS = ("system_id", "day", "stamp", "agency_stamp", "catalogue_key", "percent")
@@ -122,9 +123,12 @@ def refresh(
             if progress is not None:
                 progress(before + finished, total)
 
-        done += recompute.each_chunk(day, catalogue, wanted, write, told, workers)
+        if wanted:  # a day with nothing stale reads nothing (a small agency is read whole)
+            done += recompute.each_chunk(day, catalogue, wanted, write, told, workers)
     ChartPoint.delete().where(ChartPoint.day.not_in(days)).execute()
-    if done:
+    if done > AT_ONCE:
+        # As for the portfolio's rows: thousands of new points planned from the statistics of
+        # an empty table would be read by a scan.
         db.refresh_statistics(ChartPoint)
     return done
 

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 import peewee as pw
 
+import tracker
 from tracker import db, prepared
 from tracker.catalogue_record import serialise
 from tracker.completeness import evaluator_for
@@ -53,14 +54,16 @@ class Freshness:
 
 def catalogue_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
     """What every row depends on besides the stamps: the catalogue in use (its digest covers
-    plugins, versions, requirements and in-force dates), the deployment, the lead time and the
-    layout rows are written in."""
+    plugins, versions, requirements and in-force dates), the deployment, the lead time, the
+    layout rows are written in and the tracker's version."""
     cache = ("portfolio-key", expiring_soon_days)
     found = catalogue.derived.get(cache)
     if found is None:
+        # The tracker's version too: an upgrade may change what the engine answers, and rows
+        # (or chart points, kept a year) computed by the version before must not be read.
         text = (
             f"{serialise(catalogue)['digest']}|{catalogue.deployment!r}|{expiring_soon_days}"
-            f"|summary format {summary.FORMAT}"
+            f"|summary format {summary.FORMAT}|tracker {tracker.__version__}"
         )
         found = catalogue.derived[cache] = hashlib.sha256(text.encode()).hexdigest()
     return found

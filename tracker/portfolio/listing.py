@@ -146,9 +146,8 @@ def page(
     answer ``freshness`` is). ``columns``: only those of each row (a page that reads the
     summary need not parse the frameworks' JSON too); every one by default."""
     freshness = freshness or Freshness()
-    order = _order(query)
     if limit is None:
-        selected = _selected(as_of, query).order_by(*order).offset(offset)
+        selected = _selected(as_of, query).order_by(*_order(query)).offset(offset)
     else:
         # The page's systems are chosen from the sort keys alone, then read by primary key and
         # put in that order: ordered and skipped whole, every row before the page went through
