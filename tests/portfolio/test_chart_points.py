@@ -123,8 +123,9 @@ def test_points_of_days_the_chart_no_longer_shows_are_forgotten(agency):
     )
 
 
-def test_every_point_is_recomputed_with_everything_and_the_statistics_follow(agency):
+def test_every_point_is_recomputed_with_everything_and_the_statistics_follow(agency, monkeypatch):
     catalogue = agency[0]
+    monkeypatch.setattr(chart_points, "AT_ONCE", 2)  # a large refresh, for the statistics
     today = date.today()
     first = chart_points.refresh(today, catalogue)
     assert chart_points.refresh(today, catalogue) == 0
