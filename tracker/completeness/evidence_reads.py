@@ -11,7 +11,7 @@ load (:mod:`tracker.completeness.history`) alike.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import peewee as pw
@@ -58,12 +58,12 @@ def evidence_rows(
     if system_ids is None:
         query = Evidence.select(*selected).join(EvidenceSystem, pw.JOIN.LEFT_OUTER).where(where)
         return raw_rows(query)
-    return raw_rows(linked_query(selected, where, system_ids, among)) + raw_rows(
-        agency_wide_query(selected, where)
+    return raw_rows(_linked(selected, where, system_ids, among)) + raw_rows(
+        _agency_wide(selected, where)
     )
 
 
-def linked_query(
+def _linked(
     selected: tuple, where: pw.Expression, ids: list[int], listing: Listing
 ) -> pw.Query:
     """The rows of evidence linked to the systems (agency-wide items aside)."""
@@ -74,7 +74,7 @@ def linked_query(
     )
 
 
-def agency_wide_query(selected: tuple, where: pw.Expression) -> pw.Query:
+def _agency_wide(selected: tuple, where: pw.Expression) -> pw.Query:
     """The rows of agency-wide evidence, with every link they have."""
     # The bare column, as the partial index evidence_agency_wide states it: both databases
     # then see that the index covers the query (a bound "= true" they may not).
@@ -96,16 +96,26 @@ def read_current_evidence(end: datetime, ids: list[int] | None) -> list[tuple]:
     """:func:`evidence_rows` of the evidence current at ``end``; prepared for a few systems."""
     if ids is None or not 0 < len(ids) <= prepared.PREPARED_UP_TO:
         return evidence_rows(_current(end), ids)
+    return prepared_evidence_rows("current evidence", EVIDENCE_COLUMNS, _current, end, ids)
+
+
+def prepared_evidence_rows(
+    name: str,
+    selected: tuple,
+    where: Callable[[datetime], pw.Expression],
+    end: datetime,
+    ids: list[int],
+) -> list[tuple]:
+    """:func:`evidence_rows` of ``selected`` matching ``where(end)`` for a few systems, its two
+    queries prepared (:mod:`.prepared`) under ``name``, which names ``selected`` and ``where``."""
     linked = prepared.read(
-        ("linked evidence",),
-        lambda end, ids, listing: linked_query(EVIDENCE_COLUMNS, _current(end), ids, listing),
+        (name, "linked"),
+        lambda end, ids, listing: _linked(selected, where(end), ids, listing),
         end,
         ids,
     )
     shared = prepared.rows(
-        ("agency-wide evidence",),
-        lambda end: agency_wide_query(EVIDENCE_COLUMNS, _current(end)),
-        end,
+        (name, "agency-wide"), lambda end: _agency_wide(selected, where(end)), end
     )
     return linked + shared
 

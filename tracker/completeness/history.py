@@ -27,10 +27,9 @@ from tracker.completeness.event_reads import EVENT_COLUMNS, event_facts, event_k
 from tracker.completeness.evidence_reads import (
     EVIDENCE_COLUMNS,
     REVIEW_COLUMNS,
-    agency_wide_query,
     apply_reviews,
     evidence_facts,
-    linked_query,
+    prepared_evidence_rows,
 )
 from tracker.completeness.facts import OperatorFact, Snapshot, SystemCompleteness, as_day
 from tracker.completeness.loader import (
@@ -150,22 +149,14 @@ def load_timeline(
 
 def _evidence(system_id: int, end: datetime) -> list[tuple]:
     """:func:`~tracker.completeness.evidence_reads.evidence_rows` of the evidence uploaded by
-    ``end`` for the system (with when each was superseded), its two queries prepared."""
-    selected = (*EVIDENCE_COLUMNS, Evidence.superseded_at)
-    linked = prepared.rows(
-        ("timeline linked evidence",),
-        lambda end, system_id: linked_query(
-            selected, Evidence.created_at <= end, [system_id], prepared.bound
-        ),
+    ``end`` for the system, with when each was superseded: its two queries prepared."""
+    return prepared_evidence_rows(
+        "timeline evidence",
+        (*EVIDENCE_COLUMNS, Evidence.superseded_at),
+        lambda end: Evidence.created_at <= end,
         end,
-        system_id,
+        [system_id],
     )
-    agency_wide = prepared.rows(
-        ("timeline agency-wide evidence",),
-        lambda end: agency_wide_query(selected, Evidence.created_at <= end),
-        end,
-    )
-    return linked + agency_wide
 
 
 def _events_query(system_id: int, end: datetime, kinds: tuple[str, ...]) -> pw.Query:

@@ -124,7 +124,8 @@ def refresh(
                 progress(before + finished, total)
 
         if wanted:  # a day with nothing stale reads nothing (a small agency is read whole)
-            done += recompute.each_chunk(day, catalogue, wanted, write, told, workers)
+            every = len(wanted) if everything else None  # all of them: no need to count
+            done += recompute.each_chunk(day, catalogue, wanted, write, told, workers, every)
     ChartPoint.delete().where(ChartPoint.day.not_in(days)).execute()
     if done > AT_ONCE:
         # As for the portfolio's rows: thousands of new points planned from the statistics of

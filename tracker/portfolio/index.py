@@ -123,7 +123,8 @@ def refresh(
             _write(rows)
         return len(rows)
 
-    done = recompute.each_chunk(as_of, catalogue, wanted, write, progress, workers)
+    every = len(wanted) if system_ids is None else None  # all of them: no need to count
+    done = recompute.each_chunk(as_of, catalogue, wanted, write, progress, workers, every)
     if done > AT_ONCE:
         _forget_old_dates(as_of)
         # With the statistics of the table before, 20,000 new rows estimated at a hundred,

@@ -55,15 +55,19 @@ def each_chunk(
     write: Write,
     progress: Progress | None = None,
     workers: int | None = None,
+    registered: int | None = None,
 ) -> int:
     """Call ``write`` on the ``wanted`` systems as of ``as_of``, a chunk at a time; return the
-    sum of what it returned. ``progress`` is told after each chunk.
+    sum of what it returned. ``progress`` is told after each chunk. ``registered``: how many
+    systems are registered by the date, when the caller knows (``wanted`` is every one of
+    them, from :func:`registered_by`); counted otherwise.
 
     Thousands of systems (:data:`parallel.FROM`) are shared out among as many worker
     processes as there are cores, a chunk each at a time, when this process may fork them
     (:func:`parallel.possible`); ``workers`` sets how many instead (1: this process alone).
     Each chunk's result is the same whichever process computes it."""
-    registered = AISystem.select().where(AISystem.created_at <= end_of(as_of)).count()
+    if registered is None:
+        registered = AISystem.select().where(AISystem.created_at <= end_of(as_of)).count()
     if workers is None:
         workers = parallel.workers_for(len(wanted))
     elif workers > 1 and not parallel.possible():
