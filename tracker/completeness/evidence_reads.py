@@ -63,9 +63,7 @@ def evidence_rows(
     )
 
 
-def _linked(
-    selected: tuple, where: pw.Expression, ids: list[int], listing: Listing
-) -> pw.Query:
+def _linked(selected: tuple, where: pw.Expression, ids: list[int], listing: Listing) -> pw.Query:
     """The rows of evidence linked to the systems (agency-wide items aside)."""
     return (
         Evidence.select(*selected)
