@@ -1,5 +1,7 @@
 """``tracker reminders preview|run|history`` against a real SMTP server."""
 
+import os
+import time
 from datetime import date
 
 import pytest
@@ -59,6 +61,66 @@ def test_worker_and_scheduler_say_plainly_when_redis_is_unreachable(runner, monk
     assert result.exit_code == 1
     assert "cannot reach Redis at redis://127.0.0.1:" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def local_time_zone_restored():
+    """`tracker scheduler` sets TZ for its whole process (RQ reads cron times in local time):
+    the test process gets its own zone back afterwards."""
+    before = os.environ.get("TZ")
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_scheduler_registers_the_sweep_and_both_portfolio_jobs(
+    settings, runner, monkeypatch, local_time_zone_restored
+):
+    """Each of the three nightly jobs, at its cron and timeout, on the tracker's queue, with the
+    real Redis; RQ's endless start() is replaced by a look at what was registered before it."""
+    from tracker.portfolio import jobs as portfolio_jobs
+    from tracker.reminders import jobs
+
+    started = []
+
+    def inspect_instead_of_looping(scheduler) -> None:
+        connection = scheduler.connection.connection_pool.connection_kwargs
+        started.append(
+            {
+                "jobs": [
+                    (job.func, job.cron, job.job_options.get("job_timeout"), job.queue_name)
+                    for job in scheduler.get_jobs()
+                ],
+                "redis": (connection["host"], connection["port"], connection["db"]),
+                "tz": os.environ.get("TZ"),
+            }
+        )
+
+    monkeypatch.setattr(jobs.SweepScheduler, "start", inspect_instead_of_looping)
+    monkeypatch.setenv("TRACKER_REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("TRACKER_SWEEP_TIME", "06:45")
+    monkeypatch.setenv("TRACKER_TIMEZONE", "Europe/Brussels")
+    result = runner.tracker("scheduler")
+    assert result.exit_code == 0, result.output
+    assert "daily sweep at 06:45 Europe/Brussels" in result.output
+    assert len(started) == 1
+    assert started[0]["jobs"] == [
+        (jobs.sweep_job, "45 6 * * *", 1800, jobs.QUEUE_NAME),  # hour and minute, unpadded
+        (portfolio_jobs.refresh_job, portfolio_jobs.CRON, 1800, jobs.QUEUE_NAME),
+        (
+            portfolio_jobs.chart_points_job,
+            portfolio_jobs.CHART_CRON,
+            portfolio_jobs.CHART_TIMEOUT,
+            jobs.QUEUE_NAME,
+        ),
+    ]
+    # the test worker's own Redis database, pinged before anything was registered
+    expected = jobs.redis_connection(settings).connection_pool.connection_kwargs
+    assert started[0]["redis"] == (expected["host"], expected["port"], expected["db"])
+    assert started[0]["tz"] == "Europe/Brussels"  # the cron times are the agency's
 
 
 def test_the_api_works_with_redis_unreachable(settings, migrated, auth):
