@@ -1,15 +1,38 @@
 """Queries built once per shape (tracker.prepared) read exactly what peewee reads building them
 each time: model instances with every value converted, dicts, tuples; and a query that cannot be
-prepared is built every time, never answered wrongly."""
+prepared is built every time, never answered wrongly. On PostgreSQL the server prepares each
+shape once per connection, and one it refuses runs as plain SQL inside the caller's
+transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
+
+import peewee as pw
 
 from tests.factories import profile
 from tracker import accounts, db, prepared, register
 from tracker.db import utcnow
 from tracker.models import AISystem, User, WebSession
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL of every statement the bound database runs inside the block."""
+    database = db.database.obj
+    original, seen = database.execute_sql, []
+
+    def spy(sql, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, *args, **kwargs)
+
+    database.execute_sql = spy
+    try:
+        yield seen
+    finally:
+        del database.execute_sql
 
 
 def counted(build):
@@ -110,3 +133,60 @@ def test_the_signed_in_user_is_read_through_a_prepared_query(migrated):
     assert accounts.session_user(key) is None
     User.update(is_active=False).where(User.id == user.id).execute()
     assert accounts.authenticate(secret) is None
+
+
+def by_id(system_id: int) -> pw.Query:
+    # Its own SQL (a statement's name is its SQL's): no other test has run it in this process.
+    return AISystem.select(AISystem.name, AISystem.version).where(AISystem.id == system_id)
+
+
+def test_postgres_prepares_a_shape_once_per_connection(migrated):
+    for number in range(3):
+        register.create_system(profile(name=f"System {number}"), "test")
+    with statements_run() as first:
+        assert prepared.rows(("t server",), by_id, 1) == [("System 0", "4.2")]
+    with statements_run() as later:
+        assert prepared.rows(("t server",), by_id, 2) == [("System 1", "4.2")]
+        assert prepared.rows(("t server",), by_id, 99) == []
+    if not db.is_postgres():  # SQLite has no server: its plain SQL, each time
+        assert [sql.split()[0] for sql in first + later] == ["SELECT"] * 3
+        return
+    name = prepared._shapes[(True, "t server", int)].server_name
+    # Prepared, then run; later runs only EXECUTE it.
+    assert [sql.split()[:2] for sql in first] == [["PREPARE", name], ["EXECUTE", name]]
+    assert [sql.split()[:2] for sql in later] == [["EXECUTE", name]] * 2
+    (statement,) = db.database.execute_sql(
+        "SELECT statement FROM pg_prepared_statements WHERE name = %s", [name]
+    ).fetchone()
+    assert '"t1"."id" = $1' in statement
+    # A new connection has none of this one's statements: it prepares its own.
+    db.database.close()  # the tests bind no pool: a closed connection is gone
+    with statements_run() as anew:
+        assert prepared.rows(("t server",), by_id, 3) == [("System 2", "4.2")]
+    assert [sql.split()[:2] for sql in anew] == [["PREPARE", name], ["EXECUTE", name]]
+
+
+def test_a_statement_the_server_refuses_runs_as_plain_sql_in_the_same_transaction(migrated):
+    # "$1 IS NOT NULL": PostgreSQL cannot infer the parameter's type, so will not prepare it;
+    # given as a literal in plain SQL, it runs.
+    def named_if(value: str) -> pw.Query:
+        return AISystem.select(AISystem.name).where(pw.Value(value).is_null(False))
+
+    with db.write_transaction():
+        register.create_system(profile(name="Before"), "test")
+        with statements_run() as run:
+            assert prepared.rows(("t refused",), named_if, "x") == [("Before",)]
+        register.create_system(profile(name="After"), "test")  # the transaction goes on
+    assert sorted(s.name for s in AISystem.select()) == ["After", "Before"]
+    with statements_run() as again:
+        assert sorted(prepared.rows(("t refused",), named_if, "y")) == [("After",), ("Before",)]
+    assert [sql.split()[0] for sql in again] == ["SELECT"]  # refused once: not asked again
+    if db.is_postgres():
+        name = prepared._shapes[(True, "t refused", str)].server_name
+        assert name in prepared._refused
+        assert [sql.split()[0] for sql in run] == ["SAVEPOINT", "PREPARE", "ROLLBACK", "SELECT"]
+
+
+def test_the_server_statement_keeps_the_drivers_percent_escapes():
+    sql = "SELECT 1 WHERE a = %s AND b LIKE 'x%%' AND c = %s"
+    assert prepared._numbered(sql) == "SELECT 1 WHERE a = $1 AND b LIKE 'x%%' AND c = $2"

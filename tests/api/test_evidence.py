@@ -12,6 +12,7 @@ from werkzeug.test import encode_multipart
 
 from tests import sample_files
 from tests.factories import profile, upload_form
+from tests.web.queries import counted
 from tracker.models import AuditEvent, Blob, Evidence, EvidenceFile
 
 
@@ -305,18 +306,8 @@ def test_list_filters(client, auth, upload, system_id):
 def test_listing_does_not_query_per_row(client, auth, upload, system_id, migrated):
     for number in range(6):
         upload(system_ids=[system_id], title=f"Item {number}")
-    queries = []
-    original = migrated.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return original(sql, *args, **kwargs)
-
-    migrated.execute_sql = counting
-    try:
+    with counted(migrated) as queries:
         items = client.get("/api/evidence", headers=auth("viewer")).json
-    finally:
-        del migrated.execute_sql
     assert len(items) == 6
     data_queries = [q for q in queries if "evidence" in q.lower() or "blob" in q.lower()]
     assert len(data_queries) <= 4, data_queries

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tests.factories import profile
+from tests.web.queries import counted
 from tracker import accounts, completeness, register
 from tracker.completeness.loader import load_snapshot
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, Waiver
@@ -382,18 +383,8 @@ def test_the_loader_reads_events_and_their_evidence_in_a_fixed_number_of_queries
     system, catalogue, dpo, migrated
 ):
     def queries_for_snapshot() -> int:
-        sent = []
-        original = migrated.execute_sql
-
-        def counting(sql, *args, **kwargs):
-            sent.append(sql)
-            return original(sql, *args, **kwargs)
-
-        migrated.execute_sql = counting
-        try:
+        with counted(migrated) as sent:
             snapshot = load_snapshot(DAY + timedelta(days=40), catalogue)
-        finally:
-            del migrated.execute_sql
         return len(sent), snapshot
 
     use = record(system, catalogue, BASE)

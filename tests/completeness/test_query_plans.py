@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import DEPLOYMENT
 from tests.factories import profile
+from tests.web.queries import recorded
 from tracker import accounts, db, register
 from tracker.completeness import history
 from tracker.completeness.loader import load_snapshot
@@ -170,19 +171,8 @@ def neighbours(catalogue, dpo, count: int = 400) -> None:
 
 def statements(call: Callable[[], object]) -> list[tuple[str, tuple]]:
     """The SELECT statements (with their parameters) the call sends."""
-    database = db.database.obj
-    sent = []
-    original = database.execute_sql
-
-    def recording(sql, params=None, *args, **kwargs):
-        sent.append((sql, tuple(params or ())))
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = recording
-    try:
+    with recorded(db.database.obj) as sent:  # a prepared shape's EXECUTE as its own SQL
         call()
-    finally:
-        del database.execute_sql
     return [(sql, params) for sql, params in sent if sql.lstrip().upper().startswith("SELECT")]
 
 

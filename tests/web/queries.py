@@ -1,26 +1,48 @@
-"""Counting the SQL statements a page runs, to hold pages to a fixed number (no query per row)."""
+"""Counting the SQL statements a page runs, to hold pages to a fixed number (no query per row).
+
+Statements are recorded as the SQL they stand for: on PostgreSQL a prepared shape runs as
+``EXECUTE`` of the server's statement (tracker.prepared), recorded as its plain SQL, and the
+``PREPARE`` before its first run on a connection is no query of the call.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from tracker import prepared
+
+
+@contextmanager
+def _sent(database, keep: Callable[[str, tuple], None]) -> Iterator[None]:
+    original = database.execute_sql
+
+    def recording(sql, params=None, *args, **kwargs):
+        if not prepared.is_preparation(sql):
+            keep(prepared.plain(sql), tuple(params or ()))
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = recording
+    try:
+        yield
+    finally:
+        del database.execute_sql
+
+
+@contextmanager
+def recorded(database) -> Iterator[list[tuple[str, tuple]]]:
+    """The SQL statements ``database`` runs inside the block, with their parameters."""
+    sent: list[tuple[str, tuple]] = []
+    with _sent(database, lambda sql, params: sent.append((sql, params))):
+        yield sent
 
 
 @contextmanager
 def counted(database) -> Iterator[list[str]]:
     """The SQL statements ``database`` runs inside the block."""
     queries: list[str] = []
-    original = database.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
+    with _sent(database, lambda sql, params: queries.append(sql)):
         yield queries
-    finally:
-        del database.execute_sql
 
 
 def app_database():

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import DEPLOYMENT
 from tests.factories import profile
+from tests.web.queries import counted
 from tracker import accounts, completeness, db, i18n, register, requirements
 from tracker.completeness import history
 from tracker.completeness.overdue import action_counts, stage_overdue
@@ -225,19 +226,8 @@ def test_labels_cover_every_owner_and_mark_the_catalogue_knows():
 
 
 def count_queries(call):
-    database = db.database.obj  # the app binds its own connection
-    sent = []
-    original = database.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        sent.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
+    with counted(db.database.obj) as sent:  # the app binds its own connection
         response = call()
-    finally:
-        del database.execute_sql
     assert response.status_code == 200
     return len(sent)
 
