@@ -6,33 +6,15 @@ transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 import peewee as pw
 
 from tests.factories import profile
+from tests.web.queries import sent_as_is
 from tracker import accounts, db, prepared, register
 from tracker.db import utcnow
 from tracker.models import AISystem, User, WebSession
-
-
-@contextmanager
-def statements_run() -> Iterator[list[str]]:
-    """The SQL of every statement the bound database runs inside the block."""
-    database = db.database.obj
-    original, seen = database.execute_sql, []
-
-    def spy(sql, *args, **kwargs):
-        seen.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = spy
-    try:
-        yield seen
-    finally:
-        del database.execute_sql
 
 
 def counted(build):
@@ -143,9 +125,9 @@ def by_id(system_id: int) -> pw.Query:
 def test_postgres_prepares_a_shape_once_per_connection(migrated):
     for number in range(3):
         register.create_system(profile(name=f"System {number}"), "test")
-    with statements_run() as first:
+    with sent_as_is(db.database.obj) as first:
         assert prepared.rows(("t server",), by_id, 1) == [("System 0", "4.2")]
-    with statements_run() as later:
+    with sent_as_is(db.database.obj) as later:
         assert prepared.rows(("t server",), by_id, 2) == [("System 1", "4.2")]
         assert prepared.rows(("t server",), by_id, 99) == []
     if not db.is_postgres():  # SQLite has no server: its plain SQL, each time
@@ -161,7 +143,7 @@ def test_postgres_prepares_a_shape_once_per_connection(migrated):
     assert '"t1"."id" = $1' in statement
     # A new connection has none of this one's statements: it prepares its own.
     db.database.close()  # the tests bind no pool: a closed connection is gone
-    with statements_run() as anew:
+    with sent_as_is(db.database.obj) as anew:
         assert prepared.rows(("t server",), by_id, 3) == [("System 2", "4.2")]
     assert [sql.split()[:2] for sql in anew] == [["PREPARE", name], ["EXECUTE", name]]
 
@@ -174,11 +156,11 @@ def test_a_statement_the_server_refuses_runs_as_plain_sql_in_the_same_transactio
 
     with db.write_transaction():
         register.create_system(profile(name="Before"), "test")
-        with statements_run() as run:
+        with sent_as_is(db.database.obj) as run:
             assert prepared.rows(("t refused",), named_if, "x") == [("Before",)]
         register.create_system(profile(name="After"), "test")  # the transaction goes on
     assert sorted(s.name for s in AISystem.select()) == ["After", "Before"]
-    with statements_run() as again:
+    with sent_as_is(db.database.obj) as again:
         assert sorted(prepared.rows(("t refused",), named_if, "y")) == [("After",), ("Before",)]
     assert [sql.split()[0] for sql in again] == ["SELECT"]  # refused once: not asked again
     if db.is_postgres():

@@ -14,11 +14,13 @@ from tracker import prepared
 
 
 @contextmanager
-def _sent(database, keep: Callable[[str, tuple], None]) -> Iterator[None]:
+def _sent(database, keep: Callable[[str, tuple], None], as_sent: bool = False) -> Iterator[None]:
     original = database.execute_sql
 
     def recording(sql, params=None, *args, **kwargs):
-        if not prepared.is_preparation(sql):
+        if as_sent:
+            keep(sql, tuple(params or ()))
+        elif not prepared.is_preparation(sql):
             keep(prepared.plain(sql), tuple(params or ()))
         return original(sql, params, *args, **kwargs)
 
@@ -34,6 +36,15 @@ def recorded(database) -> Iterator[list[tuple[str, tuple]]]:
     """The SQL statements ``database`` runs inside the block, with their parameters."""
     sent: list[tuple[str, tuple]] = []
     with _sent(database, lambda sql, params: sent.append((sql, params))):
+        yield sent
+
+
+@contextmanager
+def sent_as_is(database) -> Iterator[list[str]]:
+    """Every statement ``database`` runs inside the block as it was sent, a ``PREPARE`` and an
+    ``EXECUTE`` as such (tests of tracker.prepared itself)."""
+    sent: list[str] = []
+    with _sent(database, lambda sql, params: sent.append(sql), as_sent=True):
         yield sent
 
 
