@@ -105,7 +105,9 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
     )
     claimed = claiming.claim(ids)
     assert read == [] and not any(row.loaded for row in claimed)
-    assert any(sql.startswith("SELECT") for sql in statements)
+    # The rows are read back by the statement that takes them.
+    assert any(sql.startswith("UPDATE") and "RETURNING" in sql for sql in statements)
+    assert not any(sql.startswith("SELECT") for sql in statements)
     # No statement of the claim reads a payload whole, only its due date out of it.
     for sql in statements:
         assert "payload" not in sql.replace("payload->>'due'", "").replace(
@@ -117,6 +119,21 @@ def test_payloads_are_read_for_the_rows_shown_only(migrated, monkeypatch):
     assert set(listing) <= set(read)
     assert sum(row.loaded for row in claimed) == len(read)
     assert "400 items need your attention" in parts(message)[0]
+
+
+def test_a_message_listing_every_row_takes_their_payloads_with_them(migrated, monkeypatch):
+    ids = recorded(ROWS)
+    read: list[int] = []
+    real = claiming.payloads_by_id
+    monkeypatch.setattr(claiming, "payloads_by_id", lambda chunk: read.extend(chunk) or real(chunk))
+    stored = {row.id: row.payload for row in Notification.select()}
+    claimed = claiming.claim(ids, payloads=True)
+    assert all(row.loaded for row in claimed)
+    assert {row.id: row.payload for row in claimed} == stored
+    whole = [Claimed(row.key, row.mandatory, row.sweep_date, stored[row.id]) for row in claimed]
+    message, listing = composed(claimed, 10_000)
+    assert read == [] and listing is None  # nothing read again, every row listed
+    assert parts(message) == parts(composed(whole, 10_000)[0])
 
 
 def test_an_uncapped_claimed_digest_reads_every_payload_once(migrated, monkeypatch):

@@ -113,17 +113,25 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[first : first + IDS_PER_STATEMENT]
 
 
-def claim(ids: list[int]) -> list[Claimed]:
+def claim(ids: list[int], payloads: bool = False) -> list[Claimed]:
     """Take every row of a message for sending, or none of them (someone else has them).
 
     Every row is read with what a digest's counts and its choice of items need (status, kind,
     system, and the due date out of the payload, by the database); payloads are read later, for
     the rows the e-mail lists (:func:`load_payloads`): a DPO's digest at national scale is
-    hundreds of thousands of rows, each payload a parsed dict of a kilobyte or so.
+    hundreds of thousands of rows, each payload a parsed dict of a kilobyte or so. With
+    ``payloads``, for a message that lists every row (at most ``TRACKER_DIGEST_MAX_ITEMS``),
+    each row's payload comes with it: one statement fewer an e-mail.
+
+    The rows are read back from the statement that takes them (``UPDATE ... RETURNING``): a
+    chunk of ids is one statement, not a write and then a read of the same rows.
     """
     database = Notification._meta.database
     now = utcnow()
     due = "payload->>'due'" if is_postgres() else "json_extract(payload, '$.due')"
+    returned = f"id, key, mandatory, sweep_date, status, kind, {due}, system_id"
+    if payloads:
+        returned += ", payload"
     # A digest's rows share a few sweep dates, statuses, kinds, due dates and systems: each
     # value is kept once, not once a row; each chunk's rows are made claimed rows as they come.
     same: dict[Any, Any] = {}
@@ -131,41 +139,34 @@ def claim(ids: list[int]) -> list[Claimed]:
     claimed: list[Claimed] = []
     with write_transaction(wait_for_disk=False):
         for chunk in _chunks(ids):
-            cursor = database.execute_sql(
+            taken = database.execute_sql(
                 _sql(
                     "UPDATE notification SET state = 'sending', attempts = attempts + 1, claimed_at = ? "
-                    "WHERE id IN ({ids}) AND (state IN ('pending', 'failed') OR (state = 'sending' AND claimed_at < ?))",
+                    "WHERE id IN ({ids}) AND (state IN ('pending', 'failed') OR (state = 'sending' AND claimed_at < ?)) "
+                    f"RETURNING {returned}",
                     chunk,
                 ),
                 [now, *chunk, now - STALE_CLAIM],
-            )
-            if cursor.rowcount != len(chunk):
+            ).fetchall()
+            if len(taken) != len(chunk):
                 raise _LostClaim()  # the transaction gives back what earlier chunks took
-        for chunk in _chunks(ids):
-            cursor = database.execute_sql(
-                _sql(
-                    f"SELECT id, key, mandatory, sweep_date, status, kind, {due}, system_id "
-                    "FROM notification WHERE id IN ({ids})",
-                    chunk,
-                ),
-                chunk,
-            )
-            for row_id, key, mandatory, sweep_date, status, kind, due_on, system_id in cursor:
+            for row_id, key, mandatory, sweep_date, status, kind, due_on, system_id, *rest in taken:
                 day = days.get(sweep_date)
                 if day is None:
                     day = days[sweep_date] = as_day(sweep_date)
-                claimed.append(
-                    Claimed(
-                        key,
-                        bool(mandatory),
-                        day,
-                        id=row_id,
-                        status=same.setdefault(status, status),
-                        due=same.setdefault(due_on, due_on),
-                        kind=same.setdefault(kind, kind),
-                        system_id=same.setdefault(system_id, system_id),
-                    )
+                row = Claimed(
+                    key,
+                    bool(mandatory),
+                    day,
+                    id=row_id,
+                    status=same.setdefault(status, status),
+                    due=same.setdefault(due_on, due_on),
+                    kind=same.setdefault(kind, kind),
+                    system_id=same.setdefault(system_id, system_id),
                 )
+                if rest:
+                    row._payload = _parsed(rest[0])
+                claimed.append(row)
     # In the message's order (by system, then row), whichever chunk a row came from; a row
     # without a system first, as the database sorts NULL.
     nulls_first = not is_postgres()
@@ -197,19 +198,24 @@ def payloads_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
         for row_id, payload in database.execute_sql(
             _sql("SELECT id, payload FROM notification WHERE id IN ({ids})", chunk), chunk
         ).fetchall():
-            found[row_id] = json.loads(payload) if isinstance(payload, str) else payload
+            found[row_id] = _parsed(payload)
     return found
+
+
+def _parsed(payload: Any) -> dict[str, Any]:
+    """A payload as the driver gives it: parsed already (PostgreSQL) or JSON text (SQLite)."""
+    return json.loads(payload) if isinstance(payload, str) else payload
 
 
 class _LostClaim(Exception):
     pass
 
 
-def try_claim(ids: list[int]) -> list[Claimed] | None:
+def try_claim(ids: list[int], payloads: bool = False) -> list[Claimed] | None:
     """:func:`claim`, or None when another worker holds some of the rows (then none is taken:
     the message is theirs to send)."""
     try:
-        return claim(ids)
+        return claim(ids, payloads)
     except _LostClaim:
         return None
 
