@@ -3,9 +3,10 @@
 A message's rows are claimed all or nothing (pending or failed to sending), so two workers never
 send the same message, and marked sent in one committed write right after the server's 250
 (tracker.reminders.delivery). A claimed row carries what a digest's counts and its choice of
-listed items need, not its payload: payloads are read for the rows an e-mail shows alone
-(:func:`load_payloads`). Which rows are waiting, and when a claim is stale, is the ledger's
-(tracker.reminders.ledger).
+listed items need; its payload comes with it only when the e-mail lists every row (a digest of
+at most ``TRACKER_DIGEST_MAX_ITEMS``), else payloads are read for the rows the e-mail shows
+alone (:func:`load_payloads`). Which rows are waiting, and when a claim is stale, is the
+ledger's (tracker.reminders.ledger).
 
 Every statement here is plain SQL over a chunk of ids (``IDS_PER_STATEMENT``): a DPO's digest
 can hold hundreds of thousands of rows, and a message's chunks run in one transaction.
