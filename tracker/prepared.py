@@ -172,11 +172,12 @@ def first(shape: tuple, build: Callable[..., pw.Query], *values: Any) -> Any:
 
 # PostgreSQL: the server's own prepared statements.
 
+# Connection -> the names it has prepared; shared by the threads, each with its connection.
 _on_connection: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-_plain: dict[str, str] = {}  # name -> the shape's plain SQL (tracker.prepared.plain)
+_lock = threading.Lock()
+_plain: dict[str, str] = {}  # name -> the shape's plain SQL (:func:`plain`)
 _checked: set[str] = set()  # names whose EXECUTE has run once in this process
 _refused: set[str] = set()  # names the server would not prepare or run: plain SQL instead
-_lock = threading.Lock()  # the dict above is shared by the threads, each with its connection
 
 
 def _server_name(sql: str) -> str:
