@@ -17,6 +17,7 @@ short path (the summary path, in :mod:`tracker.completeness.summarising`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import date
 from operator import itemgetter
 
@@ -78,6 +79,7 @@ class Evaluator(Explaining, Summarising):
         # Per date (oldest first), per override and countries: what reaches, and its ids.
         self._reaches: dict[date, dict[tuple, tuple[dict[str, Reach], tuple[str, ...]]]] = {}
         self._sets: dict[int, ApplicableSet] = {}
+        self._plain_blocking: dict[tuple[str, str], str] = {}  # (requirement, status) -> reason
         self._constants = {
             r.id: Constants(
                 r,
@@ -240,6 +242,19 @@ class Evaluator(Explaining, Summarising):
         )
         return status, note, waiver_id, blocking, judged
 
+    def _blocking_reason(
+        self, requirement: Requirement, status: str, operators_missing: Sequence[str], why: str
+    ) -> str:
+        """:func:`~tracker.completeness.judging.blocking_reason`, made once per requirement and
+        status when it names no operator and no reason of the system's own (most of them)."""
+        if operators_missing or why:
+            return blocking_reason(requirement, status, operators_missing, why)
+        key = (requirement.id, status)
+        found = self._plain_blocking.get(key)
+        if found is None:
+            found = self._plain_blocking[key] = blocking_reason(requirement, status, ())
+        return found
+
     def evaluate(
         self, system: SystemFact, snapshot: Snapshot, detail: bool = True, explain: bool = True
     ) -> SystemCompleteness:
@@ -270,7 +285,7 @@ class Evaluator(Explaining, Summarising):
                 if blocking:
                     blocking_statuses[constants.requirement.id] = status
                     reasons.append(
-                        blocking_reason(
+                        self._blocking_reason(
                             constants.requirement,
                             status,
                             judged.operators_missing if judged else (),

@@ -5,11 +5,14 @@ Only detailed evaluations explain; the summary path (a portfolio) never builds a
 reasons of a profile are shared by every system the same laws reach in the same way and whose
 rules read the same facts, so they are memoised per (reach, facts read); a long-lived
 evaluator keeps those of its newest profiles only (:data:`tracker.completeness.engine.WHYS_KEPT`).
+Beneath, each requirement's line is memoised per (its jurisdiction's reach, the values its own
+rule reads): on a varied agency whole profiles rarely repeat, but each line does.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 
 from tracker.completeness import memo
@@ -22,9 +25,9 @@ from tracker.requirements import Requirement
 
 class Explaining:
     """The evaluator's reasons, as a base class of :class:`~tracker.completeness.engine.Evaluator`:
-    it reads the evaluator's catalogue, its reach (:meth:`reaches`), the getter of the facts its
-    rules read (``_key_of``), its requirements in order (``_ordered``) and how many profiles'
-    reasons it keeps (``_whys_kept``, None for all)."""
+    it reads the evaluator's catalogue, its reach (:meth:`reaches`), the getters of the facts its
+    rules read (``_key_of``; per rule, ``_rule_masks``), its requirements in order
+    (``_ordered``) and how many profiles' reasons it keeps (``_whys_kept``, None for all)."""
 
     def jurisdiction_reason(
         self, system: SystemFact, framework: str, as_of: date
@@ -57,8 +60,7 @@ class Explaining:
         found = self._why_memo.get(key)
         if found is None:
             found = [
-                joined(self.verdict(system, c.requirement, as_of).reasons)
-                for c in applicable.constants
+                self._why_line(system, c.requirement, as_of, reaching) for c in applicable.constants
             ]
             if self._whys_kept is None:
                 self._why_memo[key] = found
@@ -66,9 +68,41 @@ class Explaining:
                 memo.remember(self._why_memo, key, found, self._whys_kept)
         return found
 
+    def _why_line(
+        self, system: SystemFact, requirement: Requirement, as_of: date, reaching: dict
+    ) -> str:
+        """One requirement's reasons as one line. The line depends only on how its
+        jurisdiction reaches the system and on the values its rule reads, so it is shared by
+        profiles that differ elsewhere: a varied agency, whose profiles rarely repeat whole,
+        still meets each requirement's few lines again and again."""
+        rule = self.catalogue.rules[requirement.id]
+        key = (
+            requirement.framework,
+            reaching.get(requirement.framework),
+            rule.text,
+            self._values_read[rule.text](system.profile),
+        )
+        found = self._line_memo.get(key)
+        if found is None:
+            found = joined(self.verdict(system, requirement, as_of).reasons)
+            if self._whys_kept is None:
+                self._line_memo[key] = found
+            else:
+                memo.remember(self._line_memo, key, found, EXPLANATIONS_KEPT)
+        return found
+
     @functools.cached_property
     def _why_memo(self) -> dict[tuple, list[str]]:
         return {}
+
+    @functools.cached_property
+    def _line_memo(self) -> dict[tuple, str]:
+        return {}
+
+    @functools.cached_property
+    def _values_read(self) -> dict[str, Callable[[dict], tuple]]:
+        # Rule text -> the getter of the values it reads (the evaluator's own, see _rule_masks).
+        return {rule.text: getter for rule, getter, _mask in self._rule_masks}
 
     @functools.cached_property
     def _explainer(self) -> Explainer:
