@@ -7,6 +7,7 @@ Plain Python over a completeness result and a system (no Flask import), rendered
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -383,8 +384,8 @@ def _contact(contact: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The words a system page repeats on every row, translated once per page: a page has a
-    hundred rows, and each translation through the template costs more than the row."""
+    """The words a system page repeats on every row, translated once per language: a page has
+    a hundred rows, and each translation through the template costs more than the row."""
 
     status: dict[str, str]  # status -> "pending review"
     due_before: dict[str, str]  # stage -> "due before Deployment and use"
@@ -435,7 +436,13 @@ def _same(key: Any) -> Any:
 
 
 def words() -> Words:
-    """:class:`Words` in the current language."""
+    """:class:`Words` in the current language, made once per language and kept (with what its
+    memos have looked up: a few dozen statuses, marks and requirement ids)."""
+    return _words(i18n.current_language())
+
+
+@functools.cache
+def _words(language: str) -> Words:
     return Words(
         {status: _(text) for status, text in vocabulary.STATUS_WORDS.items()},
         {
