@@ -243,12 +243,16 @@ class Evaluator(Explaining, Summarising):
         return status, note, waiver_id, blocking, judged
 
     def _blocking_reason(
-        self, requirement: Requirement, status: str, operators_missing: Sequence[str], why: str
+        self, constants: Constants, status: str, operators_missing: Sequence[str], why: str
     ) -> str:
         """:func:`~tracker.completeness.judging.blocking_reason`, made once per requirement and
-        status when it names no operator and no reason of the system's own (most of them)."""
+        status when it names no operator and no reason of the system's own (most of them);
+        "missing" is the constants' own ``missing_reason``."""
+        requirement = constants.requirement
         if operators_missing or why:
             return blocking_reason(requirement, status, operators_missing, why)
+        if status == "missing":
+            return constants.missing_reason
         key = (requirement.id, status)
         found = self._plain_blocking.get(key)
         if found is None:
@@ -286,7 +290,7 @@ class Evaluator(Explaining, Summarising):
                     blocking_statuses[constants.requirement.id] = status
                     reasons.append(
                         self._blocking_reason(
-                            constants.requirement,
+                            constants,
                             status,
                             judged.operators_missing if judged else (),
                             note

@@ -102,7 +102,7 @@ class Summarising:
                 overall_counts[status] += 1
             if blocking:
                 found_reasons.append(
-                    (position, self._blocking_reason(constants.requirement, status, missing, why))
+                    (position, self._blocking_reason(constants, status, missing, why))
                 )
                 found_statuses[requirement_id] = status
         if found_reasons:
