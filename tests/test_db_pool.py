@@ -128,3 +128,50 @@ def test_pool_settings_defaults_and_values():
         }
     )
     assert settings.database_pool == db.PoolSettings(40, 60, 5)
+
+
+def asked_alive(database) -> list[int]:
+    """Each time the pool asks the server whether a connection is still there."""
+    asked: list[int] = []
+    adapter = database._adapter
+    original = adapter.is_connection_closed
+
+    def is_connection_closed(conn):
+        asked.append(1)
+        return original(conn)
+
+    adapter.is_connection_closed = is_connection_closed
+    return asked
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # a server to ask
+def test_a_connection_given_back_a_moment_ago_is_reused_without_a_round_trip(settings, migrated):
+    create_app(settings)
+    database = db.database.obj
+    asked = asked_alive(database)
+    first = connection_id(database)
+    database.close()
+    assert connection_id(database) == first  # the same connection, taken back at once
+    database.close()
+    assert asked == []  # and nobody asked the server first
+
+    # Unused for longer than the window: the pool asks before handing it out.
+    key = database.conn_key(database._connections[0][2])
+    database._given_back[key] -= db.ALIVE_BYPASS_SECONDS
+    assert connection_id(database) == first
+    database.close()
+    assert asked == [1]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # a server to ask
+def test_a_connection_the_server_ended_is_not_handed_out_after_the_window(settings, migrated):
+    create_app(settings)
+    database = db.database.obj
+    first = connection_id(database)
+    database.close()
+    migrated.execute_sql("SELECT pg_terminate_backend(%s)", (first,))
+    key = database.conn_key(database._connections[0][2])
+    database._given_back[key] -= db.ALIVE_BYPASS_SECONDS  # idle past the window
+    second = connection_id(database)  # a new connection, not an error
+    assert second != first
+    database.close()
