@@ -13,6 +13,7 @@ import redis
 from tests.services import free_port
 from tests.web.conftest import PASSWORD, csrf_token
 from tracker.app import create_app
+from tracker.web import limits
 
 
 def _limited_app(settings, storage_url: str, prefix: str):
@@ -162,3 +163,17 @@ def test_off_turns_a_limit_off(settings, migrated, services, redis_prefix, token
     client = _client(app)
     for _ in range(12):
         assert client.get("/api/vocabulary").status_code == 200
+
+
+def test_with_every_limit_off_no_request_pays_for_the_limiter(settings, migrated, tokens):
+    app = create_app(settings.with_overrides(api_rate_limit="off", sign_in_rate_limit="off"))
+    limiter = app.extensions[limits.EXTENSION]
+    assert not limiter.enabled
+    hooks = [*app.before_request_funcs.get(None, []), *app.after_request_funcs.get(None, [])]
+    assert not [hook for hook in hooks if getattr(hook, "__self__", None) is limiter]
+    client = _client(app)
+    for _ in range(12):
+        assert client.get("/api/vocabulary").status_code == 200
+    # With a limit on, the limiter checks requests.
+    on = create_app(settings.with_overrides(api_rate_limit="10/minute", sign_in_rate_limit="off"))
+    assert on.extensions[limits.EXTENSION].enabled
