@@ -65,11 +65,14 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEFAULT_SECRET_KEY
     max_upload_bytes: int = 512 * 1024 * 1024
-    # `tracker serve` (tracker.web_server): request threads and connections per worker process;
+    # `tracker serve` (tracker.serving.server): request threads and connections per worker process;
     # seconds a request line and headers may take to arrive; longest wait for a body's next byte.
     # Four threads: the requests of a process share one interpreter lock, and with more of them
     # computing at once each took longer and fewer were served (README, "In front of the server").
     server_threads: int = 4
+    # Requests a worker process computes at once; the others wait their turn, and a request
+    # waiting on its client or computing for long does not count (tracker.serving.turns).
+    server_running: int = 1
     server_connections: int = 1000
     header_timeout: int = 10
     body_timeout: int = 60
@@ -236,6 +239,7 @@ class Settings:
             raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a positive number")
         for name, value, low, high in (
             ("TRACKER_SERVER_THREADS", self.server_threads, 1, 1024),
+            ("TRACKER_SERVER_RUNNING", self.server_running, 1, 1024),
             ("TRACKER_SERVER_CONNECTIONS", self.server_connections, 1, 100_000),
             ("TRACKER_HEADER_TIMEOUT", self.header_timeout, 1, 3600),
             ("TRACKER_BODY_TIMEOUT", self.body_timeout, 1, 3600),
@@ -386,6 +390,7 @@ SPECIAL = {
     "binding",
     "max_upload_bytes",
     "server_threads",
+    "server_running",
     "server_connections",
     "header_timeout",
     "body_timeout",
@@ -423,6 +428,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     values["smtp_port"] = _integer(env, "TRACKER_SMTP_PORT", 25)
     for name, default in (
         ("server_threads", Settings.server_threads),
+        ("server_running", Settings.server_running),
         ("server_connections", Settings.server_connections),
         ("header_timeout", Settings.header_timeout),
         ("body_timeout", Settings.body_timeout),

@@ -6,6 +6,7 @@ server answers at all (within a generous bound) while slow clients hold half-sen
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import socket
@@ -19,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tracker import config, web_server
+from tracker import config
+from tracker.serving import server as web_server
 
 ANSWER_WITHIN = 10  # seconds: a bound on hanging, not a performance target
 SLOW_CLIENTS = 50
@@ -236,11 +238,71 @@ def test_each_worker_listens_on_a_socket_of_its_own(scratch, tmp_path):
             intruder.bind(("127.0.0.1", port))
 
 
+def established_per_worker(master: int, port: int) -> list[int]:
+    """How many connections to ``port`` each worker process of ``master`` holds (Linux /proc)."""
+    workers = [
+        int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == master
+    ]
+    inodes = {}
+    for worker in workers:
+        for fd in Path(f"/proc/{worker}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes[target[8:-1]] = worker
+    counts = dict.fromkeys(workers, 0)
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "01" and int(local.split(":")[1], 16) == port and inode in inodes:
+            counts[inodes[inode]] += 1  # 01: ESTABLISHED, on the server's side
+    return sorted(counts.values())
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc")
+def test_kept_alive_connections_end_up_evenly_spread_over_the_workers(scratch, tmp_path):
+    """The kernel spreads 64 connections at random (an even split is 1 chance in 10); a worker
+    holding more than half closes connections after answering until it does not."""
+    env, _token, _folder = scratch
+    clients = 64
+    with serving(env, tmp_path / "server.log", workers=2) as (base, process, log):
+        wait_until_up(base, process, log)
+        port = int(base.rsplit(":", 1)[1])
+        deadline = time.monotonic() + ANSWER_WITHIN
+        while listening_sockets(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the second worker is still starting
+        with ExitStack() as stack:
+            kept = [
+                stack.enter_context(httpx.Client(base_url=base, timeout=ANSWER_WITHIN))
+                for _ in range(clients)
+            ]
+            shed = []
+            for _round in range(100):  # until a whole round is answered with none closed
+                answers = [client.get("/assets/web.css") for client in kept]
+                assert {answer.status_code for answer in answers} == {200}
+                shed.append(sum(a.headers["connection"] == "close" for a in answers))
+                if shed[-1] == 0 and len(shed) > 1:
+                    break
+            assert shed[-1] == 0, shed
+            assert established_per_worker(process.pid, port) == [32, 32], shed
+
+
 def test_server_settings_are_read_and_checked():
     settings = config.from_environ({"TRACKER_SERVER_THREADS": "4", "TRACKER_HEADER_TIMEOUT": "5"})
     assert (settings.server_threads, settings.header_timeout) == (4, 5)
     assert (settings.server_connections, settings.body_timeout) == (1000, 60)
+    assert settings.server_running == 1  # one request computing at a time per process
+    assert config.from_environ({"TRACKER_SERVER_RUNNING": "3"}).server_running == 3
+    assert web_server.worker_class(5, 5, 3).running == 3
     for environ, message in (
+        ({"TRACKER_SERVER_RUNNING": "0"}, "TRACKER_SERVER_RUNNING must be from 1 to 1024, not 0"),
         ({"TRACKER_HEADER_TIMEOUT": "0"}, "TRACKER_HEADER_TIMEOUT must be from 1 to 3600, not 0"),
         ({"TRACKER_BODY_TIMEOUT": "soon"}, "TRACKER_BODY_TIMEOUT must be a whole number"),
         (

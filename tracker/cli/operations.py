@@ -80,11 +80,11 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Serve the web app and API with gunicorn (uploads stream straight to the store).
 
     Request heads are gathered without a thread, so slow clients cannot stop the server
-    (tracker.web_server); threads and timeouts come from the TRACKER_SERVER_* settings.
+    (tracker.serving.server); threads and timeouts come from the TRACKER_SERVER_* settings.
     """
-    from tracker import web_server
     from tracker.app import SchemaOutOfDate, create_app
     from tracker.operations import metrics
+    from tracker.serving import server
 
     settings = ctx.settings
     ctx.connect()  # a missing or out-of-date database stops here, before anything is created
@@ -99,11 +99,12 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
 
     url = f"http://{host}:{port}/"
     echo(_("AI Evidence Tracker on %(url)s (API docs: /api/docs)", url=url))
-    web_server.serve(
+    server.serve(
         app,
         bind=f"{host}:{port}",
         workers=workers,
         threads=settings.server_threads,
+        running=settings.server_running,
         connections=settings.server_connections,
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,

@@ -15,6 +15,10 @@ streams straight into the evidence store); each read waits at most ``body_timeou
 the next byte, so a stalled body frees its thread while a body that keeps arriving, however
 large, is never cut off.
 
+Its threads compute one request at a time (``running``, :mod:`tracker.serving.turns`): the others
+wait their turn in the order they came, and a request steps out of its turn whenever it would
+wait on its client (:class:`_ClientSocket`), so slow links hold threads, never the turn.
+
 The worker serves plain HTTP/1.1 only: TLS is terminated by the front proxy (README).
 """
 
@@ -25,6 +29,7 @@ import ctypes
 import ctypes.util
 import errno
 import gc
+import select
 import selectors
 import socket
 import time
@@ -36,6 +41,9 @@ from typing import Any
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from tracker.serving.shares import ConnectionShares
+from tracker.serving.turns import Gate
+
 HEAD_END = b"\r\n\r\n"
 # A request head larger than this is refused (431) without a thread ever seeing it: every head
 # the tracker expects (a browser's, with its cookie) is a few kilobytes.
@@ -45,6 +53,68 @@ _TOO_LARGE = (
     b"Connection: close\r\nContent-Length: 0\r\n\r\n"
 )
 _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+
+class _ClientSocket(socket.socket):
+    """A client connection that steps out of its request's turn when it would wait on the client.
+
+    In a request thread the socket blocks: a read with nothing there yet, or a write the client
+    is not taking, would keep the turn (and every request behind it) for as long as the client
+    likes. Outside a turn (the event loop's own non-blocking reads) nothing changes.
+    """
+
+    gate: Gate | None = None
+
+    @classmethod
+    def taking(cls, client: socket.socket, gate: Gate) -> _ClientSocket:
+        """The same connection (``client`` is detached) as this class."""
+        sock = cls(client.family, client.type, client.proto, fileno=client.detach())
+        sock.gate = gate
+        return sock
+
+    def _waits(self, event: int) -> bool:
+        """Whether a blocking call in a turn would wait for ``event`` now."""
+        if self.gate is None or not self.gate.inside() or self.gettimeout() == 0.0:
+            return False
+        poll = select.poll()
+        poll.register(self, event)
+        return not poll.poll(0)
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        if self._waits(select.POLLIN):
+            with self.gate.stepped_out():  # type: ignore[union-attr]
+                return super().recv(size, flags)
+        return super().recv(size, flags)
+
+    def recv_into(self, buffer: Any, size: int = 0, flags: int = 0) -> int:
+        if self._waits(select.POLLIN):
+            with self.gate.stepped_out():  # type: ignore[union-attr]
+                return super().recv_into(buffer, size, flags)
+        return super().recv_into(buffer, size, flags)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        if self.gate is None or not self.gate.inside():
+            return super().sendall(data, flags)
+        rest = data
+        if self.gettimeout() is None:
+            # What the kernel takes at once is sent in the turn; the rest, if the client is
+            # slow to take it, out of it.
+            view = memoryview(data).cast("B")
+            sent = 0
+            try:
+                while sent < len(view):
+                    sent += self.send(view[sent:], flags | socket.MSG_DONTWAIT)
+                return None
+            except BlockingIOError:
+                rest = view[sent:]
+        with self.gate.stepped_out():
+            return super().sendall(rest, flags)
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        if self.gate is None:
+            return super().sendfile(file, offset, count)
+        with self.gate.stepped_out():  # a download: as long as the client takes
+            return super().sendfile(file, offset, count)
 
 
 class _IdleBoundUnreader(SocketUnreader):
@@ -99,11 +169,28 @@ class HeadFirstWorker(ThreadWorker):
 
     header_timeout: float = 10.0
     body_timeout: float = 60.0
+    running: int = 1  # requests computing at once (tracker.serving.turns)
+    shares: ConnectionShares | None = None  # the workers' connections (tracker.serving.shares)
+    slot: int | None = None
+
+    @property
+    def nr_conns(self) -> int:
+        """Open connections (gunicorn's count), written to the shares at each change."""
+        return self._nr_conns
+
+    @nr_conns.setter
+    def nr_conns(self, value: int) -> None:
+        self._nr_conns = value
+        if self.shares is not None:
+            self.shares.record(self.slot, value)
 
     def init_process(self) -> None:
         # Connections gathering a head, oldest first: all share one timeout, so that is also
         # the order of their deadlines.
         self.heads: dict[_Connection, None] = {}
+        self.gate = Gate(self.running)
+        if self.shares is not None:
+            self.slot = self.shares.claim()
         few_memory_arenas()
         super().init_process()
 
@@ -116,7 +203,11 @@ class HeadFirstWorker(ThreadWorker):
             return
         self.nr_conns += 1
         connection = _Connection(
-            self.cfg, client, address, listener.getsockname(), body_timeout=self.body_timeout
+            self.cfg,
+            _ClientSocket.taking(client, self.gate),
+            address,
+            listener.getsockname(),
+            body_timeout=self.body_timeout,
         )
         self._gather_head(connection)
 
@@ -167,7 +258,15 @@ class HeadFirstWorker(ThreadWorker):
             conn.parser.unreader.unread(head)
         else:
             conn.pending = head
-        return super().handle(conn)
+        with self.gate.turn():
+            return super().handle(conn)
+
+    def handle_request(self, req: Any, conn: _Connection) -> Any:
+        """A worker holding more than its share of connections closes this one after answering
+        (``Connection: close``): the client's next connection may land on another worker."""
+        if self.shares is not None and self.shares.over_share(self.slot):
+            req.must_close = True
+        return super().handle_request(req, conn)
 
     def on_client_socket_readable(self, conn: _Connection, client: socket.socket) -> None:
         """A kept-alive connection's next request starts: gather its head in the loop too."""
@@ -250,12 +349,23 @@ def few_memory_arenas() -> None:
         pass
 
 
-def worker_class(header_timeout: float, body_timeout: float) -> type[HeadFirstWorker]:
-    """The worker class for gunicorn's ``worker_class`` setting, with these timeouts."""
+def worker_class(
+    header_timeout: float,
+    body_timeout: float,
+    running: int = 1,
+    shares: ConnectionShares | None = None,
+) -> type[HeadFirstWorker]:
+    """The worker class for gunicorn's ``worker_class`` setting, with these timeouts,
+    ``running`` requests computing at once and the workers' connection ``shares``."""
     return type(
         "HeadFirstWorker",
         (HeadFirstWorker,),
-        {"header_timeout": float(header_timeout), "body_timeout": float(body_timeout)},
+        {
+            "header_timeout": float(header_timeout),
+            "body_timeout": float(body_timeout),
+            "running": int(running),
+            "shares": shares,
+        },
     )
 
 
@@ -268,17 +378,27 @@ def serve(
     connections: int,
     header_timeout: float,
     body_timeout: float,
+    running: int = 1,
     worker_exited: Callable[[int], None] | None = None,
 ) -> None:
     """Run ``app`` under gunicorn with :class:`HeadFirstWorker` until the server is stopped;
     ``worker_exited(pid)`` is called in the master after each worker process ends."""
     from gunicorn.app.base import BaseApplication
 
+    shares = ConnectionShares(workers)
+
+    def child_exit(_server: Any, worker: Any) -> None:
+        shares.forget(worker.pid)
+        if worker_exited is not None:
+            worker_exited(worker.pid)
+
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", worker_class(header_timeout, body_timeout))
+            self.cfg.set(
+                "worker_class", worker_class(header_timeout, body_timeout, running, shares)
+            )
             self.cfg.set("threads", threads)
             # Beyond this many connections a worker stops accepting; others wait in the backlog.
             self.cfg.set("worker_connections", connections)
@@ -289,7 +409,9 @@ def serve(
             # while the other idled, and the same load ran at half or twice the speed from one
             # run to the next. Binding still fails when another program holds the port. The
             # price: connections waiting in the backlog of a worker that dies are reset, where
-            # a shared socket would have handed them to another worker.
+            # a shared socket would have handed them to another worker. The kernel's spread is
+            # random, so a worker holding more than its share closes connections until it does
+            # not (tracker.serving.shares).
             self.cfg.set("reuse_port", True)
             # Idle time between requests on a kept-alive connection (gthread semantics).
             self.cfg.set("keepalive", 5)
@@ -303,8 +425,7 @@ def serve(
             # access lines: the app writes one per request, naming its route where gunicorn's
             # would show the path and query string, which can hold a token (operations.logs).
             self.cfg.set("logger_class", "tracker.operations.logs.GunicornLogger")
-            if worker_exited is not None:
-                self.cfg.set("child_exit", lambda _server, worker: worker_exited(worker.pid))
+            self.cfg.set("child_exit", child_exit)
 
         def load(self) -> Callable[..., Any]:
             return app
