@@ -104,18 +104,17 @@ def prepared_evidence_rows(
     end: datetime,
     ids: list[int],
 ) -> list[tuple]:
-    """:func:`evidence_rows` of ``selected`` matching ``where(end)`` for a few systems, its two
-    queries prepared (:mod:`.prepared`) under ``name``, which names ``selected`` and ``where``."""
-    linked = prepared.read(
-        (name, "linked"),
-        lambda end, ids, listing: _linked(selected, where(end), ids, listing),
+    """:func:`evidence_rows` of ``selected`` matching ``where(end)`` for a few systems, prepared
+    (:mod:`.prepared`) under ``name``, which names ``selected`` and ``where``: its two queries as
+    one statement (``UNION ALL``; each part still led by its index), one round trip fewer."""
+    return prepared.read(
+        (name, "linked and agency-wide"),
+        lambda end, ids, listing: (
+            _linked(selected, where(end), ids, listing) + _agency_wide(selected, where(end))
+        ),
         end,
         ids,
     )
-    shared = prepared.rows(
-        (name, "agency-wide"), lambda end: _agency_wide(selected, where(end)), end
-    )
-    return linked + shared
 
 
 def reviews_query(end: datetime, evidence_ids: list[int] | None, listing: Listing) -> pw.Query:

@@ -2,8 +2,8 @@
 
 Seven queries whatever the number of systems: systems, their profile changes
 (from the audit trail), recorded events, operators, evidence with the systems
-it covers (and the event it answers), reviews and waivers; eight for some
-systems (their evidence, then the agency-wide items). Read for some systems,
+it covers (and the event it answers), reviews and waivers (for some systems,
+their evidence and the agency-wide items in one statement). Read for some systems,
 every query is led by an index on those systems (or on the evidence they
 lead to), so one system costs what one system holds, not what the agency
 holds (tests/completeness/test_query_plans.py reads the plans). Replaying a past
