@@ -221,17 +221,26 @@ def listening_sockets(port: int) -> int:
     return count
 
 
+@contextmanager
+def serving_workers(
+    env: dict[str, str], log: Path, workers: int
+) -> Iterator[tuple[str, subprocess.Popen, int]]:
+    """`tracker serve` with ``workers`` processes, once each listens: its URL, process, port."""
+    with serving(env, log, workers=workers) as (base, process, log):
+        wait_until_up(base, process, log)
+        port = int(base.rsplit(":", 1)[1])
+        deadline = time.monotonic() + ANSWER_WITHIN
+        while listening_sockets(port) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)  # the other workers are still starting
+        yield base, process, port
+
+
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net/tcp")
 def test_each_worker_listens_on_a_socket_of_its_own(scratch, tmp_path):
     """SO_REUSEPORT: the kernel spreads new connections over the workers, instead of the first
     worker to wake taking each one (and keeping it, kept alive, for the whole of a load)."""
     env, _token, _folder = scratch
-    with serving(env, tmp_path / "server.log", workers=3) as (base, process, log):
-        wait_until_up(base, process, log)
-        port = int(base.rsplit(":", 1)[1])
-        deadline = time.monotonic() + ANSWER_WITHIN
-        while listening_sockets(port) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)  # the other workers are still starting
+    with serving_workers(env, tmp_path / "server.log", 3) as (_base, _process, port):
         assert listening_sockets(port) == 3
         # Another program cannot join them: the port is refused as taken.
         with socket.socket() as intruder, pytest.raises(OSError):
@@ -272,26 +281,23 @@ def test_kept_alive_connections_end_up_evenly_spread_over_the_workers(scratch, t
     holding more than half closes connections after answering until it does not."""
     env, _token, _folder = scratch
     clients = 64
-    with serving(env, tmp_path / "server.log", workers=2) as (base, process, log):
-        wait_until_up(base, process, log)
-        port = int(base.rsplit(":", 1)[1])
-        deadline = time.monotonic() + ANSWER_WITHIN
-        while listening_sockets(port) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)  # the second worker is still starting
-        with ExitStack() as stack:
-            kept = [
-                stack.enter_context(httpx.Client(base_url=base, timeout=ANSWER_WITHIN))
-                for _ in range(clients)
-            ]
-            shed = []
-            for _round in range(100):  # until a whole round is answered with none closed
-                answers = [client.get("/assets/web.css") for client in kept]
-                assert {answer.status_code for answer in answers} == {200}
-                shed.append(sum(a.headers["connection"] == "close" for a in answers))
-                if shed[-1] == 0 and len(shed) > 1:
-                    break
-            assert shed[-1] == 0, shed
-            assert established_per_worker(process.pid, port) == [32, 32], shed
+    with (
+        serving_workers(env, tmp_path / "server.log", 2) as (base, process, port),
+        ExitStack() as stack,
+    ):
+        kept = [
+            stack.enter_context(httpx.Client(base_url=base, timeout=ANSWER_WITHIN))
+            for _ in range(clients)
+        ]
+        shed = []
+        for _round in range(100):  # until a whole round is answered with none closed
+            answers = [client.get("/assets/web.css") for client in kept]
+            assert {answer.status_code for answer in answers} == {200}
+            shed.append(sum(a.headers["connection"] == "close" for a in answers))
+            if shed[-1] == 0 and len(shed) > 1:
+                break
+        assert shed[-1] == 0, shed
+        assert established_per_worker(process.pid, port) == [32, 32], shed
 
 
 def test_server_settings_are_read_and_checked():
