@@ -168,8 +168,9 @@ class _PostgresPool(PooledPostgresqlDatabase):
     """peewee's pool, which asks the server ``SELECT 1`` before handing out any connection: a
     round trip in each request, a tenth of one system's answer. A connection given back less
     than :data:`ALIVE_BYPASS_SECONDS` ago, whose driver still sees it open and idle, is handed
-    out without that question; one unused for longer is still asked. A server that went away in
-    that half second fails the one request that finds out, as it would have during its work."""
+    out without that question; one unused for longer is still asked. After the server went away
+    (a restart), each connection given back in the half second before fails the one request that
+    takes it, as it would have had the server gone during that request, and is then dropped."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

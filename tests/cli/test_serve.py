@@ -203,6 +203,24 @@ def test_a_stalled_upload_body_fails_after_the_body_timeout_and_leaves_nothing(s
     assert not list((folder / "data" / "evidence-store" / "tmp").iterdir())
 
 
+def test_a_connection_closed_after_its_answer_never_holds_the_others_up(server):
+    """Gunicorn's own graceful close waits in the event loop (up to 2 s) for the client to close
+    too; the worker's lingers there without waiting, and still closes the connection."""
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=ANSWER_WITHIN) as lingering:
+        lingering.sendall(b"GET /register HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += lingering.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200 ") and b"connection: close" in answer.lower()
+        # The client keeps its end open: the server's FIN is there, its own never comes.
+        started = time.monotonic()
+        assert httpx.get(f"{server}/register", timeout=ANSWER_WITHIN).status_code == 200
+        assert time.monotonic() - started < 1.0  # not the 2 s of a blocked event loop
+        while lingering.recv(65536):  # the rest of the answer, then the server's close
+            pass
+
+
 def test_each_server_keeps_its_own_control_socket_or_none(scratch, servers):
     """Two instances never share gunicorn's default ~/.gunicorn/gunicorn.ctl."""
     env, _token, _folder = scratch

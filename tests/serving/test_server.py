@@ -130,3 +130,10 @@ def test_outside_a_turn_the_socket_is_a_plain_socket(pair):
     server.sendall(b"x")
     assert client.recv(1) == b"x"
     assert record == []
+
+
+def test_a_closed_socket_fails_as_a_socket_does_in_a_turn(pair):
+    server, _client, gate = pair
+    server.close()
+    with gate.turn(), pytest.raises(OSError):
+        server.recv(1024)

@@ -60,3 +60,16 @@ def test_a_forked_worker_writes_where_its_siblings_read():
     assert shares.over_share(parent)  # it sees the child's 10 (alone, it would never shed)
     shares.forget(child)
     assert not shares.over_share(parent)
+
+
+def test_a_lock_left_held_by_a_killed_worker_never_hangs_the_server(monkeypatch):
+    from tracker.serving import shares as module
+
+    monkeypatch.setattr(module, "LOCK_WAIT", 0.05)
+    shares = ConnectionShares(workers=2)
+    slot = shares.claim(101)
+    shares._lock.acquire()  # as if a worker died in claim(), holding it
+    assert shares.claim(102) is None  # that worker goes without a slot
+    shares.forget(101)  # the server still frees the dead worker's slot
+    assert not shares.over_share(slot)
+    assert shares._pids[slot] == 0

@@ -138,3 +138,12 @@ def test_a_failing_request_ends_its_turn():
 def test_a_gate_needs_room_for_one():
     with pytest.raises(ValueError):
         Gate(capacity=0)
+
+
+def test_a_turn_taken_inside_a_turn_is_part_of_it():
+    gate = Gate(capacity=1, long_after=60)
+    with gate.turn():
+        with gate.turn():  # e.g. a handler that takes a turn around a helper that takes one
+            assert gate.inside()
+        assert gate.inside()  # still in the outer turn
+    assert gate._inside == {} and not gate._waiting

@@ -53,6 +53,10 @@ _TOO_LARGE = (
     b"Connection: close\r\nContent-Length: 0\r\n\r\n"
 )
 _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+# A connection closed after its answer: how long, and for how many bytes, the worker reads and
+# drops what the client still sends before closing it (gunicorn's close_graceful's bounds).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 64 * 1024
 
 
 class _ClientSocket(socket.socket):
@@ -76,6 +80,8 @@ class _ClientSocket(socket.socket):
         """Whether a blocking call in a turn would wait for ``event`` now."""
         if self.gate is None or not self.gate.inside() or self.gettimeout() == 0.0:
             return False
+        if self.fileno() < 0:  # closed: the call itself says so
+            return False
         poll = select.poll()
         poll.register(self, event)
         return not poll.poll(0)
@@ -91,6 +97,12 @@ class _ClientSocket(socket.socket):
             with self.gate.stepped_out():  # type: ignore[union-attr]
                 return super().recv_into(buffer, size, flags)
         return super().recv_into(buffer, size, flags)
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        if self._waits(select.POLLOUT):  # e.g. a "100 Continue" to a client not reading
+            with self.gate.stepped_out():  # type: ignore[union-attr]
+                return super().send(data, flags)
+        return super().send(data, flags)
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         if self.gate is None or not self.gate.inside():
@@ -140,12 +152,29 @@ class _IdleBoundUnreader(SocketUnreader):
 class _Connection(TConn):
     """A client connection, with the bytes of its next request head gathered so far."""
 
-    def __init__(self, *args: Any, body_timeout: float) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        body_timeout: float,
+        linger: Callable[[_Connection], None] | None = None,
+    ) -> None:
         super().__init__(*args)
         self.body_timeout = body_timeout
         self.head = bytearray()
         self.head_deadline = 0.0
         self.pending = b""  # a complete head waiting for the parser, read before the socket
+        self.linger = linger
+        self.linger_deadline = 0.0
+        self.drained = 0
+
+    def close(self, graceful: bool = False) -> None:
+        """A graceful close lingers in the worker's event loop (:meth:`HeadFirstWorker.linger`)
+        rather than in gunicorn's, which waits there for the client, holding every other
+        connection up for as long as two seconds."""
+        if graceful and self.linger is not None:
+            self.linger(self)
+        else:
+            super().close(graceful)
 
     def init(self) -> None:
         first = not self.initialized
@@ -188,6 +217,8 @@ class HeadFirstWorker(ThreadWorker):
         # Connections gathering a head, oldest first: all share one timeout, so that is also
         # the order of their deadlines.
         self.heads: dict[_Connection, None] = {}
+        # Connections closing after their answer, oldest (and so first due) first.
+        self.lingering: dict[_Connection, None] = {}
         self.gate = Gate(self.running)
         if self.shares is not None:
             self.slot = self.shares.claim()
@@ -208,6 +239,7 @@ class HeadFirstWorker(ThreadWorker):
             address,
             listener.getsockname(),
             body_timeout=self.body_timeout,
+            linger=self.linger,
         )
         self._gather_head(connection)
 
@@ -296,10 +328,51 @@ class HeadFirstWorker(ThreadWorker):
             return
         super().finish_request(conn, fs)
 
+    def linger(self, conn: _Connection) -> None:
+        """Close ``conn`` after its answer as RFC 9112 (9.6) asks, without waiting: send FIN,
+        then read and drop in the event loop what the client still sends (so that the kernel
+        never answers unread bytes with a reset that could cut the answer short), and close
+        when the client has closed too, or after :data:`LINGER_BYTES` or
+        :data:`LINGER_SECONDS`."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+            conn.sock.setblocking(False)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._drain, conn))
+        except (OSError, ValueError, KeyError):  # already gone, or closed by the request
+            with contextlib.suppress(OSError):
+                conn.sock.close()
+            return
+        conn.linger_deadline = time.monotonic() + LINGER_SECONDS
+        self.lingering[conn] = None
+
+    def _drain(self, conn: _Connection, _sock: socket.socket) -> None:
+        try:
+            data = conn.sock.recv(LINGER_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        conn.drained += len(data)
+        if not data or conn.drained >= LINGER_BYTES:
+            self._end_linger(conn)
+
+    def _end_linger(self, conn: _Connection) -> None:
+        del self.lingering[conn]
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(conn.sock)
+        with contextlib.suppress(OSError):
+            conn.sock.close()
+
     def murder_pending(self) -> None:
-        """Called by the event loop about once a second: also closes heads past their time."""
+        """Called by the event loop about once a second: also closes heads past their time,
+        and lingering connections past theirs."""
         super().murder_pending()
         now = time.monotonic()
+        while self.lingering:
+            conn = next(iter(self.lingering))
+            if conn.linger_deadline > now:
+                break
+            self._end_linger(conn)
         while self.heads:
             conn = next(iter(self.heads))
             if conn.head_deadline > now:

@@ -21,6 +21,8 @@ import math
 import multiprocessing
 import os
 
+LOCK_WAIT = 1.0  # seconds; the lock is only ever held for a loop over a few slots
+
 
 class ConnectionShares:
     """Each worker's open connections, in memory shared by the server's processes."""
@@ -36,21 +38,32 @@ class ConnectionShares:
     def claim(self, pid: int | None = None) -> int | None:
         """A slot for the worker ``pid`` (default: this process); None when all are taken."""
         pid = os.getpid() if pid is None else pid
-        with self._lock:
+        if not self._lock.acquire(timeout=LOCK_WAIT):
+            return None  # a sibling died holding it: this worker simply never sheds
+        try:
             for slot in range(self.slots):
                 if self._pids[slot] in (0, pid):
                     self._pids[slot] = pid
                     self._connections[slot] = 0
                     return slot
+        finally:
+            self._lock.release()
         return None
 
     def forget(self, pid: int) -> None:
-        """Free the slot of a worker that has ended."""
-        with self._lock:
+        """Free the slot of a worker that has ended.
+
+        A worker killed while it held the lock (claiming its slot) never gives it back: the
+        server then frees the slot without it rather than wait for ever."""
+        locked = self._lock.acquire(timeout=LOCK_WAIT)
+        try:
             for slot in range(self.slots):
                 if self._pids[slot] == pid:
                     self._pids[slot] = 0
                     self._connections[slot] = 0
+        finally:
+            if locked:
+                self._lock.release()
 
     def record(self, slot: int | None, connections: int) -> None:
         """The worker in ``slot`` now holds ``connections`` (one word: no lock needed)."""

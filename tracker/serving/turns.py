@@ -55,7 +55,11 @@ class Gate:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        """Wait for this thread's turn, and end it after the block."""
+        """Wait for this thread's turn, and end it after the block (inside a turn already: the
+        block is part of that one)."""
+        if self.inside():
+            yield
+            return
         self._enter(first=False)
         try:
             yield
