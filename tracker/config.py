@@ -67,8 +67,8 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     # `tracker serve` (tracker.serving.server): request threads and connections per worker process;
     # seconds a request line and headers may take to arrive; longest wait for a body's next byte.
-    # Four threads: the requests of a process share one interpreter lock, and with more of them
-    # computing at once each took longer and fewer were served (README, "In front of the server").
+    # Four threads, for clients (an upload or a download in progress holds one); how many of them
+    # compute at once is server_running (README, "In front of the server").
     server_threads: int = 4
     # Requests a worker process computes at once; the others wait their turn, and a request
     # waiting on its client or computing for long does not count (tracker.serving.turns).

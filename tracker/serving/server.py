@@ -86,23 +86,24 @@ class _ClientSocket(socket.socket):
         poll.register(self, event)
         return not poll.poll(0)
 
+    def _out_of_turn_if_waiting(self, event: int) -> contextlib.AbstractContextManager[None]:
+        """Out of the turn for a blocking call that would wait for ``event`` now."""
+        if self._waits(event):
+            return self.gate.stepped_out()  # type: ignore[union-attr]
+        return contextlib.nullcontext()
+
     def recv(self, size: int, flags: int = 0) -> bytes:
-        if self._waits(select.POLLIN):
-            with self.gate.stepped_out():  # type: ignore[union-attr]
-                return super().recv(size, flags)
-        return super().recv(size, flags)
+        with self._out_of_turn_if_waiting(select.POLLIN):
+            return super().recv(size, flags)
 
     def recv_into(self, buffer: Any, size: int = 0, flags: int = 0) -> int:
-        if self._waits(select.POLLIN):
-            with self.gate.stepped_out():  # type: ignore[union-attr]
-                return super().recv_into(buffer, size, flags)
-        return super().recv_into(buffer, size, flags)
+        with self._out_of_turn_if_waiting(select.POLLIN):
+            return super().recv_into(buffer, size, flags)
 
     def send(self, data: Any, flags: int = 0) -> int:
-        if self._waits(select.POLLOUT):  # e.g. a "100 Continue" to a client not reading
-            with self.gate.stepped_out():  # type: ignore[union-attr]
-                return super().send(data, flags)
-        return super().send(data, flags)
+        # e.g. a "100 Continue" to a client that is not reading
+        with self._out_of_turn_if_waiting(select.POLLOUT):
+            return super().send(data, flags)
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         if self.gate is None or not self.gate.inside():
@@ -110,12 +111,12 @@ class _ClientSocket(socket.socket):
         rest = data
         if self.gettimeout() is None:
             # What the kernel takes at once is sent in the turn; the rest, if the client is
-            # slow to take it, out of it.
+            # slow to take it, out of it. (Never waiting, these sends need no poll first.)
             view = memoryview(data).cast("B")
             sent = 0
             try:
                 while sent < len(view):
-                    sent += self.send(view[sent:], flags | socket.MSG_DONTWAIT)
+                    sent += super().send(view[sent:], flags | socket.MSG_DONTWAIT)
                 return None
             except BlockingIOError:
                 rest = view[sent:]
@@ -123,9 +124,8 @@ class _ClientSocket(socket.socket):
             return super().sendall(rest, flags)
 
     def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
-        if self.gate is None:
-            return super().sendfile(file, offset, count)
-        with self.gate.stepped_out():  # a download: as long as the client takes
+        # A download: as long as the client takes (outside a turn, stepping out does nothing).
+        with self.gate.stepped_out() if self.gate else contextlib.nullcontext():
             return super().sendfile(file, offset, count)
 
 
@@ -182,6 +182,17 @@ class _Connection(TConn):
         if first and self.parser is not None:
             self.parser.unreader = _IdleBoundUnreader(self.sock, self.body_timeout, self.pending)
             self.pending = b""
+
+
+def _read_ready(sock: socket.socket, size: int) -> bytes | None:
+    """What a non-blocking socket holds (at most ``size`` bytes): None when nothing yet, ``b""``
+    when the client closed or the connection failed."""
+    try:
+        return sock.recv(size)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
 
 
 def head_complete(head: bytes | bytearray) -> bool:
@@ -264,12 +275,9 @@ class HeadFirstWorker(ThreadWorker):
 
     def _read_head(self, conn: _Connection, _sock: socket.socket) -> None:
         """Runs in the event loop when the socket is readable: never blocks."""
-        try:
-            data = conn.sock.recv(MAX_HEAD_BYTES)
-        except (BlockingIOError, InterruptedError):
+        data = _read_ready(conn.sock, MAX_HEAD_BYTES)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:  # the client went away
             self._stop_gathering(conn)
             self._drop(conn)
@@ -346,12 +354,9 @@ class HeadFirstWorker(ThreadWorker):
         self.lingering[conn] = None
 
     def _drain(self, conn: _Connection, _sock: socket.socket) -> None:
-        try:
-            data = conn.sock.recv(LINGER_BYTES)
-        except (BlockingIOError, InterruptedError):
+        data = _read_ready(conn.sock, LINGER_BYTES)
+        if data is None:
             return
-        except OSError:
-            data = b""
         conn.drained += len(data)
         if not data or conn.drained >= LINGER_BYTES:
             self._end_linger(conn)

@@ -83,8 +83,12 @@ class Gate:
         """Whether this thread is in its turn."""
         return threading.get_ident() in self._inside
 
+    def _counting(self, now: float) -> list[float]:
+        """When each thread inside that still counts came in (under the lock)."""
+        return [since for since in self._inside.values() if now - since < self.long_after]
+
     def _counted(self, now: float) -> int:
-        return sum(1 for since in self._inside.values() if now - since < self.long_after)
+        return len(self._counting(now))
 
     def _let_in(self, now: float) -> None:
         """Let waiting threads in, oldest first, while there is room (under the lock)."""
@@ -96,8 +100,7 @@ class Gate:
 
     def _until_room(self, now: float) -> float:
         """Seconds until the next counted thread inside stops counting (under the lock)."""
-        counted = [since for since in self._inside.values() if now - since < self.long_after]
-        return max(0.001, min(counted, default=now) + self.long_after - now)
+        return max(0.001, min(self._counting(now), default=now) + self.long_after - now)
 
     def _enter(self, first: bool) -> None:
         me = threading.get_ident()
