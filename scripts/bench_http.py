@@ -2,8 +2,8 @@
 levels of concurrency for a fixed time.
 
 Prepares the realistic benchmark data (scripts/bench_data.py; cached), recomputes the portfolio's
-index (``tracker portfolio refresh --all``, as after an upgrade or a bulk import) and the
-chart's kept points (as the nightly job does), starts
+index and the API's kept answers (``tracker portfolio refresh --all``, as after an upgrade or
+a bulk import) and the chart's kept points (as the nightly job does), starts
 ``tracker serve`` in its own process with production settings (TRACKER_ENV=production, rate
 limits off), signs in through the form for the pages and issues an API token for the API, then:
 

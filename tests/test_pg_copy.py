@@ -26,3 +26,15 @@ def test_values_come_back_as_they_went_in(database_url):
         pg_copy.copy_rows(cursor, "copied", ["n", "a", "b", "c", "d", "e"], TRICKY)
         cursor.execute("SELECT n, a, b, c, d, e FROM copied ORDER BY n")
         assert cursor.fetchall() == TRICKY
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_bytes_come_back_as_they_went_in(database_url):
+    every_byte = bytes(range(256)) * 3  # tabs, line ends, backslashes, NULs among them
+    database = db.bind(database_url)
+    with database.connection_context():
+        cursor = database.cursor()
+        cursor.execute("CREATE TEMPORARY TABLE copied (n int, body bytea)")
+        pg_copy.copy_rows(cursor, "copied", ["n", "body"], [(1, every_byte), (2, b"")])
+        cursor.execute("SELECT n, body FROM copied ORDER BY n")
+        assert [(n, bytes(body)) for n, body in cursor.fetchall()] == [(1, every_byte), (2, b"")]

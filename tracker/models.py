@@ -449,6 +449,24 @@ class ChartPoint(BaseModel):
         primary_key = pw.CompositeKey("system_id", "day")
 
 
+class KeptAnswer(BaseModel):
+    """A system's whole completeness answer for a day (today's), as the API sends it, compressed.
+
+    Derived, like :class:`ChartPoint`: current while the stamps it was computed at and the
+    catalogue key still match, and until ``changes_at`` (tracker.portfolio.answers)."""
+
+    system_id = pw.BigIntegerField(primary_key=True)
+    day = pw.DateField()
+    stamp = pw.BigIntegerField()
+    agency_stamp = pw.BigIntegerField()
+    catalogue_key = pw.CharField(max_length=64)
+    changes_at = pw.DateTimeField(null=True)  # when it changes by itself (an event deadline)
+    body = pw.BlobField()  # the JSON, zlib-compressed
+
+    class Meta:
+        table_name = "kept_answer"
+
+
 class Pack(BaseModel):
     """An evidence pack: one system's (or, with no system, every system's) evidence as of a
     date, as a signed BagIt bag in a zip (tracker.packs). Built by a worker; kept in the pack
@@ -499,5 +517,6 @@ ALL_MODELS = [
     PortfolioRow,
     PortfolioDate,
     ChartPoint,
+    KeptAnswer,
     Pack,
 ]

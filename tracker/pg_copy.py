@@ -13,10 +13,12 @@ from typing import Any
 
 
 def copy_value(value: Any) -> str:
-    """One value in COPY's text format: NULL as ``\\N``, booleans as t and f, backslashes,
-    tabs and line ends escaped."""
+    """One value in COPY's text format: NULL as ``\\N``, booleans as t and f, bytes as bytea's
+    hex form, backslashes, tabs and line ends escaped."""
     if value is None:
         return "\\N"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea's \x form, its backslash escaped for COPY
     if value is True:
         return "t"
     if value is False:

@@ -305,3 +305,43 @@ def test_each_answer_is_already_what_its_schema_dumps(client, demo_agency, auth)
         assert response.status_code == 200 and len(response.json) >= 5, response.json
         assert CompletenessSummaryOut(many=True).dump(response.json) == response.json
         assert '"total"' in response.headers["X-Pagination"]
+
+
+def test_todays_answer_is_sent_as_kept_while_current_and_computed_otherwise(
+    app, client, auth, system_id
+):
+    """The kept answer is what is sent while it is current (a doctored one shows it is read);
+    a write to the system makes it stale, and the answer is computed again, exactly as Flask's
+    jsonify wrote it. Other dates are always computed."""
+    import zlib
+
+    from flask import jsonify
+
+    from tracker import completeness
+    from tracker.completeness.export import system_dict
+    from tracker.models import KeptAnswer
+    from tracker.portfolio import answers
+    from tracker.runtime import runtime
+
+    url = f"/api/systems/{system_id}/completeness"
+    computed = client.get(url, headers=auth("viewer"))
+    assert computed.status_code == 200 and computed.mimetype == "application/json"
+    with app.app_context():
+        result = completeness.for_system(system_id, TODAY, runtime().catalogue)
+        assert computed.data == jsonify(system_dict(result)).data
+        assert answers.refresh(TODAY, runtime().catalogue) >= 1
+    assert client.get(url, headers=auth("viewer")).data == computed.data  # the kept one
+    doctored = b'{"doctored":true}\n'
+    KeptAnswer.update(body=zlib.compress(doctored)).where(
+        KeptAnswer.system_id == system_id
+    ).execute()
+    assert client.get(url, headers=auth("viewer")).data == doctored
+    assert client.get(f"{url}?as_of={TODAY}", headers=auth("viewer")).data == doctored
+    # registered today: yesterday's answer is computed, and says so
+    assert client.get(f"{url}?as_of={day(-1)}", headers=auth("viewer")).status_code == 404
+    changed = client.patch(
+        f"/api/systems/{system_id}", json={"lifecycle_stage": "deployment"}, headers=auth("legal")
+    )
+    assert changed.status_code == 200, changed.json
+    after = client.get(url, headers=auth("viewer"))
+    assert after.status_code == 200 and after.json["lifecycle_stage"] == "deployment"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from tests.factories import profile
 from tracker import register
 from tracker.db import utcnow
-from tracker.models import AISystem, ChartPoint, PortfolioRow
+from tracker.models import AISystem, ChartPoint, KeptAnswer, PortfolioRow
 from tracker.portfolio import chart_points
 
 
@@ -57,3 +57,18 @@ def test_refresh_keeps_the_charts_points_of_the_systems_registered_by_each_month
     assert "chart point" not in only_that_day
     today = runner.tracker("portfolio", "refresh", "--as-of", date.today().isoformat()).output
     assert "0 chart points recomputed" in today
+
+
+def test_refresh_keeps_each_systems_answer_for_today(runner, migrated):
+    for number in range(3):
+        register.create_system(profile(name=f"System {number}"), "test")
+    first = runner.tracker("portfolio", "refresh")
+    assert first.exit_code == 0, first.output
+    assert "3 answers kept" in first.output
+    assert KeptAnswer.select().where(KeptAnswer.day == date.today()).count() == 3
+    assert "0 answers kept" in runner.tracker("portfolio", "refresh").output
+    register.update_system(register.get_system(1), {"risk_level": "low"}, "test")
+    assert "1 answer kept" in runner.tracker("portfolio", "refresh").output
+    assert "3 answers kept" in runner.tracker("portfolio", "refresh", "--all").output
+    past = (date.today() - timedelta(days=40)).isoformat()
+    assert "answer" not in runner.tracker("portfolio", "refresh", "--as-of", past).output

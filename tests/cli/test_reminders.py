@@ -116,6 +116,12 @@ def test_scheduler_registers_the_sweep_and_both_portfolio_jobs(
             portfolio_jobs.CHART_TIMEOUT,
             jobs.QUEUE_NAME,
         ),
+        (
+            portfolio_jobs.answers_job,
+            portfolio_jobs.ANSWERS_CRON,
+            portfolio_jobs.ANSWERS_TIMEOUT,
+            jobs.QUEUE_NAME,
+        ),
     ]
     # the test worker's own Redis database, pinged before anything was registered
     expected = jobs.redis_connection(settings).connection_pool.connection_kwargs

@@ -1,4 +1,5 @@
-"""The nightly job: a real RQ worker on a real Redis computes the day's portfolio rows."""
+"""The scheduled jobs: a real RQ worker on a real Redis computes the day's portfolio rows, the
+chart's points and the kept answers."""
 
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from tests.factories import profile
 from tests.services import redis_url_for_this_worker
 from tracker import register
 from tracker.db import utcnow
-from tracker.models import AISystem, ChartPoint, PortfolioDate, PortfolioRow
+from tracker.models import AISystem, ChartPoint, KeptAnswer, PortfolioDate, PortfolioRow
 from tracker.portfolio import chart_points, jobs
 from tracker.reminders import jobs as worker_jobs
 
@@ -38,6 +39,8 @@ def test_the_worker_computes_the_days_rows_and_then_has_nothing_to_do(
     again = queue.enqueue(jobs.refresh_job)
     points = queue.enqueue(jobs.chart_points_job)
     points_again = queue.enqueue(jobs.chart_points_job)
+    answers = queue.enqueue(jobs.answers_job)
+    answers_again = queue.enqueue(jobs.answers_job)
     SimpleWorker([queue], connection=connection).work(burst=True)
     today = date.today()
     assert first.return_value()["systems"] == 3 and again.return_value()["systems"] == 0
@@ -46,4 +49,6 @@ def test_the_worker_computes_the_days_rows_and_then_has_nothing_to_do(
     assert points_again.return_value()["chart_points"] == 0
     assert PortfolioRow.select().where(PortfolioRow.as_of == today).count() == 3
     assert PortfolioDate.get_by_id(today).stamp > 0
+    assert answers.return_value()["answers"] == 3 == KeptAnswer.select().count()
+    assert answers_again.return_value()["answers"] == 0
     connection.flushdb()

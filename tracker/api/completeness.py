@@ -3,7 +3,8 @@
 The portfolio is listed from its index (:mod:`tracker.portfolio`): filtered, sorted and paged
 in SQL, each system's summary read as the engine last gave it. While thousands of rows are being
 recomputed in the background (after an agency-wide item or a catalogue change), the answer
-says so in the ``X-Portfolio-Refreshing`` header.
+says so in the ``X-Portfolio-Refreshing`` header. One system's answer for today is sent as it
+was kept (:mod:`tracker.portfolio.answers`) while it is current, and computed otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tracker.api.auth import require
 from tracker.api.blueprint import Blueprint
 from tracker.api.schemas import AsOfArgs, CompletenessOut, CompletenessSummaryOut, PortfolioArgs
 from tracker.completeness import export
-from tracker.portfolio import listing, summary
+from tracker.portfolio import answers, listing, summary
 from tracker.runtime import runtime
 
 blp = Blueprint(
@@ -74,7 +75,16 @@ class SystemCompleteness(MethodView):
         # The export is already exactly CompletenessOut's dump (tests/api/test_completeness.py
         # checks so on every demo system): sent as it is, not through marshmallow a second time,
         # field by field, which was an eighth of the request.
-        return jsonify(export.system_dict(_system(system_id, args)))
+        today = date.today()
+        day = args.get("as_of") or today
+        body = None
+        if day == today:
+            state = runtime()
+            key = portfolio.catalogue_key(state.catalogue, state.settings.expiring_soon_days)
+            body = answers.kept(system_id, day, key)
+        if body is None:
+            body = answers.answer_json(_system(system_id, {"as_of": day}))
+        return Response(body, mimetype="application/json")
 
 
 @blp.route("/systems/<int:system_id>/completeness.csv")

@@ -21,7 +21,7 @@ from tracker.cli.output import echo
 from tracker.cli.params import AS_OF
 from tracker.i18n import gettext as _
 from tracker.i18n import ngettext
-from tracker.portfolio import chart_points
+from tracker.portfolio import answers, chart_points
 
 
 @click.group("portfolio")
@@ -38,8 +38,8 @@ def portfolio_group() -> None:
 @reports_errors
 def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
     """Recompute the stale systems' rows of the date (every system's with --all). For today,
-    the completeness chart's kept points too: each system's on the first of each of the last
-    twelve months."""
+    the completeness chart's kept points too (each system's on the first of each of the last
+    twelve months), and each system's kept answer (what the API sends for it)."""
     ctx.connect()
     day = as_of or date.today()
     catalogue, days = ctx.catalogue(), ctx.settings.expiring_soon_days
@@ -70,6 +70,17 @@ def refresh(ctx: Context, as_of: date | None, everything: bool) -> None:
         ngettext(
             "%(num)s chart point recomputed in %(seconds).1f s",
             "%(num)s chart points recomputed in %(seconds).1f s",
+            count,
+            seconds=time.perf_counter() - started,
+        )
+    )
+    started = time.perf_counter()
+    with _progress(0, _("Keeping the answers")) as progress:
+        count = answers.refresh(day, catalogue, days, everything=everything, progress=progress)
+    echo(
+        ngettext(
+            "%(num)s answer kept in %(seconds).1f s",
+            "%(num)s answers kept in %(seconds).1f s",
             count,
             seconds=time.perf_counter() - started,
         )

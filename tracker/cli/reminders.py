@@ -209,7 +209,8 @@ def worker(ctx: Context, burst: bool) -> None:
 @pass_context
 def scheduler(ctx: Context) -> None:
     """Run RQ's cron scheduler: the daily sweep at TRACKER_SWEEP_TIME in the agency's time zone,
-    and the portfolio's rows of each new day just after midnight."""
+    the portfolio's rows of each new day just after midnight, the chart's points after them and
+    the kept answers every ten minutes."""
     settings = ctx.settings
     logs.configure_for(settings)  # TRACKER_LOG_FORMAT; RQ then adds no output of its own
     ctx.catalogue()  # refuses to schedule sweeps for jurisdictions no plugin provides
@@ -233,6 +234,13 @@ def scheduler(ctx: Context) -> None:
         queue_name=jobs.QUEUE_NAME,
         cron=portfolio_jobs.CHART_CRON,
         job_timeout=portfolio_jobs.CHART_TIMEOUT,
+    )
+    # And each system's answer for today, kept for the API (tracker.portfolio.answers).
+    cron.register(
+        portfolio_jobs.answers_job,
+        queue_name=jobs.QUEUE_NAME,
+        cron=portfolio_jobs.ANSWERS_CRON,
+        job_timeout=portfolio_jobs.ANSWERS_TIMEOUT,
     )
     echo(_("daily sweep at %(time)s %(zone)s", time=settings.sweep_time, zone=settings.timezone))
     cron.start()

@@ -2,7 +2,8 @@
 after midnight, so that the first reader of the day does not wait for the whole agency to be
 recomputed; then the system page chart's kept points (those of the systems written to the day
 before; every system's on the night after a month starts, an agency-wide item or a catalogue
-change), in a job of their own, with a timeout of their own."""
+change), in a job of their own, with a timeout of their own; and every ten minutes, the kept
+answers of the systems written to since (every system's just after midnight)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 from datetime import date
 
 from tracker import db
-from tracker.portfolio import chart_points, index
+from tracker.portfolio import answers, chart_points, index
 from tracker.reminders import jobs as worker_jobs
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,10 @@ CRON = "1 0 * * *"  # one minute past midnight
 CHART_CRON = "31 0 * * *"  # after the rows: both use every core
 # Twelve full recomputes when every point is stale: minutes at national scale, never more.
 CHART_TIMEOUT = 3 * 3600
+# Each system's answer for today: all of them after midnight (a few minutes at national scale),
+# then those written to or due to change since (an agency-wide item: all of them again).
+ANSWERS_CRON = "*/10 * * * *"
+ANSWERS_TIMEOUT = 1800
 
 
 def refresh_job(as_of: str | None = None) -> dict:
@@ -43,3 +48,15 @@ def chart_points_job() -> dict:
     seconds = round(time.perf_counter() - started, 1)
     log.info("chart points of %s: %d recomputed in %s s", today, points, seconds)
     return {"as_of": today.isoformat(), "chart_points": points, "seconds": seconds}
+
+
+def answers_job() -> dict:
+    """Compute today's missing and stale kept answers; how many."""
+    settings, catalogue = worker_jobs.context()
+    today = date.today()
+    started = time.perf_counter()
+    with db.database.connection_context():
+        kept = answers.refresh(today, catalogue, settings.expiring_soon_days)
+    seconds = round(time.perf_counter() - started, 1)
+    log.info("kept answers of %s: %d recomputed in %s s", today, kept, seconds)
+    return {"as_of": today.isoformat(), "answers": kept, "seconds": seconds}

@@ -1,0 +1,137 @@
+"""Kept answers: each system's whole completeness answer for today, as the API sends it.
+
+One system's answer costs a dozen milliseconds of a server's time at national scale: eight
+queries and the engine over a hundred requirements. Like a portfolio row (:mod:`.index`) or a
+chart point (:mod:`.chart_points`), the answer only changes when what it was computed from
+changes: the system's facts (its stamp), the agency-wide items (the agency's stamp), the
+catalogue or the lead time (the catalogue key, which also names the tracker's version), or,
+today, the time, when an open event deadline passes (``changes_at``). So each answer is kept,
+compressed, with those, and read back while they still match: :func:`refresh` (the
+scheduler's job, or ``tracker portfolio refresh``) computes the answers that are missing or
+stale, and :func:`kept` gives the API the current one. An answer that is not current is
+computed by the request, never sent stale, and the next refresh keeps it again.
+
+Only today's answers are kept: another date is asked for rarely and is replayed. The API
+speaks English whoever calls it, so one answer per system serves every reader.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date, datetime
+
+import orjson
+import peewee as pw
+
+from tracker import db, i18n, prepared
+from tracker.completeness import evaluator_for
+from tracker.completeness.export import system_dict
+from tracker.completeness.facts import SystemCompleteness
+from tracker.db import database, utcnow
+from tracker.models import CompletenessStamp, KeptAnswer
+from tracker.plugin_host import Catalogue
+from tracker.portfolio import recompute, stamps
+from tracker.portfolio.index import AT_ONCE, catalogue_key
+from tracker.portfolio.recompute import Progress
+
+COLUMNS = ("system_id", "day", "stamp", "agency_stamp", "catalogue_key", "changes_at", "body")
+KEY = ("system_id",)
+# zlib's fastest level: a 35 KB answer in 5 KB (twenty thousand in 100 MB), 0.1 ms each way.
+LEVEL = 1
+
+
+def answer_json(result: SystemCompleteness) -> bytes:
+    """The API's answer for one system: its JSON (keys sorted, compact, a line end), exactly
+    as Flask's ``jsonify`` wrote it (``tests/api/test_completeness.py`` checks so)."""
+    with i18n.using(i18n.DEFAULT_LANGUAGE):  # the API's language, whoever computes it
+        data = system_dict(result)
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+
+
+def kept(system_id: int, day: date, key: str) -> bytes | None:
+    """The system's current kept answer for ``day`` (its JSON), or None: computed at its stamp,
+    the agency's stamp and the catalogue key ``key``, and not yet due to change by itself. Each
+    answer asks once: the SQL is built once (:mod:`tracker.prepared`)."""
+    found = prepared.rows(("kept answer",), _kept, system_id, day, key, utcnow())
+    return zlib.decompress(found[0][0]) if found else None
+
+
+def _kept(system_id: int, day: date, key: str, now: datetime) -> pw.Query:
+    current = pw.fn.COALESCE(
+        CompletenessStamp.select(CompletenessStamp.stamp).where(
+            CompletenessStamp.system_id == KeptAnswer.system_id
+        ),
+        0,
+    )
+    agency = pw.fn.COALESCE(
+        CompletenessStamp.select(CompletenessStamp.stamp).where(
+            CompletenessStamp.system_id == stamps.AGENCY
+        ),
+        0,
+    )
+    return KeptAnswer.select(KeptAnswer.body).where(
+        (KeptAnswer.system_id == system_id)
+        & (KeptAnswer.day == day)
+        & (KeptAnswer.catalogue_key == key)
+        & (KeptAnswer.stamp == current)
+        & (KeptAnswer.agency_stamp == agency)
+        & (KeptAnswer.changes_at.is_null() | (KeptAnswer.changes_at > now))
+    )
+
+
+def stale(day: date, key: str) -> list[int]:
+    """Systems registered by the end of ``day`` whose kept answer for the day is missing, was
+    computed from what has changed since, or is due to change by itself by now."""
+    query = stamps.not_current(
+        KeptAnswer, KeptAnswer.day, day, key, KeptAnswer.changes_at <= utcnow()
+    )
+    return [system_id for system_id, _held in query]
+
+
+def refresh(
+    today: date,
+    catalogue: Catalogue,
+    expiring_soon_days: int = 30,
+    *,
+    everything: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> int:
+    """Compute and keep the answers of ``today`` that are missing or stale (every system's with
+    ``everything``), forget those of other days; return how many were computed. ``progress``
+    is told (answers done, answers to do) after each chunk."""
+    key = catalogue_key(catalogue, expiring_soon_days)
+    wanted = recompute.registered_by(today) if everything else stale(today, key)
+    evaluator = evaluator_for(catalogue, expiring_soon_days)
+    day_value = KeptAnswer.day.db_value
+    moment_value = KeptAnswer.changes_at.db_value
+
+    def write(chunk: recompute.Chunk) -> int:
+        values = []
+        for system, _risk in chunk.systems:
+            result = evaluator.evaluate(system, chunk.snapshot)
+            values.append(
+                (
+                    system.id,
+                    day_value(today),
+                    chunk.stamps[system.id],
+                    chunk.agency_stamp,
+                    key,
+                    moment_value(result.changes_at),
+                    zlib.compress(answer_json(result), LEVEL),
+                )
+            )
+        with database.atomic():
+            recompute.upsert(KeptAnswer._meta.table_name, COLUMNS, KEY, values)
+        return len(values)
+
+    every = len(wanted) if everything else None  # all of them: no need to count
+    done = (
+        recompute.each_chunk(today, catalogue, wanted, write, progress, workers, every)
+        if wanted  # nothing stale reads nothing
+        else 0
+    )
+    KeptAnswer.delete().where(KeptAnswer.day != today).execute()
+    if done > AT_ONCE:
+        db.refresh_statistics(KeptAnswer)  # as for the portfolio's rows
+    return done
