@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import random
 import zlib
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from tests.portfolio.writes import Writer
-from tracker import completeness, db, register
-from tracker.completeness import for_portfolio
+from tests.portfolio.writes import Writer, event_due_in_a_minute, read_in_chunks
+from tracker import completeness, db
 from tracker.db import utcnow
 from tracker.models import AISystem, KeptAnswer
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import answers, index, parallel, recompute
+from tracker.portfolio import answers, index, recompute
 
 
 def computed(catalogue, today: date) -> dict[int, bytes]:
@@ -39,11 +38,7 @@ def kept(catalogue, today: date) -> dict[int, bytes]:
 @pytest.mark.parametrize("reading", ["in this process", "chunks of two systems, two workers"])
 def test_kept_answers_equal_the_engines_after_random_writes(agency, reading, monkeypatch):
     if reading != "in this process":
-        monkeypatch.setattr(recompute, "WHOLE_AGENCY", 0)
-        monkeypatch.setattr(recompute, "CHUNK", 2)
-        monkeypatch.setattr(parallel, "FROM", 0)
-        monkeypatch.setattr(parallel, "CHUNK", 2)
-        monkeypatch.setattr(parallel, "cores", lambda: 2)
+        read_in_chunks(monkeypatch)
     catalogue, store, legal, dpo = agency
     today = date.today()
     written = answers.refresh(today, catalogue)
@@ -97,22 +92,8 @@ def test_another_catalogue_lead_time_or_day_reads_no_answer_kept_for_this_one(ag
 def test_an_open_event_deadline_later_today_makes_the_answer_change_by_itself(agency):
     catalogue, _store, legal, _dpo = agency
     today = date.today()
-    system_id, requirement = next(
-        (result.system_id, catalogue.requirements[item.requirement_id])
-        for result in for_portfolio(today, catalogue, detail=True)
-        for item in result.items
-        if catalogue.requirements[item.requirement_id].deadline_after_event
-        and item.status != "not_in_force"
-        and not result.retired
-    )
-    kind, hours = requirement.deadline_after_event
-    now = utcnow()
-    end_of_day = datetime.combine(now.date(), datetime.max.time())
-    if now + timedelta(minutes=2) >= end_of_day:
-        pytest.skip("too close to midnight for a deadline later today")  # pragma: no cover
-    occurred = now + timedelta(minutes=1) - timedelta(hours=hours)  # its deadline in a minute
-    system = AISystem.get_by_id(system_id)
-    register.record_event(system, kind, occurred, "Use", legal, "test", catalogue)
+    system, now, end_of_day = event_due_in_a_minute(catalogue, legal)
+    system_id = system.id
     answers.refresh(today, catalogue)
     row = KeptAnswer.get_by_id(system_id)
     assert row.changes_at is not None and now < row.changes_at <= end_of_day

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.portfolio.writes import Writer
+from tests.portfolio.writes import Writer, read_in_chunks
 from tracker import db
 from tracker.completeness import history
 from tracker.models import AISystem, ChartPoint
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import chart_points, index, parallel, recompute
+from tracker.portfolio import chart_points, index, recompute
 
 
 def replayed(catalogue, today: date) -> dict[int, dict[date, float | None]]:
@@ -47,11 +47,7 @@ def test_the_kept_days_are_the_charts_month_starts_before_today():
 @pytest.mark.parametrize("reading", ["in this process", "chunks of two systems, two workers"])
 def test_kept_points_equal_the_replay_after_random_writes(agency, reading, monkeypatch):
     if reading != "in this process":
-        monkeypatch.setattr(recompute, "WHOLE_AGENCY", 0)
-        monkeypatch.setattr(recompute, "CHUNK", 2)
-        monkeypatch.setattr(parallel, "FROM", 0)
-        monkeypatch.setattr(parallel, "CHUNK", 2)
-        monkeypatch.setattr(parallel, "cores", lambda: 2)
+        read_in_chunks(monkeypatch)
     catalogue, store, legal, dpo = agency
     today = date.today()
     written = chart_points.refresh(today, catalogue)

@@ -8,17 +8,17 @@ equal a fresh evaluation of every system by the completeness engine on those dat
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from tests.portfolio.writes import Writer
-from tracker import db, i18n, register
+from tests.portfolio.writes import Writer, event_due_in_a_minute, read_in_chunks
+from tracker import db, i18n
 from tracker.completeness import export, for_portfolio
 from tracker.db import utcnow
 from tracker.models import AISystem, PortfolioRow
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import index, parallel, recompute, stamps, summary
+from tracker.portfolio import index, stamps, summary
 
 COMPARED = (
     "name",
@@ -81,13 +81,8 @@ def index_answer(as_of: date, catalogue) -> dict[int, tuple]:
 def test_the_index_equals_the_engine_after_random_writes_on_many_dates(
     agency, reading, monkeypatch
 ):
-    if reading != "whole agency":  # as a national agency is read: a chunk at a time, by ids
-        monkeypatch.setattr(recompute, "WHOLE_AGENCY", 0)
-        monkeypatch.setattr(recompute, "CHUNK", 2)
-    if reading.endswith("two workers"):  # as it is recomputed: by worker processes
-        monkeypatch.setattr(parallel, "FROM", 0)
-        monkeypatch.setattr(parallel, "CHUNK", 2)
-        monkeypatch.setattr(parallel, "cores", lambda: 2)
+    if reading != "whole agency":
+        read_in_chunks(monkeypatch, workers=reading.endswith("two workers"))
     catalogue, store, legal, dpo = agency
     rng = random.Random(20261127)
     writer = Writer(rng, catalogue, store, legal, dpo)
@@ -179,24 +174,7 @@ def test_a_large_refresh_leaves_the_planner_statistics_of_the_rows_it_wrote(agen
 def test_an_open_event_deadline_later_today_makes_todays_row_change_by_itself(agency):
     catalogue, _store, legal, _dpo = agency
     today = date.today()
-    # A system and an event-triggered requirement that applies to it and is in force.
-    system_id, requirement = next(
-        (result.system_id, catalogue.requirements[item.requirement_id])
-        for result in for_portfolio(today, catalogue, detail=True)
-        for item in result.items
-        if catalogue.requirements[item.requirement_id].deadline_after_event
-        and item.status != "not_in_force"
-        and not result.retired
-    )
-    kind, hours = requirement.deadline_after_event
-    now = utcnow()
-    end_of_day = datetime.combine(now.date(), datetime.max.time())
-    if now + timedelta(minutes=2) >= end_of_day:
-        pytest.skip("too close to midnight for a deadline later today")  # pragma: no cover
-    # Its deadline one minute from now.
-    occurred = now + timedelta(minutes=1) - timedelta(hours=hours)
-    system = AISystem.get_by_id(system_id)
-    register.record_event(system, kind, occurred, "Use", legal, "test", catalogue)
+    system, now, end_of_day = event_due_in_a_minute(catalogue, legal)
     index.ensure(today, catalogue, wait=True)
     row = PortfolioRow.get(PortfolioRow.as_of == today, PortfolioRow.system_id == system.id)
     assert row.changes_at is not None and now < row.changes_at <= end_of_day

@@ -1,15 +1,55 @@
 """Random writes of every kind completeness reads, for the tests of what is derived from the
-register (the portfolio's rows, the chart's kept points): each must notice every kind."""
+register (the portfolio's rows, the chart's kept points, the kept answers): each must notice
+every kind. And the settings and events those tests share."""
 
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+import pytest
 
 from tests import sample_files
 from tracker import db, evidence_items, register, reviews, waivers
+from tracker.completeness import for_portfolio
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, Operator
+from tracker.portfolio import parallel, recompute
+
+
+def read_in_chunks(monkeypatch, workers: bool = True) -> None:
+    """Read as a national agency is: a chunk of two systems at a time, by their ids; with
+    ``workers``, shared out among two worker processes too, as it is recomputed."""
+    monkeypatch.setattr(recompute, "WHOLE_AGENCY", 0)
+    monkeypatch.setattr(recompute, "CHUNK", 2)
+    if workers:
+        monkeypatch.setattr(parallel, "FROM", 0)
+        monkeypatch.setattr(parallel, "CHUNK", 2)
+        monkeypatch.setattr(parallel, "cores", lambda: 2)
+
+
+def event_due_in_a_minute(catalogue, legal) -> tuple[AISystem, datetime, datetime]:
+    """Record, on a system an event-triggered requirement in force applies to, an event whose
+    deadline is a minute from now: (the system, now, the end of today). Skips the test too close
+    to midnight for a deadline later today."""
+    today = date.today()
+    system_id, requirement = next(
+        (result.system_id, catalogue.requirements[item.requirement_id])
+        for result in for_portfolio(today, catalogue, detail=True)
+        for item in result.items
+        if catalogue.requirements[item.requirement_id].deadline_after_event
+        and item.status != "not_in_force"
+        and not result.retired
+    )
+    kind, hours = requirement.deadline_after_event
+    now = utcnow()
+    end_of_day = datetime.combine(now.date(), datetime.max.time())
+    if now + timedelta(minutes=2) >= end_of_day:
+        pytest.skip("too close to midnight for a deadline later today")  # pragma: no cover
+    occurred = now + timedelta(minutes=1) - timedelta(hours=hours)
+    system = AISystem.get_by_id(system_id)
+    register.record_event(system, kind, occurred, "Use", legal, "test", catalogue)
+    return system, now, end_of_day
 
 
 class Writer:

@@ -28,7 +28,7 @@ from tracker.completeness import evaluator_for
 from tracker.completeness.export import system_dict
 from tracker.completeness.facts import SystemCompleteness
 from tracker.db import database, utcnow
-from tracker.models import CompletenessStamp, KeptAnswer
+from tracker.models import KeptAnswer
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import recompute, stamps
 from tracker.portfolio.index import AT_ONCE, catalogue_key
@@ -57,24 +57,11 @@ def kept(system_id: int, day: date, key: str) -> bytes | None:
 
 
 def _kept(system_id: int, day: date, key: str, now: datetime) -> pw.Query:
-    current = pw.fn.COALESCE(
-        CompletenessStamp.select(CompletenessStamp.stamp).where(
-            CompletenessStamp.system_id == KeptAnswer.system_id
-        ),
-        0,
-    )
-    agency = pw.fn.COALESCE(
-        CompletenessStamp.select(CompletenessStamp.stamp).where(
-            CompletenessStamp.system_id == stamps.AGENCY
-        ),
-        0,
-    )
     return KeptAnswer.select(KeptAnswer.body).where(
         (KeptAnswer.system_id == system_id)
         & (KeptAnswer.day == day)
         & (KeptAnswer.catalogue_key == key)
-        & (KeptAnswer.stamp == current)
-        & (KeptAnswer.agency_stamp == agency)
+        & stamps.still_current(KeptAnswer)
         & (KeptAnswer.changes_at.is_null() | (KeptAnswer.changes_at > now))
     )
 

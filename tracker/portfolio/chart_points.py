@@ -24,7 +24,7 @@ from tracker import db, prepared
 from tracker.completeness import evaluator_for
 from tracker.completeness.history import month_starts
 from tracker.db import database
-from tracker.models import ChartPoint, CompletenessStamp
+from tracker.models import ChartPoint
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import recompute, stamps
 from tracker.portfolio.index import AT_ONCE, catalogue_key
@@ -52,24 +52,11 @@ def kept(system_id: int, days: Iterable[date], key: str) -> dict[date, float | N
 
 
 def _kept(system_id: int, key: str, *days: date) -> pw.Query:
-    current = pw.fn.COALESCE(
-        CompletenessStamp.select(CompletenessStamp.stamp).where(
-            CompletenessStamp.system_id == ChartPoint.system_id
-        ),
-        0,
-    )
-    agency = pw.fn.COALESCE(
-        CompletenessStamp.select(CompletenessStamp.stamp).where(
-            CompletenessStamp.system_id == stamps.AGENCY
-        ),
-        0,
-    )
     return ChartPoint.select(ChartPoint.day, ChartPoint.percent).where(
         (ChartPoint.system_id == system_id)
         & ChartPoint.day.in_(list(days))
         & (ChartPoint.catalogue_key == key)
-        & (ChartPoint.stamp == current)
-        & (ChartPoint.agency_stamp == agency)
+        & stamps.still_current(ChartPoint)
     )
 
 

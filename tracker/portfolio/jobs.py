@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import date
 
 from tracker import db
+from tracker.plugin_host import Catalogue
 from tracker.portfolio import answers, chart_points, index
 from tracker.reminders import jobs as worker_jobs
 
@@ -28,35 +30,44 @@ ANSWERS_TIMEOUT = 1800
 
 def refresh_job(as_of: str | None = None) -> dict:
     """Bring the date's rows (default: today's) up to date; how many systems it recomputed."""
-    settings, catalogue = worker_jobs.context()
     day = date.fromisoformat(as_of) if as_of else date.today()
-    started = time.perf_counter()
-    with db.database.connection_context():
-        recomputed = index.ensure(day, catalogue, settings.expiring_soon_days, wait=True).recomputed
-    seconds = round(time.perf_counter() - started, 1)
-    log.info("portfolio of %s: %d systems recomputed in %s s", day, recomputed, seconds)
-    return {"as_of": day.isoformat(), "systems": recomputed, "seconds": seconds}
+    return _timed(
+        "systems",
+        "portfolio of %s: %d systems recomputed in %s s",
+        day,
+        lambda days, catalogue: index.ensure(day, catalogue, days, wait=True).recomputed,
+    )
 
 
 def chart_points_job() -> dict:
     """Compute the chart's missing and stale kept points; how many."""
-    settings, catalogue = worker_jobs.context()
     today = date.today()
-    started = time.perf_counter()
-    with db.database.connection_context():
-        points = chart_points.refresh(today, catalogue, settings.expiring_soon_days)
-    seconds = round(time.perf_counter() - started, 1)
-    log.info("chart points of %s: %d recomputed in %s s", today, points, seconds)
-    return {"as_of": today.isoformat(), "chart_points": points, "seconds": seconds}
+    return _timed(
+        "chart_points",
+        "chart points of %s: %d recomputed in %s s",
+        today,
+        lambda days, catalogue: chart_points.refresh(today, catalogue, days),
+    )
 
 
 def answers_job() -> dict:
     """Compute today's missing and stale kept answers; how many."""
-    settings, catalogue = worker_jobs.context()
     today = date.today()
+    return _timed(
+        "answers",
+        "kept answers of %s: %d recomputed in %s s",
+        today,
+        lambda days, catalogue: answers.refresh(today, catalogue, days),
+    )
+
+
+def _timed(what: str, message: str, day: date, compute: Callable[[int, Catalogue], int]) -> dict:
+    """Run ``compute`` (given the expiring-soon lead and the catalogue) with a connection of its
+    own, log how many it computed and in how long, and return both as the job's result."""
+    settings, catalogue = worker_jobs.context()
     started = time.perf_counter()
     with db.database.connection_context():
-        kept = answers.refresh(today, catalogue, settings.expiring_soon_days)
+        count = compute(settings.expiring_soon_days, catalogue)
     seconds = round(time.perf_counter() - started, 1)
-    log.info("kept answers of %s: %d recomputed in %s s", today, kept, seconds)
-    return {"as_of": today.isoformat(), "answers": kept, "seconds": seconds}
+    log.info(message, day, count, seconds)
+    return {"as_of": day.isoformat(), what: count, "seconds": seconds}

@@ -51,6 +51,25 @@ def of_systems(system_ids: Iterable[int]) -> dict[int, int]:
     return {system_id: found.get(system_id, 0) for system_id in wanted}
 
 
+def still_current(model: type[pw.Model]) -> pw.Expression:
+    """The condition that a row of ``model`` (a table derived from the stamps, with
+    ``system_id``, ``stamp`` and ``agency_stamp`` columns) was computed at its system's current
+    stamp and the agency's: for the reads of one system's rows."""
+    current = pw.fn.COALESCE(
+        CompletenessStamp.select(CompletenessStamp.stamp).where(
+            CompletenessStamp.system_id == model.system_id
+        ),
+        0,
+    )
+    agency = pw.fn.COALESCE(
+        CompletenessStamp.select(CompletenessStamp.stamp).where(
+            CompletenessStamp.system_id == AGENCY
+        ),
+        0,
+    )
+    return (model.stamp == current) & (model.agency_stamp == agency)
+
+
 def not_current(
     model: type[pw.Model],
     day_field: pw.Field,
