@@ -15,7 +15,7 @@ from tracker import completeness, db
 from tracker.db import utcnow
 from tracker.models import AISystem, KeptAnswer
 from tracker.plugin_host import load_catalogue_for
-from tracker.portfolio import answers, index, recompute
+from tracker.portfolio import answers, recompute
 
 
 def computed(catalogue, today: date) -> dict[int, bytes]:
@@ -27,7 +27,7 @@ def computed(catalogue, today: date) -> dict[int, bytes]:
 
 
 def kept(catalogue, today: date) -> dict[int, bytes]:
-    key = index.catalogue_key(catalogue, 30)
+    key = answers.answer_key(catalogue, 30)
     found = {
         system_id: answers.kept(system_id, today, key)
         for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples()
@@ -62,7 +62,7 @@ def test_kept_answers_equal_the_engines_after_random_writes(agency, reading, mon
 def test_a_write_makes_the_answers_of_the_systems_it_touches_stale_and_only_those(agency):
     catalogue, store, legal, dpo = agency
     today = date.today()
-    key = index.catalogue_key(catalogue, 30)
+    key = answers.answer_key(catalogue, 30)
     writer = Writer(random.Random(7), catalogue, store, legal, dpo)
     for kind in Writer.KINDS:
         answers.refresh(today, catalogue)
@@ -82,11 +82,11 @@ def test_another_catalogue_lead_time_or_day_reads_no_answer_kept_for_this_one(ag
     answers.refresh(today, catalogue)
     fewer = load_catalogue_for(settings.with_overrides(jurisdictions=("eu-gdpr",)))
     system_id = recompute.registered_by(today)[0]
-    assert answers.kept(system_id, today, index.catalogue_key(fewer, 30)) is None
-    assert answers.kept(system_id, today, index.catalogue_key(catalogue, 60)) is None
-    assert answers.kept(system_id, today, index.catalogue_key(catalogue, 30)) is not None
+    assert answers.kept(system_id, today, answers.answer_key(fewer, 30)) is None
+    assert answers.kept(system_id, today, answers.answer_key(catalogue, 60)) is None
+    assert answers.kept(system_id, today, answers.answer_key(catalogue, 30)) is not None
     yesterday = today - timedelta(days=1)
-    assert answers.kept(system_id, yesterday, index.catalogue_key(catalogue, 30)) is None
+    assert answers.kept(system_id, yesterday, answers.answer_key(catalogue, 30)) is None
 
 
 def test_an_open_event_deadline_later_today_makes_the_answer_change_by_itself(agency):
@@ -97,7 +97,7 @@ def test_an_open_event_deadline_later_today_makes_the_answer_change_by_itself(ag
     answers.refresh(today, catalogue)
     row = KeptAnswer.get_by_id(system_id)
     assert row.changes_at is not None and now < row.changes_at <= end_of_day
-    key = index.catalogue_key(catalogue, 30)
+    key = answers.answer_key(catalogue, 30)
     assert answers.kept(system_id, today, key) is not None
     # Once the deadline has passed the answer is stale: the duty is overdue now.
     KeptAnswer.update(changes_at=utcnow() - timedelta(seconds=1)).where(
@@ -127,3 +127,16 @@ def test_only_one_day_is_kept_compressed_and_everything_recomputes_all(agency, m
             "SELECT reltuples FROM pg_class WHERE oid = 'kept_answer'::regclass"
         ).fetchone()
         assert estimated == KeptAnswer.select().count() == first
+
+
+def test_answers_kept_in_another_layout_are_stale_never_sent(agency, monkeypatch):
+    catalogue = agency[0]
+    today = date.today()
+    assert answers.refresh(today, catalogue) > 0
+    system_id = recompute.registered_by(today)[0]
+    assert answers.kept(system_id, today, answers.answer_key(catalogue, 30)) is not None
+    monkeypatch.setattr(answers, "FORMAT", answers.FORMAT + 1)
+    catalogue.derived.pop(("answer-key", 30))
+    key = answers.answer_key(catalogue, 30)
+    assert answers.kept(system_id, today, key) is None
+    assert answers.stale(today, key) == recompute.registered_by(today)

@@ -80,7 +80,7 @@ class SystemCompleteness(MethodView):
         body = None
         if day == today:
             state = runtime()
-            key = portfolio.catalogue_key(state.catalogue, state.settings.expiring_soon_days)
+            key = answers.answer_key(state.catalogue, state.settings.expiring_soon_days)
             body = answers.kept(system_id, day, key)
         if body is None:
             body = answers.answer_json(_system(system_id, {"as_of": day}))

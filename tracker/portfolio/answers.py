@@ -17,6 +17,7 @@ speaks English whoever calls it, so one answer per system serves every reader.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from datetime import date, datetime
 
@@ -34,10 +35,24 @@ from tracker.portfolio import recompute, stamps
 from tracker.portfolio.index import AT_ONCE, catalogue_key
 from tracker.portfolio.recompute import Progress
 
+# The answer's layout (the API's JSON, tracker.completeness.export): part of every kept answer's
+# key, so that answers an earlier layout wrote are stale, never sent. Change it with the layout.
+FORMAT = 1
 COLUMNS = ("system_id", "day", "stamp", "agency_stamp", "catalogue_key", "changes_at", "body")
 KEY = ("system_id",)
 # zlib's fastest level: a 35 KB answer in 5 KB (twenty thousand in 100 MB), 0.1 ms each way.
 LEVEL = 1
+
+
+def answer_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
+    """What every kept answer depends on besides the stamps: the portfolio's catalogue key (the
+    catalogue, the deployment, the lead time, the tracker's version) and the answer's layout."""
+    cache = ("answer-key", expiring_soon_days)
+    found = catalogue.derived.get(cache)
+    if found is None:
+        text = f"{catalogue_key(catalogue, expiring_soon_days)}|answer format {FORMAT}"
+        found = catalogue.derived[cache] = hashlib.sha256(text.encode()).hexdigest()
+    return found
 
 
 def answer_json(result: SystemCompleteness) -> bytes:
@@ -50,7 +65,7 @@ def answer_json(result: SystemCompleteness) -> bytes:
 
 def kept(system_id: int, day: date, key: str) -> bytes | None:
     """The system's current kept answer for ``day`` (its JSON), or None: computed at its stamp,
-    the agency's stamp and the catalogue key ``key``, and not yet due to change by itself. Each
+    the agency's stamp and the key ``key`` (:func:`answer_key`), and not yet due to change by itself. Each
     answer asks once: the SQL is built once (:mod:`tracker.prepared`)."""
     found = prepared.rows(("kept answer",), _kept, system_id, day, key, utcnow())
     return zlib.decompress(found[0][0]) if found else None
@@ -87,7 +102,7 @@ def refresh(
     """Compute and keep the answers of ``today`` that are missing or stale (every system's with
     ``everything``), forget those of other days; return how many were computed. ``progress``
     is told (answers done, answers to do) after each chunk."""
-    key = catalogue_key(catalogue, expiring_soon_days)
+    key = answer_key(catalogue, expiring_soon_days)
     wanted = recompute.registered_by(today) if everything else stale(today, key)
     evaluator = evaluator_for(catalogue, expiring_soon_days)
     day_value = KeptAnswer.day.db_value
