@@ -65,8 +65,8 @@ def answer_json(result: SystemCompleteness) -> bytes:
 
 def kept(system_id: int, day: date, key: str) -> bytes | None:
     """The system's current kept answer for ``day`` (its JSON), or None: computed at its stamp,
-    the agency's stamp and the key ``key`` (:func:`answer_key`), and not yet due to change by itself. Each
-    answer asks once: the SQL is built once (:mod:`tracker.prepared`)."""
+    the agency's stamp and the key ``key`` (:func:`answer_key`), and not yet due to change by
+    itself. Each answer asks once: the SQL is built once (:mod:`tracker.prepared`)."""
     found = prepared.rows(("kept answer",), _kept, system_id, day, key, utcnow())
     return zlib.decompress(found[0][0]) if found else None
 
