@@ -75,15 +75,13 @@ class SystemCompleteness(MethodView):
         # The export is already exactly CompletenessOut's dump (tests/api/test_completeness.py
         # checks so on every demo system): sent as it is, not through marshmallow a second time,
         # field by field, which was an eighth of the request.
-        today = date.today()
-        day = args.get("as_of") or today
-        body = None
-        if day == today:
-            state = runtime()
-            key = answers.answer_key(state.catalogue, state.settings.expiring_soon_days)
-            body = answers.kept(system_id, day, key)
-        if body is None:
-            body = answers.answer_json(_system(system_id, {"as_of": day}))
+        state = runtime()
+        body = answers.for_system(
+            system_id,
+            args.get("as_of") or date.today(),
+            state.catalogue,
+            state.settings.expiring_soon_days,
+        )
         return Response(body, mimetype="application/json")
 
 

@@ -24,7 +24,7 @@ from datetime import date, datetime
 import orjson
 import peewee as pw
 
-from tracker import db, i18n, prepared
+from tracker import completeness, db, i18n, prepared
 from tracker.completeness import evaluator_for
 from tracker.completeness.export import system_dict
 from tracker.completeness.facts import SystemCompleteness
@@ -53,6 +53,18 @@ def answer_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
         text = f"{catalogue_key(catalogue, expiring_soon_days)}|answer format {FORMAT}"
         found = catalogue.derived[cache] = hashlib.sha256(text.encode()).hexdigest()
     return found
+
+
+def for_system(
+    system_id: int, day: date, catalogue: Catalogue, expiring_soon_days: int = 30
+) -> bytes:
+    """The API's answer for one system on ``day``: today's kept one while it is current, else
+    computed (:func:`answer_json`); the same bytes either way."""
+    if day == date.today():
+        body = kept(system_id, day, answer_key(catalogue, expiring_soon_days))
+        if body is not None:
+            return body
+    return answer_json(completeness.for_system(system_id, day, catalogue, expiring_soon_days))
 
 
 def answer_json(result: SystemCompleteness) -> bytes:
