@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 from tests.factories import profile
 from tracker import register
+from tracker.completeness import history
 from tracker.db import utcnow
 from tracker.models import AISystem, ChartPoint, KeptAnswer, PortfolioRow
-from tracker.portfolio import chart_points
 
 
 def test_refresh_recomputes_the_stale_systems_then_every_one_with_all(runner, migrated):
@@ -40,8 +40,10 @@ def test_refresh_keeps_the_charts_points_of_the_systems_registered_by_each_month
         AISystem.update(created_at=utcnow() - timedelta(days=days_ago)).where(
             AISystem.id == system.id
         ).execute()
+    # Each system's chart days before today: the month starts it was registered by, and the
+    # day it was registered when that falls within the chart's months.
     expected = sum(
-        len([day for day in chart_points.days_kept(date.today()) if day >= registered])
+        len(history.chart_dates(registered, date.today())[:-1])
         for registered in (date.today() - timedelta(days=d) for d in (20, 100, 500))
     )
     first = runner.tracker("portfolio", "refresh")

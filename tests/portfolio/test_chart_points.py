@@ -9,29 +9,40 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.factories import profile
 from tests.portfolio.writes import Writer, read_in_chunks
-from tracker import db
+from tracker import db, register
 from tracker.completeness import history
+from tracker.completeness.driver import as_moment
+from tracker.db import utcnow
 from tracker.models import AISystem, ChartPoint
 from tracker.plugin_host import load_catalogue_for
 from tracker.portfolio import chart_points, index, recompute
 
 
+def chart_days(today: date) -> dict[int, list[date]]:
+    """Each system's chart days before today, as its page asks for them."""
+    return {
+        system_id: history.chart_dates(as_moment(created_at).date(), today)[:-1]
+        for system_id, created_at in AISystem.select(AISystem.id, AISystem.created_at)
+        .order_by(AISystem.id)
+        .tuples()
+    }
+
+
 def replayed(catalogue, today: date) -> dict[int, dict[date, float | None]]:
-    """Each system's points on the kept days, replayed from its history."""
-    days = chart_points.days_kept(today)
-    found = {}
-    for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples():
-        found[system_id] = dict(history.overall_history(system_id, days, catalogue, 30))
-    return found
+    """Each system's points on its chart's days before today, replayed from its history."""
+    return {
+        system_id: dict(history.overall_history(system_id, days, catalogue, 30))
+        for system_id, days in chart_days(today).items()
+    }
 
 
 def kept(catalogue, today: date) -> dict[int, dict[date, float | None]]:
     key = index.catalogue_key(catalogue, 30)
-    days = chart_points.days_kept(today)
     return {
         system_id: chart_points.kept(system_id, days, key)
-        for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples()
+        for system_id, days in chart_days(today).items()
     }
 
 
@@ -75,10 +86,15 @@ def test_a_write_makes_the_points_of_the_systems_it_touches_stale_and_only_those
     key = index.catalogue_key(catalogue, 30)
     days = chart_points.days_kept(today)
     writer = Writer(random.Random(7), catalogue, store, legal, dpo)
-    registered = set(recompute.registered_by(days[-1]))
+    # Every system registered before today has a point kept: on the month starts, and on the
+    # day it was registered when that falls within the chart's months.
+    registered = set(recompute.registered_by(today - timedelta(days=1)))
 
     def stale() -> set[int]:
-        return {system_id for day in days for system_id in chart_points.stale(day, key)}
+        on_registration = chart_points.registration_days(today, key).values()
+        return {system_id for day in days for system_id in chart_points.stale(day, key)} | {
+            system_id for ids in on_registration for system_id in ids
+        }
 
     for kind in Writer.KINDS:
         chart_points.refresh(today, catalogue)
@@ -114,9 +130,29 @@ def test_points_of_days_the_chart_no_longer_shows_are_forgotten(agency):
     month_later = today + timedelta(days=31)
     chart_points.refresh(month_later, catalogue)
     days = {day for (day,) in ChartPoint.select(ChartPoint.day).distinct().tuples()}
-    assert {d if isinstance(d, date) else date.fromisoformat(d) for d in days} == set(
-        chart_points.days_kept(month_later)
+    shown = {day for days in chart_days(month_later).values() for day in days}
+    assert {d if isinstance(d, date) else date.fromisoformat(d) for d in days} == shown
+    assert set(chart_points.days_kept(month_later)) <= shown
+
+
+def test_a_system_registered_within_the_charts_months_has_its_first_point_kept(agency):
+    catalogue = agency[0]
+    today = date.today()
+    system = register.create_system(profile(name="Registered ten weeks ago"), "test", catalogue)
+    registered_at = utcnow() - timedelta(days=70)
+    AISystem.update(created_at=registered_at).where(AISystem.id == system.id).execute()
+    key = index.catalogue_key(catalogue, 30)
+    assert chart_points.registration_days(today, key)[registered_at.date()] == [system.id]
+    chart_points.refresh(today, catalogue)
+    days = history.chart_dates(registered_at.date(), today)[:-1]
+    assert days[0] == registered_at.date()
+    assert chart_points.kept(system.id, days, key) == dict(
+        history.overall_history(system.id, days, catalogue, 30)
     )
+    assert chart_points.registration_days(today, key) == {}
+    # A write to it: its first point is stale with the others.
+    register.update_system(AISystem.get_by_id(system.id), {"risk_level": "low"}, "test", catalogue)
+    assert chart_points.registration_days(today, key) == {registered_at.date(): [system.id]}
 
 
 def test_every_point_is_recomputed_with_everything_and_the_statistics_follow(agency, monkeypatch):

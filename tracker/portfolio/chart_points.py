@@ -22,9 +22,10 @@ import peewee as pw
 
 from tracker import db, prepared
 from tracker.completeness import evaluator_for
+from tracker.completeness.driver import as_moment
 from tracker.completeness.history import month_starts
 from tracker.db import database
-from tracker.models import ChartPoint
+from tracker.models import AISystem, ChartPoint
 from tracker.plugin_host import Catalogue
 from tracker.portfolio import recompute, stamps
 from tracker.portfolio.index import AT_ONCE, catalogue_key
@@ -35,9 +36,35 @@ KEY = ("system_id", "day")
 
 
 def days_kept(today: date) -> list[date]:
-    """The days whose points are kept: the chart's month starts before today (today's point is
-    always computed, with the page's own answer)."""
+    """The days whose points are kept for every system: the chart's month starts before today
+    (today's point is the page's own answer). A system registered after the first of them
+    has a point on the day it was registered too (:func:`registration_days`)."""
     return [day for day in month_starts(today) if day < today]
+
+
+def registration_days(today: date, key: str, everything: bool = False) -> dict[date, list[int]]:
+    """Day -> the systems registered on it whose point for it is missing or stale (every one's
+    with ``everything``), for the systems registered within the chart's months: their chart
+    starts on that day (:func:`tracker.completeness.history.chart_dates`). A day the chart
+    has a point on anyway (a month start) is not one of them."""
+    starts = month_starts(today)
+    if everything:
+        query = (
+            AISystem.select(AISystem.id, AISystem.created_at)
+            .where(stamps.registered_between(starts[0], today))
+            .order_by(AISystem.id)
+            .tuples()
+        )
+    else:
+        query = stamps.not_current_on_registration(
+            ChartPoint, ChartPoint.day, key, starts[0], today
+        )
+    days: dict[date, list[int]] = {}
+    for system_id, created_at in query:
+        day = as_moment(created_at).date()
+        if day not in starts:
+            days.setdefault(day, []).append(system_id)
+    return days
 
 
 def kept(system_id: int, days: Iterable[date], key: str) -> dict[date, float | None]:
@@ -82,6 +109,8 @@ def refresh(
     key = catalogue_key(catalogue, expiring_soon_days)
     days = days_kept(today)
     todo = {day: recompute.registered_by(day) if everything else stale(day, key) for day in days}
+    for day, wanted in sorted(registration_days(today, key, everything).items()):
+        todo.setdefault(day, []).extend(wanted)
     total = sum(len(ids) for ids in todo.values())
     evaluator = evaluator_for(catalogue, expiring_soon_days)
     day_value = ChartPoint.day.db_value
@@ -111,9 +140,11 @@ def refresh(
                 progress(before + finished, total)
 
         if wanted:  # a day with nothing stale reads nothing (a small agency is read whole)
-            every = len(wanted) if everything else None  # all of them: no need to count
+            # Every system registered by a month start: no need to count them.
+            every = len(wanted) if everything and day in days else None
             done += recompute.each_chunk(day, catalogue, wanted, write, told, workers, every)
-    ChartPoint.delete().where(ChartPoint.day.not_in(days)).execute()
+    # The chart's days: its month starts, and the registration days after the first of them.
+    ChartPoint.delete().where((ChartPoint.day < days[0]) | (ChartPoint.day >= today)).execute()
     if done > AT_ONCE:
         # As for the portfolio's rows: thousands of new points planned from the statistics of
         # an empty table would be read by a scan.

@@ -11,7 +11,7 @@ than calls in the domain functions: imports, scripts and plain SQL write too.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time
 
 import peewee as pw
 
@@ -81,6 +81,33 @@ def not_current(
     whose row of ``model`` (a table derived from the stamps: the portfolio's rows, the chart's
     points) for the day is missing, was computed at other stamps or under another catalogue
     key, or meets any of ``also``; in system id order."""
+    return _joined(model, day_field == day).where(
+        (AISystem.created_at <= end_of(day)) & _outdated_condition(model, key, also)
+    )
+
+
+def not_current_on_registration(
+    model: type[pw.Model], day_field: pw.Field, key: str, after: date, before: date
+) -> pw.ModelSelect:
+    """(system id, when it was registered) of each system registered after the day ``after``
+    and before the day ``before`` whose row of ``model`` for the day it was registered is
+    missing or not current (as :func:`not_current`); in system id order."""
+    registered_on = pw.fn.DATE(AISystem.created_at)  # a date on both databases
+    return (
+        _joined(model, day_field == registered_on)
+        .select(AISystem.id, AISystem.created_at)
+        .where(registered_between(after, before) & _outdated_condition(model, key, ()))
+    )
+
+
+def registered_between(after: date, before: date) -> pw.Expression:
+    """The condition that a system was registered after the day ``after``, before ``before``."""
+    return (AISystem.created_at > end_of(after)) & (
+        AISystem.created_at < datetime.combine(before, time.min)
+    )
+
+
+def _outdated_condition(model: type[pw.Model], key: str, also: tuple) -> pw.Expression:
     outdated = (
         model.system_id.is_null()
         | (model.stamp != pw.fn.COALESCE(CompletenessStamp.stamp, 0))
@@ -89,6 +116,11 @@ def not_current(
     )
     for condition in also:
         outdated |= condition
+    return outdated
+
+
+def _joined(model: type[pw.Model], same_day: pw.Expression) -> pw.ModelSelect:
+    """Every system with its stamp and its row of ``model`` on ``same_day``, if any."""
     return (
         AISystem.select(AISystem.id, model.system_id)
         .join(
@@ -97,12 +129,7 @@ def not_current(
             on=(CompletenessStamp.system_id == AISystem.id),
         )
         .switch(AISystem)
-        .join(
-            model,
-            pw.JOIN.LEFT_OUTER,
-            on=((model.system_id == AISystem.id) & (day_field == day)),
-        )
-        .where((AISystem.created_at <= end_of(day)) & outdated)
+        .join(model, pw.JOIN.LEFT_OUTER, on=((model.system_id == AISystem.id) & same_day))
         .order_by(AISystem.id)
         .tuples()
     )
