@@ -462,6 +462,9 @@ class KeptAnswer(BaseModel):
     catalogue_key = pw.CharField(max_length=64)
     changes_at = pw.DateTimeField(null=True)  # when it changes by itself (an event deadline)
     body = pw.BlobField()  # the JSON, zlib-compressed
+    # The answer as the system page reads it (tracker.portfolio.detail), zlib-compressed; None
+    # in rows kept before schema 23, whose key is older: never current.
+    page = pw.BlobField(null=True)
 
     class Meta:
         table_name = "kept_answer"

@@ -1,17 +1,21 @@
 """Kept answers are exactly the engine's, and an answer is never read once what it was computed
 from has changed: after writes of every kind, a system's kept answer is either absent or equal
-to a fresh evaluation, and a refresh brings back every one."""
+to a fresh evaluation, and a refresh brings back every one. So is the answer kept for the
+system page, in every language, with the operators it counted."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import zlib
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from tests.portfolio.writes import Writer, event_due_in_a_minute, read_in_chunks
-from tracker import completeness, db
+from tracker import completeness, db, i18n
+from tracker.completeness import history
 from tracker.db import utcnow
 from tracker.models import AISystem, KeptAnswer
 from tracker.plugin_host import load_catalogue_for
@@ -35,6 +39,50 @@ def kept(catalogue, today: date) -> dict[int, bytes]:
     return {system_id: body for system_id, body in found.items() if body is not None}
 
 
+def readable(value: Any) -> Any:
+    """Everything a page reads of an answer: every field, each text in English and in French."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: readable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {key: readable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [readable(item) for item in value]
+    if isinstance(value, str):
+        with i18n.using("fr"):
+            return (str.__str__(value), str(value))
+    return value
+
+
+def strings(value: Any) -> list[tuple[str, str]]:
+    """Every (English, French) text :func:`readable` gave."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        return [value]
+    return []
+
+
+def pages_replayed(catalogue, today: date) -> dict[int, Any]:
+    """Each system's answer and operators today as its page replays them when none is kept."""
+    found = {}
+    for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples():
+        timeline = history.load_timeline(system_id, today, today, catalogue)
+        result = history.evaluate_timeline(timeline, [today], catalogue, 30, [today])[today]
+        found[system_id] = readable((result, history.operators_on(timeline, today)))
+    return found
+
+
+def pages_kept(catalogue, today: date) -> dict[int, Any]:
+    key = answers.answer_key(catalogue, 30)
+    found = {
+        system_id: answers.kept_page(system_id, today, key)
+        for (system_id,) in AISystem.select(AISystem.id).order_by(AISystem.id).tuples()
+    }
+    return {system_id: readable(page) for system_id, page in found.items() if page is not None}
+
+
 @pytest.mark.parametrize("reading", ["in this process", "chunks of two systems, two workers"])
 def test_kept_answers_equal_the_engines_after_random_writes(agency, reading, monkeypatch):
     if reading != "in this process":
@@ -49,14 +97,21 @@ def test_kept_answers_equal_the_engines_after_random_writes(agency, reading, mon
     writer = Writer(rng, catalogue, store, legal, dpo)
     kinds = list(Writer.KINDS)
     rng.shuffle(kinds)
+    pages = pages_replayed(catalogue, today)
+    assert pages_kept(catalogue, today) == pages
+    texts = {text for page in pages.values() for text in strings(page)}
+    assert any(english != french for english, french in texts)  # read in French too
     for kind in kinds:
         what = getattr(writer, kind)()
-        truth = computed(catalogue, today)
+        truth, pages = computed(catalogue, today), pages_replayed(catalogue, today)
         for system_id, body in kept(catalogue, today).items():
             # Either gone (stale) or still the engine's: a write never leaves a wrong answer.
             assert body == truth[system_id], what
+        for system_id, page in pages_kept(catalogue, today).items():
+            assert page == pages[system_id], what
         answers.refresh(today, catalogue)
         assert kept(catalogue, today) == truth, what
+        assert pages_kept(catalogue, today) == pages, what
 
 
 def test_a_write_makes_the_answers_of_the_systems_it_touches_stale_and_only_those(agency):

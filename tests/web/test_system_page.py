@@ -19,7 +19,7 @@ from tracker.completeness.overdue import action_counts, stage_overdue
 from tracker.db import utcnow
 from tracker.models import AISystem, Evidence, EvidenceReview, EvidenceSystem, User
 from tracker.plugin_host import load_catalogue
-from tracker.portfolio import chart_points
+from tracker.portfolio import answers, chart_points
 from tracker.runtime import runtime
 from tracker.web import page_formats, system_view
 
@@ -295,15 +295,68 @@ def test_the_chart_reads_its_kept_points_and_replays_only_the_others(
         chart_points.refresh(today, state.catalogue, state.settings.expiring_soon_days)
     replayed.clear()
     assert {system.id: figures(system) for system in (old, recent)} == before
-    # The long-registered system: today alone; the recent one: today and the day it was
-    # registered (no month start before it, so no point kept for it).
-    registration_day = recent.created_at.date()
-    assert replayed == [[today], sorted({registration_day, today})]
+    # Today alone (the answer is not kept here): the recent system's chart starts on the day
+    # it was registered, and that point is kept too.
+    assert replayed == [[today], [today]]
     # A write to the old system: its points are stale, so the page replays them again.
     register.update_system(old, {"risk_level": "low"}, "test", catalogue)
     replayed.clear()
     figures(old)
     assert replayed == [history.chart_dates(old.created_at.date(), today)]
+
+
+def test_the_page_reads_todays_kept_answer_and_shows_what_it_replays(
+    sign_in_as, agency, people, app, monkeypatch
+):
+    """With today's answer and the chart's points kept, the page replays nothing and shows,
+    in each reader's language, exactly the page it replays without them."""
+    User.update(language="fr").where(User.username == people["dpo"]).execute()
+    readers = {"en": sign_in_as("legal"), "fr": sign_in_as("dpo")}
+    replayed = []
+    original = history.evaluate_timeline
+
+    def noting(timeline, dates, *args, **kwargs):
+        dates = list(dates)
+        replayed.append(dates)
+        return original(timeline, dates, *args, **kwargs)
+
+    monkeypatch.setattr(history, "evaluate_timeline", noting)
+
+    def pages() -> dict[tuple[str, int], str]:
+        shown = {}
+        for language, reader in readers.items():
+            for system in agency.values():
+                page = reader.get(f"/systems/{system.id}").text
+                # What differs between two requests anyway: form tokens, the event form's now.
+                page = re.sub(r'name="csrf_token" value="[^"]*"', "", page)
+                page = re.sub(r'value="\d{4}-\d\d-\d\dT\d\d:\d\d"', "", page)
+                shown[language, system.id] = page
+        return shown
+
+    for reader in readers.values():
+        reader.get("/portfolio")  # the "signed in" message shown
+    replayed_pages = pages()
+    assert len(replayed) == 2 * len(agency)
+    assert "Exigences" in replayed_pages["fr", next(iter(agency.values())).id]
+    with app.app_context():
+        state = runtime()
+        today, days = date.today(), state.settings.expiring_soon_days
+        chart_points.refresh(today, state.catalogue, days)
+        assert answers.refresh(today, state.catalogue, days) == len(agency)
+    replayed.clear()
+    assert pages() == replayed_pages
+    assert replayed == []
+    # A write: that system's kept answer is stale, so its page replays again, and shows it.
+    system = next(iter(agency.values()))
+    risk = "low" if system.risk_level != "low" else "high"
+    register.update_system(system, {"risk_level": risk}, "test", runtime_catalogue(app))
+    page = readers["en"].get(f"/systems/{system.id}").text
+    assert replayed and f"Risk: {risk.capitalize()}" in page
+
+
+def runtime_catalogue(app):
+    with app.app_context():
+        return runtime().catalogue
 
 
 def test_a_system_registered_today_says_where_its_history_starts(sign_in_as, catalogue):

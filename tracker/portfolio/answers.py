@@ -27,18 +27,27 @@ import peewee as pw
 from tracker import completeness, db, i18n, prepared
 from tracker.completeness import evaluator_for
 from tracker.completeness.export import system_dict
-from tracker.completeness.facts import SystemCompleteness
+from tracker.completeness.facts import OperatorFact, SystemCompleteness
 from tracker.db import database, utcnow
 from tracker.models import KeptAnswer
 from tracker.plugin_host import Catalogue
-from tracker.portfolio import recompute, stamps
+from tracker.portfolio import detail, recompute, stamps
 from tracker.portfolio.index import AT_ONCE, catalogue_key
 from tracker.portfolio.recompute import Progress
 
 # The answer's layout (the API's JSON, tracker.completeness.export): part of every kept answer's
 # key, so that answers an earlier layout wrote are stale, never sent. Change it with the layout.
 FORMAT = 1
-COLUMNS = ("system_id", "day", "stamp", "agency_stamp", "catalogue_key", "changes_at", "body")
+COLUMNS = (
+    "system_id",
+    "day",
+    "stamp",
+    "agency_stamp",
+    "catalogue_key",
+    "changes_at",
+    "body",
+    "page",
+)
 KEY = ("system_id",)
 # zlib's fastest level: a 35 KB answer in 5 KB (twenty thousand in 100 MB), 0.1 ms each way.
 LEVEL = 1
@@ -46,11 +55,13 @@ LEVEL = 1
 
 def answer_key(catalogue: Catalogue, expiring_soon_days: int) -> str:
     """What every kept answer depends on besides the stamps: the portfolio's catalogue key (the
-    catalogue, the deployment, the lead time, the tracker's version) and the answer's layout."""
+    catalogue, the deployment, the lead time, the tracker's version) and the layouts of the
+    API's answer and of the page's."""
     cache = ("answer-key", expiring_soon_days)
     found = catalogue.derived.get(cache)
     if found is None:
-        text = f"{catalogue_key(catalogue, expiring_soon_days)}|answer format {FORMAT}"
+        layouts = f"answer format {FORMAT}, page format {detail.FORMAT}"
+        text = f"{catalogue_key(catalogue, expiring_soon_days)}|{layouts}"
         found = catalogue.derived[cache] = hashlib.sha256(text.encode()).hexdigest()
     return found
 
@@ -83,8 +94,25 @@ def kept(system_id: int, day: date, key: str) -> bytes | None:
     return zlib.decompress(found[0][0]) if found else None
 
 
-def _kept(system_id: int, day: date, key: str, now: datetime) -> pw.Query:
-    return KeptAnswer.select(KeptAnswer.body).where(
+def kept_page(
+    system_id: int, day: date, key: str
+) -> tuple[SystemCompleteness, list[OperatorFact]] | None:
+    """The system's current kept answer for ``day`` as its page reads it (every sentence in
+    the reader's language, :mod:`.detail`) with the operators it counted, or None: as
+    :func:`kept`, in one prepared query."""
+    found = prepared.rows(("kept page",), _kept_page, system_id, day, key, utcnow())
+    # A row kept before pages were (schema 23) has none, and an older key: never current.
+    return detail.loads(zlib.decompress(found[0][0])) if found and found[0][0] else None
+
+
+def _kept_page(system_id: int, day: date, key: str, now: datetime) -> pw.Query:
+    return _kept(system_id, day, key, now, KeptAnswer.page)
+
+
+def _kept(
+    system_id: int, day: date, key: str, now: datetime, column: pw.Field = KeptAnswer.body
+) -> pw.Query:
+    return KeptAnswer.select(column).where(
         (KeptAnswer.system_id == system_id)
         & (KeptAnswer.day == day)
         & (KeptAnswer.catalogue_key == key)
@@ -122,8 +150,10 @@ def refresh(
 
     def write(chunk: recompute.Chunk) -> int:
         values = []
+        pages = detail.Writer()  # per chunk: it keeps every sentence it wrote alive
         for system, _risk in chunk.systems:
             result = evaluator.evaluate(system, chunk.snapshot)
+            operators = chunk.snapshot.operators.get(system.id, [])
             values.append(
                 (
                     system.id,
@@ -133,6 +163,7 @@ def refresh(
                     key,
                     moment_value(result.changes_at),
                     zlib.compress(answer_json(result), LEVEL),
+                    zlib.compress(pages.dumps(result, operators), LEVEL),
                 )
             )
         with database.atomic():

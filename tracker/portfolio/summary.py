@@ -29,16 +29,24 @@ class Writer:
     once and its text reused: a portfolio's reasons are mostly the same few hundred."""
 
     def __init__(self) -> None:
-        self._texts: dict[int, tuple[Any, str]] = {}  # id -> (the sentence, kept alive; JSON)
+        # id -> (the sentence, kept alive; [English, data]; that pair as JSON text)
+        self._texts: dict[int, tuple[Any, list[str], str]] = {}
 
-    def _text(self, value: Any) -> str:
+    def pair(self, value: Any) -> list[str]:
         """A sentence as [English, its data as JSON text]: the English is all most readers
         need, and the data is parsed only for another language (:class:`Kept`)."""
+        return self._kept(value)[1]
+
+    def _text(self, value: Any) -> str:
+        """:meth:`pair` as JSON text."""
+        return self._kept(value)[2]
+
+    def _kept(self, value: Any) -> tuple[Any, list[str], str]:
         found = self._texts.get(id(value))
         if found is None:
-            kept = json_text([english(value), json_text(to_data(value))])
-            found = self._texts[id(value)] = (value, kept)
-        return found[1]
+            pair = [english(value), json_text(to_data(value))]
+            found = self._texts[id(value)] = (value, pair, json_text(pair))
+        return found
 
     def dumps(self, result: SystemCompleteness) -> str:
         """The summary as JSON text."""
@@ -72,7 +80,11 @@ def json_text(value: Any) -> str:
 
 def loads(text: str) -> SystemCompleteness:
     """The summary :meth:`Writer.dumps` kept."""
-    data: dict[str, Any] = orjson.loads(text)
+    return restore(orjson.loads(text))
+
+
+def restore(data: dict[str, Any]) -> SystemCompleteness:
+    """The summary :meth:`Writer.dumps` kept, from its parsed JSON."""
     scores: dict[tuple, Score] = {}  # as the engine does, results share equal scores
 
     def score(counts: dict[str, int]) -> Score:

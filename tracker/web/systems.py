@@ -19,6 +19,7 @@ from tracker.completeness.overdue import stage_overdue
 from tracker.db import utcnow
 from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import gettext as _
+from tracker.portfolio import answers
 from tracker.portfolio.chart_points import kept as kept_chart_points
 from tracker.profile import CHOICE_FACTS, PROFILE_FIELDS, SET_FACTS
 from tracker.runtime import runtime
@@ -47,22 +48,31 @@ def show(system_id: int) -> Any:
     """The system ordered by what to do next: the summary, the blocking requirements by owner,
     event duties, every requirement, operators, completeness over time, the profile.
 
-    Today's answer, the operators and the chart's points not kept current
-    (:mod:`tracker.portfolio.chart_points`) come from one load of the system's facts
-    (:mod:`tracker.completeness.history`): a fixed number of queries, however many points the
-    chart has."""
+    Today's answer and the operators it counted are read as the last refresh kept them
+    (:mod:`tracker.portfolio.answers`) while they are current, as are the chart's other points
+    (:mod:`tracker.portfolio.chart_points`). When any of them is not, all that is missing comes
+    from one load of the system's facts (:mod:`tracker.completeness.history`): a fixed number
+    of queries, however many points the chart has."""
     system = register.get_system(system_id)
     today = date.today()
     catalogue, days = runtime().catalogue, runtime().settings.expiring_soon_days
     dates = history.chart_dates(system.created_at.date(), today)
     kept = kept_chart_points(system_id, dates[:-1], portfolio.catalogue_key(catalogue, days))
-    timeline = history.load_timeline(system_id, dates[0], today, catalogue, system)
-    results = history.evaluate_timeline(
-        timeline, [day for day in dates if day not in kept], catalogue, days, detailed=[today]
-    )
-    if today not in results:  # registered "tomorrow" by the server's clock
-        raise NotFound("AI system", f"{system_id} on {today.isoformat()} (not registered by then)")
-    result = results[today]
+    found = answers.kept_page(system_id, today, answers.answer_key(catalogue, days))
+    if found is not None and len(kept) == len(dates) - 1:
+        result, operators = found
+        results = {today: result}
+    else:
+        timeline = history.load_timeline(system_id, dates[0], today, catalogue, system)
+        results = history.evaluate_timeline(
+            timeline, [day for day in dates if day not in kept], catalogue, days, detailed=[today]
+        )
+        if today not in results:  # registered "tomorrow" by the server's clock
+            raise NotFound(
+                "AI system", f"{system_id} on {today.isoformat()} (not registered by then)"
+            )
+        result = results[today]
+        operators = history.operators_on(timeline, today)
     overdue = stage_overdue(result, catalogue)
     by_framework = defaultdict(list)
     # A count at the top links to the requirements it counts: ?status=missing shows those only.
@@ -77,7 +87,6 @@ def show(system_id: int) -> Any:
     focus = next((item for item in result.items if item.requirement_id == focus_id), None)
     levels = publication.levels(system)
     chart = sorted([*kept.items(), *((day, r.overall.percent) for day, r in results.items())])
-    operators = history.operators_on(timeline, today)
     w = system_view.words()
     day_text = page_formats.day_formatter()
     gettext, ngettext = page_formats.page_gettext(get_translations())
