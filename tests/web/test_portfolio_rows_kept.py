@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import Markup
 
 from tracker.models import AISystem
 from tracker.web import portfolio
@@ -35,3 +36,20 @@ def test_a_changed_system_is_shown_changed_and_each_language_its_own(sign_in_as,
     english = viewer.get("/portfolio", headers={"Accept-Language": "en"}).text
     assert "pas prêt" in french and ">not ready<" not in french
     assert ">not ready<" in english and "pas prêt" not in english
+
+
+def test_each_row_is_written_once_then_read_as_written(sign_in_as, agency, monkeypatch):
+    monkeypatch.setattr(portfolio, "_WRITTEN", {})  # what earlier tests' pages kept
+    viewer = sign_in_as("viewer")
+    viewer.get("/portfolio")  # the "signed in" message shown
+    first = viewer.get("/portfolio").text
+    kept = {key: html for key, (_row, html) in portfolio._WRITTEN.items() if key[1] == "act"}
+    assert len(kept) >= len(agency) and all(html in first for html in kept.values())
+    # The next page is written from what was kept: a kept row's HTML is what it shows.
+    key, html = next(iter(kept.items()))
+    row = portfolio._WRITTEN[key][0]
+    portfolio._WRITTEN[key] = (row, Markup(html.replace(row.name, "Kept row marker")))
+    assert "Kept row marker" in viewer.get("/portfolio").text
+    # Another view writes its own rows, with its own columns.
+    frameworks = viewer.get("/portfolio?view=frameworks").text
+    assert "Kept row marker" not in frameworks and row.name in frameworks

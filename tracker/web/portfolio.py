@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_translations
 from markupsafe import Markup, escape
 
@@ -195,6 +203,34 @@ def shown_once(
         if len(_SHOWN) >= SHOWN_KEPT:
             _SHOWN.clear()
         _SHOWN[key] = found
+    return found
+
+
+# Rows as already written (HTML), by the row as shown and the frameworks' columns: a page of fifty
+# rows spent half its time writing them, the same rows for every reader of the first page. The
+# row shown is kept with its HTML: its id is only its own while it lives. Bounded; shared by the
+# threads of a process.
+_WRITTEN: dict[tuple, tuple[Shown, Markup]] = {}
+
+
+def written(rows: list[Shown], view: str, frameworks: list[str], percent: Any) -> list[Markup]:
+    """Each row's HTML (``_portfolio_rows.html``), written once per row as shown and kept."""
+    macros = None
+    found = []
+    for row in rows:
+        key = (id(row), view, tuple(frameworks) if view == "frameworks" else ())
+        kept = _WRITTEN.get(key)
+        if kept is None or kept[0] is not row:
+            if macros is None:
+                macros = current_app.jinja_env.get_template("_portfolio_rows.html").module
+            if view == "frameworks":
+                html = macros.frameworks_row(row, frameworks, percent)
+            else:
+                html = macros.act_row(row)
+            if len(_WRITTEN) >= 2 * SHOWN_KEPT:
+                _WRITTEN.clear()
+            kept = _WRITTEN[key] = (row, Markup(html))
+        found.append(kept[1])
     return found
 
 
@@ -392,8 +428,10 @@ def _page(
         frameworks = []
     filters = {k: v for k, v in query.items() if k not in ("sort", "order") and v}
     pages = max(1, -(-found.total // PAGE_SIZE))
+    view = "frameworks" if query["view"] == "frameworks" else "act"
     return {
         "rows": rows,
+        "written": written(rows, view, frameworks, page_formats.percent_formatter()),
         "as_of": as_of,
         "today": as_of == date.today(),
         "frameworks": frameworks,
@@ -411,7 +449,7 @@ def _page(
         "filters": filters,
         "sort": query["sort"] if query["sort"] in listing.SORTS else "name",
         "descending": query["order"] == "desc",
-        "view": "frameworks" if query["view"] == "frameworks" else "act",
+        "view": view,
         **pack_view.agency_section(date.today()),
     }
 
