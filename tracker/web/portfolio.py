@@ -213,9 +213,9 @@ def shown_once(
 _WRITTEN: dict[tuple, tuple[Shown, Markup]] = {}
 
 
-def written(rows: list[Shown], view: str, frameworks: list[str], percent: Any) -> list[Markup]:
+def written(rows: list[Shown], view: str, frameworks: list[str]) -> list[Markup]:
     """Each row's HTML (``_portfolio_rows.html``), written once per row as shown and kept."""
-    macros = None
+    macros = percent = None
     found = []
     for row in rows:
         key = (id(row), view, tuple(frameworks) if view == "frameworks" else ())
@@ -224,6 +224,7 @@ def written(rows: list[Shown], view: str, frameworks: list[str], percent: Any) -
             if macros is None:
                 macros = current_app.jinja_env.get_template("_portfolio_rows.html").module
             if view == "frameworks":
+                percent = percent or page_formats.percent_formatter()
                 html = macros.frameworks_row(row, frameworks, percent)
             else:
                 html = macros.act_row(row)
@@ -431,7 +432,7 @@ def _page(
     view = "frameworks" if query["view"] == "frameworks" else "act"
     return {
         "rows": rows,
-        "written": written(rows, view, frameworks, page_formats.percent_formatter()),
+        "written": written(rows, view, frameworks),
         "as_of": as_of,
         "today": as_of == date.today(),
         "frameworks": frameworks,

@@ -58,8 +58,13 @@ def show(system_id: int) -> Any:
     catalogue, days = runtime().catalogue, runtime().settings.expiring_soon_days
     dates = history.chart_dates(system.created_at.date(), today)
     kept = kept_chart_points(system_id, dates[:-1], portfolio.catalogue_key(catalogue, days))
-    found = answers.kept_page(system_id, today, answers.answer_key(catalogue, days))
-    if found is not None and len(kept) == len(dates) - 1:
+    # Today's kept answer only serves when the chart has nothing to replay either.
+    found = (
+        answers.kept_page(system_id, today, answers.answer_key(catalogue, days))
+        if len(kept) == len(dates) - 1
+        else None
+    )
+    if found is not None:
         result, operators = found
         results = {today: result}
     else:
